@@ -1,0 +1,1 @@
+"""Alerts: rendering (pure) and delivery from the outbox (the only code that posts)."""

@@ -1,0 +1,215 @@
+"""compare(old, new) -> Change: a pure, noise-aware diff of two Documents of one source.
+
+Text blocks are aligned with difflib on their masked form (volatile values replaced), then changed
+blocks get a token-level inline diff (CJK by character, other scripts by word). List items are keyed
+by their stable id and compared field by field with deepdiff; an item that leaves the end of a list
+while new ones arrive at the top moved to a later page and is not reported as removed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+
+from deepdiff import DeepDiff
+
+from detection.model import Change, Ignored, ItemChange, TextChange
+from detection.noise import Masked, describe, mask, normalise
+from scrapers.document import Block, Document, Item
+
+PAIR_RATIO = 0.5  # blocks at least this similar are one changed block, not a removal plus an addition
+COUNTER_SHARE = 0.8  # a field changing in this share of a list's items at once is a counter, not news
+MIN_ITEMS_FOR_COUNTER = 3
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’.,-][A-Za-z0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]|\S")
+
+
+def compare(old: Document, new: Document) -> Change:
+    """What differs between two Documents, with noise set aside and explained."""
+    change = Change()
+    if old.kind != new.kind:
+        change.ignored.append(Ignored(f"document kind {old.kind} -> {new.kind}", "the page changed shape; "
+                                      "its content is compared from the next check on"))
+        return change
+    if normalise(old.title) != normalise(new.title) and mask(old.title).text != mask(new.title).text:
+        change.title = (old.title, new.title)
+    _compare_blocks(old.blocks, new.blocks, change)
+    _compare_items(old.items, new.items, change)
+    return change
+
+
+# ---- text blocks ---------------------------------------------------------------------------------
+
+
+def _compare_blocks(old: list[Block], new: list[Block], change: Change) -> None:
+    old_m = [mask(b.text) for b in old]
+    new_m = [mask(b.text) for b in new]
+    a = [m.text for m in old_m]
+    b = [m.text for m in new_m]
+    # Trim the common ends first: a one-paragraph change in a huge document stays linear.
+    head = 0
+    while head < len(a) and head < len(b) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < len(a) - head and tail < len(b) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    for i in range(head):
+        _note_masked(old[i], new[i], old_m[i], change)
+    for k in range(1, tail + 1):
+        _note_masked(old[-k], new[-k], old_m[-k], change)
+    mid_a, mid_b = a[head : len(a) - tail], b[head : len(b) - tail]
+    matcher = difflib.SequenceMatcher(None, mid_a, mid_b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        olds = list(range(head + i1, head + i2))
+        news = list(range(head + j1, head + j2))
+        if tag == "equal":
+            for i, j in zip(olds, news, strict=True):
+                _note_masked(old[i], new[j], old_m[i], change)
+            continue
+        for pi, pj in _pair(olds, news, a, b):
+            if pi is None and pj is not None:
+                _added(new[pj], new_m[pj], change)
+            elif pj is None and pi is not None:
+                _removed(old[pi], old_m[pi], change)
+            elif pi is not None and pj is not None:
+                _changed(old[pi], new[pj], old_m[pi], new_m[pj], change)
+
+
+def _pair(olds: list[int], news: list[int], a: list[str], b: list[str]) -> list[tuple[int | None, int | None]]:
+    """Match old to new blocks in order, pairing those similar enough to be one edited block."""
+    pairs: list[tuple[int | None, int | None]] = []
+    j_start = 0
+    for i in olds:
+        match = None
+        for jj in range(j_start, len(news)):
+            matcher = difflib.SequenceMatcher(None, a[i], b[news[jj]], autojunk=False)
+            if matcher.quick_ratio() >= PAIR_RATIO and matcher.ratio() >= PAIR_RATIO:
+                match = jj
+                break
+        if match is None:
+            pairs.append((i, None))
+            continue
+        pairs.extend((None, news[jj]) for jj in range(j_start, match))
+        pairs.append((i, news[match]))
+        j_start = match + 1
+    pairs.extend((None, news[jj]) for jj in range(j_start, len(news)))
+    return pairs
+
+
+def _note_masked(old: Block, new: Block, masked: Masked, change: Change) -> None:
+    if old.text != new.text and masked.kinds:
+        _ignore(change, masked, old.key)
+
+
+def _ignore(change: Change, masked: Masked, key: str) -> None:
+    for kind in sorted(masked.kinds):
+        where = f" in {key}" if key else ""
+        change.ignored.append(Ignored(f"{kind}{where}", describe(kind)))
+
+
+def _added(block: Block, masked: Masked, change: Change) -> None:
+    if masked.only_volatile:
+        _ignore(change, masked, block.key)
+    else:
+        change.text.append(TextChange("added", block.key, new=block.text, added_fragments=(block.text,)))
+
+
+def _removed(block: Block, masked: Masked, change: Change) -> None:
+    if masked.only_volatile:
+        _ignore(change, masked, block.key)
+    else:
+        change.text.append(TextChange("removed", block.key, old=block.text, removed_fragments=(block.text,)))
+
+
+def _changed(old: Block, new: Block, old_m: Masked, new_m: Masked, change: Change) -> None:
+    if old_m.text == new_m.text or (old_m.only_volatile and new_m.only_volatile):
+        _ignore(change, Masked(new_m.text, old_m.kinds | new_m.kinds), old.key)
+        return
+    removed, added = inline_diff(old.text, new.text)
+    change.text.append(TextChange("changed", new.key or old.key, old.text, new.text, removed, added))
+
+
+def inline_diff(old: str, new: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The removed and added fragments between two versions of a block, as runs of original text."""
+    ta = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(old)]
+    tb = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(new)]
+    matcher = difflib.SequenceMatcher(None, [t[0] for t in ta], [t[0] for t in tb], autojunk=False)
+    removed, added = [], []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("replace", "delete") and i2 > i1:
+            removed.append(old[ta[i1][1] : ta[i2 - 1][2]])
+        if tag in ("replace", "insert") and j2 > j1:
+            added.append(new[tb[j1][1] : tb[j2 - 1][2]])
+    return tuple(removed), tuple(added)
+
+
+# ---- list items ----------------------------------------------------------------------------------
+
+
+def _flat(item: Item) -> dict[str, str]:
+    return {"title": item.title, "url": item.url, "date": item.date, **item.field_map()}
+
+
+def _compare_items(old: list[Item], new: list[Item], change: Change) -> None:
+    if not old and not new:
+        return
+    old_by = {i.id: i for i in old}
+    new_by = {i.id: i for i in new}
+    kept_old = [k for k, i in enumerate(old) if i.id in new_by]
+    kept_new = [k for k, i in enumerate(new) if i.id in old_by]
+    last_kept_old = max(kept_old, default=-1)
+    last_kept_new = max(kept_new, default=-1)
+    added = [(k, i) for k, i in enumerate(new) if i.id not in old_by]
+    gone = [(k, i) for k, i in enumerate(old) if i.id not in new_by]
+    tail_gone = [i for k, i in gone if k > last_kept_old]
+    mid_gone = [i for k, i in gone if k <= last_kept_old]
+    top_added = [i for k, i in added if k <= last_kept_new or last_kept_new < 0]
+    tail_added = [i for k, i in added if k > last_kept_new >= 0]
+
+    # Items pushed off the end while newer ones arrived on top moved to a later page.
+    if tail_gone and len(tail_gone) <= len(top_added) + len(tail_added):
+        for item in tail_gone:
+            change.items.append(ItemChange("moved_off", item))
+            change.ignored.append(Ignored(f"item {item.title or item.id}", "pushed to a later page by newer items"))
+        tail_gone = []
+    # Older items that slid up from the next page after a withdrawal are not new.
+    oldest_kept = min((i.date for i in new if i.id in old_by and i.date), default="")
+    for item in tail_added:
+        if (mid_gone or tail_gone) or (item.date and oldest_kept and item.date < oldest_kept):
+            change.ignored.append(Ignored(f"item {item.title or item.id}", "came up from a later page"))
+        else:
+            change.items.append(ItemChange("added", item))
+    for item in top_added:
+        change.items.append(ItemChange("added", item))
+    for item in mid_gone + tail_gone:
+        change.items.append(ItemChange("removed", item))
+    _compare_fields(old_by, new_by, [i.id for i in new if i.id in old_by], change)
+
+
+def _compare_fields(old_by: dict[str, Item], new_by: dict[str, Item], common: list[str], change: Change) -> None:
+    if not common:
+        return
+    old_map = {k: _flat(old_by[k]) for k in common}
+    new_map = {k: _flat(new_by[k]) for k in common}
+    diff = DeepDiff(old_map, new_map, view="tree")
+    per_item: dict[str, list[tuple[str, str, str]]] = {}
+    for report in ("values_changed", "type_changes", "dictionary_item_added", "dictionary_item_removed"):
+        for node in diff.get(report, []):
+            path = node.path(output_format="list")
+            if len(path) < 2:
+                continue
+            item_id, name = str(path[0]), str(path[1])
+            old_v = "" if report == "dictionary_item_added" else str(node.t1)
+            new_v = "" if report == "dictionary_item_removed" else str(node.t2)
+            if mask(old_v).text == mask(new_v).text:
+                continue
+            per_item.setdefault(item_id, []).append((name, old_v, new_v))
+    counts = Counter(name for fields in per_item.values() for name, _, _ in fields)
+    floor = max(MIN_ITEMS_FOR_COUNTER, COUNTER_SHARE * len(common))
+    volatile = {name for name, n in counts.items() if n >= floor and name not in ("title",)}
+    for name in sorted(volatile):
+        change.ignored.append(Ignored(f"field {name}", f"changed in {counts[name]} of {len(common)} items at once"))
+    for item_id in common:
+        fields = tuple(f for f in per_item.get(item_id, []) if f[0] not in volatile)
+        if fields:
+            change.items.append(ItemChange("changed", new_by[item_id], old_by[item_id], fields))

@@ -1,0 +1,138 @@
+"""judge(Change) -> Verdict: is the change substantive, is it relevant, and which alerts does it raise.
+
+A change is relevant when its own text names a watched topic, or when it sits in a document that is
+about one (an amended article of a cybersecurity rule matters even if the sentence names no keyword).
+For list items, the item's title and fields count as its own text; a followed detail page counts when
+it is about a topic. Alerts carry only the substantive text, never what was set aside as noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from detection.model import AlertDraft, Change, ItemChange, Verdict
+from detection.relevance import Matches, Taxonomy
+from scrapers.document import Document, Item
+
+DETAIL_OPENING_CHARS = 400
+AlertOn = Literal["relevant", "any"]
+
+
+@dataclass(frozen=True, slots=True)
+class RelevancePolicy:
+    """A source's say in relevance: narrow to some topics, or alert on every substantive change."""
+
+    topics: tuple[str, ...] = ()
+    alert_on: AlertOn = "relevant"
+
+
+def judge(
+    change: Change, old: Document, new: Document, taxonomy: Taxonomy, policy: RelevancePolicy | None = None
+) -> Verdict:
+    policy = policy or RelevancePolicy()
+    if not change.substantive:
+        noise = [f"ignored {i.what}: {i.why}" for i in change.ignored] or ["no change"]
+        return Verdict(substantive=False, relevant=False, reasons=noise)
+    alerts: list[AlertDraft] = []
+    reasons: list[str] = []
+    if change.text or change.title:
+        draft = _text_alert(change, new, taxonomy, policy)
+        if draft:
+            alerts.append(draft)
+        else:
+            reasons.append("text changed, but neither the change nor the document names a watched topic")
+    for item_change in change.items:
+        if item_change.kind == "moved_off":
+            continue
+        draft = _item_alert(item_change, new, taxonomy, policy)
+        if draft:
+            alerts.append(draft)
+        else:
+            reasons.append(f"item {item_change.kind} {item_change.item.title!r} names no watched topic")
+    topics = tuple(sorted({t for a in alerts for t in a.topics}))
+    terms = tuple(sorted({t for a in alerts for t in a.matched_terms}))
+    return Verdict(True, bool(alerts), topics, terms, alerts, reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    topics: tuple[str, ...]
+    terms: tuple[str, ...]  # the change's own terms first, then the document's
+
+
+def _decide(own: Matches, context: Matches, policy: RelevancePolicy) -> _Decision | None:
+    own, context = own.only(policy.topics), context.only(policy.topics)
+    topics = tuple(sorted(set(own.topics) | set(context.topics)))
+    if not topics and policy.alert_on != "any":
+        return None
+    terms = tuple(dict.fromkeys(own.all_terms() + context.all_terms()))
+    return _Decision(topics, terms)
+
+
+def _document_context(doc: Document, taxonomy: Taxonomy) -> Matches:
+    """The topics a document as a whole is about: its title, or a body that names them repeatedly."""
+    return taxonomy.match(doc.title).merge(taxonomy.match(doc.text).about())
+
+
+def _text_alert(change: Change, new: Document, taxonomy: Taxonomy, policy: RelevancePolicy) -> AlertDraft | None:
+    removed = [t.old for t in change.text if t.kind in ("removed", "changed")]
+    added = [t.new for t in change.text if t.kind in ("added", "changed")]
+    if change.title:
+        removed.insert(0, change.title[0])
+        added.insert(0, change.title[1])
+    own = taxonomy.match("\n".join(removed + added))
+    found = _decide(own, _document_context(new, taxonomy), policy)
+    if found is None:
+        return None
+    articles = [t.key for t in change.text if t.key]
+    only_title = change.title and not change.text
+    return AlertDraft(
+        kind="title_changed" if only_title else "changed_text",
+        title=new.title or new.url,
+        url=new.url,
+        topics=found.topics,
+        matched_terms=found.terms,
+        added="\n".join(added),
+        removed="\n".join(removed),
+        article=", ".join(dict.fromkeys(articles)),
+        subject=new.url,
+    )
+
+
+def _item_text(item: Item) -> str:
+    return "\n".join([item.title, *(v for _, v in item.fields)])
+
+
+def _describe(item: Item) -> str:
+    lines = [item.title]
+    if item.date:
+        lines.append(item.date)
+    if item.url:
+        lines.append(item.url)
+    if item.detail:
+        opening = item.detail[:DETAIL_OPENING_CHARS]
+        lines.append(opening + ("…" if len(item.detail) > DETAIL_OPENING_CHARS else ""))
+    return "\n".join(lines)
+
+
+def _item_alert(
+    change: ItemChange, doc: Document, taxonomy: Taxonomy, policy: RelevancePolicy
+) -> AlertDraft | None:
+    item = change.item
+    own = taxonomy.match(_item_text(item))
+    if change.old is not None:
+        own = own.merge(taxonomy.match(_item_text(change.old)))
+    context = taxonomy.match(item.detail).about() if item.detail else Matches()
+    found = _decide(own, context, policy)
+    if found is None:
+        return None
+    base = {"title": item.title or item.id, "url": item.url or doc.url, "topics": found.topics,
+            "matched_terms": found.terms, "subject": item.id}
+    if change.kind == "added":
+        return AlertDraft(kind="new_item", added=_describe(item), **base)  # type: ignore[arg-type]
+    if change.kind == "removed":
+        return AlertDraft(kind="removed_item", removed=_describe(item), **base)  # type: ignore[arg-type]
+    removed = "\n".join(f"{name}: {old}" for name, old, _ in change.fields)
+    added = "\n".join(f"{name}: {new}" for name, _, new in change.fields)
+    return AlertDraft(kind="changed_item", added=added, removed=removed, **base)  # type: ignore[arg-type]

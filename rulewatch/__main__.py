@@ -1,0 +1,3 @@
+from rulewatch.cli import main
+
+raise SystemExit(main())

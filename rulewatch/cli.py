@@ -1,0 +1,324 @@
+"""The `rulewatch` command line. It wires the stages in-process; flows/ wires the same ones into Prefect.
+
+Exit codes: 0 success, 1 some source failed (the others were still checked), 2 bad configuration.
+Imports stay lazy: a cycle must not pay for Prefect or Slack unless it uses them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from detection.relevance import TaxonomyError
+from rulewatch import __version__
+from rulewatch.config import ConfigError, Source, load_sources
+from rulewatch.settings import Settings, SettingsError
+
+EXIT_OK, EXIT_SOURCE_FAILED, EXIT_CONFIG = 0, 1, 2
+DEFAULT_SOURCES = "sources.yaml"
+
+
+class UsageError(Exception):
+    """A command that cannot run as asked (unknown source, snapshot...): exit 2 with the message."""
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _store(settings: Settings):  # type: ignore[no-untyped-def]
+    from state import Store
+
+    settings.ensure_home()
+    return Store(settings.database_url)
+
+
+def _taxonomy(settings: Settings):  # type: ignore[no-untyped-def]
+    from detection import Taxonomy
+
+    return Taxonomy.load(settings.topics_file)
+
+
+def _load(path: str, settings: Settings, only: Sequence[str] = ()) -> list[Source]:
+    sources = load_sources(path, _taxonomy(settings).names)
+    if only:
+        names = {s.name for s in sources}
+        missing = [n for n in only if n not in names]
+        if missing:
+            raise ConfigError(f"{path}: no source named {', '.join(missing)} (see `rulewatch sources`)")
+        sources = [s for s in sources if s.name in only]
+    return sources
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    sources = _load(args.sources, settings, args.only or ())
+    if not sources:
+        print(f"{args.sources}: no sources to check")
+        return EXIT_OK
+    if args.prefect or os.environ.get("PREFECT_API_URL"):
+        from flows.check import check_sources
+
+        result = check_sources(sources_file=str(args.sources), only=list(args.only or []), deliver=not args.no_deliver)
+        return EXIT_SOURCE_FAILED if result.get("failed") else EXIT_OK
+    from alerts.deliver import deliver_pending
+    from alerts.sinks import make_sink
+    from rulewatch.cycle import SourceOutcome, run_cycle
+    from scrapers.fetch import Fetcher
+
+    store = _store(settings)
+    fetcher = Fetcher(settings.fetch_settings())
+
+    def show(outcome: SourceOutcome) -> None:
+        if args.quiet:
+            return
+        if outcome.status == "failed":
+            print(f"FAIL {outcome.name}: {outcome.error}", flush=True)
+        else:
+            alerts = f" -> {len(outcome.alert_ids)} alert(s)" if outcome.alert_ids else ""
+            print(f"ok   {outcome.name}: {outcome.status}; {outcome.summary}{alerts}", flush=True)
+
+    try:
+        report = run_cycle(sources, store, fetcher, _taxonomy(settings), settings, on_outcome=show)
+        if not args.no_deliver:
+            delivery = deliver_pending(store, make_sink(settings))
+            for channel, why in delivery.stopped_channels.items():
+                print(f"alerts for {channel} stay pending: {why}", file=sys.stderr)
+    finally:
+        fetcher.close()
+        store.close()
+    checked = len(report.outcomes) - len(report.failed)
+    print(f"{checked} of {len(report.outcomes)} sources checked, {len(report.failed)} failed, "
+          f"{len(report.alert_ids)} new alert(s)")
+    if report.failed and len(report.failed) == len(report.outcomes) and all(
+        o.error.startswith(("connection", "timeout")) for o in report.failed
+    ):
+        print("No source could be reached: is this machine offline? `rulewatch demo` (or `make demo`) "
+              "shows rulewatch at work on a bundled local replay.")
+    return EXIT_SOURCE_FAILED if report.failed else EXIT_OK
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    settings = _settings()
+    store = _store(settings)
+    try:
+        records = store.alerts(pending_only=args.pending, limit=args.limit, source=args.source)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([r.to_json() for r in records], ensure_ascii=False, indent=1))
+        return EXIT_OK
+    from alerts.render import render_console
+
+    if not records:
+        print("no pending alerts" if args.pending else "no alerts recorded")
+    for r in records:
+        state = f"delivered {r.delivered_at} to {r.delivered_channel}" if r.delivered_at else "PENDING"
+        if not r.delivered_at and r.last_error:
+            state += f" after {r.attempts} attempt(s): {r.last_error}"
+        print(f"#{r.id} [{state}]")
+        print(render_console(r))
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    settings = _settings()
+    store = _store(settings)
+    try:
+        state = store.source_state(args.name)
+        if state is None:
+            raise UsageError(f"no history for {args.name!r}: it has not been checked yet")
+        print(f"{state.name}  {state.url}")
+        failing = state.consecutive_failures
+        print(f"  last checked {state.last_checked_at}, last success {state.last_success_at}"
+              + (f", {failing} consecutive failure(s): {state.last_error}" if failing else ""))
+        print("snapshots:")
+        for s in store.snapshots(args.name):
+            print(f"  #{s.id}  {s.taken_at}  {s.kind:<5} {s.blocks:>4} blocks {s.items:>4} items"
+                  f"  {s.size:>7} B  {s.title[:60]}")
+        changes = store.changes(args.name)
+        if changes:
+            print("changes:")
+        for c in changes:
+            flag = "relevant" if c.relevant else "not relevant"
+            print(f"  #{c.old_snapshot_id} -> #{c.new_snapshot_id}  {c.detected_at}  {flag}: {c.summary}")
+        print("recent checks:")
+        for at, outcome, detail in store.recent_checks(args.name, 10):
+            print(f"  {at}  {outcome:<12} {detail[:100]}")
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from detection import compare
+
+    settings = _settings()
+    store = _store(settings)
+    try:
+        snaps = store.snapshots(args.name)
+        if args.old is None:
+            if len(snaps) < 2:
+                raise UsageError(f"{args.name!r} has {len(snaps)} snapshot(s); a diff needs two")
+            old_id, new_id = snaps[-2].id, snaps[-1].id
+        else:
+            old_id, new_id = args.old, args.new
+            known = {s.id for s in snaps}
+            for sid in (old_id, new_id):
+                if sid not in known:
+                    raise UsageError(
+                        f"snapshot #{sid} is not one of {args.name!r}'s (see `rulewatch history {args.name}`)"
+                    )
+        old, new = store.document(old_id), store.document(new_id)
+    finally:
+        store.close()
+    change = compare(old, new)
+    print(f"{args.name}: snapshot #{old_id} -> #{new_id}: {change.summary()}")
+    if change.title:
+        print(f"  title: {change.title[0]!r} -> {change.title[1]!r}")
+    for t in change.text:
+        label = f" [{t.key}]" if t.key else ""
+        print(f"@@ text {t.kind}{label}")
+        for line in t.old.splitlines() if t.kind != "added" else []:
+            print(f"- {line}")
+        for line in t.new.splitlines() if t.kind != "removed" else []:
+            print(f"+ {line}")
+        if t.kind == "changed":
+            print(f"  changed: {' | '.join(t.removed_fragments)} -> {' | '.join(t.added_fragments)}")
+    for i in change.items:
+        print(f"@@ item {i.kind}: {i.item.title}  {i.item.url}")
+        for name, old_v, new_v in i.fields:
+            print(f"  {name}: {old_v!r} -> {new_v!r}")
+    for ign in change.ignored:
+        print(f"   (ignored {ign.what}: {ign.why})")
+    return EXIT_OK
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    settings = _settings()
+    sources = _load(args.sources, settings)
+    print(f"{args.sources}: {len(sources)} source(s)")
+    if not args.check:
+        for s in sources:
+            extra = f"  [{s.kind}]" if s.kind != "auto" else ""
+            print(f"  {s.name:<28} {s.url}{extra}")
+            if s.description:
+                print(f"  {'':<28} {s.description}")
+        return EXIT_OK
+    from scrapers.errors import FetchError
+    from scrapers.extract import extract, sniff_kind
+    from scrapers.fetch import Fetcher, NotModified
+
+    fetcher = Fetcher(settings.fetch_settings())
+    failed = 0
+    for s in sources:
+        try:
+            resp = fetcher.fetch(s.url, policy=s.host_policy(settings.host_policy))
+            assert not isinstance(resp, NotModified)
+            doc = extract(resp.body, resp.content_type, resp.final_url, s.extract_options())
+        except FetchError as exc:
+            failed += 1
+            print(f"FAIL {s.name}: {exc.describe()}")
+            continue
+        sample = doc.items[0].title if doc.items else (doc.blocks[0].text if doc.blocks else "")
+        print(f"ok   {s.name}: HTTP {resp.status} {sniff_kind(resp.body, resp.content_type)} -> {doc.kind}, "
+              f"{len(doc.blocks)} blocks, {len(doc.items)} items, {len(resp.body)} bytes; title {doc.title[:60]!r}")
+        if sample:
+            print(f"     first: {sample[:100]}")
+    fetcher.close()
+    return EXIT_SOURCE_FAILED if failed else EXIT_OK
+
+
+def cmd_deliver(args: argparse.Namespace) -> int:
+    from alerts.deliver import deliver_pending
+    from alerts.sinks import make_sink
+
+    settings = _settings()
+    store = _store(settings)
+    try:
+        report = deliver_pending(store, make_sink(settings))
+    finally:
+        store.close()
+    print(f"{len(report.delivered)} alert(s) delivered, {len(report.failed)} left pending")
+    for channel, why in report.stopped_channels.items():
+        print(f"  {channel}: {why}")
+    return EXIT_SOURCE_FAILED if report.failed else EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from rulewatch.demo import run_demo
+
+    return run_demo()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rulewatch",
+        description="Watch regulators and the press for changes to IT procurement and cybersecurity rules.",
+    )
+    parser.add_argument("--version", action="version", version=f"rulewatch {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sources_default = os.environ.get("RULEWATCH_SOURCES", DEFAULT_SOURCES)
+
+    p = sub.add_parser("run", help="check every source once, record changes, deliver alerts")
+    p.add_argument("--sources", default=sources_default, help=f"sources file (default {sources_default})")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="check only these sources")
+    p.add_argument("--prefect", action="store_true", help="run through the Prefect flow (shown in the Prefect UI)")
+    p.add_argument("--no-deliver", action="store_true", help="record alerts but leave them pending")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the summary line")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("alerts", help="list recorded alerts, newest first")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.add_argument("--pending", action="store_true", help="only alerts not yet delivered, and why")
+    p.add_argument("--source", metavar="NAME", help="only this source's alerts")
+    p.add_argument("--limit", type=int, help="at most this many")
+    p.set_defaults(func=cmd_alerts)
+
+    p = sub.add_parser("history", help="a source's snapshots, changes and recent checks")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("diff", help="the difference between two snapshots (default: the last two)")
+    p.add_argument("name")
+    p.add_argument("old", nargs="?", type=int, help="old snapshot id")
+    p.add_argument("new", nargs="?", type=int, help="new snapshot id")
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("sources", help="validate and list the configured sources")
+    p.add_argument("--sources", default=sources_default, help=f"sources file (default {sources_default})")
+    p.add_argument("--check", action="store_true", help="fetch each source once and show what was extracted")
+    p.set_defaults(func=cmd_sources)
+
+    p = sub.add_parser("deliver", help="send pending alerts now")
+    p.set_defaults(func=cmd_deliver)
+
+    p = sub.add_parser("demo", help="an offline showcase on a bundled local replay of regulator pages")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "diff" and (args.old is None) != (args.new is None):
+        parser.error("diff takes both OLD and NEW snapshot ids, or neither")
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        return int(args.func(args))
+    except (ConfigError, SettingsError, TaxonomyError, UsageError) as exc:
+        print(f"rulewatch: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        print("rulewatch: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,171 @@
+"""sources.yaml: the list of watched sources, validated with errors that name file, line, entry and field."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from scrapers.extract.options import ExtractOptions
+from scrapers.politeness import HostPolicy
+from scrapers.urls import is_http_url
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+_CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$|^[A-Za-z]{3}(-[A-Za-z]{3})?$")
+
+
+class ConfigError(ValueError):
+    """A sources file that cannot be used. The message names the file, line, entry and field."""
+
+
+class Source(BaseModel):
+    """One watched page, list, API or feed. Only `name` and `url` are required."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    url: str
+    description: str = ""
+    kind: Literal["auto", "page", "list", "json", "feed", "pdf"] = "auto"
+    group: str = "default"
+    schedule: str = ""
+    # extraction overrides
+    select: str = ""
+    exclude: tuple[str, ...] = ()
+    items: str = ""
+    items_path: str = ""
+    id_field: str = ""
+    title_field: str = ""
+    url_field: str = ""
+    date_field: str = ""
+    url_template: str = ""
+    # list sources: fetch the detail page of each new item (detail_url may build it from the item's id)
+    follow: bool = True
+    detail_url: str = ""
+    # relevance and routing
+    topics: tuple[str, ...] = ()
+    alert_on: Literal["relevant", "any"] = "relevant"
+    channel: str = ""
+    # politeness for this source's host (the stricter of this and the global setting wins)
+    host_concurrency: int | None = Field(default=None, ge=1, le=64)
+    host_delay: float | None = Field(default=None, ge=0, le=600)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAME_PATTERN.match(value):
+            raise ValueError("use letters, digits, '.', '_' or '-' (at most 100, starting with a letter or digit)")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip()
+        if not is_http_url(value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("detail_url", "url_template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        if value and not is_http_url(value.replace("{", "").replace("}", "")) and not value.startswith("/"):
+            raise ValueError(f"{value!r} is not an http(s) URL template")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if value and (len(value.split()) != 5 or not all(_CRON_FIELD.match(f) for f in value.split())):
+            raise ValueError(f"{value!r} is not a 5-field cron expression (for example '0 * * * *')")
+        return value
+
+    def extract_options(self) -> ExtractOptions:
+        return ExtractOptions(
+            kind=self.kind, select=self.select, exclude=self.exclude, items=self.items,
+            items_path=self.items_path, id_field=self.id_field, title_field=self.title_field,
+            url_field=self.url_field, date_field=self.date_field, url_template=self.url_template,
+        )
+
+    def host_policy(self, default: HostPolicy) -> HostPolicy | None:
+        if self.host_concurrency is None and self.host_delay is None:
+            return None
+        return HostPolicy(self.host_concurrency or default.concurrency,
+                          default.delay if self.host_delay is None else self.host_delay)
+
+
+class SourcesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[dict[str, Any]]
+
+
+def _entry_lines(text: str) -> list[int]:
+    """1-based line of each entry under `sources:`, for error messages."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key, value in node.value:
+        if getattr(key, "value", None) == "sources" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def load_sources(path: Path | str, known_topics: tuple[str, ...] = ()) -> list[Source]:
+    """Read and validate a sources file. Raises ConfigError naming the file, line, entry and field."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the sources file: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(data, dict) or "sources" not in data:
+        raise ConfigError(f"{path}: expected a mapping with a 'sources:' list")
+    try:
+        SourcesFile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{path}: field {field!r}: {first['msg']}") from exc
+    lines = _entry_lines(text)
+    sources: list[Source] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(data["sources"]):
+        line = f":{lines[index]}" if index < len(lines) else ""
+        label = f"entry {index + 1}" + (f" ({entry.get('name')!r})" if isinstance(entry.get("name"), str) else "")
+        try:
+            source = Source.model_validate(entry)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"field {'.'.join(str(p) for p in e['loc']) or '?'!r}: {_message(e)}" for e in exc.errors()
+            )
+            raise ConfigError(f"{path}{line}: {label}: {problems}") from exc
+        if source.name in seen:
+            raise ConfigError(f"{path}{line}: {label}: field 'name': duplicate of entry {seen[source.name] + 1}")
+        unknown = [t for t in source.topics if known_topics and t not in known_topics]
+        if unknown:
+            raise ConfigError(
+                f"{path}{line}: {label}: field 'topics': unknown topic(s) {', '.join(unknown)} "
+                f"(known: {', '.join(known_topics)})"
+            )
+        seen[source.name] = index
+        sources.append(source)
+    return sources
+
+
+def _message(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown field"
+    if error["type"] == "missing":
+        return "required"
+    return str(error["msg"]).removeprefix("Value error, ")

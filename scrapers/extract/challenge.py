@@ -1,0 +1,36 @@
+"""Recognise anti-bot challenge and error pages that servers return with a 200 status."""
+
+from __future__ import annotations
+
+import re
+
+# Markers that only challenge walls carry (PBOC's wzws, Cloudflare, Jiasule, Akamai-style interstitials).
+_STRONG = re.compile(
+    r"wzwschallenge|wzwsquestion|wzwsmethod|__jsl_clearance|cf_chl_|cf-browser-verification|"
+    r"challenge-platform|_Incapsula_Resource|ak_bmsc_challenge",
+    re.IGNORECASE,
+)
+# Markers that suggest a challenge when the page carries almost no readable text.
+_WEAK = re.compile(
+    r"document\.cookie\s*=|location\.(?:reload|replace|href\s*=)|enable javascript|"
+    r"checking your browser|just a moment|请开启\s*javascript|请启用\s*javascript|访问验证|安全验证|人机验证",
+    re.IGNORECASE,
+)
+_ERROR_TITLE = re.compile(
+    r"^\s*(?:40[0-9]|50[0-9])\b|page not found|not found|service unavailable|bad gateway|"
+    r"internal server error|页面不存在|找不到页面|页面未找到|服务器错误|系统繁忙|访问出错",
+    re.IGNORECASE,
+)
+SHORT_TEXT = 300  # characters of visible text below which a page is suspect
+
+
+def looks_like_challenge(raw: str, visible_text: str) -> bool:
+    """True when the markup is a JS/cookie challenge rather than content."""
+    if _STRONG.search(raw[:20000]):
+        return True
+    return len(visible_text) < SHORT_TEXT and bool(_WEAK.search(raw[:20000]))
+
+
+def looks_like_error_page(title: str, visible_text: str) -> bool:
+    """True for a short page whose title is an HTTP error served with status 200."""
+    return len(visible_text) < SHORT_TEXT * 2 and bool(_ERROR_TITLE.search(title or ""))

@@ -1,0 +1,194 @@
+"""JSON APIs: record arrays become items; a single record carrying HTML (NFRA's docClob) becomes a page."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from scrapers.document import Block, Document, Item
+from scrapers.errors import ExtractError
+from scrapers.extract.options import ExtractOptions
+from scrapers.extract.text import find_date, squash
+from scrapers.urls import clean_url
+
+
+def _norm(key: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", key.lower())
+
+
+# Field names recognised by meaning, best first (compared without case, '_' or '-').
+ID_KEYS = [_norm(k) for k in ("id", "docId", "guid", "uuid", "document_number", "documentId", "articleId",
+                              "noticeId", "itemId", "infoId", "contentId", "code", "key", "slug")]
+TITLE_KEYS = [_norm(k) for k in ("title", "docTitle", "headline", "subject", "name", "docSubtitle", "caption")]
+URL_KEYS = [_norm(k) for k in ("url", "html_url", "link", "href", "docFileUrl", "detailUrl", "pageUrl",
+                               "uri", "permalink", "pdf_url", "fileUrl")]
+DATE_KEYS = [_norm(k) for k in ("publishDate", "publication_date", "pubDate", "publishTime", "published",
+                                "releaseDate", "issueDate", "date", "effective_on", "signing_date",
+                                "createTime", "created", "updated", "modified")]
+SUMMARY_KEYS = [_norm(k) for k in ("abstract", "summary", "description", "docSummary", "excerpt", "snippet")]
+# Values that change on every request and say nothing about the rule: counters, ids of the request.
+VOLATILE_KEY = re.compile(
+    r"^(?:view|views|click|clicks|hit|hits|read|reads|visit|visits|browse|pv|uv|readnum|likes?|shares?)"
+    r"(?:count|counts|num|number|cnt|times|total)?$"
+    r"|^(?:requestid|traceid|spanid|reqid|nonce|token|csrf|csrftoken|servertime|timestamp|ts|t|rnd|random|"
+    r"elapsed|took|costtime|responsetime|serverip|hostname|cachekey|etag|signature|sign)$"
+)
+ITEM_ARRAY_NAMES = frozenset(_norm(k) for k in ("rows", "results", "items", "list", "records", "data",
+                                                  "docs", "documents", "entries", "articles", "content", "hits"))
+HTML_HINT = re.compile(r"<(?:p|div|br|span|table|h[1-6])[\s>/]", re.IGNORECASE)
+MAX_FIELD_CHARS = 500
+
+
+def is_volatile_key(key: str) -> bool:
+    return bool(VOLATILE_KEY.match(_norm(key)))
+
+
+def _arrays(node: Any, path: str = "") -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _arrays(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        records = [r for r in node if isinstance(r, dict)]
+        if records and len(records) >= len(node) / 2:
+            yield path, records
+        for i, value in enumerate(node[:3]):  # nested arrays sit in the first records if anywhere
+            if isinstance(value, (dict, list)):
+                yield from _arrays(value, f"{path}.{i}")
+
+
+def _pick(record: dict[str, Any], wanted: list[str], override: str = "") -> tuple[str, Any]:
+    if override:
+        return override, _dotted(record, override)
+    normed = {_norm(k): k for k in record}
+    for want in wanted:
+        if want in normed:
+            key = normed[want]
+            value = record[key]
+            if value not in (None, "", [], {}):
+                return key, value
+    return "", None
+
+
+def _dotted(node: Any, path: str) -> Any:
+    for part in [p for p in path.split(".") if p]:
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def _score(path: str, records: list[dict[str, Any]]) -> float:
+    titled = sum(1 for r in records if _pick(r, TITLE_KEYS)[1] is not None)
+    if not titled:
+        return 0.0
+    name_bonus = 1.5 if _norm(path.rsplit(".", 1)[-1]) in ITEM_ARRAY_NAMES else 1.0
+    return titled * name_bonus
+
+
+def extract_json(text: str, url: str, options: ExtractOptions | None = None) -> Document:
+    """Extract items from the best record array, or a page from a single record. Pure."""
+    options = options or ExtractOptions()
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExtractError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    if options.items_path:
+        found = _dotted(data, options.items_path)
+        if not isinstance(found, list):
+            raise ExtractError(f"items_path {options.items_path!r} is not an array in this response")
+        return _list_document(data, [r for r in found if isinstance(r, dict)], url, options)
+    scored = sorted(((_score(p, r), p, r) for p, r in _arrays(data)), key=lambda t: t[0], reverse=True)
+    if scored and scored[0][0] > 0:
+        return _list_document(data, scored[0][2], url, options)
+    if options.kind == "list" or _looks_like_empty_search(data):
+        return _list_document(data, [], url, options)
+    return _page_document(data, url, options)
+
+
+def _looks_like_empty_search(data: Any) -> bool:
+    """A search API with no hits (the Federal Register omits `results` when count is 0)."""
+    return isinstance(data, dict) and any(_norm(k) in ("count", "total", "totalcount") for k in data)
+
+
+def _list_document(data: Any, records: list[dict[str, Any]], url: str, options: ExtractOptions) -> Document:
+    items: list[Item] = []
+    seen: set[str] = set()
+    volatile: set[str] = set()
+    for record in records:
+        item = _item(record, url, options, volatile)
+        if item and item.id not in seen:
+            seen.add(item.id)
+            items.append(item)
+    title = ""
+    if isinstance(data, dict):
+        title = str(_pick(data, TITLE_KEYS)[1] or "")
+    meta = {"volatile_fields": ",".join(sorted(volatile))} if volatile else {}
+    return Document(kind="list", url=url, title=squash(title), items=items, metadata=meta)
+
+
+def _item(record: dict[str, Any], base: str, options: ExtractOptions, volatile: set[str]) -> Item | None:
+    id_key, ident = _pick(record, ID_KEYS, options.id_field)
+    title_key, title = _pick(record, TITLE_KEYS, options.title_field)
+    url_key, link = _pick(record, URL_KEYS, options.url_field)
+    date_key, date = _pick(record, DATE_KEYS, options.date_field)
+    if title is None and ident is None:
+        return None
+    fields = {}
+    for key, value in record.items():
+        if key in (id_key, title_key, url_key, date_key) or isinstance(value, (dict, list)) or value is None:
+            continue
+        if is_volatile_key(key):
+            volatile.add(key)
+            continue
+        fields[key] = _field_text(value)
+    if options.url_template:
+        try:
+            link = options.url_template.format(**{k: v for k, v in record.items() if not isinstance(v, (dict, list))})
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ExtractError(f"url_template {options.url_template!r} names a field this record lacks: {exc}") from exc
+    clean = clean_url(str(link), base) if link else ""
+    title_text = squash(str(title or ""))
+    item_id = str(ident) if ident not in (None, "") else (clean or title_text)
+    return Item(
+        id=item_id,
+        title=title_text,
+        url=clean,
+        date=find_date(str(date)) or squash(str(date or "")),
+        fields=tuple(sorted(fields.items())),
+    )
+
+
+def _field_text(value: Any) -> str:
+    text = str(value)
+    if HTML_HINT.search(text):
+        from scrapers.extract.html import extract_html  # local: only records that carry HTML need it
+
+        text = extract_html(f"<html><body>{text}</body></html>", "", ExtractOptions(kind="page")).text
+    return squash(text)[:MAX_FIELD_CHARS]
+
+
+def _page_document(data: Any, url: str, options: ExtractOptions) -> Document:
+    record = data.get("data", data) if isinstance(data, dict) else data
+    if isinstance(record, list) and record and isinstance(record[0], dict):
+        record = record[0]
+    if not isinstance(record, dict):
+        raise ExtractError("the JSON holds neither a record array nor a record")
+    title = squash(str(_pick(record, TITLE_KEYS, options.title_field)[1] or ""))
+    html_fields = [v for v in record.values() if isinstance(v, str) and HTML_HINT.search(v)]
+    if html_fields:
+        from scrapers.extract.html import extract_html
+
+        body = max(html_fields, key=len)
+        doc = extract_html(f"<html><body>{body}</body></html>", url, ExtractOptions(kind="page"))
+        return Document(kind="page", url=url, title=title or doc.title, blocks=doc.blocks)
+    blocks = [
+        Block(text=f"{k}: {squash(str(v))}", key=str(k))
+        for k, v in record.items()
+        if not isinstance(v, (dict, list)) and v not in (None, "") and not is_volatile_key(k)
+    ]
+    return Document(kind="page", url=url, title=title, blocks=blocks)

@@ -1,0 +1,48 @@
+"""Small pure helpers shared by the extractors: whitespace, article numbers, dates."""
+
+from __future__ import annotations
+
+import email.utils
+import re
+
+_WS = re.compile(r"\s+")
+_ARTICLE = re.compile(
+    r"^\s*(第[一二三四五六七八九十百千零〇两\d]+[条章节款]"
+    r"|Article\s+\d+[A-Za-z]?"
+    r"|§+\s*\d+(?:\.\d+)*"
+    r"|Sec(?:tion|\.)\s+\d+(?:\.\d+)*)",
+    re.IGNORECASE,
+)
+DATE_PATTERN = re.compile(
+    r"(?<!\d)(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?(?!\d)"
+)
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace (including ideographic and non-breaking spaces) to one space."""
+    return _WS.sub(" ", text.replace("\u3000", " ").replace("\xa0", " ")).strip()
+
+
+def article_key(text: str) -> str:
+    """The article number a block starts with (第八条, Article 5, § 3), or ""."""
+    match = _ARTICLE.match(text)
+    return _WS.sub(" ", match.group(1)).strip() if match else ""
+
+
+def find_date(text: str) -> str:
+    """The first calendar date in `text` as YYYY-MM-DD (also RFC 2822 feed dates), or ""."""
+    match = DATE_PATTERN.search(text)
+    if not match:
+        return _rfc2822_date(text)
+    year, month, day = (int(g) for g in match.groups())
+    if not (1900 <= year <= 2200 and 1 <= month <= 12 and 1 <= day <= 31):
+        return ""
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _rfc2822_date(text: str) -> str:
+    try:
+        parsed = email.utils.parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        return ""
+    return parsed.strftime("%Y-%m-%d") if parsed else ""

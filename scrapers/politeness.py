@@ -1,0 +1,57 @@
+"""Per-host politeness: at most N requests in flight to one host, and a minimum gap between starts."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+DEFAULT_HOST_CONCURRENCY = 2
+DEFAULT_HOST_DELAY = 0.5  # seconds between the starts of two requests to one host
+
+
+@dataclass(frozen=True, slots=True)
+class HostPolicy:
+    concurrency: int = DEFAULT_HOST_CONCURRENCY
+    delay: float = DEFAULT_HOST_DELAY
+
+    def stricter(self, other: HostPolicy) -> HostPolicy:
+        return HostPolicy(min(self.concurrency, other.concurrency), max(self.delay, other.delay))
+
+
+class _HostGate:
+    def __init__(self, policy: HostPolicy) -> None:
+        self.policy = policy
+        self._slots = threading.BoundedSemaphore(max(1, policy.concurrency))
+        self._lock = threading.Lock()
+        self._next_start = 0.0
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._slots:
+            with self._lock:
+                now = time.monotonic()
+                wait = self._next_start - now
+                self._next_start = max(now, self._next_start) + self.policy.delay
+            if wait > 0:
+                time.sleep(wait)
+            yield
+
+
+class HostGates:
+    """One gate per host, created on first use with the policy given for that host."""
+
+    def __init__(self, default: HostPolicy) -> None:
+        self.default = default
+        self._gates: dict[str, _HostGate] = {}
+        self._lock = threading.Lock()
+
+    def gate(self, host: str, policy: HostPolicy | None = None) -> _HostGate:
+        with self._lock:
+            gate = self._gates.get(host)
+            if gate is None:
+                gate = _HostGate(policy.stricter(self.default) if policy else self.default)
+                self._gates[host] = gate
+            return gate

@@ -1,0 +1,43 @@
+"""URL hygiene: absolute http(s) URLs without cache-busting or tracking parameters."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+
+# Query parameters that identify a visit, a campaign or a build rather than a resource.
+_VOLATILE_PARAM = re.compile(
+    r"^(utm_\w+|spm|scm|from|source|share_token|fbclid|gclid|dclid|yclid|msclkid|mc_[ce]id|_ga|_gl|"
+    r"v|ver|version|t|ts|_|_t|timestamp|time|rnd|rand|random|nocache|cb|cachebust|cache|"
+    r"sessionid|jsessionid|phpsessid|sid|token|csrf|_csrf|nonce)$",
+    re.IGNORECASE,
+)
+
+
+def is_http_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme.lower() in ALLOWED_SCHEMES and bool(parts.netloc)
+
+
+def clean_url(url: str, base: str = "") -> str:
+    """Resolve `url` against `base` and drop volatile query parameters and fragments.
+
+    Returns "" for non-http(s) targets (javascript:, mailto:, file:, data:), which a page may not
+    make rulewatch follow.
+    """
+    url = url.strip()
+    if not url:
+        return ""
+    absolute = urljoin(base, url) if base else url
+    parts = urlsplit(absolute)
+    if parts.scheme.lower() not in ALLOWED_SCHEMES or not parts.netloc:
+        return ""
+    path = re.sub(r";jsessionid=[^/?#]*", "", parts.path, flags=re.IGNORECASE)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _VOLATILE_PARAM.match(k)]
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path or "/", urlencode(query), ""))
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).netloc.lower()

@@ -1,0 +1,114 @@
+"""Tables of rulewatch's state (SQLAlchemy Core): the same schema on SQLite and PostgreSQL.
+
+Times are ISO 8601 UTC strings ("2026-11-28T01:02:03Z"): portable, sortable and readable in a shell.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("kind", String(20), nullable=False, server_default=""),
+    Column("etag", Text, nullable=False, server_default=""),
+    Column("last_modified", Text, nullable=False, server_default=""),
+    Column("last_snapshot_id", Integer, nullable=True),
+    Column("last_checked_at", String(32), nullable=True),
+    Column("last_success_at", String(32), nullable=True),
+    Column("consecutive_failures", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text, nullable=False, server_default=""),
+    Column("failing_notified", Boolean, nullable=False, server_default="0"),
+)
+
+# Canonical documents, zlib-compressed and stored once per distinct content hash.
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False),
+    Column("blob_hash", String(64), ForeignKey("blobs.hash"), nullable=False),
+    Column("taken_at", String(32), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("blocks", Integer, nullable=False, server_default="0"),
+    Column("items", Integer, nullable=False, server_default="0"),
+    Index("ix_snapshots_source", "source", "id"),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False),
+    Column("old_snapshot_id", Integer, ForeignKey("snapshots.id"), nullable=False),
+    Column("new_snapshot_id", Integer, ForeignKey("snapshots.id"), nullable=False),
+    Column("detected_at", String(32), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("detail", Text, nullable=False),  # JSON: the Change and the Verdict's reasons
+    Column("relevant", Boolean, nullable=False),
+    Index("ix_changes_source", "source", "id"),
+)
+
+# The outbox: an alert is written with its snapshot, and marked delivered only after Slack said so.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("idempotency_key", String(300), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("change_id", Integer, ForeignKey("changes.id"), nullable=True),
+    Column("kind", String(40), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("topics", Text, nullable=False),  # JSON list
+    Column("matched_terms", Text, nullable=False),  # JSON list
+    Column("added", Text, nullable=False, server_default=""),
+    Column("removed", Text, nullable=False, server_default=""),
+    Column("article", Text, nullable=False, server_default=""),
+    Column("subject", Text, nullable=False, server_default=""),
+    Column("channel", String(200), nullable=False, server_default=""),
+    Column("detected_at", String(32), nullable=False),
+    Column("delivered_at", String(32), nullable=True),
+    Column("delivered_channel", String(200), nullable=True),
+    Column("delivered_ts", String(64), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text, nullable=False, server_default=""),
+    UniqueConstraint("idempotency_key", name="uq_alerts_idempotency_key"),
+    Index("ix_alerts_pending", "delivered_at", "id"),
+)
+
+checks = Table(
+    "checks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False),
+    Column("checked_at", String(32), nullable=False),
+    Column("outcome", String(20), nullable=False),  # baseline, changed, unchanged, not_modified, failed
+    Column("detail", Text, nullable=False, server_default=""),
+    Index("ix_checks_source", "source", "id"),
+)

@@ -1,0 +1,163 @@
+"""Delivery through the real slack_sdk.WebClient against a Slack-compatible server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+from fakeslack import FakeSlack, Fault
+
+from alerts.deliver import ConsoleSink, deliver_pending
+from alerts.slack import SlackSink, make_web_client
+from detection import Taxonomy, compare, judge
+from scrapers.document import Document, Item
+from state import Store
+
+TOKEN = "xoxb-test-token-123"
+TAX = Taxonomy.load()
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack(TOKEN) as server:
+        yield server
+
+
+def sink(slack: FakeSlack, channel: str = "C-ALERTS", token: str = TOKEN) -> SlackSink:
+    return SlackSink(make_web_client(token, slack.base_url), channel)
+
+
+def lst(*titles: str) -> Document:
+    return Document(kind="list", url="http://x/list", items=[Item(id=t, title=t, url=f"http://x/{t}") for t in titles])
+
+
+def add_alerts(store: Store, n: int, source: str = "src") -> None:
+    """Record a baseline, then n cycles that each add one relevant item."""
+    titles = ["基线通知"]
+    store.record_success(name=source, url="http://x/list", document=lst(*titles), etag="", last_modified="",
+                         change=None, verdict=None)
+    for i in range(n):
+        old = lst(*titles)
+        titles = [f"关于政府采购第{i}批信息技术产品的通知", *titles]
+        new = lst(*titles)
+        change = compare(old, new)
+        store.record_success(name=source, url="http://x/list", document=new, etag="", last_modified="",
+                             change=change, verdict=judge(change, old, new, TAX))
+
+
+def test_console_delivery_marks_alerts_delivered(store: Store) -> None:
+    add_alerts(store, 2)
+    out = io.StringIO()
+    report = deliver_pending(store, ConsoleSink(out))
+    assert len(report.delivered) == 2 and store.alerts(pending_only=True) == []
+    assert "第0批" in out.getvalue() and "第1批" in out.getvalue()
+
+
+def test_slack_delivery_in_order_with_channel_and_ts(store: Store, slack: FakeSlack) -> None:
+    add_alerts(store, 3)
+    report = deliver_pending(store, sink(slack))
+    assert len(report.delivered) == 3
+    posted = slack.posted()
+    assert [m["text"] for m in posted] == [f"New: 关于政府采购第{i}批信息技术产品的通知" for i in range(3)]
+    for record in store.alerts():
+        assert record.delivered_channel == "C-ALERTS" and record.delivered_ts
+    assert all(h["Authorization"] == f"Bearer {TOKEN}" for _, _, h in slack.requests)
+
+
+def test_outage_for_several_cycles_then_recovery_delivers_each_alert_once_in_order(
+    store: Store, slack: FakeSlack
+) -> None:
+    for cycle in range(3):
+        add_alerts(store, 1, source=f"s{cycle}")
+        slack.fail(*[Fault("chat.postMessage", status=500, error="internal_error")] * 3)  # more than the retries
+        report = deliver_pending(store, sink(slack))
+        assert report.delivered == [] and report.failed
+    assert slack.posted() == []
+    report = deliver_pending(store, sink(slack))
+    assert len(report.delivered) == 3
+    assert [m["text"] for m in slack.posted()] == ["New: 关于政府采购第0批信息技术产品的通知"] * 3
+    assert [a.source for a in store.alerts(newest_first=False)] == ["s0", "s1", "s2"]
+    assert deliver_pending(store, sink(slack)).delivered == []  # nothing twice
+
+
+def test_rate_limit_is_retried_after_retry_after(store: Store, slack: FakeSlack) -> None:
+    add_alerts(store, 1)
+    slack.fail(Fault("chat.postMessage", status=429, headers={"Retry-After": "1"}),
+               Fault("chat.postMessage", status=429, headers={"Retry-After": "1"}))
+    report = deliver_pending(store, sink(slack))
+    assert len(report.delivered) == 1 and len(slack.posted()) == 1
+
+
+def test_lost_answer_to_a_successful_post_is_not_posted_again(store: Store, slack: FakeSlack) -> None:
+    add_alerts(store, 1)
+    # Slack posts the message, but the connection drops before our client hears "ok".
+    slack.fail(Fault("chat.postMessage", drop=True, after_success=True))
+    report = deliver_pending(store, sink(slack))
+    assert len(report.delivered) == 1
+    assert len(slack.posted()) == 1  # found by its idempotency key in the channel history
+    assert store.alerts()[0].delivered_ts == slack.posted()[0]["ts"]
+
+
+def test_crash_between_post_and_mark_does_not_duplicate(
+    store: Store, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_alerts(store, 2)
+
+    class Killed(BaseException):
+        pass
+
+    def die(*args: object, **kwargs: object) -> None:
+        raise Killed  # the process dies right after Slack accepted the first message
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "mark_delivered", die)
+        with pytest.raises(Killed):
+            deliver_pending(store, sink(slack))
+    assert len(slack.posted()) == 1 and len(store.alerts(pending_only=True)) == 2
+    report = deliver_pending(store, sink(slack))
+    assert len(report.delivered) == 2
+    texts = [m["text"] for m in slack.posted()]
+    assert texts == ["New: 关于政府采购第0批信息技术产品的通知", "New: 关于政府采购第1批信息技术产品的通知"]
+
+
+@pytest.mark.parametrize("error", ["channel_not_found", "invalid_auth"])
+def test_permanent_errors_stop_the_channel_and_leave_alerts_pending(store: Store, slack: FakeSlack, error: str) -> None:
+    add_alerts(store, 3)
+    target = sink(slack, channel="C-MISSING") if error == "channel_not_found" else sink(slack, token="xoxb-wrong")
+    report = deliver_pending(store, target)
+    assert report.delivered == [] and len(report.failed) == 1  # one attempt, not one per alert
+    assert list(report.stopped_channels.values())[0].endswith(error)
+    assert len(store.alerts(pending_only=True)) == 3
+
+
+def test_follow_up_on_the_same_subject_replies_in_the_thread(store: Store, slack: FakeSlack) -> None:
+    old = lst("a 通知")
+    store.record_success(name="src", url="u", document=old, etag="", last_modified="", change=None, verdict=None)
+    first = lst("关于政府采购的通知", "a 通知")
+    ch = compare(old, first)
+    store.record_success(name="src", url="u", document=first, etag="", last_modified="", change=ch,
+                         verdict=judge(ch, old, first, TAX))
+    deliver_pending(store, sink(slack))
+    second = lst("a 通知")  # the same item withdrawn
+    ch = compare(first, second)
+    store.record_success(name="src", url="u", document=second, etag="", last_modified="", change=ch,
+                         verdict=judge(ch, first, second, TAX))
+    deliver_pending(store, sink(slack))
+    parent, reply = slack.posted()
+    assert reply["thread_ts"] == parent["ts"] and reply["text"].startswith("Withdrawn:")
+
+
+def test_long_diff_goes_to_a_file_in_the_thread(store: Store, slack: FakeSlack) -> None:
+    old = Document(kind="page", url="u", title="网络安全管理办法", blocks=[])
+    from scrapers.document import Block
+
+    new = Document(kind="page", url="u", title="网络安全管理办法", blocks=[Block("第一条 " + "网络安全" * 2000)])
+    store.record_success(name="src", url="u", document=old, etag="", last_modified="", change=None, verdict=None)
+    ch = compare(old, new)
+    store.record_success(name="src", url="u", document=new, etag="", last_modified="", change=ch,
+                         verdict=judge(ch, old, new, TAX))
+    deliver_pending(store, sink(slack))
+    (message,) = slack.posted()
+    (upload,) = slack.uploads
+    assert upload["filename"].endswith(".diff") and upload["thread_ts"] == message["ts"]

@@ -1,0 +1,120 @@
+"""compare(): each change kind, in Chinese and English; lists keyed by id and aware of pagination."""
+
+from __future__ import annotations
+
+from detection import compare
+from scrapers.document import Block, Document, Item
+from scrapers.extract.text import article_key
+
+
+def page(*texts: str, title: str = "数据安全管理办法") -> Document:
+    return Document(kind="page", url="http://x/rule", title=title, blocks=[Block(t, article_key(t)) for t in texts])
+
+
+def items(*ids: str, **titles: str) -> Document:
+    return Document(kind="list", url="http://x/list", items=[
+        Item(id=i, title=titles.get(f"t{i}", f"通知{i}"), url=f"http://x/{i}.html", date=f"2026-11-{int(i) % 28 + 1:02d}")
+        for i in ids
+    ])
+
+
+ARTS = ["第一条 为了规范数据处理活动，制定本办法。", "第二条 本办法适用于银行业金融机构。", "第三条 发生网络安全事件的，应当在二十四小时内报告。"]
+
+
+def test_identical_documents_have_no_change() -> None:
+    change = compare(page(*ARTS), page(*ARTS))
+    assert change.empty and not change.substantive
+
+
+def test_amended_article_has_inline_fragments() -> None:
+    new = ARTS[:2] + ["第三条 发生网络安全事件的，应当在两小时内报告。"]
+    change = compare(page(*ARTS), page(*new))
+    (t,) = change.text
+    assert t.kind == "changed" and t.key == "第三条"
+    assert t.removed_fragments == ("二十四",) and t.added_fragments == ("两",)
+
+
+def test_added_and_removed_articles() -> None:
+    added = compare(page(*ARTS), page(*ARTS[:2], "第三条之一 国产化率每年应当提高百分之十五。", ARTS[2]))
+    assert [(t.kind, t.key) for t in added.text] == [("added", "第三条")]
+    removed = compare(page(*ARTS), page(ARTS[0], ARTS[2]))
+    assert [(t.kind, t.old) for t in removed.text] == [("removed", ARTS[1])]
+
+
+def test_english_word_level_diff() -> None:
+    old = page("Banks must raise the share of secure IT purchases to 50 percent by 2027.", title="News")
+    new = page("Banks must raise the share of secure IT purchases to 75 percent by 2030.", title="News")
+    (t,) = compare(old, new).text
+    assert t.removed_fragments == ("50", "2027") and t.added_fragments == ("75", "2030")
+
+
+def test_volatile_block_changes_are_ignored_and_explained() -> None:
+    old = page("更新时间：2026-11-20 09:12:44 浏览次数：1532", *ARTS)
+    new = page("更新时间：2026-11-27 16:41:03 浏览次数：2718", *ARTS)
+    change = compare(old, new)
+    assert not change.substantive
+    assert {i.what for i in change.ignored} == {"timestamp", "counter"}
+
+
+def test_metadata_line_appearing_is_noise() -> None:
+    change = compare(page(*ARTS), page("Views: 12", *ARTS))
+    assert not change.substantive and change.ignored
+
+
+def test_title_change() -> None:
+    change = compare(page(*ARTS, title="旧标题"), page(*ARTS, title="新标题"))
+    assert change.title == ("旧标题", "新标题")
+
+
+def test_new_items_on_top_push_old_ones_to_a_later_page() -> None:
+    change = compare(items("10", "9", "8", "7"), items("12", "11", "10", "9"))
+    kinds = sorted((c.kind, c.item.id) for c in change.items)
+    assert kinds == [("added", "11"), ("added", "12"), ("moved_off", "7"), ("moved_off", "8")]
+    assert change.substantive  # the additions
+
+
+def test_item_missing_from_the_middle_is_withdrawn() -> None:
+    change = compare(items("10", "9", "8", "7"), items("10", "8", "7"))
+    assert [(c.kind, c.item.id) for c in change.items] == [("removed", "9")]
+
+
+def test_item_sliding_up_from_page_two_after_a_withdrawal_is_not_new() -> None:
+    change = compare(items("10", "9", "8", "7"), items("10", "8", "7", "6"))
+    assert [(c.kind, c.item.id) for c in change.items] == [("removed", "9")]
+    assert any("later page" in i.why for i in change.ignored)
+
+
+def test_tail_removed_without_additions_is_a_withdrawal() -> None:
+    change = compare(items("10", "9", "8"), items("10", "9"))
+    assert [(c.kind, c.item.id) for c in change.items] == [("removed", "8")]
+
+
+def test_changed_item_fields() -> None:
+    old = items("3", "2", "1", t2="关于征求意见的通知")
+    new = items("3", "2", "1", t2="关于征求意见的通知（修订）")
+    (c,) = compare(old, new).items
+    assert c.kind == "changed" and c.fields == (("title", "关于征求意见的通知", "关于征求意见的通知（修订）"),)
+
+
+def test_a_field_changing_in_every_item_at_once_is_a_counter() -> None:
+    def with_counts(base: int) -> Document:
+        return Document(kind="list", url="u", items=[
+            Item(id=str(i), title=f"t{i}", fields=(("hits", str(base + i)),)) for i in range(6)
+        ])
+
+    change = compare(with_counts(100), with_counts(200))
+    assert not change.substantive
+    assert any(i.what == "field hits" for i in change.ignored)
+
+
+def test_kind_flip_is_not_reported_as_changes() -> None:
+    change = compare(page(*ARTS), items("1", "2", "3"))
+    assert not change.substantive and change.ignored
+
+
+def test_big_document_with_one_changed_paragraph_finds_exactly_that_paragraph() -> None:
+    paragraphs = [f"第{i}条 银行业金融机构应当按照规定开展第{i}项信息科技风险管理工作，并定期报告。" * 3 for i in range(20000)]
+    new = list(paragraphs)
+    new[12345] = new[12345].replace("定期报告", "每季度报告")
+    change = compare(page(*paragraphs), page(*new))  # its speed is measured in bench/, not here
+    assert [(t.kind, t.key) for t in change.text] == [("changed", "第12345条")]

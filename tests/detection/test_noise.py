@@ -1,0 +1,58 @@
+"""Each kind of volatile value, in Chinese and English, is masked; rule dates and numbers are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from detection.noise import mask, normalise
+
+VOLATILE = [
+    ("timestamp", "更新时间：2026-11-20 09:12:44", "更新时间：2026-11-27 16:41:03"),
+    ("timestamp", "发布日期：2026年11月20日", "发布日期：2026年11月27日"),
+    ("timestamp", "Last updated: Nov 20, 2026 09:12 UTC", "Last updated: Nov 27, 2026 16:41 UTC"),
+    ("timestamp", "Fri, 20 Nov 2026 09:12:44 +0000", "Fri, 27 Nov 2026 16:41:03 +0000"),
+    ("timestamp", "Generated 2026-11-20T09:12:44Z", "Generated 2026-11-27T16:41:03Z"),
+    ("counter", "浏览次数：1532", "浏览次数：2718"),
+    ("counter", "阅读量 1,532 次", "阅读量 2,718 次"),
+    ("counter", "Views: 1532", "Views: 2718"),
+    ("counter", "1.5k views", "2.7k views"),
+    ("relative_time", "3 hours ago", "5 minutes ago"),
+    ("relative_time", "发布于 3小时前", "发布于 刚刚"),
+    ("token", "session 9f8e7d6c5b4a39281706f5e4d3c2b1a0", "session 0a1b2c3d4e5f60718293a4b5c6d7e8f9"),
+    ("token", "req c3f1a9e2-55aa-4c1e-9b1f-0d2e7c9a1b11", "req 7d0b2f4c-91ee-4a53-8e6d-3c5a2b1f0e99"),
+    ("build_id", "style.css?v=20261120a", "style.css?v=20261127b"),
+]
+
+
+@pytest.mark.parametrize(("kind", "before", "after"), VOLATILE)
+def test_volatile_values_mask_to_the_same_text(kind: str, before: str, after: str) -> None:
+    a, b = mask(before), mask(after)
+    assert a.text == b.text
+    assert kind in a.kinds
+
+
+SUBSTANTIVE = [
+    ("第八条 本办法自2027年1月1日起施行。", "第八条 本办法自2027年7月1日起施行。"),
+    ("应当在事件发生后二十四小时内报告", "应当在事件发生后两小时内报告"),
+    ("应当在24小时内报告", "应当在2小时内报告"),
+    ("raise the share to 50 percent by 2027", "raise the share to 75 percent by 2030"),
+    ("effective January 1, 2027", "effective July 1, 2027"),
+    ("Comments are due by December 1, 2026.", "Comments are due by December 15, 2026."),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), SUBSTANTIVE)
+def test_dates_and_numbers_in_rule_text_are_substantive(before: str, after: str) -> None:
+    assert mask(before).text != mask(after).text
+
+
+def test_metadata_line_is_only_volatile_but_a_rule_is_not() -> None:
+    assert mask("更新时间：2026-11-20 09:12:44 浏览次数：1532").only_volatile
+    assert mask("Last updated: Nov 27, 2026 16:41 UTC Views: 2718").only_volatile
+    assert not mask("第八条 更新时间：2026-11-20 起，银行应当报告。").only_volatile
+    assert not mask("第八条 本办法自2027年1月1日起施行。").only_volatile
+
+
+def test_whitespace_and_full_width_forms_are_normalised() -> None:
+    assert normalise("第 八 条　本办法\n  自发布之日起施行。") == normalise("第八条本办法自发布之日起施行。")
+    assert normalise("ＡＢＣ  123") == "ABC 123"

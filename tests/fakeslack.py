@@ -1,0 +1,192 @@
+"""A Slack-compatible Web API server on 127.0.0.1 for tests, driven by the real slack_sdk.WebClient.
+
+It checks what Slack checks (bearer token, channel, JSON body, Block Kit limits) and can be told to
+answer with faults: 429 with or without Retry-After, 500, Slack errors such as invalid_auth, slow
+answers, and dropped connections.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+
+@dataclass
+class Fault:
+    method: str  # e.g. "chat.postMessage"
+    status: int = 200
+    error: str = ""  # a Slack error code answered with ok=false
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    drop: bool = False  # close the connection without answering
+    after_success: bool = False  # do the work (post the message), then drop: "posted, but the client never knew"
+
+
+class FakeSlack:
+    def __init__(self, token: str = "xoxb-test-token-123", channels: tuple[str, ...] = ("C-ALERTS", "C-OTHER")) -> None:
+        self.token = token
+        self.channels = set(channels)
+        self.messages: dict[str, list[dict[str, Any]]] = {c: [] for c in channels}
+        self.uploads: list[dict[str, Any]] = []
+        self.requests: list[tuple[str, dict[str, Any], dict[str, str]]] = []
+        self.faults: list[Fault] = []
+        self._ts = 1_700_000_000.0
+        self._lock = threading.Lock()
+        handler = _make_handler(self)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+
+    def __enter__(self) -> FakeSlack:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail(self, *faults: Fault) -> None:
+        with self._lock:
+            self.faults.extend(faults)
+
+    def posted(self, channel: str = "C-ALERTS") -> list[dict[str, Any]]:
+        return list(self.messages.get(channel, []))
+
+    # ---- the API -------------------------------------------------------------------------------------
+
+    def next_fault(self, method: str) -> Fault | None:
+        with self._lock:
+            for n, fault in enumerate(self.faults):
+                if fault.method == method:
+                    return self.faults.pop(n)
+        return None
+
+    def new_ts(self) -> str:
+        with self._lock:
+            self._ts += 1
+            return f"{self._ts:.6f}"
+
+    def api(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        if method == "chat.postMessage":
+            return self._post(body)
+        if method == "conversations.history":
+            channel = body.get("channel", "")
+            if channel not in self.channels:
+                return {"ok": False, "error": "channel_not_found"}
+            limit = int(body.get("limit", 100))
+            return {"ok": True, "messages": list(reversed(self.messages[channel]))[:limit], "has_more": False}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.uploads) + 1}"
+            self.uploads.append({"id": file_id, "filename": body.get("filename"), "length": body.get("length")})
+            port = self.server.server_address[1]
+            return {"ok": True, "upload_url": f"http://127.0.0.1:{port}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = json.loads(body["files"]) if isinstance(body.get("files"), str) else body.get("files", [])
+            for f in files:
+                for up in self.uploads:
+                    if up["id"] == f["id"]:
+                        up.update(title=f.get("title"), channel=body.get("channel_id"), thread_ts=body.get("thread_ts"))
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
+        return {"ok": False, "error": "unknown_method"}
+
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel = body.get("channel", "")
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        blocks = body.get("blocks") or []
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        if len(blocks) > 50:
+            return {"ok": False, "error": "invalid_blocks", "detail": "more than 50 blocks"}
+        for block in blocks:
+            text = (block.get("text") or {}).get("text", "")
+            if block["type"] == "header" and len(text) > 150:
+                return {"ok": False, "error": "invalid_blocks", "detail": "header text over 150"}
+            if block["type"] == "section" and len(text) > 3000:
+                return {"ok": False, "error": "invalid_blocks", "detail": "section text over 3000"}
+        if not body.get("text") and not blocks:
+            return {"ok": False, "error": "no_text"}
+        metadata = body.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        message = {"type": "message", "ts": self.new_ts(), "text": body.get("text", ""), "blocks": blocks,
+                   "thread_ts": body.get("thread_ts"), "metadata": metadata}
+        with self._lock:
+            self.messages[channel].append(message)
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+
+
+def _make_handler(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+        def _body(self) -> dict[str, Any]:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            query = dict(parse_qsl(urlsplit(self.path).query))
+            ctype = self.headers.get("Content-Type", "")
+            if "json" in ctype and raw:
+                query.update(json.loads(raw))
+            elif raw and "form" in ctype:
+                query.update(dict(parse_qsl(raw.decode())))
+            elif raw:
+                query["_raw"] = raw  # type: ignore[assignment]
+            return query
+
+        def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _handle(self) -> None:
+            path = urlsplit(self.path).path
+            body = self._body()
+            if path.startswith("/upload/"):
+                self._send(200, {"ok": True})
+                return
+            method = path.removeprefix("/api/")
+            auth = self.headers.get("Authorization", "")
+            slack.requests.append((method, body, dict(self.headers)))
+            fault = slack.next_fault(method)
+            if fault and fault.delay:
+                time.sleep(fault.delay)
+            if fault and fault.drop and not fault.after_success:
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            if auth != f"Bearer {slack.token}":
+                self._send(200, {"ok": False, "error": "invalid_auth" if auth else "not_authed"})
+                return
+            if fault and fault.status != 200:
+                self._send(fault.status, {"ok": False, "error": fault.error or "ratelimited"}, fault.headers)
+                return
+            if fault and fault.error:
+                self._send(200, {"ok": False, "error": fault.error})
+                return
+            result = slack.api(method, body)
+            if fault and fault.after_success:
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            self._send(200, result)
+
+        do_POST = _handle
+        do_GET = _handle
+
+    return Handler

@@ -1,0 +1,143 @@
+"""The CLI end to end against real local servers and a real SQLite state."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from rulewatch.cli import build_parser, main
+
+RULE_V1 = """<html><head><meta charset="utf-8"><title>网络安全事件报告办法</title></head><body>
+<div class="nav"><a href="/">首页</a></div><div class="content"><h1>网络安全事件报告办法</h1>
+<div class="info">发布时间：2026-11-20 09:12:44 浏览次数：{views}</div>
+<p>第一条 为了规范网络安全事件报告，制定本办法。</p><p>第二条 本办法适用于银行业金融机构。</p>
+<p>第三条 发生重大网络安全事件的，应当在{hours}内报告。</p></div></body></html>"""
+FARM = """<html><head><meta charset="utf-8"><title>农业保险办法</title></head><body><div class="content">
+<h1>农业保险办法</h1><p>第一条 为了规范农业保险，制定本办法。</p><p>第二条 保险机构应当在{days}内支付赔款。</p>
+<p>第三条 本办法自发布之日起施行。</p></div></body></html>"""
+
+
+def serve(httpserver: HTTPServer, path: str, body: str, status: int = 200) -> None:
+    httpserver.clear_all_handlers()  # type: ignore[no-untyped-call]
+    httpserver.expect_request(path).respond_with_data(body.encode(), status=status, content_type="text/html")
+
+
+def sources_file(tmp_path: Path, **urls: str) -> str:
+    lines = ["sources:"] + [f"  - name: {n}\n    url: {u}" for n, u in urls.items()]
+    path = tmp_path / "sources.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def alerts_json(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    capsys.readouterr()
+    assert main(["alerts", "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_baseline_then_change_then_alert(httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    src = sources_file(tmp_path, rule=httpserver.url_for("/rule"), farm=httpserver.url_for("/farm"))
+    httpserver.expect_request("/rule").respond_with_data(RULE_V1.format(views=1, hours="二十四小时"), content_type="text/html")
+    httpserver.expect_request("/farm").respond_with_data(FARM.format(days="十日"), content_type="text/html")
+    assert main(["run", "--sources", src]) == 0
+    out = capsys.readouterr().out
+    assert "rule: baseline" in out and "2 of 2 sources checked" in out
+    assert alerts_json(capsys) == []  # the first sight alerts on nothing
+
+    httpserver.clear_all_handlers()  # type: ignore[no-untyped-call]
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    httpserver.expect_request("/rule").respond_with_data(RULE_V1.format(views=2, hours="两小时"), content_type="text/html")
+    httpserver.expect_request("/farm").respond_with_data(FARM.format(days="七日"), content_type="text/html")
+    assert main(["run", "--sources", src]) == 0
+    out = capsys.readouterr().out
+    assert "=== Amended: 网络安全事件报告办法" in out  # console delivery without Slack
+    (alert,) = alerts_json(capsys)
+    assert alert["source"] == "rule" and alert["kind"] == "changed_text"
+    assert "两小时" in str(alert["added"]) and "二十四小时" in str(alert["removed"])
+    assert alert["topics"] == ["cybersecurity"] and alert["matched_terms"]
+    assert str(alert["detected_at"]).endswith("Z") and alert["delivered_at"]
+    assert "浏览次数" not in json.dumps(alert, ensure_ascii=False)
+
+    assert main(["history", "farm"]) == 0
+    assert "not relevant: 1 text changed" in capsys.readouterr().out  # recorded, not alerted
+    assert main(["diff", "rule"]) == 0
+    diff = capsys.readouterr().out
+    assert "- 第三条 发生重大网络安全事件的，应当在二十四小时内报告。" in diff
+    assert "+ 第三条 发生重大网络安全事件的，应当在两小时内报告。" in diff
+
+
+def test_a_failing_source_does_not_stop_the_others(httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    httpserver.expect_request("/ok").respond_with_data(FARM.format(days="十日"), content_type="text/html")
+    httpserver.expect_request("/gone").respond_with_data("nope", status=404)
+    httpserver.expect_request("/wall").respond_with_data(
+        "<html><script>var wzwschallenge='x'</script></html>", content_type="text/html")
+    src = sources_file(tmp_path, ok=httpserver.url_for("/ok"), gone=httpserver.url_for("/gone"),
+                       wall=httpserver.url_for("/wall"))
+    assert main(["run", "--sources", src]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL gone: http_status: HTTP 404" in out and "FAIL wall: challenge:" in out and "ok   ok: baseline" in out
+    assert main(["history", "wall"]) == 0
+    history = capsys.readouterr().out
+    assert "snapshots:\nrecent checks:" in history  # a challenge page never becomes a snapshot
+
+
+def test_bad_configuration_exits_2_and_writes_nothing(tmp_path: Path, rw_env: dict[str, str],
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources:\n  - name: a\n    url: ftp://x\n", encoding="utf-8")
+    assert main(["run", "--sources", str(bad)]) == 2
+    assert "bad.yaml:2: entry 1 ('a'): field 'url'" in capsys.readouterr().err
+    assert not Path(rw_env["RULEWATCH_HOME"]).exists()
+    assert main(["run", "--sources", str(tmp_path / "nope.yaml")]) == 2
+    assert main(["run", "--sources", str(bad), "--only", "zzz"]) == 2
+
+
+def test_only_checks_the_named_sources(httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    httpserver.expect_request("/a").respond_with_data(FARM.format(days="十日"), content_type="text/html")
+    src = sources_file(tmp_path, a=httpserver.url_for("/a"), b=httpserver.url_for("/b"))
+    assert main(["run", "--sources", src, "--only", "a"]) == 0
+    assert "1 of 1 sources checked" in capsys.readouterr().out
+
+
+def test_sources_check_shows_what_was_extracted(httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    httpserver.expect_request("/rule").respond_with_data(RULE_V1.format(views=1, hours="两小时"), content_type="text/html")
+    src = sources_file(tmp_path, rule=httpserver.url_for("/rule"))
+    assert main(["sources", "--sources", src, "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "ok   rule: HTTP 200 html -> page, 5 blocks, 0 items" in out and "网络安全事件报告办法" in out
+
+
+def test_every_command_has_help() -> None:
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name in commands:
+        with pytest.raises(SystemExit) as info:
+            main([name, "--help"])
+        assert info.value.code == 0
+
+
+def test_offline_run_reports_each_source_on_one_line_without_traceback(tmp_path: Path) -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    src = sources_file(tmp_path, one=f"http://127.0.0.1:{port}/a", two=f"http://127.0.0.1:{port}/b")
+    exe = Path(sys.executable).parent / "rulewatch"
+    env = {"RULEWATCH_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin", "NO_PROXY": "127.0.0.1"}
+    proc = subprocess.run([str(exe), "run", "--sources", src], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stdout + proc.stderr
+    fails = [line for line in proc.stdout.splitlines() if line.startswith("FAIL")]
+    assert len(fails) == 2 and all("connection: Connection refused" in f for f in fails)
+    assert "rulewatch demo" in proc.stdout

@@ -1,0 +1,56 @@
+"""sources.yaml: only name and url are required; every mistake names file, line, entry and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rulewatch.config import ConfigError, load_sources
+
+TOPICS = ("cybersecurity", "procurement")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_name_and_url_are_enough(tmp_path: Path) -> None:
+    (source,) = load_sources(write(tmp_path, "sources:\n  - name: cac\n    url: https://www.cac.gov.cn/x.htm\n"), TOPICS)
+    assert source.name == "cac" and source.kind == "auto" and source.follow
+
+
+def test_the_bundled_catalog_is_valid() -> None:
+    sources = load_sources(Path(__file__).parents[2] / "sources.yaml", TOPICS)
+    names = {s.name for s in sources}
+    assert {"nfra-rules", "cac-policy", "pboc-rules", "miit-policy", "us-federal-register-cyber"} <= names
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        ("sources:\n  - name: a\n    url: https://x.example/\n    colour: red\n",
+         r"sources.yaml:2: entry 1 \('a'\): field 'colour': unknown field"),
+        ("sources:\n  - name: a\n    url: https://x.example/\n  - name: b\n",
+         r"sources.yaml:4: entry 2 \('b'\): field 'url': required"),
+        ("sources:\n  - name: a\n    url: file:///etc/passwd\n", r"entry 1 \('a'\): field 'url': 'file:///etc/passwd' is not"),
+        ("sources:\n  - name: a\n    url: https://x.example/\n  - name: a\n    url: https://y.example/\n",
+         r"sources.yaml:4: entry 2 \('a'\): field 'name': duplicate of entry 1"),
+        ("sources:\n  - name: a\n    url: https://x.example/\n    schedule: every hour\n", r"field 'schedule'"),
+        ("sources:\n  - name: a\n    url: https://x.example/\n    topics: [weather]\n", r"field 'topics': unknown topic"),
+        ("sources:\n  - name: a\n    url: https://x.example/\n    host_delay: fast\n", r"field 'host_delay'"),
+        ("sources:\n  - name: 'bad name!'\n    url: https://x.example/\n", r"field 'name'"),
+        ("sources:\n  - name: a\n   url: x\n", r"sources.yaml:\d+: not valid YAML"),
+        ("- just a list\n", r"expected a mapping with a 'sources:' list"),
+    ],
+)
+def test_errors_name_file_line_entry_and_field(tmp_path: Path, yaml_text: str, expected: str) -> None:
+    with pytest.raises(ConfigError, match=expected):
+        load_sources(write(tmp_path, yaml_text), TOPICS)
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read the sources file"):
+        load_sources(tmp_path / "missing.yaml", TOPICS)

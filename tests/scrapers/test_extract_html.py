@@ -1,0 +1,119 @@
+"""HTML extraction: main content without furniture, lists with absolute clean URLs, overrides, walls."""
+
+from __future__ import annotations
+
+import pytest
+
+from scrapers.errors import ChallengePage, EmptyBody, ExtractError, NotADocument
+from scrapers.extract import ExtractOptions, extract
+from scrapers.extract.html import extract_html
+
+BASE = "http://regulator.example/rules/index.html"
+
+PAGE = """<!DOCTYPE html><html><head><title>Site | Rule</title><style>p{}</style>
+<script>var token="abc";</script></head><body>
+<div id="header" class="header"><a href="/">Home</a><a href="/rules/">Rules</a></div>
+<nav><a href="/a">A</a></nav>
+<form action="/search"><input type="hidden" name="_csrf" value="0a1b2c3d4e5f6071"><input name="q"></form>
+<div class="wrap"><div class="left-content">
+ <h1>数据安全管理办法</h1>
+ <div class="info">发布时间：2026-11-20 09:12:44</div>
+ <p>第一条 为了规范数据处理活动，制定本办法。</p>
+ <p>第二条 本办法适用于银行业金融机构。</p>
+ <p style="display:none">hidden tracking text</p>
+ <div class="adbox" id="ad-slot-1"><img src="/ad.gif" alt="ad"> Buy now</div>
+</div>
+<div class="right-sidebar"><h3>热点</h3><ul><li><a href="/n1">网络安全宣传周</a></li><li><a href="/n2">采购新闻</a></li></ul></div>
+</div><div class="footer">版权所有 © 2026</div></body></html>"""
+
+
+def test_page_main_content_only() -> None:
+    doc = extract_html(PAGE, BASE)
+    assert doc.kind == "page"
+    assert doc.title == "数据安全管理办法"
+    texts = [b.text for b in doc.blocks]
+    assert "第一条 为了规范数据处理活动，制定本办法。" in texts
+    joined = "\n".join(texts)
+    for furniture in ("Home", "网络安全宣传周", "采购新闻", "版权所有", "Buy now", "hidden tracking", "abc", "0a1b2c"):
+        assert furniture not in joined
+
+
+def test_article_numbers_become_block_keys() -> None:
+    doc = extract_html(PAGE, BASE)
+    assert [b.key for b in doc.blocks if b.key] == ["第一条", "第二条"]
+
+
+def test_english_sections_are_keys_too() -> None:
+    html = "<html><body><div><p>§ 1. Scope of this part and the rest of the text.</p><p>Article 2 Definitions used here.</p></div></body></html>"
+    assert [b.key for b in extract_html(html, BASE).blocks] == ["§ 1", "Article 2"]
+
+
+LIST = """<html><head><meta charset="utf-8"><title>政策法规</title></head><body>
+<div class="nav"><a href="/">首页</a></div>
+<div class="main"><div class="pages-date">更新时间：2026-11-20 09:12:44</div><ul class="list">
+<li><a href="detail/5000.html?t=1763600000&spm=a.b.c" title="关于加强银行业金融机构网络安全管理的通知">关于加强银行业金融机构网络安全管理的...</a><span>2026-11-19</span></li>
+<li><a href="detail/4997.html">关于做好新市民金融服务工作的通知</a><span>2026年11月18日</span></li>
+<li><a href="/rules/detail/4994.html?">关于印发2027年度统计调查制度的通知</a><span>2026/11/17</span></li>
+<li><a href="javascript:void(0)">关于一个没有链接的通知文件标题</a><span>2026-11-16</span></li>
+</ul><div class="page">1 / 12 下一页</div></div>
+<div class="sidebar"><ul><li><a href="/n/1">热点一则新闻标题</a></li><li><a href="/n/2">热点二则新闻标题</a></li>
+<li><a href="/n/3">热点三则新闻标题</a></li></ul></div></body></html>"""
+
+
+def test_list_items_have_absolute_clean_urls_titles_and_dates() -> None:
+    doc = extract_html(LIST, BASE)
+    assert doc.kind == "list"
+    first, second, third, fourth = doc.items
+    assert first.url == "http://regulator.example/rules/detail/5000.html"  # t= and spm= are gone
+    assert first.title == "关于加强银行业金融机构网络安全管理的通知"  # full title attribute beats the truncated text
+    assert first.date == "2026-11-19" and second.date == "2026-11-18" and third.date == "2026-11-17"
+    assert third.url == "http://regulator.example/rules/detail/4994.html"
+    assert fourth.url == "" and fourth.id == fourth.title  # a javascript: link is never followed
+    assert all("热点" not in i.title for i in doc.items)
+
+
+def test_list_selector_override() -> None:
+    doc = extract_html(LIST, BASE, ExtractOptions(items="div.sidebar li"))
+    assert [i.title for i in doc.items] == ["热点一则新闻标题", "热点二则新闻标题", "热点三则新闻标题"]
+
+
+def test_select_and_exclude_override() -> None:
+    doc = extract_html(PAGE, BASE, ExtractOptions(kind="page", select="div.left-content", exclude=("div.info",)))
+    assert doc.blocks[0].text == "数据安全管理办法"
+    assert not any("发布时间" in b.text for b in doc.blocks)
+
+
+def test_selector_that_matches_nothing_is_a_clear_error() -> None:
+    with pytest.raises(ExtractError, match="matched nothing"):
+        extract_html(PAGE, BASE, ExtractOptions(select="div.nope"))
+
+
+def test_whole_page_aspnet_form_is_kept() -> None:
+    body = "<p>第一条 内容。</p>" * 30
+    html = f"<html><body><form id='form1' action='x.aspx'><div class='content'>{body}</div></form></body></html>"
+    assert len(extract_html(html, BASE).blocks) == 30
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><head><script>var wzwschallenge='abc';</script></head><body></body></html>",
+        "<html><body><noscript>Please enable JavaScript</noscript><script>document.cookie='x=1';location.reload()</script></body></html>",
+        "<html><head><title>Just a moment...</title></head><body><div id='cf-browser-verification'></div></body></html>",
+    ],
+)
+def test_challenge_pages_are_not_documents(html: str) -> None:
+    with pytest.raises(ChallengePage):
+        extract_html(html, BASE)
+
+
+def test_error_page_served_with_200_is_not_a_document() -> None:
+    with pytest.raises(NotADocument):
+        extract_html("<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>", BASE)
+
+
+def test_empty_and_blank_bodies() -> None:
+    with pytest.raises(EmptyBody):
+        extract(b"   ", "text/html", BASE)
+    with pytest.raises(EmptyBody):
+        extract(b"<html><body><div> </div></body></html>", "text/html", BASE)

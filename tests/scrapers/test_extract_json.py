@@ -1,0 +1,89 @@
+"""JSON APIs: record arrays found by shape, fields by name, HTML inside records, volatile fields dropped."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scrapers.errors import ExtractError
+from scrapers.extract import ExtractOptions, extract
+
+NFRA_LIST = {
+    "rptCode": 200, "msg": "成功",
+    "data": {"total": 2, "rows": [
+        {"docId": 1163521, "docSubtitle": "银行保险机构数据安全管理办法", "publishDate": "2024-12-27 17:51:00",
+         "docFileUrl": "", "viewCount": 35012, "builddate": "2024-12-27"},
+        {"docId": 1163400, "docSubtitle": "关于加强银行业金融机构网络安全管理的通知", "publishDate": "2024-12-20 10:00:00",
+         "docFileUrl": "", "viewCount": 1200, "builddate": "2024-12-20"},
+    ]},
+    "timestamp": "1763600000123", "requestId": "c3f1a9e2-55aa-4c1e-9b1f-0d2e7c9a1b11",
+}
+URL = "https://www.nfra.gov.cn/cbircweb/DocInfo/SelectDocByItemIdAndChild?itemId=928&pageSize=18&pageIndex=1"
+
+
+def as_bytes(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False).encode()
+
+
+def test_nfra_rows_become_items_without_counters() -> None:
+    doc = extract(as_bytes(NFRA_LIST), "application/json;charset=UTF-8", URL)
+    assert doc.kind == "list"
+    first = doc.items[0]
+    assert first.id == "1163521" and first.title == "银行保险机构数据安全管理办法" and first.date == "2024-12-27"
+    assert "viewCount" not in first.field_map()
+    assert doc.metadata["volatile_fields"] == "viewCount"
+
+
+def test_url_template_builds_item_links() -> None:
+    opts = ExtractOptions(url_template="https://www.nfra.gov.cn/cn/view/pages/governmentDetail.html?docId={docId}&itemId=928")
+    doc = extract(as_bytes(NFRA_LIST), "application/json", URL, opts)
+    assert doc.items[0].url == "https://www.nfra.gov.cn/cn/view/pages/governmentDetail.html?docId=1163521&itemId=928"
+
+
+def test_url_template_naming_a_missing_field_is_a_clear_error() -> None:
+    with pytest.raises(ExtractError, match="url_template"):
+        extract(as_bytes(NFRA_LIST), "application/json", URL, ExtractOptions(url_template="https://x.example/{nope}"))
+
+
+def test_federal_register_results() -> None:
+    data = {"count": 2, "description": "Documents matching cybersecurity", "total_pages": 1, "results": [
+        {"title": "Cyber Incident Reporting for Critical Infrastructure Act (CIRCIA) Reporting Requirements",
+         "type": "Proposed Rule", "abstract": "CISA proposes reporting requirements.", "document_number": "2024-06526",
+         "html_url": "https://www.federalregister.gov/documents/2024/04/04/2024-06526/cyber-incident",
+         "publication_date": "2024-04-04", "agencies": [{"name": "CISA"}]},
+        {"title": "Federal Acquisition Regulation: Cyber Threat and Incident Reporting", "type": "Proposed Rule",
+         "abstract": "...", "document_number": "2023-22236", "html_url": "https://www.federalregister.gov/d/2023-22236",
+         "publication_date": "2023-10-03"},
+    ]}
+    doc = extract(as_bytes(data), "application/json; charset=utf-8", "https://www.federalregister.gov/api/v1/documents.json")
+    assert [i.id for i in doc.items] == ["2024-06526", "2023-22236"]
+    assert doc.items[0].url.startswith("https://www.federalregister.gov/documents/2024/04/04/")
+    assert doc.items[0].field_map()["abstract"] == "CISA proposes reporting requirements."
+
+
+def test_search_with_no_hits_has_no_results_key_and_is_an_empty_list() -> None:
+    data = {"count": 0, "description": "Documents matching nothing", "total_pages": 0}
+    doc = extract(as_bytes(data), "application/json", "https://www.federalregister.gov/api/v1/documents.json")
+    assert doc.kind == "list" and doc.items == []
+
+
+def test_detail_record_with_html_field_becomes_a_page() -> None:
+    data = {"rptCode": 200, "data": {"docId": 1163521, "docTitle": "银行保险机构数据安全管理办法", "viewCount": 9,
+                                     "docClob": "<div><p>第一条 为了规范数据处理活动。</p><p>第二条 适用范围。</p></div>"}}
+    doc = extract(as_bytes(data), "application/json", "https://www.nfra.gov.cn/cbircweb/DocInfo/SelectByDocId?docId=1")
+    assert doc.kind == "page" and doc.title == "银行保险机构数据安全管理办法"
+    assert [b.key for b in doc.blocks] == ["第一条", "第二条"]
+
+
+def test_items_path_override() -> None:
+    data = {"a": {"b": [{"name": "x-one", "code": "1"}, {"name": "x-two", "code": "2"}]}, "other": [{"title": "t"}] * 5}
+    doc = extract(as_bytes(data), "application/json", URL, ExtractOptions(items_path="a.b"))
+    assert [i.title for i in doc.items] == ["x-one", "x-two"]
+    with pytest.raises(ExtractError, match="items_path"):
+        extract(as_bytes(data), "application/json", URL, ExtractOptions(items_path="a.missing"))
+
+
+def test_malformed_json_names_line_and_column() -> None:
+    with pytest.raises(ExtractError, match="line 2 column"):
+        extract(b'{"data":\n {"rows": [1,}', "application/json", URL)

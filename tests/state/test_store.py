@@ -1,0 +1,104 @@
+"""The store on real SQLite and (when configured) PostgreSQL: one transaction per check, an outbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from detection import Taxonomy, compare, judge
+from scrapers.document import Block, Document, Item
+from state import Store
+from state import store as store_module
+
+
+def doc(*titles: str) -> Document:
+    return Document(kind="list", url="http://x/list", title="通知",
+                    items=[Item(id=t, title=t, url=f"http://x/{n}") for n, t in enumerate(titles)])
+
+
+TAX = Taxonomy.load()
+
+
+def record(store: Store, old: Document | None, new: Document, **kw: object):  # type: ignore[no-untyped-def]
+    change = compare(old, new) if old else None
+    verdict = judge(change, old, new, TAX) if change and old else None
+    return store.record_success(name="src", url="http://x/list", document=new, etag='"e"', last_modified="",
+                                change=change, verdict=verdict, **kw)  # type: ignore[arg-type]
+
+
+def test_first_sight_is_a_baseline_without_alerts(store: Store) -> None:
+    rec = record(store, None, doc("关于政府采购的通知"))
+    assert rec.outcome == "baseline" and rec.alert_ids == ()
+    assert store.latest_document("src") == doc("关于政府采购的通知")
+    assert store.source_state("src").etag == '"e"'  # type: ignore[union-attr]
+
+
+def test_change_snapshot_and_alert_are_written_together(store: Store) -> None:
+    old = doc("a 通知", "b 通知")
+    record(store, None, old)
+    new = doc("关于政府采购信息技术产品的通知", "a 通知", "b 通知")
+    rec = record(store, old, new)
+    assert rec.outcome == "changed" and len(rec.alert_ids) == 1
+    (alert,) = store.alerts(pending_only=True)
+    assert alert.kind == "new_item" and alert.topics == ("procurement",) and alert.delivered_at is None
+    assert [s.id for s in store.snapshots("src")][-1] == rec.snapshot_id
+    assert store.changes("src")[0].relevant
+
+
+def test_a_failure_inside_the_transaction_writes_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    old = doc("a 通知")
+    record(store, None, old)
+    before = store.count_rows()
+
+    def explode(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("crash between snapshot and alert")
+
+    monkeypatch.setattr(store_module, "_insert_alert", explode)
+    with pytest.raises(RuntimeError):
+        record(store, old, doc("关于政府采购的通知", "a 通知"))
+    assert store.count_rows() == before  # no snapshot without its alert
+    assert store.latest_document("src") == old
+
+
+def test_noise_only_keeps_the_last_snapshot(store: Store) -> None:
+    page = Document(kind="page", url="u", title="t", blocks=[Block("Views: 1"), Block("第一条 内容。")])
+    record(store, None, page)
+    noisy = Document(kind="page", url="u", title="t", blocks=[Block("Views: 2"), Block("第一条 内容。")])
+    rec = record(store, page, noisy)
+    assert rec.outcome == "unchanged" and len(store.snapshots("src")) == 1
+
+
+def test_failures_never_become_snapshots_and_are_counted(store: Store) -> None:
+    record(store, None, doc("a 通知"))
+    assert store.record_failure(name="src", url="http://x/list", error="timeout: no answer") == 1
+    assert store.record_failure(name="src", url="http://x/list", error="timeout: no answer") == 2
+    assert len(store.snapshots("src")) == 1
+    state = store.source_state("src")
+    assert state is not None and state.consecutive_failures == 2 and state.last_error.startswith("timeout")
+    store.record_not_modified(name="src", url="http://x/list", etag='"e2"', last_modified="")
+    assert store.source_state("src").consecutive_failures == 0  # type: ignore[union-attr]
+
+
+def test_identical_content_is_stored_once(store: Store) -> None:
+    a = doc("a 通知")
+    record(store, None, a)
+    record(store, None, a, baseline=True)
+    assert store.count_rows()["blobs"] == 1 and len(store.snapshots("src")) == 2
+
+
+def test_delivery_marks_and_attempts(store: Store) -> None:
+    old = doc("a 通知")
+    record(store, None, old)
+    record(store, old, doc("关于政府采购的通知", "a 通知"))
+    (alert,) = store.alerts(pending_only=True)
+    store.begin_attempt(alert.id)
+    store.note_error(alert.id, "Slack error: ratelimited")
+    pending = store.alerts(pending_only=True)[0]
+    assert pending.attempts == 1 and pending.last_error == "Slack error: ratelimited"
+    store.mark_delivered(alert.id, channel="C1", ts="1700000000.000100")
+    assert store.alerts(pending_only=True) == []
+    done = store.alerts()[0]
+    assert done.delivered_channel == "C1" and done.delivered_ts == "1700000000.000100" and done.last_error == ""
+    json_fields = done.to_json()
+    for key in ("id", "source", "url", "kind", "title", "topics", "matched_terms", "added", "removed",
+                "detected_at", "delivered_at"):
+        assert key in json_fields
