@@ -64,7 +64,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         from flows.check import check_sources
 
         result = check_sources(sources_file=str(args.sources), only=list(args.only or []), deliver=not args.no_deliver)
-        return EXIT_SOURCE_FAILED if result.get("failed") else EXIT_OK
+        for name in result["failed"]:
+            print(f"FAIL {name} (see the flow run's log)")
+        print(f"{result['checked']} of {result['checked'] + len(result['failed'])} sources checked through Prefect, "
+              f"{len(result['failed'])} failed, {len(result['alerts'])} new alert(s)")
+        return EXIT_SOURCE_FAILED if result["failed"] else EXIT_OK
     from alerts.deliver import deliver_pending
     from alerts.sinks import make_sink
     from rulewatch.cycle import SourceOutcome, run_cycle

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -177,6 +177,23 @@ def record(store: Store, checked: Checked) -> SourceOutcome:
     )
 
 
+def check_all(
+    sources: list[Source], store: Store, fetcher: Fetcher, taxonomy: Taxonomy, settings: Settings
+) -> Iterator[Checked]:
+    """Check sources concurrently (per-host limits live in the fetcher); yield each result as it is ready."""
+    with ThreadPoolExecutor(max_workers=min(settings.workers, max(1, len(sources)))) as pool:
+        futures = {pool.submit(check_source, s, store, fetcher, taxonomy, settings): s for s in sources}
+        for future in as_completed(futures):
+            source = futures[future]
+            try:
+                yield future.result()
+            # A bug in one source's extraction must not stop the other sources: it is recorded as
+            # that source's failure with its traceback in the log, and the cycle exits non-zero.
+            except Exception as exc:  # noqa: BLE001
+                log.error("%s: internal error\n%s", source.name, traceback.format_exc())
+                yield Checked(source, error=f"internal_error: {type(exc).__name__}: {exc}")
+
+
 def run_cycle(
     sources: Iterable[Source],
     store: Store,
@@ -188,21 +205,11 @@ def run_cycle(
     """Check every source (concurrently, politely per host) and record each result as it arrives."""
     report = CycleReport()
     sources = list(sources)
-    with ThreadPoolExecutor(max_workers=min(settings.workers, max(1, len(sources)))) as pool:
-        futures = {pool.submit(check_source, s, store, fetcher, taxonomy, settings): s for s in sources}
-        for future in as_completed(futures):
-            source = futures[future]
-            try:
-                checked = future.result()
-            # A bug in one source's extraction must not stop the other sources: it is recorded as
-            # that source's failure with its traceback in the log, and the cycle exits non-zero.
-            except Exception as exc:  # noqa: BLE001
-                log.error("%s: internal error\n%s", source.name, traceback.format_exc())
-                checked = Checked(source, error=f"internal_error: {type(exc).__name__}: {exc}")
-            outcome = record(store, checked)
-            report.outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
+    for checked in check_all(sources, store, fetcher, taxonomy, settings):
+        outcome = record(store, checked)
+        report.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
     report.bytes_received = fetcher.bytes_received
     order = {s.name: n for n, s in enumerate(sources)}
     report.outcomes.sort(key=lambda o: order[o.name])

@@ -1,0 +1,129 @@
+"""Prefect flows: the same stages as `rulewatch run`, visible in the Prefect UI.
+
+Task granularity follows Prefect's per-task cost (milliseconds each, plus server work): sources are
+batched into at most MAX_BATCHES tasks, grouped by host so that one host's politeness gate lives in
+one place, and each batch checks its sources with a thread pool. Recording, events and artifacts
+happen in the flow itself.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
+
+from alerts.deliver import deliver_pending
+from alerts.render import diff_text, headline
+from alerts.sinks import make_sink
+from detection import Taxonomy
+from rulewatch.config import Source, load_sources
+from rulewatch.cycle import Checked, SourceOutcome, check_all, record
+from rulewatch.settings import Settings
+from scrapers.fetch import Fetcher
+from scrapers.urls import host_of
+from state import AlertRecord, Store
+
+MAX_BATCHES = 4
+CHANGE_EVENT = "rulewatch.change.detected"
+
+
+def batches(sources: list[Source], n: int = MAX_BATCHES) -> list[list[Source]]:
+    """Sources split into at most `n` batches; one host's sources always share a batch."""
+    by_host: dict[str, list[Source]] = defaultdict(list)
+    for s in sources:
+        by_host[host_of(s.url)].append(s)
+    out: list[list[Source]] = [[] for _ in range(min(n, len(by_host)) or 1)]
+    for group in sorted(by_host.values(), key=len, reverse=True):
+        min(out, key=len).extend(group)
+    return [b for b in out if b]
+
+
+@task(name="check-batch", cache_policy=NO_CACHE)
+def check_batch(
+    sources: list[Source], store: Store, fetcher: Fetcher, taxonomy: Taxonomy, settings: Settings
+) -> list[Checked]:
+    """Fetch, extract, compare and judge a batch of sources (no writes)."""
+    return list(check_all(sources, store, fetcher, taxonomy, settings))
+
+
+def _emit(alert: AlertRecord) -> None:
+    emit_event(
+        event=CHANGE_EVENT,
+        resource={"prefect.resource.id": f"rulewatch.source.{alert.source}", "prefect.resource.name": alert.source},
+        payload={"alert_id": alert.id, "kind": alert.kind, "title": alert.title, "topics": list(alert.topics),
+                 "url": alert.url},
+    )
+
+
+def _publish(outcomes: list[SourceOutcome], alerts: list[AlertRecord]) -> None:
+    create_table_artifact(
+        key="rulewatch-cycle",
+        table=[{"source": o.name, "status": o.status, "kind": o.kind, "change": o.error or o.summary,
+                "alerts": len(o.alert_ids)} for o in outcomes],
+        description="rulewatch: one row per source checked in this run",
+    )
+    for alert in alerts:
+        body = "\n".join([
+            f"# {headline(alert)}", "",
+            f"**source** {alert.source} · **topics** {', '.join(alert.topics)} · "
+            f"**matched** {', '.join(alert.matched_terms[:8])}", "", f"[{alert.url}]({alert.url})", "",
+            "```diff", diff_text(alert).rstrip(), "```",
+        ])
+        create_markdown_artifact(markdown=body, description=f"rulewatch alert {alert.id}: {alert.kind}")
+
+
+@flow(name="check-sources")
+def check_sources(
+    sources_file: str = "sources.yaml", only: list[str] | None = None, group: str | None = None, deliver: bool = True
+) -> dict[str, Any]:
+    """Check sources once: record snapshots, changes and alerts; emit an event per alert; deliver."""
+    logger = get_run_logger()
+    settings = Settings.from_env()
+    settings.ensure_home()
+    taxonomy = Taxonomy.load(settings.topics_file)
+    sources = [s for s in load_sources(sources_file, taxonomy.names)
+               if (not only or s.name in only) and (group is None or s.group == group)]
+    store = Store(settings.database_url)
+    fetcher = Fetcher(settings.fetch_settings())
+    try:
+        futures = [check_batch.submit(b, store, fetcher, taxonomy, settings) for b in batches(sources)]
+        outcomes: list[SourceOutcome] = []
+        for future in futures:
+            for checked in future.result():
+                outcome = record(store, checked)
+                outcomes.append(outcome)
+                if outcome.status == "failed":
+                    logger.warning("%s failed: %s", outcome.name, outcome.error)
+                else:
+                    logger.info("%s: %s; %s", outcome.name, outcome.status, outcome.summary)
+        new_ids = {a for o in outcomes for a in o.alert_ids}
+        alerts = [a for a in store.alerts(newest_first=False, limit=None) if a.id in new_ids]
+        for alert in alerts:
+            _emit(alert)
+        _publish(outcomes, alerts)
+        if deliver:
+            deliver_pending(store, make_sink(settings))
+    finally:
+        fetcher.close()
+        store.close()
+    failed = [o.name for o in outcomes if o.status == "failed"]
+    return {"checked": len(outcomes) - len(failed), "failed": failed, "alerts": sorted(new_ids)}
+
+
+@flow(name="deliver-alerts")
+def deliver_alerts() -> dict[str, Any]:
+    """Drain the outbox. Idempotent: triggered by events and on a fallback schedule, racing is harmless."""
+    settings = Settings.from_env()
+    settings.ensure_home()
+    store = Store(settings.database_url)
+    try:
+        report = deliver_pending(store, make_sink(settings))
+    finally:
+        store.close()
+    for channel, why in report.stopped_channels.items():
+        get_run_logger().error("alerts for %s stay pending: %s", channel, why)
+    return {"delivered": report.delivered, "failed": sorted(report.failed)}

@@ -1,0 +1,70 @@
+"""The Prefect flows, run by the Prefect engine under a (session-scoped) test harness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from flows.check import batches, check_sources, deliver_alerts
+from rulewatch.config import Source
+from state import Store
+
+PAGE = """<html><head><meta charset="utf-8"><title>网络安全审查办法</title></head><body><div class="content">
+<h1>网络安全审查办法</h1><p>第一条 为了确保关键信息基础设施供应链安全，制定本办法。</p>
+<p>第二条 运营者采购网络产品和服务的，应当预判安全风险。</p><p>第三条 {rule}</p></div></body></html>"""
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_batches_group_hosts_and_stay_few() -> None:
+    sources = [Source(name=f"s{i}", url=f"https://h{i % 7}.example/{i}") for i in range(500)]
+    groups = batches(sources)
+    assert len(groups) == 4 and sum(len(g) for g in groups) == 500
+    hosts_per_batch = [{s.url.split("/")[2] for s in g} for g in groups]
+    for a in range(4):
+        for b in range(a + 1, 4):
+            assert not hosts_per_batch[a] & hosts_per_batch[b]
+
+
+@pytest.mark.slow
+def test_check_sources_flow_records_alerts_and_delivers(
+    prefect_harness: None, httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str]
+) -> None:
+    src = tmp_path / "sources.yaml"
+    src.write_text(f"sources:\n  - name: cac\n    url: {httpserver.url_for('/rule')}\n    group: regulators\n"
+                   f"  - name: other\n    url: {httpserver.url_for('/other')}\n    group: news\n", encoding="utf-8")
+    httpserver.expect_request("/rule").respond_with_data(PAGE.format(rule="本办法自发布之日起施行。"),
+                                                         content_type="text/html")
+    first = check_sources(sources_file=str(src), group="regulators")
+    assert first == {"checked": 1, "failed": [], "alerts": []}
+
+    httpserver.clear_all_handlers()  # type: ignore[no-untyped-call]
+    httpserver.expect_request("/rule").respond_with_data(PAGE.format(rule="本办法自2027年1月1日起施行。"),
+                                                         content_type="text/html")
+    second = check_sources(sources_file=str(src), only=["cac"], deliver=False)
+    assert second["checked"] == 1 and len(second["alerts"]) == 1
+
+    store = Store(f"sqlite:///{Path(rw_env['RULEWATCH_HOME']).absolute() / 'rulewatch.db'}")
+    try:
+        (pending,) = store.alerts(pending_only=True)
+        assert pending.kind == "changed_text" and "2027年1月1日" in pending.added
+        assert deliver_alerts() == {"delivered": [pending.id], "failed": []}
+        assert deliver_alerts() == {"delivered": [], "failed": []}  # idempotent
+    finally:
+        store.close()
+
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        keys = {a.key for a in client.read_artifacts()}
+        kinds = {a.type for a in client.read_artifacts()}
+    assert "rulewatch-cycle" in keys and {"table", "markdown"} <= kinds
