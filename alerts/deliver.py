@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
-from alerts.render import METADATA_EVENT, render_console, render_slack
+from alerts.render import METADATA_EVENT, SlackMessage, render_console, render_console_message, render_slack
 from state import AlertRecord, Store
 
 log = logging.getLogger("rulewatch.alerts")
@@ -44,13 +44,19 @@ class Delivered:
 class Sink(Protocol):
     """Where alerts go. `send` posts one alert (in a thread when `thread_ts` is given)."""
 
+    default_channel: str
+
     def channel_for(self, alert: AlertRecord) -> str: ...
 
     def send(self, alert: AlertRecord, thread_ts: str | None) -> Delivered: ...
 
+    def post(self, channel: str, message: SlackMessage) -> Delivered: ...
+
 
 class ConsoleSink:
     """Prints alerts to a stream: the default when no Slack credentials are set."""
+
+    default_channel = "console"
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
@@ -60,6 +66,11 @@ class ConsoleSink:
 
     def send(self, alert: AlertRecord, thread_ts: str | None) -> Delivered:
         self.stream.write(render_console(alert) + "\n")
+        self.stream.flush()
+        return Delivered("console", "")
+
+    def post(self, channel: str, message: SlackMessage) -> Delivered:
+        self.stream.write(render_console_message(message) + "\n")
         self.stream.flush()
         return Delivered("console", "")
 

@@ -45,7 +45,7 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _link(url: str, label: str) -> str:
+def link(url: str, label: str) -> str:
     safe_url = quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
     return f"<{safe_url}|{escape_mrkdwn(label).replace('|', '¦')}>"
 
@@ -82,7 +82,7 @@ def render_slack(alert: AlertRecord) -> SlackMessage:
         context.append("article: " + escape_mrkdwn(alert.article))
     context.append(f"detected {alert.detected_at[:16].replace('T', ' ')} UTC")
     if alert.url:
-        context.append(_link(alert.url, "open page"))
+        context.append(link(alert.url, "open page"))
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header_text, "emoji": False}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context)[:SECTION_MAX]}]},
@@ -119,4 +119,14 @@ def render_console(alert: AlertRecord) -> str:
         lines.append(f"link: {alert.url}")
     for prefix, body in (("- ", alert.removed), ("+ ", alert.added)):
         lines += [prefix + line for line in body.splitlines() if line.strip()]
+    return "\n".join(lines) + "\n"
+
+
+def render_console_message(message: SlackMessage) -> str:
+    """A Block Kit message as plain text (the digest on a console)."""
+    lines = []
+    for block in message.blocks:
+        text = (block.get("text") or {}).get("text", "")
+        if text:
+            lines.append(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
     return "\n".join(lines) + "\n"

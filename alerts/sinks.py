@@ -14,7 +14,7 @@ def make_sink(settings: Settings, stream: TextIO | None = None) -> Sink:
         from alerts.slack import SlackSink, make_web_client  # slack_sdk loads only when it is used
 
         client = make_web_client(settings.slack_token.reveal(), settings.slack_api_base_url)
-        return SlackSink(client, settings.slack_channel)
+        return SlackSink(client, settings.slack_channel, dict(settings.topic_channels))
     if settings.slack_webhook_url:
         from alerts.slack import WebhookSink
 

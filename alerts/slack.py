@@ -18,7 +18,7 @@ from alerts.deliver import (
     DeliveryError,
     PermanentDeliveryError,
 )
-from alerts.render import HISTORY_KEY_FIELD, METADATA_EVENT, render_slack
+from alerts.render import HISTORY_KEY_FIELD, METADATA_EVENT, SlackMessage, render_slack
 from state import AlertRecord
 
 log = logging.getLogger("rulewatch.slack")
@@ -45,18 +45,33 @@ def make_web_client(token: str, base_url: str = "") -> WebClient:
     return client
 
 
+def _api_error(exc: SlackApiError, channel: str) -> DeliveryError:
+    """The delivery error for a Slack API error: permanent (configuration) or worth retrying."""
+    error = str(exc.response.get("error", "unknown_error"))
+    if error in PERMANENT_SLACK_ERRORS:
+        return PermanentDeliveryError(f"Slack refused: {error}", channel)
+    return DeliveryError(f"Slack error: {error}")
+
+
 class SlackSink:
     """Posts alerts with a bot token: threads follow-ups, attaches long diffs, never posts twice."""
 
-    def __init__(self, client: WebClient, default_channel: str) -> None:
+    def __init__(self, client: WebClient, default_channel: str, topic_channels: dict[str, str] | None = None) -> None:
         self.client = client
         self.default_channel = default_channel
+        self.topic_channels = topic_channels or {}
 
     def __repr__(self) -> str:
         return f"SlackSink(channel={self.default_channel!r})"
 
     def channel_for(self, alert: AlertRecord) -> str:
-        return alert.channel or self.default_channel
+        """The source's own channel, else the first routed topic's, else the default."""
+        if alert.channel:
+            return alert.channel
+        for topic in alert.topics:
+            if topic in self.topic_channels:
+                return self.topic_channels[topic]
+        return self.default_channel
 
     def send(self, alert: AlertRecord, thread_ts: str | None) -> Delivered:
         channel = self.channel_for(alert)
@@ -74,10 +89,7 @@ class SlackSink:
                 )
                 break
             except SlackApiError as exc:
-                error = str(exc.response.get("error", "unknown_error"))
-                if error in PERMANENT_SLACK_ERRORS:
-                    raise PermanentDeliveryError(f"Slack refused: {error}", channel) from exc
-                raise DeliveryError(f"Slack error: {error}") from exc
+                raise _api_error(exc, channel) from exc
             except (SlackClientError, URLError, OSError) as exc:
                 if attempt >= CONNECTION_RETRIES:
                     raise DeliveryError(f"Slack unreachable: {type(exc).__name__}: {exc}") from exc
@@ -88,6 +100,17 @@ class SlackSink:
         if message.truncated:
             self._attach_diff(posted_channel, ts, alert, message.full_diff)
         return Delivered(posted_channel, ts)
+
+    def post(self, channel: str, message: SlackMessage) -> Delivered:
+        """Post a message that is not an alert (the digest)."""
+        try:
+            response = self.client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
+                                                    metadata=message.metadata, unfurl_links=False)
+        except SlackApiError as exc:
+            raise _api_error(exc, channel) from exc
+        except (SlackClientError, URLError, OSError) as exc:
+            raise DeliveryError(f"Slack unreachable: {type(exc).__name__}: {exc}") from exc
+        return Delivered(str(response.get("channel", channel)), str(response.get("ts", "")))
 
     def _already_posted(self, channel: str, key: str) -> str:
         """The ts of a message in the channel that carries this alert's key, or ""."""
@@ -116,6 +139,8 @@ class SlackSink:
 class WebhookSink:
     """Posts alerts to an incoming webhook: simpler to set up, but no threads and no files."""
 
+    default_channel = "webhook"
+
     def __init__(self, url: str) -> None:
         self._client = WebhookClient(url, timeout=DEFAULT_SLACK_TIMEOUT)
 
@@ -126,7 +151,9 @@ class WebhookSink:
         return "webhook"
 
     def send(self, alert: AlertRecord, thread_ts: str | None) -> Delivered:
-        message = render_slack(alert)
+        return self.post("webhook", render_slack(alert))
+
+    def post(self, channel: str, message: SlackMessage) -> Delivered:
         try:
             response = self._client.send(text=message.text, blocks=message.blocks)
         except (URLError, OSError) as exc:

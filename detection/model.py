@@ -89,7 +89,9 @@ class Change:
         }
 
 
-AlertKind = Literal["new_item", "removed_item", "changed_item", "changed_text", "title_changed"]
+AlertKind = Literal[
+    "new_item", "removed_item", "changed_item", "changed_text", "title_changed", "source_failing", "source_recovered"
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,7 +94,7 @@ def check_sources(
         outcomes: list[SourceOutcome] = []
         for future in futures:
             for checked in future.result():
-                outcome = record(store, checked)
+                outcome = record(store, checked, settings.failing_after)
                 outcomes.append(outcome)
                 if outcome.status == "failed":
                     logger.warning("%s failed: %s", outcome.name, outcome.error)
@@ -127,3 +127,17 @@ def deliver_alerts() -> dict[str, Any]:
     for channel, why in report.stopped_channels.items():
         get_run_logger().error("alerts for %s stay pending: %s", channel, why)
     return {"delivered": report.delivered, "failed": sorted(report.failed)}
+
+
+@flow(name="daily-digest")
+def daily_digest() -> dict[str, str]:
+    """Post each channel's digest of the last 24 hours (once per channel and day)."""
+    from alerts.digest import send_digests
+
+    settings = Settings.from_env()
+    settings.ensure_home()
+    store = Store(settings.database_url)
+    try:
+        return send_digests(store, make_sink(settings))
+    finally:
+        store.close()

@@ -253,6 +253,21 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     return EXIT_SOURCE_FAILED if report.failed else EXIT_OK
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    from alerts.digest import send_digests
+    from alerts.sinks import make_sink
+
+    settings = _settings()
+    store = _store(settings)
+    try:
+        results = send_digests(store, make_sink(settings))
+    finally:
+        store.close()
+    for channel, outcome in results.items():
+        print(f"digest for {channel}: {outcome}")
+    return EXIT_SOURCE_FAILED if any(o.startswith("not posted") for o in results.values()) else EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from rulewatch.demo import run_demo
 
@@ -301,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("deliver", help="send pending alerts now")
     p.set_defaults(func=cmd_deliver)
+
+    p = sub.add_parser("digest", help="post today's digest (changes, sources in error, recoveries) per channel")
+    p.set_defaults(func=cmd_digest)
 
     p = sub.add_parser("demo", help="an offline showcase on a bundled local replay of regulator pages")
     p.set_defaults(func=cmd_demo)

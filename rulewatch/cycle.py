@@ -16,7 +16,7 @@ from typing import Literal
 
 from detection import Change, RelevancePolicy, Taxonomy, Verdict, compare, judge
 from rulewatch.config import Source
-from rulewatch.settings import Settings
+from rulewatch.settings import DEFAULT_FAILING_AFTER, Settings
 from scrapers.document import Document, Item
 from scrapers.errors import ContentCollapsed, FetchError
 from scrapers.extract import ExtractOptions, extract
@@ -150,15 +150,16 @@ def check_source(source: Source, store: Store, fetcher: Fetcher, taxonomy: Taxon
     return Checked(source, document, change, verdict, resp.validators)
 
 
-def record(store: Store, checked: Checked) -> SourceOutcome:
+def record(store: Store, checked: Checked, failing_after: int = DEFAULT_FAILING_AFTER) -> SourceOutcome:
     """Write one check's result: a failure, a 304, or a document with its change and alerts."""
     source = checked.source
     if checked.error:
-        store.record_failure(name=source.name, url=source.url, error=checked.error)
+        store.record_failure(name=source.name, url=source.url, error=checked.error, notify_after=failing_after,
+                             channel=source.channel)
         return SourceOutcome(source.name, "failed", error=checked.error)
     if checked.not_modified:
         store.record_not_modified(name=source.name, url=source.url, etag=checked.validators.etag,
-                                  last_modified=checked.validators.last_modified)
+                                  last_modified=checked.validators.last_modified, channel=source.channel)
         return SourceOutcome(source.name, "not_modified", summary="not modified (304)")
     assert checked.document is not None
     recorded = store.record_success(
@@ -206,7 +207,7 @@ def run_cycle(
     report = CycleReport()
     sources = list(sources)
     for checked in check_all(sources, store, fetcher, taxonomy, settings):
-        outcome = record(store, checked)
+        outcome = record(store, checked, settings.failing_after)
         report.outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)

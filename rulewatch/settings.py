@@ -50,6 +50,17 @@ def _number(env: dict[str, str], name: str, default: float, kind: type = float) 
     return float(value)
 
 
+def _routes(raw: str) -> tuple[tuple[str, str], ...]:
+    """`cybersecurity=C0123,procurement=#it-buying` -> (("cybersecurity", "C0123"), ...)."""
+    routes = []
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        topic, sep, channel = part.partition("=")
+        if not sep or not topic.strip() or not channel.strip():
+            raise SettingsError(f"RULEWATCH_TOPIC_CHANNELS: {part!r} is not topic=channel")
+        routes.append((topic.strip(), channel.strip()))
+    return tuple(routes)
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -64,6 +75,8 @@ class Settings:
     slack_channel: str = ""
     slack_webhook_url: Secret = field(default=Secret(""))
     slack_api_base_url: str = ""
+    topic_channels: tuple[tuple[str, str], ...] = ()  # alerts of a topic go to its channel
+
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -87,6 +100,7 @@ class Settings:
             slack_channel=env.get("SLACK_CHANNEL", "").strip(),
             slack_webhook_url=Secret(env.get("SLACK_WEBHOOK_URL", "").strip()),
             slack_api_base_url=env.get("SLACK_API_BASE_URL", "").strip(),
+            topic_channels=_routes(env.get("RULEWATCH_TOPIC_CHANNELS", "")),
         )
 
     def fetch_settings(self) -> FetchSettings:

@@ -112,3 +112,13 @@ checks = Table(
     Column("detail", Text, nullable=False, server_default=""),
     Index("ix_checks_source", "source", "id"),
 )
+
+# One digest per channel and day, recorded when posted (a second run the same day posts nothing).
+digests = Table(
+    "digests",
+    metadata,
+    Column("channel", String(200), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("posted_at", String(32), nullable=False),
+    Column("ts", String(64), nullable=False, server_default=""),
+)

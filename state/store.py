@@ -234,6 +234,25 @@ class Store:
             row = conn.execute(query).mappings().first()
         return _alert(row) if row else None
 
+    def alerts_since(self, since: str) -> list[AlertRecord]:
+        a = schema.alerts
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(a).where(a.c.detected_at >= since).order_by(a.c.id)).mappings()
+            return [_alert(r) for r in rows]
+
+    def digest_posted(self, channel: str, day: str) -> bool:
+        d = schema.digests
+        with self.engine.connect() as conn:
+            return conn.execute(select(d.c.day).where(d.c.channel == channel, d.c.day == day)).first() is not None
+
+    def mark_digest(self, channel: str, day: str, ts: str) -> None:
+        with self.writer.begin() as conn:
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(schema.digests).values(channel=channel, day=day, posted_at=utcnow(), ts=ts))
+            except IntegrityError:
+                pass  # posted by a concurrent run
+
     def recent_checks(self, name: str, limit: int = 20) -> list[tuple[str, str, str]]:
         c = schema.checks
         with self.engine.connect() as conn:
@@ -273,6 +292,7 @@ class Store:
         now = now or utcnow()
         with self.writer.begin() as conn:
             state = _lock_source(conn, name, url)
+            _recover(conn, name, url, state, channel, now)
             previous = state["last_snapshot_id"] if state else None
             if baseline or previous is None:
                 outcome = "baseline"
@@ -309,11 +329,13 @@ class Store:
         return Recorded(outcome, snapshot_id, change_id, alert_ids)
 
     def record_not_modified(
-        self, *, name: str, url: str, etag: str, last_modified: str, now: str | None = None
+        self, *, name: str, url: str, etag: str, last_modified: str, now: str | None = None,
+        channel: str = "",
     ) -> None:
         now = now or utcnow()
         with self.writer.begin() as conn:
-            _lock_source(conn, name, url)
+            state = _lock_source(conn, name, url)
+            _recover(conn, name, url, state, channel, now)
             conn.execute(
                 update(schema.sources).where(schema.sources.c.name == name).values(
                     etag=etag, last_modified=last_modified, last_checked_at=now, last_success_at=now,
@@ -322,15 +344,27 @@ class Store:
             )
             _log_check(conn, name, now, "not_modified", "")
 
-    def record_failure(self, *, name: str, url: str, error: str, now: str | None = None) -> int:
-        """Record a failed check (never a snapshot). Returns the number of consecutive failures."""
+    def record_failure(
+        self, *, name: str, url: str, error: str, notify_after: int = 3, channel: str = "", now: str | None = None
+    ) -> int:
+        """Record a failed check (never a snapshot). After `notify_after` consecutive failures, one
+        "source failing" notice goes into the outbox; nothing more while it stays down.
+        Returns the number of consecutive failures."""
         now = now or utcnow()
         with self.writer.begin() as conn:
             state = _lock_source(conn, name, url)
             failures = (state["consecutive_failures"] if state else 0) + 1
+            notified = bool(state and state["failing_notified"])
+            if failures >= notify_after and not notified:
+                draft = AlertDraft(kind="source_failing", title=name, url=url, topics=(), matched_terms=(),
+                                   added=f"{failures} consecutive checks failed; the last error: {error[:500]}",
+                                   subject=f"health:{name}")
+                _insert_alert(conn, name, draft, f"{name}:failing:{now}", None, channel, now)
+                notified = True
             conn.execute(
                 update(schema.sources).where(schema.sources.c.name == name).values(
-                    last_checked_at=now, consecutive_failures=failures, last_error=error[:2000]
+                    last_checked_at=now, consecutive_failures=failures, last_error=error[:2000],
+                    failing_notified=notified,
                 )
             )
             _log_check(conn, name, now, "failed", error[:2000])
@@ -371,6 +405,17 @@ def _lock_source(conn: Connection, name: str, url: str) -> dict[str, Any] | None
     except IntegrityError:
         pass  # another writer created it first
     return None
+
+
+def _recover(conn: Connection, name: str, url: str, state: dict[str, Any] | None, channel: str, now: str) -> None:
+    """One "recovered" notice when a source that was announced as failing works again."""
+    if not state or not state["failing_notified"]:
+        return
+    draft = AlertDraft(kind="source_recovered", title=name, url=url, topics=(), matched_terms=(),
+                       added=f"checks work again after {state['consecutive_failures']} failures",
+                       subject=f"health:{name}")
+    _insert_alert(conn, name, draft, f"{name}:recovered:{now}", None, channel, now)
+    conn.execute(update(schema.sources).where(schema.sources.c.name == name).values(failing_notified=False))
 
 
 def _insert_snapshot(conn: Connection, name: str, document: Document, now: str) -> int:

@@ -68,3 +68,19 @@ def rw_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
+
+
+# Every Slack token used by the suite. If one ever shows in a test's captured output (stdout,
+# stderr or logs), that test fails: secrets never reach logs, errors or output.
+SECRET_MARKERS = ("xoxb-test-token-123", "xoxb-wrong", "hooks-secret-path")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    captured = "".join(content for _, content in report.sections)
+    leaked = [m for m in SECRET_MARKERS if m in captured]
+    if leaked and report.when == "call":
+        report.outcome = "failed"
+        report.longrepr = f"a Slack secret ({leaked}) appeared in the captured output of {item.nodeid}"

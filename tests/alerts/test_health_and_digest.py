@@ -1,0 +1,86 @@
+"""Source health notices (one on failing, one on recovery), topic routing, and the daily digest."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fakeslack import FakeSlack
+
+from alerts.deliver import ConsoleSink, deliver_pending
+from alerts.digest import send_digests
+from alerts.slack import SlackSink, make_web_client
+from detection import Taxonomy, compare, judge
+from scrapers.document import Document, Item
+from state import Store
+
+TOKEN = "xoxb-test-token-123"
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack(TOKEN, channels=("C-ALERTS", "C-SEC", "C-BUY")) as server:
+        yield server
+
+
+def test_one_failing_notice_after_three_failures_and_one_recovery(store: Store) -> None:
+    for _ in range(6):
+        store.record_failure(name="pboc", url="http://x/", error="challenge: JavaScript wall", notify_after=3)
+    notices = store.alerts(newest_first=False)
+    assert [a.kind for a in notices] == ["source_failing"]
+    assert "3 consecutive checks failed" in notices[0].added and "challenge" in notices[0].added
+    store.record_not_modified(name="pboc", url="http://x/", etag="", last_modified="")
+    store.record_not_modified(name="pboc", url="http://x/", etag="", last_modified="")
+    kinds = [a.kind for a in store.alerts(newest_first=False)]
+    assert kinds == ["source_failing", "source_recovered"]
+    assert store.alerts()[0].subject == store.alerts()[1].subject  # the recovery threads under the notice
+
+
+def test_a_blip_shorter_than_the_threshold_says_nothing(store: Store) -> None:
+    store.record_failure(name="s", url="u", error="timeout", notify_after=3)
+    store.record_failure(name="s", url="u", error="timeout", notify_after=3)
+    store.record_not_modified(name="s", url="u", etag="", last_modified="")
+    assert store.alerts() == []
+
+
+def lst(*titles: str) -> Document:
+    return Document(kind="list", url="http://x/list", items=[Item(id=t, title=t, url=f"http://x/{t}") for t in titles])
+
+
+def record_change(store: Store, source: str, title: str) -> None:
+    tax = Taxonomy.load()
+    old = lst("基线")
+    store.record_success(name=source, url="u", document=old, etag="", last_modified="", change=None, verdict=None)
+    new = lst(title, "基线")
+    change = compare(old, new)
+    store.record_success(name=source, url="u", document=new, etag="", last_modified="", change=change,
+                         verdict=judge(change, old, new, tax))
+
+
+def test_alerts_are_routed_by_topic(store: Store, slack: FakeSlack) -> None:
+    record_change(store, "a", "关于网络安全等级保护的通知")
+    record_change(store, "b", "关于政府采购的通知")
+    sink = SlackSink(make_web_client(TOKEN, slack.base_url), "C-ALERTS", {"cybersecurity": "C-SEC", "procurement": "C-BUY"})
+    assert len(deliver_pending(store, sink).delivered) == 2
+    assert len(slack.posted("C-SEC")) == 1 and len(slack.posted("C-BUY")) == 1 and slack.posted("C-ALERTS") == []
+
+
+def test_digest_lists_changes_failures_and_recoveries_once_a_day(store: Store, slack: FakeSlack) -> None:
+    record_change(store, "cac", "关于网络安全审查的通知")
+    for _ in range(3):
+        store.record_failure(name="pboc", url="http://pboc/", error="challenge: JavaScript wall", notify_after=3)
+    sink = SlackSink(make_web_client(TOKEN, slack.base_url), "C-ALERTS")
+    assert send_digests(store, sink) == {"C-ALERTS": "posted"}
+    (message,) = slack.posted()
+    text = " ".join(b["text"]["text"] for b in message["blocks"])
+    assert "1 change(s)" in text and "关于网络安全审查的通知" in text and "*pboc*: 3 failed check(s)" in text
+    assert send_digests(store, sink) == {"C-ALERTS": "already posted today"}
+    assert len(slack.posted()) == 1
+
+
+def test_quiet_day_digest_on_the_console(store: Store) -> None:
+    out = io.StringIO()
+    assert send_digests(store, ConsoleSink(out), now=datetime(2026, 11, 28, 8, tzinfo=UTC)) == {"console": "posted"}
+    assert "rulewatch digest 2026-11-28" in out.getvalue() and "No relevant changes." in out.getvalue()
