@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from detection.relevance import TaxonomyError
 from rulewatch import __version__
@@ -268,6 +269,15 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return EXIT_SOURCE_FAILED if any(o.startswith("not posted") for o in results.values()) else EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flows.serve import serve_all
+
+    settings = _settings()
+    _load(args.sources, settings)  # fail early, with a clear message, on a bad sources file
+    serve_all(sources_file=str(Path(args.sources).absolute()), timezone=args.timezone)
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from rulewatch.demo import run_demo
 
@@ -319,6 +329,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("digest", help="post today's digest (changes, sources in error, recoveries) per channel")
     p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("serve", help="run the scheduled checks, delivery and digest in this process (Prefect serve)")
+    p.add_argument("--sources", default=sources_default, help=f"sources file (default {sources_default})")
+    p.add_argument("--timezone", default=os.environ.get("RULEWATCH_TIMEZONE", "Asia/Shanghai"),
+                   help="timezone of the cron schedules (default Asia/Shanghai or RULEWATCH_TIMEZONE)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("demo", help="an offline showcase on a bundled local replay of regulator pages")
     p.set_defaults(func=cmd_demo)

@@ -1,0 +1,126 @@
+"""prefect.yaml against a real Prefect server: deploy, start a worker, run check-sources by hand
+against a local site in which a page changes; the event trigger runs deliver-alerts, and the alert
+reaches the local Slack-compatible server. Every process started here is stopped here."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from fakeslack import FakeSlack
+from pytest_httpserver import HTTPServer
+
+ROOT = Path(__file__).parents[2]
+BIN = Path(sys.executable).parent
+TOKEN = "xoxb-test-token-123"
+PAGE = """<html><head><meta charset="utf-8"><title>网络安全审查办法</title></head><body><div class="content">
+<h1>网络安全审查办法</h1><p>第一条 为了确保关键信息基础设施供应链安全，制定本办法。</p>
+<p>第二条 运营者采购网络产品和服务的，应当预判安全风险。</p><p>第三条 {rule}</p></div></body></html>"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            yield proc
+        finally:
+            # A worker can ignore SIGTERM for a minute: SIGINT first, then SIGKILL, for the whole group.
+            for sig, wait in ((signal.SIGINT, 10), (signal.SIGKILL, 10)):
+                if proc.poll() is None:
+                    os.killpg(proc.pid, sig)
+                    try:
+                        proc.wait(wait)
+                    except subprocess.TimeoutExpired:
+                        continue
+
+
+def prefect(args: list[str], env: dict[str, str], timeout: float = 180) -> str:
+    proc = subprocess.run([str(BIN / "prefect"), *args], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+    assert proc.returncode == 0, f"prefect {' '.join(args)}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc.stdout
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def deliver_runs(api: str) -> list[dict[str, object]]:
+    body = json.dumps({"flows": {"name": {"any_": ["deliver-alerts"]}}}).encode()
+    request = urllib.request.Request(f"{api}/flow_runs/filter", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - loopback only
+        return list(json.loads(resp.read()))
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback only
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+def test_deploy_run_by_hand_then_event_triggers_delivery(httpserver: HTTPServer, tmp_path: Path) -> None:
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    with FakeSlack(TOKEN) as slack:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "SLACK_"))}
+        env.update(
+            PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_API_URL=api, PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="1",
+            RULEWATCH_HOME=str(tmp_path / "home"), RULEWATCH_HOST_DELAY="0", RULEWATCH_DIR=str(ROOT),
+            SLACK_BOT_TOKEN=TOKEN, SLACK_CHANNEL="C-ALERTS", SLACK_API_BASE_URL=slack.base_url,
+            NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost",
+        )
+        src = tmp_path / "sources.yaml"
+        src.write_text(f"sources:\n  - name: cac\n    url: {httpserver.url_for('/rule')}\n    group: regulators\n",
+                       encoding="utf-8")
+        httpserver.expect_request("/rule").respond_with_data(PAGE.format(rule="本办法自发布之日起施行。"),
+                                                             content_type="text/html")
+        server_cmd = [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+        with process(server_cmd, env, tmp_path / "server.log"):
+            wait_for(lambda: healthy(f"{api}/health"), 90, "the Prefect server")
+            prefect(["work-pool", "create", "rulewatch", "--type", "process"], env)
+            prefect(["--no-prompt", "deploy", "--all"], env)
+            automations = prefect(["automation", "ls"], env)
+            assert "on-change" in automations or "deliver" in automations
+            with process([str(BIN / "prefect"), "worker", "start", "--pool", "rulewatch"], env, tmp_path / "worker.log"):
+                run = ["deployment", "run", "check-sources/hourly", "--param", f"sources_file={src}",
+                       "--watch", "--watch-timeout", "180"]
+                prefect(run, env, timeout=240)
+                assert slack.posted() == []  # the baseline alerts on nothing
+                httpserver.clear_all_handlers()  # type: ignore[no-untyped-call]
+                httpserver.expect_request("/rule").respond_with_data(
+                    PAGE.format(rule="本办法自2027年1月1日起施行。"), content_type="text/html")
+                prefect(run, env, timeout=240)
+                # check-sources/hourly does not deliver (deliver=false): only the event trigger can.
+                wait_for(lambda: len(slack.posted()) == 1, 120, "the alert to reach Slack via deliver-alerts")
+                runs = deliver_runs(api)
+                print("deliver-alerts runs:", [(r["state_type"], r.get("created_by")) for r in runs])
+                assert any((r.get("created_by") or {}).get("type") == "AUTOMATION" for r in runs)
+        (message,) = slack.posted()
+        assert message["text"] == "Amended: 网络安全审查办法"
+        assert "2027年1月1日" in str(message["blocks"])
