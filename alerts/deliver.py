@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
 from alerts.render import METADATA_EVENT, SlackMessage, render_console, render_console_message, render_slack
+from rulewatch.settings import DEFAULT_DELIVERY_LEASE
 from state import AlertRecord, Store
 
 log = logging.getLogger("rulewatch.alerts")
@@ -82,7 +83,9 @@ class DeliveryReport:
     stopped_channels: dict[str, str] = field(default_factory=dict)
 
 
-def deliver_pending(store: Store, sink: Sink, limit: int | None = None) -> DeliveryReport:
+def deliver_pending(
+    store: Store, sink: Sink, limit: int | None = None, lease_seconds: float = DEFAULT_DELIVERY_LEASE
+) -> DeliveryReport:
     """Send pending alerts oldest first. A channel that fails stops for this run (order is kept);
     a permanent error is logged once per channel and leaves its alerts pending."""
     report = DeliveryReport()
@@ -92,20 +95,22 @@ def deliver_pending(store: Store, sink: Sink, limit: int | None = None) -> Deliv
             continue
         thread = store.thread_of(alert.source, alert.subject, alert.id) if alert.subject else None
         thread_ts = thread.delivered_ts if thread and thread.delivered_channel == channel else None
-        # Count the attempt before posting: if we die after Slack took the message but before it is
-        # marked, the next run sees attempts > 0 and looks for the message instead of posting again.
-        store.begin_attempt(alert.id)
+        # Claim and count the attempt before posting: a second sender skips it, and if we die after
+        # Slack took the message but before it is marked, the next run sees attempts > 0 and looks
+        # for the message instead of posting again (once the lease has run out).
+        if not store.claim(alert.id, lease_seconds):
+            continue
         try:
             delivered = sink.send(alert, thread_ts or None)
         except PermanentDeliveryError as exc:
             log.error("Slack channel %s: %s; its alerts stay pending until this is fixed", channel, exc)
-            store.note_error(alert.id, str(exc))
+            store.release(alert.id, str(exc))
             report.failed[alert.id] = str(exc)
             report.stopped_channels[channel] = str(exc)
             continue
         except DeliveryError as exc:
             log.warning("alert %s not delivered to %s (will retry): %s", alert.id, channel, exc)
-            store.note_error(alert.id, str(exc))
+            store.release(alert.id, str(exc))
             report.failed[alert.id] = str(exc)
             report.stopped_channels[channel] = str(exc)
             continue

@@ -106,7 +106,7 @@ def check_sources(
             _emit(alert)
         _publish(outcomes, alerts)
         if deliver:
-            deliver_pending(store, make_sink(settings))
+            deliver_pending(store, make_sink(settings), lease_seconds=settings.delivery_lease)
     finally:
         fetcher.close()
         store.close()
@@ -121,7 +121,7 @@ def deliver_alerts() -> dict[str, Any]:
     settings.ensure_home()
     store = Store(settings.database_url)
     try:
-        report = deliver_pending(store, make_sink(settings))
+        report = deliver_pending(store, make_sink(settings), lease_seconds=settings.delivery_lease)
     finally:
         store.close()
     for channel, why in report.stopped_channels.items():

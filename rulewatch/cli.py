@@ -90,7 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         report = run_cycle(sources, store, fetcher, _taxonomy(settings), settings, on_outcome=show)
         if not args.no_deliver:
-            delivery = deliver_pending(store, make_sink(settings))
+            delivery = deliver_pending(store, make_sink(settings), lease_seconds=settings.delivery_lease)
             for channel, why in delivery.stopped_channels.items():
                 print(f"alerts for {channel} stay pending: {why}", file=sys.stderr)
     finally:
@@ -245,7 +245,7 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     settings = _settings()
     store = _store(settings)
     try:
-        report = deliver_pending(store, make_sink(settings))
+        report = deliver_pending(store, make_sink(settings), lease_seconds=settings.delivery_lease)
     finally:
         store.close()
     print(f"{len(report.delivered)} alert(s) delivered, {len(report.failed)} left pending")

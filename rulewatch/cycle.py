@@ -26,10 +26,10 @@ from state import Store
 log = logging.getLogger("rulewatch.cycle")
 
 COLLAPSE_RATIO = 0.1  # a page that shrinks below this share of its last good size is an error page
-COLLAPSE_MIN_SIZE = 400  # ...when the last good one had at least this much content
+COLLAPSE_MIN_SIZE = 200  # ...when the last good one had at least this much content
 DETAIL_CHARS = 4000  # how much of a followed detail page is kept with its item
 
-Status = Literal["baseline", "changed", "unchanged", "not_modified", "failed"]
+Status = Literal["baseline", "changed", "unchanged", "not_modified", "failed", "superseded"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,7 @@ class Checked:
     validators: Validators = Validators()
     not_modified: bool = False
     baseline: bool = False  # first sight (or a new URL): record, alert on nothing
+    seen_snapshot_id: int | None = None  # the source's last snapshot when this check read it
     error: str = ""
 
 
@@ -74,7 +75,7 @@ class CycleReport:
 
 
 def _check_not_collapsed(previous: Document | None, document: Document) -> None:
-    if previous is None or previous.kind != document.kind:
+    if previous is None:
         return
     if previous.size() >= COLLAPSE_MIN_SIZE and document.size() < COLLAPSE_RATIO * previous.size():
         raise ContentCollapsed(
@@ -130,24 +131,25 @@ def _detail_text(url: str, fetcher: Fetcher, source: Source) -> str:
 def check_source(source: Source, store: Store, fetcher: Fetcher, taxonomy: Taxonomy, settings: Settings) -> Checked:
     """Fetch, extract, compare and judge one source. Writes nothing."""
     state = store.source_state(source.name)
+    seen = state.last_snapshot_id if state else None
     same_url = state is not None and state.url == source.url
     previous = store.latest_document(source.name) if same_url else None
     validators = Validators(state.etag, state.last_modified) if (state and previous is not None) else None
     try:
         resp = fetcher.fetch(source.url, validators, source.host_policy(settings.host_policy))
         if isinstance(resp, NotModified):
-            return Checked(source, validators=resp.validators, not_modified=True)
+            return Checked(source, validators=resp.validators, not_modified=True, seen_snapshot_id=seen)
         document = extract(resp.body, resp.content_type, resp.final_url, source.extract_options())
         _check_not_collapsed(previous, document)
     except FetchError as exc:
-        return Checked(source, error=exc.describe())
+        return Checked(source, error=exc.describe(), seen_snapshot_id=seen)
     if previous is None:
-        return Checked(source, document=document, validators=resp.validators, baseline=True)
+        return Checked(source, document=document, validators=resp.validators, baseline=True, seen_snapshot_id=seen)
     if document.kind == "list":
         document = _follow(source, document, previous, fetcher, settings.follow_limit)
     change = compare(previous, document)
     verdict = judge(change, previous, document, taxonomy, RelevancePolicy(source.topics, source.alert_on))
-    return Checked(source, document, change, verdict, resp.validators)
+    return Checked(source, document, change, verdict, resp.validators, seen_snapshot_id=seen)
 
 
 def record(store: Store, checked: Checked, failing_after: int = DEFAULT_FAILING_AFTER) -> SourceOutcome:
@@ -165,7 +167,7 @@ def record(store: Store, checked: Checked, failing_after: int = DEFAULT_FAILING_
     recorded = store.record_success(
         name=source.name, url=source.url, document=checked.document, etag=checked.validators.etag,
         last_modified=checked.validators.last_modified, change=checked.change, verdict=checked.verdict,
-        channel=source.channel, baseline=checked.baseline,
+        channel=source.channel, baseline=checked.baseline, seen_snapshot_id=checked.seen_snapshot_id,
     )
     doc = checked.document
     if recorded.outcome == "baseline":

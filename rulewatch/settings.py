@@ -13,6 +13,7 @@ DEFAULT_HOME = ".rulewatch"
 DEFAULT_WORKERS = 16  # pages fetched at once across all hosts; per-host limits still apply
 DEFAULT_FOLLOW_LIMIT = 10  # detail pages of new list items fetched per source and cycle
 DEFAULT_FAILING_AFTER = 3  # consecutive failures before a "source failing" notice
+DEFAULT_DELIVERY_LEASE = 300.0  # seconds one sender holds an alert (longer than a send with its retries)
 
 
 class SettingsError(ValueError):
@@ -76,6 +77,7 @@ class Settings:
     slack_webhook_url: Secret = field(default=Secret(""))
     slack_api_base_url: str = ""
     topic_channels: tuple[tuple[str, str], ...] = ()  # alerts of a topic go to its channel
+    delivery_lease: float = DEFAULT_DELIVERY_LEASE
 
 
     @classmethod
@@ -101,6 +103,7 @@ class Settings:
             slack_webhook_url=Secret(env.get("SLACK_WEBHOOK_URL", "").strip()),
             slack_api_base_url=env.get("SLACK_API_BASE_URL", "").strip(),
             topic_channels=_routes(env.get("RULEWATCH_TOPIC_CHANNELS", "")),
+            delivery_lease=_number(env, "RULEWATCH_DELIVERY_LEASE", DEFAULT_DELIVERY_LEASE),
         )
 
     def fetch_settings(self) -> FetchSettings:

@@ -28,6 +28,8 @@ _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", r
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 # A wrong guess shows as replacement characters; a few in a big page are the page's own defects.
 MAX_REPLACEMENT_RATIO = 0.001
+# A detected encoding whose text is this messy (charset-normalizer's chaos ratio) is a wrong guess.
+MAX_DETECTION_CHAOS = 0.2
 
 
 def normalise_label(label: str) -> str | None:
@@ -85,7 +87,7 @@ def decode(body: bytes, content_type: str = "") -> tuple[str, str]:
     from charset_normalizer import from_bytes  # imported late: only pages that need guessing pay for it
 
     best = from_bytes(body).best()
-    if best is not None:
+    if best is not None and best.chaos <= MAX_DETECTION_CHAOS:
         encoding = normalise_label(best.encoding) or best.encoding
         text = _strict(body, encoding)
         if text is not None:

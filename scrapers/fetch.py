@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import requests
 from protego import Protego
+from urllib3.exceptions import HTTPError, IncompleteRead, ProtocolError, ReadTimeoutError
 
 from scrapers import errors
 from scrapers.politeness import HostGates, HostPolicy
@@ -191,19 +192,25 @@ class Fetcher:
             raise errors.BodyTooLarge(f"Content-Length {declared} exceeds the {s.max_body_bytes} byte cap", url=url)
         chunks: list[bytes] = []
         size = 0
+        raw = resp.raw
         try:
-            for chunk in resp.iter_content(_CHUNK):
+            # read1 returns whatever has arrived, so a slow drip (a byte now and then, never slow
+            # enough for the read timeout) is caught by the total deadline between reads.
+            while True:
+                chunk = raw.read1(_CHUNK, decode_content=True)
+                if not chunk:
+                    break
                 size += len(chunk)
                 if size > s.max_body_bytes:
                     raise errors.BodyTooLarge(f"body passed the {s.max_body_bytes} byte cap", url=url)
                 if time.monotonic() - started > s.total_timeout:
                     raise errors.FetchTimeout(f"body still arriving after {s.total_timeout:g} s", url=url)
                 chunks.append(chunk)
-        except requests.exceptions.ChunkedEncodingError as exc:
+        except (ProtocolError, IncompleteRead) as exc:
             raise errors.TruncatedBody(f"connection closed mid-body: {_short(exc)}", url=url) from exc
-        except requests.exceptions.ConnectionError as exc:
-            if "timed out" in str(exc).lower():
-                raise errors.FetchTimeout(f"body stalled for more than {s.read_timeout:g} s", url=url) from exc
+        except ReadTimeoutError as exc:
+            raise errors.FetchTimeout(f"body stalled for more than {s.read_timeout:g} s", url=url) from exc
+        except (HTTPError, OSError) as exc:
             raise errors.ConnectFailed(f"connection lost mid-body: {_short(exc)}", url=url) from exc
         return b"".join(chunks)
 

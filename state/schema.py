@@ -97,6 +97,7 @@ alerts = Table(
     Column("delivered_channel", String(200), nullable=True),
     Column("delivered_ts", String(64), nullable=True),
     Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_until", String(32), nullable=True),  # a delivery lease: one sender at a time
     Column("last_error", Text, nullable=False, server_default=""),
     UniqueConstraint("idempotency_key", name="uq_alerts_idempotency_key"),
     Index("ix_alerts_pending", "delivered_at", "id"),

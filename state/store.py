@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Engine, create_engine, event, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -17,10 +19,15 @@ from scrapers.document import Document
 from state import schema
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SCHEMA_LOCK_ID = 7_104_2026  # pg_advisory_xact_lock key for schema creation
+ANY_SNAPSHOT = object()  # record_success without an optimistic check
+
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def utcnow() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime(TIME_FORMAT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +121,17 @@ class Recorded:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    # WAL is a property of the file: switch once. The switch needs a moment alone with the file, and
+    # SQLite answers "locked" without waiting when another process is creating it at the same time.
+    for _ in range(100):
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+            break
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            time.sleep(0.05)
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -148,7 +163,11 @@ class Store:
         self.url = url
         self.writer = make_engine(url, writer=True)
         self.engine = self.writer if not url.startswith("sqlite") else make_engine(url)
-        schema.metadata.create_all(self.writer)
+        with self.writer.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two processes starting at once must not both CREATE TABLE: serialise on a lock.
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_ID})")
+            schema.metadata.create_all(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -285,6 +304,7 @@ class Store:
         verdict: Verdict | None,
         channel: str = "",
         baseline: bool = False,
+        seen_snapshot_id: int | None | object = ANY_SNAPSHOT,
         now: str | None = None,
     ) -> Recorded:
         """Record a good fetch. With a substantive change, the snapshot, the change and its alerts are
@@ -292,8 +312,13 @@ class Store:
         now = now or utcnow()
         with self.writer.begin() as conn:
             state = _lock_source(conn, name, url)
-            _recover(conn, name, url, state, channel, now)
             previous = state["last_snapshot_id"] if state else None
+            if seen_snapshot_id is not ANY_SNAPSHOT and seen_snapshot_id != previous:
+                # Another run recorded this source since we read it: our change is stale. The next
+                # check compares against what that run stored.
+                _log_check(conn, name, now, "superseded", "another run recorded a newer snapshot meanwhile")
+                return Recorded("superseded", previous, None, ())
+            _recover(conn, name, url, state, channel, now)
             if baseline or previous is None:
                 outcome = "baseline"
             else:
@@ -379,32 +404,43 @@ class Store:
                 )
             )
 
-    def begin_attempt(self, alert_id: int) -> None:
-        """Count a delivery attempt before it is made (see alerts.deliver)."""
+    def claim(self, alert_id: int, lease_seconds: float) -> bool:
+        """Take the right to send a pending alert for `lease_seconds`, and count the attempt before it is
+        made (see alerts.deliver). False when it was delivered or another sender holds the lease."""
+        a = schema.alerts
+        now = datetime.now(UTC)
+        until = (now + timedelta(seconds=lease_seconds)).strftime(TIME_FORMAT)
+        with self.writer.begin() as conn:
+            result = conn.execute(
+                update(a)
+                .where(a.c.id == alert_id, a.c.delivered_at.is_(None),
+                       or_(a.c.claimed_until.is_(None), a.c.claimed_until < now.strftime(TIME_FORMAT)))
+                .values(attempts=a.c.attempts + 1, claimed_until=until)
+            )
+            return bool(result.rowcount == 1)
+
+    def release(self, alert_id: int, error: str) -> None:
+        """Give a claimed alert back after a failed attempt, with the reason."""
         a = schema.alerts
         with self.writer.begin() as conn:
-            conn.execute(update(a).where(a.c.id == alert_id).values(attempts=a.c.attempts + 1))
-
-    def note_error(self, alert_id: int, error: str) -> None:
-        a = schema.alerts
-        with self.writer.begin() as conn:
-            conn.execute(update(a).where(a.c.id == alert_id).values(last_error=error[:1000]))
+            conn.execute(update(a).where(a.c.id == alert_id).values(last_error=error[:1000], claimed_until=None))
 
 
-def _lock_source(conn: Connection, name: str, url: str) -> dict[str, Any] | None:
-    """The source's row, created if missing; on PostgreSQL locked for this transaction."""
+def _lock_source(conn: Connection, name: str, url: str) -> dict[str, Any]:
+    """The source's row, created if missing, and locked for this transaction (a row lock on
+    PostgreSQL; SQLite's writer transactions are already exclusive)."""
     query = select(schema.sources).where(schema.sources.c.name == name)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
     row = conn.execute(query).mappings().first()
-    if row is not None:
-        return dict(row)
-    try:
-        with conn.begin_nested():
-            conn.execute(insert(schema.sources).values(name=name, url=url))
-    except IntegrityError:
-        pass  # another writer created it first
-    return None
+    if row is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(schema.sources).values(name=name, url=url))
+        except IntegrityError:
+            pass  # another writer created it first; its row (and its lock) are read below
+        row = conn.execute(query).mappings().one()
+    return dict(row)
 
 
 def _recover(conn: Connection, name: str, url: str, state: dict[str, Any] | None, channel: str, now: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -113,11 +114,13 @@ def test_crash_between_post_and_mark_does_not_duplicate(
     with monkeypatch.context() as patch:
         patch.setattr(store, "mark_delivered", die)
         with pytest.raises(Killed):
-            deliver_pending(store, sink(slack))
+            deliver_pending(store, sink(slack), lease_seconds=0.5)
     assert len(slack.posted()) == 1 and len(store.alerts(pending_only=True)) == 2
+    assert deliver_pending(store, sink(slack)).delivered == [2]  # the dead sender's lease still holds #1
+    time.sleep(0.6)
     report = deliver_pending(store, sink(slack))
-    assert len(report.delivered) == 2
-    texts = [m["text"] for m in slack.posted()]
+    assert report.delivered == [1]
+    texts = sorted(m["text"] for m in slack.posted())
     assert texts == ["New: 关于政府采购第0批信息技术产品的通知", "New: 关于政府采购第1批信息技术产品的通知"]
 
 

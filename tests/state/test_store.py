@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from detection import Taxonomy, compare, judge
@@ -90,10 +92,14 @@ def test_delivery_marks_and_attempts(store: Store) -> None:
     record(store, None, old)
     record(store, old, doc("关于政府采购的通知", "a 通知"))
     (alert,) = store.alerts(pending_only=True)
-    store.begin_attempt(alert.id)
-    store.note_error(alert.id, "Slack error: ratelimited")
+    assert store.claim(alert.id, lease_seconds=60)
+    assert not store.claim(alert.id, lease_seconds=60)  # one sender at a time
+    store.release(alert.id, "Slack error: ratelimited")
     pending = store.alerts(pending_only=True)[0]
     assert pending.attempts == 1 and pending.last_error == "Slack error: ratelimited"
+    assert store.claim(alert.id, lease_seconds=0.01)  # released: claimable again
+    time.sleep(0.05)
+    assert store.claim(alert.id, lease_seconds=60)  # an expired lease (a dead sender) is taken over
     store.mark_delivered(alert.id, channel="C1", ts="1700000000.000100")
     assert store.alerts(pending_only=True) == []
     done = store.alerts()[0]

@@ -1,0 +1,137 @@
+"""An HTTP server on 127.0.0.1 that misbehaves on demand: statuses, resets, truncation, slow drips.
+
+Each path maps to a Fault, a small function that writes (or refuses to write) the response on the raw
+socket. Every loop here is bounded; the server stops with the test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+Fault = Callable[[BaseHTTPRequestHandler], None]
+
+
+def respond(body: bytes, status: int = 200, content_type: str = "text/html; charset=utf-8",
+            headers: dict[str, str] | None = None) -> Fault:
+    def fault(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(status)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            h.send_header(k, v)
+        h.end_headers()
+        h.wfile.write(body)
+
+    return fault
+
+
+def reset_mid_body(h: BaseHTTPRequestHandler) -> None:
+    """Headers and part of the body, then a TCP reset."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", "20000")
+    h.end_headers()
+    h.wfile.write(b"<html><body>" + b"x" * 500)
+    h.wfile.flush()
+    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    h.connection.close()
+    h.close_connection = True
+
+
+def truncated(h: BaseHTTPRequestHandler) -> None:
+    """A Content-Length of 5000 and a clean close after 1000 bytes."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", "5000")
+    h.end_headers()
+    h.wfile.write(b"<html><body>" + b"y" * 988)
+    h.wfile.flush()
+    h.close_connection = True
+
+
+def stall(seconds: float) -> Fault:
+    """No answer at all for `seconds` (a read timeout)."""
+    def fault(h: BaseHTTPRequestHandler) -> None:
+        time.sleep(seconds)
+        with contextlib.suppress(OSError):  # the client timed out and left: what we wanted
+            respond(b"<html>late</html>")(h)
+
+    return fault
+
+
+def slow_drip(h: BaseHTTPRequestHandler) -> None:
+    """A byte every 0.2 s, for at most 15 s: never slow enough for a read timeout, never finished."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", "100000")
+    h.end_headers()
+    deadline = time.monotonic() + 15
+    try:
+        while time.monotonic() < deadline:
+            h.wfile.write(b"z")
+            h.wfile.flush()
+            time.sleep(0.2)
+    except OSError:
+        pass  # the client gave up: what we wanted
+    h.close_connection = True
+
+
+def redirect_to(location: str) -> Fault:
+    def fault(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(302)
+        h.send_header("Location", location)
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    return fault
+
+
+class FaultServer:
+    def __init__(self, port: int = 0) -> None:
+        self.routes: dict[str, Fault] = {}
+        self.hits: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self.port = port
+        self._start()
+
+    def _start(self) -> None:
+        server_self = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - the base class's name
+                path = self.path.split("?", 1)[0]
+                with server_self._lock:
+                    server_self.hits[path] = server_self.hits.get(path, 0) + 1
+                    fault = server_self.routes.get(path)
+                if fault is None:
+                    respond(b"not found", status=404, content_type="text/plain")(self)
+                else:
+                    fault(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def restart(self) -> None:
+        """Listen again on the same port (after a 'connection refused' phase)."""
+        self._start()
