@@ -12,8 +12,6 @@ import difflib
 import re
 from collections import Counter
 
-from deepdiff import DeepDiff
-
 from detection.model import Change, Ignored, ItemChange, TextChange
 from detection.noise import Masked, describe, mask, normalise
 from scrapers.document import Block, Document, Item
@@ -42,23 +40,26 @@ def compare(old: Document, new: Document) -> Change:
 
 
 def _compare_blocks(old: list[Block], new: list[Block], change: Change) -> None:
-    old_m = [mask(b.text) for b in old]
-    new_m = [mask(b.text) for b in new]
-    a = [m.text for m in old_m]
-    b = [m.text for m in new_m]
+    """Align blocks on their raw text (identical blocks cost nothing), then judge only the blocks in
+    the differing stretches on their masked text: a counter's or a stamp's change is noise there."""
+    raw_a = [b.text for b in old]
+    raw_b = [b.text for b in new]
     # Trim the common ends first: a one-paragraph change in a huge document stays linear.
     head = 0
-    while head < len(a) and head < len(b) and a[head] == b[head]:
+    while head < len(raw_a) and head < len(raw_b) and raw_a[head] == raw_b[head]:
         head += 1
     tail = 0
-    while tail < len(a) - head and tail < len(b) - head and a[-1 - tail] == b[-1 - tail]:
+    while tail < len(raw_a) - head and tail < len(raw_b) - head and raw_a[-1 - tail] == raw_b[-1 - tail]:
         tail += 1
-    for i in range(head):
-        _note_masked(old[i], new[i], old_m[i], change)
-    for k in range(1, tail + 1):
-        _note_masked(old[-k], new[-k], old_m[-k], change)
-    mid_a, mid_b = a[head : len(a) - tail], b[head : len(b) - tail]
-    matcher = difflib.SequenceMatcher(None, mid_a, mid_b, autojunk=False)
+    mid_a, mid_b = raw_a[head : len(raw_a) - tail], raw_b[head : len(raw_b) - tail]
+    if not mid_a and not mid_b:
+        return
+    old_m: dict[int, Masked] = {}
+    new_m: dict[int, Masked] = {}
+    # Masked text of the differing stretch, aligned again: noise-only edits line up as equal.
+    a = {i: _masked(old_m, i, raw_a[i]).text for i in range(head, len(raw_a) - tail)}
+    b = {j: _masked(new_m, j, raw_b[j]).text for j in range(head, len(raw_b) - tail)}
+    matcher = difflib.SequenceMatcher(None, list(a.values()), list(b.values()), autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         olds = list(range(head + i1, head + i2))
         news = list(range(head + j1, head + j2))
@@ -75,7 +76,15 @@ def _compare_blocks(old: list[Block], new: list[Block], change: Change) -> None:
                 _changed(old[pi], new[pj], old_m[pi], new_m[pj], change)
 
 
-def _pair(olds: list[int], news: list[int], a: list[str], b: list[str]) -> list[tuple[int | None, int | None]]:
+def _masked(cache: dict[int, Masked], index: int, text: str) -> Masked:
+    if index not in cache:
+        cache[index] = mask(text)
+    return cache[index]
+
+
+def _pair(
+    olds: list[int], news: list[int], a: dict[int, str], b: dict[int, str]
+) -> list[tuple[int | None, int | None]]:
     """Match old to new blocks in order, pairing those similar enough to be one edited block."""
     pairs: list[tuple[int | None, int | None]] = []
     j_start = 0
@@ -189,6 +198,8 @@ def _compare_items(old: list[Item], new: list[Item], change: Change) -> None:
 def _compare_fields(old_by: dict[str, Item], new_by: dict[str, Item], common: list[str], change: Change) -> None:
     if not common:
         return
+    from deepdiff import DeepDiff  # imported here: a cycle of unchanged pages never pays for it
+
     old_map = {k: _flat(old_by[k]) for k in common}
     new_map = {k: _flat(new_by[k]) for k in common}
     diff = DeepDiff(old_map, new_map, view="tree")

@@ -68,16 +68,30 @@ def _fold(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Term:
+    """A term as matched: CJK as a plain substring of the squeezed text; others by a word-boundary
+    pattern, tried only when the term's first word occurs at all (a cheap substring test)."""
+
     term: str
     pattern: re.Pattern[str]
+    cjk: bool
+    needle: str  # CJK: the substring; others: the first word, for the quick test
+
+    def count(self, folded: str, squeezed: str) -> int:
+        if self.cjk:
+            return squeezed.count(self.needle)
+        if self.needle not in folded:
+            return 0
+        return len(self.pattern.findall(folded))
 
 
 def _compile(term: str) -> _Term:
     folded = _fold(term).strip()
     if _CJK.search(folded):
-        return _Term(term, re.compile(re.escape(folded.replace(" ", ""))))
+        needle = folded.replace(" ", "")
+        return _Term(term, re.compile(re.escape(needle)), True, needle)
     body = re.escape(folded).replace(r"\ ", " ?")
-    return _Term(term, re.compile(rf"(?<![a-z0-9]){body}(?:s|es)?(?![a-z0-9])"))
+    pattern = re.compile(rf"(?<![a-z0-9]){body}(?:s|es)?(?![a-z0-9])")
+    return _Term(term, pattern, False, folded.split(" ")[0])
 
 
 class Taxonomy:
@@ -110,8 +124,7 @@ class Taxonomy:
             found = []
             count = 0
             for t in compiled:
-                haystack = squeezed if _CJK.search(t.term) else folded
-                n = len(t.pattern.findall(haystack))
+                n = t.count(folded, squeezed)
                 if n:
                     found.append(t.term)
                     count += n

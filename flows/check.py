@@ -93,8 +93,9 @@ def check_sources(
         futures = [check_batch.submit(b, store, fetcher, taxonomy, settings) for b in batches(sources)]
         outcomes: list[SourceOutcome] = []
         for future in futures:
-            for checked in future.result():
-                outcome = record(store, checked, settings.failing_after)
+            with store.batch() as recorder:
+                batch_outcomes = [record(recorder, checked, settings.failing_after) for checked in future.result()]
+            for outcome in batch_outcomes:
                 outcomes.append(outcome)
                 if outcome.status == "failed":
                     logger.warning("%s failed: %s", outcome.name, outcome.error)

@@ -8,6 +8,7 @@ Prefect tasks.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -21,13 +22,17 @@ from scrapers.document import Document, Item
 from scrapers.errors import ContentCollapsed, FetchError
 from scrapers.extract import ExtractOptions, extract
 from scrapers.fetch import Fetcher, NotModified, Validators
-from state import Store
+from state import Recorder, SourceState, Store
 
 log = logging.getLogger("rulewatch.cycle")
 
 COLLAPSE_RATIO = 0.1  # a page that shrinks below this share of its last good size is an error page
 COLLAPSE_MIN_SIZE = 200  # ...when the last good one had at least this much content
 DETAIL_CHARS = 4000  # how much of a followed detail page is kept with its item
+# Results are written in batches (one transaction each): per-page transactions cost more than the
+# page. A batch is written when it is this big or this old, so alerts still go out promptly.
+RECORD_BATCH = 200
+RECORD_SECONDS = 1.0
 
 Status = Literal["baseline", "changed", "unchanged", "not_modified", "failed", "superseded"]
 
@@ -128,17 +133,20 @@ def _detail_text(url: str, fetcher: Fetcher, source: Source) -> str:
     return "\n".join(blocks)[:DETAIL_CHARS]
 
 
-def check_source(source: Source, store: Store, fetcher: Fetcher, taxonomy: Taxonomy, settings: Settings) -> Checked:
-    """Fetch, extract, compare and judge one source. Writes nothing."""
-    state = store.source_state(source.name)
+def check_source(
+    source: Source, state: SourceState | None, store: Store, fetcher: Fetcher, taxonomy: Taxonomy, settings: Settings
+) -> Checked:
+    """Fetch, extract, compare and judge one source, given its state as read at the cycle's start.
+    Writes nothing."""
     seen = state.last_snapshot_id if state else None
-    same_url = state is not None and state.url == source.url
-    previous = store.latest_document(source.name) if same_url else None
-    validators = Validators(state.etag, state.last_modified) if (state and previous is not None) else None
+    known = state is not None and seen is not None and state.url == source.url
+    validators = Validators(state.etag, state.last_modified) if known and state else None
     try:
         resp = fetcher.fetch(source.url, validators, source.host_policy(settings.host_policy))
         if isinstance(resp, NotModified):
             return Checked(source, validators=resp.validators, not_modified=True, seen_snapshot_id=seen)
+        # The last snapshot is read only when there is something new to compare it with.
+        previous = store.document(seen) if known and seen is not None else None
         document = extract(resp.body, resp.content_type, resp.final_url, source.extract_options())
         _check_not_collapsed(previous, document)
     except FetchError as exc:
@@ -152,7 +160,7 @@ def check_source(source: Source, store: Store, fetcher: Fetcher, taxonomy: Taxon
     return Checked(source, document, change, verdict, resp.validators, seen_snapshot_id=seen)
 
 
-def record(store: Store, checked: Checked, failing_after: int = DEFAULT_FAILING_AFTER) -> SourceOutcome:
+def record(store: Recorder, checked: Checked, failing_after: int = DEFAULT_FAILING_AFTER) -> SourceOutcome:
     """Write one check's result: a failure, a 304, or a document with its change and alerts."""
     source = checked.source
     if checked.error:
@@ -184,8 +192,10 @@ def check_all(
     sources: list[Source], store: Store, fetcher: Fetcher, taxonomy: Taxonomy, settings: Settings
 ) -> Iterator[Checked]:
     """Check sources concurrently (per-host limits live in the fetcher); yield each result as it is ready."""
+    states = {s.name: s for s in store.all_source_states()}
     with ThreadPoolExecutor(max_workers=min(settings.workers, max(1, len(sources)))) as pool:
-        futures = {pool.submit(check_source, s, store, fetcher, taxonomy, settings): s for s in sources}
+        futures = {pool.submit(check_source, s, states.get(s.name), store, fetcher, taxonomy, settings): s
+                   for s in sources}
         for future in as_completed(futures):
             source = futures[future]
             try:
@@ -208,11 +218,25 @@ def run_cycle(
     """Check every source (concurrently, politely per host) and record each result as it arrives."""
     report = CycleReport()
     sources = list(sources)
-    for checked in check_all(sources, store, fetcher, taxonomy, settings):
-        outcome = record(store, checked, settings.failing_after)
-        report.outcomes.append(outcome)
+    pending: list[Checked] = []
+
+    def flush() -> None:
+        with store.batch() as recorder:
+            outcomes = [record(recorder, checked, settings.failing_after) for checked in pending]
+        pending.clear()
+        report.outcomes.extend(outcomes)
         if on_outcome:
-            on_outcome(outcome)
+            for outcome in outcomes:
+                on_outcome(outcome)
+
+    last_flush = time.monotonic()
+    for checked in check_all(sources, store, fetcher, taxonomy, settings):
+        pending.append(checked)
+        if len(pending) >= RECORD_BATCH or time.monotonic() - last_flush > RECORD_SECONDS:
+            flush()
+            last_flush = time.monotonic()
+    if pending:
+        flush()
     report.bytes_received = fetcher.bytes_received
     order = {s.name: n for n, s in enumerate(sources)}
     report.outcomes.sort(key=lambda o: order[o.name])

@@ -1,5 +1,7 @@
 """rulewatch's state: sources, snapshots, changes, the alert outbox. The only package that writes it."""
 
-from state.store import AlertRecord, Recorded, SourceState, Store, utcnow
+from state.recorder import Recorder
+from state.records import AlertRecord, Recorded, SourceState, utcnow
+from state.store import Store
 
-__all__ = ["AlertRecord", "Recorded", "SourceState", "Store", "utcnow"]
+__all__ = ["AlertRecord", "Recorded", "Recorder", "SourceState", "Store", "utcnow"]

@@ -6,7 +6,8 @@ import json
 import sqlite3
 import time
 import zlib
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,109 +15,21 @@ from sqlalchemy import Engine, create_engine, event, func, insert, or_, select, 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from detection.model import AlertDraft, Change, Verdict
 from scrapers.document import Document
 from state import schema
+from state.recorder import Recorder
+from state.records import (
+    TIME_FORMAT,
+    AlertRecord,
+    ChangeRecord,
+    Recorded,
+    SnapshotRecord,
+    SourceState,
+    utcnow,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SCHEMA_LOCK_ID = 7_104_2026  # pg_advisory_xact_lock key for schema creation
-ANY_SNAPSHOT = object()  # record_success without an optimistic check
-
-
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).strftime(TIME_FORMAT)
-
-
-@dataclass(frozen=True, slots=True)
-class SourceState:
-    name: str
-    url: str
-    etag: str
-    last_modified: str
-    last_snapshot_id: int | None
-    consecutive_failures: int
-    last_error: str
-    last_checked_at: str | None
-    last_success_at: str | None
-    failing_notified: bool
-
-
-@dataclass(frozen=True, slots=True)
-class AlertRecord:
-    id: int
-    idempotency_key: str
-    source: str
-    kind: str
-    title: str
-    url: str
-    topics: tuple[str, ...]
-    matched_terms: tuple[str, ...]
-    added: str
-    removed: str
-    article: str
-    subject: str
-    channel: str
-    detected_at: str
-    delivered_at: str | None
-    delivered_channel: str | None
-    delivered_ts: str | None
-    attempts: int
-    last_error: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "source": self.source,
-            "url": self.url,
-            "kind": self.kind,
-            "title": self.title,
-            "topics": list(self.topics),
-            "matched_terms": list(self.matched_terms),
-            "added": self.added,
-            "removed": self.removed,
-            "article": self.article,
-            "detected_at": self.detected_at,
-            "delivered_at": self.delivered_at,
-            "channel": self.delivered_channel or self.channel or None,
-            "attempts": self.attempts,
-            "last_error": self.last_error or None,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class SnapshotRecord:
-    id: int
-    source: str
-    taken_at: str
-    kind: str
-    title: str
-    blocks: int
-    items: int
-    size: int
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeRecord:
-    id: int
-    source: str
-    old_snapshot_id: int
-    new_snapshot_id: int
-    detected_at: str
-    summary: str
-    relevant: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """What a successful check wrote."""
-
-    outcome: str  # baseline, changed, unchanged
-    snapshot_id: int | None
-    change_id: int | None
-    alert_ids: tuple[int, ...]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -181,19 +94,13 @@ class Store:
     def source_state(self, name: str) -> SourceState | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(schema.sources).where(schema.sources.c.name == name)).mappings().first()
-        if row is None:
-            return None
-        return SourceState(
-            name=row["name"], url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
-            last_snapshot_id=row["last_snapshot_id"], consecutive_failures=row["consecutive_failures"],
-            last_error=row["last_error"], last_checked_at=row["last_checked_at"],
-            last_success_at=row["last_success_at"], failing_notified=bool(row["failing_notified"]),
-        )
+        return _source_state(row) if row is not None else None
 
     def all_source_states(self) -> list[SourceState]:
+        """Every source's state, in one query (a cycle reads them all up front)."""
         with self.engine.connect() as conn:
-            names = [r[0] for r in conn.execute(select(schema.sources.c.name).order_by(schema.sources.c.name))]
-        return [s for s in (self.source_state(n) for n in names) if s is not None]
+            rows = conn.execute(select(schema.sources).order_by(schema.sources.c.name)).mappings().all()
+        return [_source_state(row) for row in rows]
 
     def document(self, snapshot_id: int) -> Document:
         with self.engine.connect() as conn:
@@ -292,108 +199,24 @@ class Store:
 
     # ---- writing ------------------------------------------------------------------------------------
 
-    def record_success(
-        self,
-        *,
-        name: str,
-        url: str,
-        document: Document,
-        etag: str,
-        last_modified: str,
-        change: Change | None,
-        verdict: Verdict | None,
-        channel: str = "",
-        baseline: bool = False,
-        seen_snapshot_id: int | None | object = ANY_SNAPSHOT,
-        now: str | None = None,
-    ) -> Recorded:
-        """Record a good fetch. With a substantive change, the snapshot, the change and its alerts are
-        written in ONE transaction, so an alert can never be lost to a crash after the snapshot."""
-        now = now or utcnow()
+    def record_success(self, **kwargs: Any) -> Recorded:
+        """Record a good fetch (see Recorder.record_success) in its own transaction."""
         with self.writer.begin() as conn:
-            state = _lock_source(conn, name, url)
-            previous = state["last_snapshot_id"] if state else None
-            if seen_snapshot_id is not ANY_SNAPSHOT and seen_snapshot_id != previous:
-                # Another run recorded this source since we read it: our change is stale. The next
-                # check compares against what that run stored.
-                _log_check(conn, name, now, "superseded", "another run recorded a newer snapshot meanwhile")
-                return Recorded("superseded", previous, None, ())
-            _recover(conn, name, url, state, channel, now)
-            if baseline or previous is None:
-                outcome = "baseline"
-            else:
-                outcome = "changed" if change is not None and change.substantive else "unchanged"
-            snapshot_id, change_id = previous, None
-            alert_ids: tuple[int, ...] = ()
-            if outcome != "unchanged":
-                snapshot_id = _insert_snapshot(conn, name, document, now)
-            if outcome == "changed" and change is not None and verdict is not None and previous is not None:
-                assert snapshot_id is not None
-                change_id = conn.execute(
-                    insert(schema.changes).values(
-                        source=name, old_snapshot_id=previous, new_snapshot_id=snapshot_id, detected_at=now,
-                        summary=change.summary(), relevant=verdict.relevant,
-                        detail=json.dumps({"change": change.to_json(), "reasons": verdict.reasons},
-                                          ensure_ascii=False),
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
-                alert_ids = tuple(
-                    _insert_alert(conn, name, draft, f"{name}:change:{change_id}:{n}", change_id, channel, now)
-                    for n, draft in enumerate(verdict.alerts)
-                )
-            conn.execute(
-                update(schema.sources).where(schema.sources.c.name == name).values(
-                    url=url, kind=document.kind, etag=etag, last_modified=last_modified,
-                    last_snapshot_id=snapshot_id, last_checked_at=now, last_success_at=now,
-                    consecutive_failures=0, last_error="",
-                )
-            )
-            detail = (change.summary() if change is not None
-                      else f"{len(document.blocks)} blocks, {len(document.items)} items")
-            _log_check(conn, name, now, outcome, detail)
-        return Recorded(outcome, snapshot_id, change_id, alert_ids)
+            return Recorder(conn).record_success(**kwargs)
 
-    def record_not_modified(
-        self, *, name: str, url: str, etag: str, last_modified: str, now: str | None = None,
-        channel: str = "",
-    ) -> None:
-        now = now or utcnow()
+    def record_not_modified(self, **kwargs: Any) -> None:
         with self.writer.begin() as conn:
-            state = _lock_source(conn, name, url)
-            _recover(conn, name, url, state, channel, now)
-            conn.execute(
-                update(schema.sources).where(schema.sources.c.name == name).values(
-                    etag=etag, last_modified=last_modified, last_checked_at=now, last_success_at=now,
-                    consecutive_failures=0, last_error="",
-                )
-            )
-            _log_check(conn, name, now, "not_modified", "")
+            Recorder(conn).record_not_modified(**kwargs)
 
-    def record_failure(
-        self, *, name: str, url: str, error: str, notify_after: int = 3, channel: str = "", now: str | None = None
-    ) -> int:
-        """Record a failed check (never a snapshot). After `notify_after` consecutive failures, one
-        "source failing" notice goes into the outbox; nothing more while it stays down.
-        Returns the number of consecutive failures."""
-        now = now or utcnow()
+    def record_failure(self, **kwargs: Any) -> int:
         with self.writer.begin() as conn:
-            state = _lock_source(conn, name, url)
-            failures = (state["consecutive_failures"] if state else 0) + 1
-            notified = bool(state and state["failing_notified"])
-            if failures >= notify_after and not notified:
-                draft = AlertDraft(kind="source_failing", title=name, url=url, topics=(), matched_terms=(),
-                                   added=f"{failures} consecutive checks failed; the last error: {error[:500]}",
-                                   subject=f"health:{name}")
-                _insert_alert(conn, name, draft, f"{name}:failing:{now}", None, channel, now)
-                notified = True
-            conn.execute(
-                update(schema.sources).where(schema.sources.c.name == name).values(
-                    last_checked_at=now, consecutive_failures=failures, last_error=error[:2000],
-                    failing_notified=notified,
-                )
-            )
-            _log_check(conn, name, now, "failed", error[:2000])
-        return failures
+            return Recorder(conn).record_failure(**kwargs)
+
+    @contextmanager
+    def batch(self) -> Iterator[Recorder]:
+        """One transaction for many sources' results (a cycle writes in batches, not per page)."""
+        with self.writer.begin() as conn:
+            yield Recorder(conn)
 
     def mark_delivered(self, alert_id: int, *, channel: str, ts: str, now: str | None = None) -> None:
         a = schema.alerts
@@ -426,71 +249,13 @@ class Store:
             conn.execute(update(a).where(a.c.id == alert_id).values(last_error=error[:1000], claimed_until=None))
 
 
-def _lock_source(conn: Connection, name: str, url: str) -> dict[str, Any]:
-    """The source's row, created if missing, and locked for this transaction (a row lock on
-    PostgreSQL; SQLite's writer transactions are already exclusive)."""
-    query = select(schema.sources).where(schema.sources.c.name == name)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).mappings().first()
-    if row is None:
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(schema.sources).values(name=name, url=url))
-        except IntegrityError:
-            pass  # another writer created it first; its row (and its lock) are read below
-        row = conn.execute(query).mappings().one()
-    return dict(row)
-
-
-def _recover(conn: Connection, name: str, url: str, state: dict[str, Any] | None, channel: str, now: str) -> None:
-    """One "recovered" notice when a source that was announced as failing works again."""
-    if not state or not state["failing_notified"]:
-        return
-    draft = AlertDraft(kind="source_recovered", title=name, url=url, topics=(), matched_terms=(),
-                       added=f"checks work again after {state['consecutive_failures']} failures",
-                       subject=f"health:{name}")
-    _insert_alert(conn, name, draft, f"{name}:recovered:{now}", None, channel, now)
-    conn.execute(update(schema.sources).where(schema.sources.c.name == name).values(failing_notified=False))
-
-
-def _insert_snapshot(conn: Connection, name: str, document: Document, now: str) -> int:
-    raw = document.canonical_bytes()
-    digest = document.digest()
-    exists = conn.execute(select(schema.blobs.c.hash).where(schema.blobs.c.hash == digest)).first()
-    if not exists:
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(schema.blobs).values(hash=digest, data=zlib.compress(raw, 6), size=len(raw)))
-        except IntegrityError:
-            pass  # the same content stored concurrently
-    return int(
-        conn.execute(
-            insert(schema.snapshots).values(
-                source=name, blob_hash=digest, taken_at=now, kind=document.kind, title=document.title[:1000],
-                blocks=len(document.blocks), items=len(document.items),
-            )
-        ).inserted_primary_key[0]  # type: ignore[index]
+def _source_state(row: Any) -> SourceState:
+    return SourceState(
+        name=row["name"], url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
+        last_snapshot_id=row["last_snapshot_id"], consecutive_failures=row["consecutive_failures"],
+        last_error=row["last_error"], last_checked_at=row["last_checked_at"],
+        last_success_at=row["last_success_at"], failing_notified=bool(row["failing_notified"]),
     )
-
-
-def _insert_alert(conn: Connection, name: str, draft: AlertDraft, key: str, change_id: int | None,
-                  channel: str, now: str) -> int:
-    return int(
-        conn.execute(
-            insert(schema.alerts).values(
-                idempotency_key=key, source=name, change_id=change_id, kind=draft.kind, title=draft.title,
-                url=draft.url, topics=json.dumps(list(draft.topics)),
-                matched_terms=json.dumps(list(draft.matched_terms), ensure_ascii=False),
-                added=draft.added, removed=draft.removed, article=draft.article, subject=draft.subject,
-                channel=channel, detected_at=now,
-            )
-        ).inserted_primary_key[0]  # type: ignore[index]
-    )
-
-
-def _log_check(conn: Connection, name: str, now: str, outcome: str, detail: str) -> None:
-    conn.execute(insert(schema.checks).values(source=name, checked_at=now, outcome=outcome, detail=detail))
 
 
 def _alert(row: Any) -> AlertRecord:

@@ -9,7 +9,7 @@ import pytest
 from detection import Taxonomy, compare, judge
 from scrapers.document import Block, Document, Item
 from state import Store
-from state import store as store_module
+from state import recorder as recorder_module
 
 
 def doc(*titles: str) -> Document:
@@ -54,7 +54,7 @@ def test_a_failure_inside_the_transaction_writes_nothing(store: Store, monkeypat
     def explode(*args: object, **kwargs: object) -> int:
         raise RuntimeError("crash between snapshot and alert")
 
-    monkeypatch.setattr(store_module, "_insert_alert", explode)
+    monkeypatch.setattr(recorder_module, "_insert_alert", explode)
     with pytest.raises(RuntimeError):
         record(store, old, doc("关于政府采购的通知", "a 通知"))
     assert store.count_rows() == before  # no snapshot without its alert

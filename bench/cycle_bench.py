@@ -1,0 +1,189 @@
+"""Cycle benchmark: rulewatch against urlwatch and changedetection.io on the same local pages.
+
+    .venv/bin/python bench/cycle_bench.py --pages 500 5000 --shares 0 0.05 0.5 [--monitors rulewatch urlwatch cdio]
+
+For each N and p: the site serves N pages of about 20 KB (ETag, Last-Modified, 304s); every monitor
+takes a baseline cycle, then p of the pages change and the measured cycle runs as a whole process
+under /usr/bin/time -v (wall, CPU = user + sys, max RSS). Bytes are what the site sent in the measured
+cycle. Peers live in their own virtualenvs under bench/peers/ (see bench/README.md). Like with like:
+urlwatch fetches 10 pages at a time with no delay, so rulewatch runs with RULEWATCH_HOST_CONCURRENCY=10
+RULEWATCH_HOST_DELAY=0 here; `--polite` adds a run with rulewatch's polite defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+from benchsite import Site  # noqa: E402
+
+ROOT = HERE.parent
+PEERS = HERE / "peers"
+
+
+@dataclass
+class Measure:
+    monitor: str
+    pages: int
+    share: float
+    wall: float
+    cpu: float
+    rss_mb: float
+    bytes: int
+    exit: int
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float, int, str]:
+    out = subprocess.run(["/usr/bin/time", "-v", *cmd], env=env, cwd=cwd, capture_output=True, text=True,
+                         timeout=3600)
+    err = out.stderr
+
+    def field(name: str) -> str:
+        m = re.search(rf"{re.escape(name)}: (.+)", err)
+        return m.group(1).strip() if m else "0"
+
+    wall_text = field("Elapsed (wall clock) time (h:mm:ss or m:ss)")
+    parts = [float(x) for x in wall_text.split(":")]
+    wall = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+    cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
+    rss = int(field("Maximum resident set size (kbytes)")) / 1024
+    return wall, cpu, rss, out.returncode, out.stdout[-2000:] + err[-2000:]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Monitor:
+    name = ""
+
+    def __init__(self, work: Path, base: str, pages: int) -> None:
+        self.work, self.base, self.pages = work, base, pages
+
+    def urls(self) -> list[str]:
+        return [f"{self.base}/rule/{i}.html" for i in range(self.pages)]
+
+    def cycle(self) -> tuple[float, float, float, int, str]:
+        raise NotImplementedError
+
+    def storage(self) -> int:
+        return sum(p.stat().st_size for p in self.work.rglob("*") if p.is_file())
+
+
+class Rulewatch(Monitor):
+    name = "rulewatch"
+    env_extra = {"RULEWATCH_HOST_CONCURRENCY": "10", "RULEWATCH_HOST_DELAY": "0"}
+
+    def __init__(self, work: Path, base: str, pages: int) -> None:
+        super().__init__(work, base, pages)
+        entries = "".join(f"  - name: p{i}\n    url: {u}\n" for i, u in enumerate(self.urls()))
+        (work / "sources.yaml").write_text("sources:\n" + entries, encoding="utf-8")
+
+    def cycle(self) -> tuple[float, float, float, int, str]:
+        env = dict(os.environ, RULEWATCH_HOME=str(self.work / "home"), **self.env_extra)
+        return timed([str(ROOT / ".venv/bin/rulewatch"), "run", "-q", "--sources", str(self.work / "sources.yaml")],
+                     env, self.work)
+
+
+class RulewatchPolite(Rulewatch):
+    name = "rulewatch-polite"
+    env_extra = {}
+
+
+class Urlwatch(Monitor):
+    name = "urlwatch"
+
+    def __init__(self, work: Path, base: str, pages: int) -> None:
+        super().__init__(work, base, pages)
+        (work / "urls.yaml").write_text(
+            "\n---\n".join(f"name: p{i}\nurl: {u}\nfilter: html2text" for i, u in enumerate(self.urls())) + "\n",
+            encoding="utf-8")
+        (work / "hooks.py").write_text("", encoding="utf-8")
+
+    def cycle(self) -> tuple[float, float, float, int, str]:
+        w = self.work
+        return timed([str(PEERS / "urlwatch/bin/urlwatch"), "--urls", str(w / "urls.yaml"), "--config",
+                      str(w / "urlwatch.yaml"), "--cache", str(w / "cache.db"), "--hooks", str(w / "hooks.py")],
+                     dict(os.environ), w)
+
+
+class ChangeDetection(Monitor):
+    name = "changedetection.io"
+
+    def __init__(self, work: Path, base: str, pages: int) -> None:
+        super().__init__(work, base, pages)
+        (work / "urls.txt").write_text("\n".join(self.urls()) + "\n", encoding="utf-8")
+        self.added = False
+
+    def cycle(self) -> tuple[float, float, float, int, str]:
+        env = dict(os.environ, ALLOW_IANA_RESTRICTED_ADDRESSES="true", DISABLE_VERSION_CHECK="true")
+        port = free_port()
+        cmd = [str(PEERS / "cdio/bin/changedetection.io"), "-C", "-d", str(self.work / "data"), "-p", str(port),
+               "-b", "-r", "all"]
+        if not self.added:
+            for url in self.urls():
+                cmd += ["-u", url]
+            self.added = True
+        return timed(cmd, env, self.work)
+
+
+MONITORS = {"rulewatch": Rulewatch, "rulewatch-polite": RulewatchPolite, "urlwatch": Urlwatch,
+            "cdio": ChangeDetection}
+
+
+def run(pages: int, share: float, monitors: list[str], delay: float) -> list[Measure]:
+    results = []
+    for name in monitors:
+        site = Site(pages, share, delay)
+        server = site.serve()
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        work = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+        try:
+            monitor = MONITORS[name](work, base, pages)
+            monitor.cycle()  # baseline, not measured
+            site.advance()
+            sent = site.bytes_sent
+            wall, cpu, rss, code, tail = monitor.cycle()
+            if code not in (0, 1):
+                print(f"  {name} exited {code}: {tail}", file=sys.stderr)
+            results.append(Measure(name, pages, share, round(wall, 2), round(cpu, 2), round(rss, 1),
+                                   site.bytes_sent - sent, code))
+            print(json.dumps(asdict(results[-1])), flush=True)
+        finally:
+            server.shutdown()
+            server.server_close()
+            shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, nargs="+", default=[500, 5000])
+    ap.add_argument("--shares", type=float, nargs="+", default=[0.0, 0.05, 0.5])
+    ap.add_argument("--monitors", nargs="+", default=["rulewatch", "urlwatch", "cdio"], choices=sorted(MONITORS))
+    ap.add_argument("--delay", type=float, default=0.0, help="seconds the site waits before each answer")
+    a = ap.parse_args()
+    available = [m for m in a.monitors if m.startswith("rulewatch") or
+                 (PEERS / {"urlwatch": "urlwatch", "cdio": "cdio"}[m] / "bin").exists()]
+    for pages in a.pages:
+        for share in a.shares:
+            run(pages, share, available, a.delay)
+            time.sleep(0.5)
+
+
+if __name__ == "__main__":
+    main()

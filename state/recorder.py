@@ -1,0 +1,197 @@
+"""Writing one check's result inside a transaction the caller owns (one per source, or one per batch).
+
+A substantive change's snapshot, change row and alerts are written together: they commit together or
+not at all, so an alert can never be lost to a crash after its snapshot."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from detection.model import AlertDraft, Change, Verdict
+from scrapers.document import Document
+from state import schema
+from state.records import ANY_SNAPSHOT, Recorded, utcnow
+
+
+class Recorder:
+    """Writes check results on one connection, inside the caller's transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def record_success(
+        self,
+        *,
+        name: str,
+        url: str,
+        document: Document,
+        etag: str,
+        last_modified: str,
+        change: Change | None,
+        verdict: Verdict | None,
+        channel: str = "",
+        baseline: bool = False,
+        seen_snapshot_id: int | None | object = ANY_SNAPSHOT,
+        now: str | None = None,
+    ) -> Recorded:
+        """Record a good fetch. With a substantive change, the snapshot, the change and its alerts are
+        written in ONE transaction, so an alert can never be lost to a crash after the snapshot."""
+        now = now or utcnow()
+        state = _lock_source(self.conn, name, url)
+        previous = state["last_snapshot_id"] if state else None
+        if seen_snapshot_id is not ANY_SNAPSHOT and seen_snapshot_id != previous:
+            # Another run recorded this source since we read it: our change is stale. The next
+            # check compares against what that run stored.
+            _log_check(self.conn, name, now, "superseded", "another run recorded a newer snapshot meanwhile")
+            return Recorded("superseded", previous, None, ())
+        _recover(self.conn, name, url, state, channel, now)
+        if baseline or previous is None:
+            outcome = "baseline"
+        else:
+            outcome = "changed" if change is not None and change.substantive else "unchanged"
+        snapshot_id, change_id = previous, None
+        alert_ids: tuple[int, ...] = ()
+        if outcome != "unchanged":
+            snapshot_id = _insert_snapshot(self.conn, name, document, now)
+        if outcome == "changed" and change is not None and verdict is not None and previous is not None:
+            assert snapshot_id is not None
+            change_id = self.conn.execute(
+                insert(schema.changes).values(
+                    source=name, old_snapshot_id=previous, new_snapshot_id=snapshot_id, detected_at=now,
+                    summary=change.summary(), relevant=verdict.relevant,
+                    detail=json.dumps({"change": change.to_json(), "reasons": verdict.reasons},
+                                      ensure_ascii=False),
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            alert_ids = tuple(
+                _insert_alert(self.conn, name, draft, f"{name}:change:{change_id}:{n}", change_id, channel, now)
+                for n, draft in enumerate(verdict.alerts)
+            )
+        self.conn.execute(
+            update(schema.sources).where(schema.sources.c.name == name).values(
+                url=url, kind=document.kind, etag=etag, last_modified=last_modified,
+                last_snapshot_id=snapshot_id, last_checked_at=now, last_success_at=now,
+                consecutive_failures=0, last_error="",
+            )
+        )
+        detail = (change.summary() if change is not None
+                  else f"{len(document.blocks)} blocks, {len(document.items)} items")
+        _log_check(self.conn, name, now, outcome, detail)
+        return Recorded(outcome, snapshot_id, change_id, alert_ids)
+
+    def record_not_modified(
+        self, *, name: str, url: str, etag: str, last_modified: str, now: str | None = None,
+        channel: str = "",
+    ) -> None:
+        now = now or utcnow()
+        sources = schema.sources
+        values = dict(etag=etag, last_modified=last_modified, last_checked_at=now, last_success_at=now,
+                      consecutive_failures=0, last_error="")
+        # The routine case (a healthy source) is one UPDATE; a source announced as failing takes the
+        # locked path that also posts its recovery. The check log does not record 304s.
+        healthy = self.conn.execute(
+            update(sources).where(sources.c.name == name, sources.c.failing_notified.is_(False)).values(**values)
+        )
+        if healthy.rowcount == 1:
+            return
+        state = _lock_source(self.conn, name, url)
+        _recover(self.conn, name, url, state, channel, now)
+        self.conn.execute(update(sources).where(sources.c.name == name).values(**values))
+
+    def record_failure(
+        self, *, name: str, url: str, error: str, notify_after: int = 3, channel: str = "", now: str | None = None
+    ) -> int:
+        """Record a failed check (never a snapshot). After `notify_after` consecutive failures, one
+        "source failing" notice goes into the outbox; nothing more while it stays down.
+        Returns the number of consecutive failures."""
+        now = now or utcnow()
+        state = _lock_source(self.conn, name, url)
+        failures = (state["consecutive_failures"] if state else 0) + 1
+        notified = bool(state and state["failing_notified"])
+        if failures >= notify_after and not notified:
+            draft = AlertDraft(kind="source_failing", title=name, url=url, topics=(), matched_terms=(),
+                               added=f"{failures} consecutive checks failed; the last error: {error[:500]}",
+                               subject=f"health:{name}")
+            _insert_alert(self.conn, name, draft, f"{name}:failing:{now}", None, channel, now)
+            notified = True
+        self.conn.execute(
+            update(schema.sources).where(schema.sources.c.name == name).values(
+                last_checked_at=now, consecutive_failures=failures, last_error=error[:2000],
+                failing_notified=notified,
+            )
+        )
+        _log_check(self.conn, name, now, "failed", error[:2000])
+        return failures
+
+
+def _lock_source(conn: Connection, name: str, url: str) -> dict[str, Any]:
+    """The source's row, created if missing, and locked for this transaction (a row lock on
+    PostgreSQL; SQLite's writer transactions are already exclusive)."""
+    query = select(schema.sources).where(schema.sources.c.name == name)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(schema.sources).values(name=name, url=url))
+        except IntegrityError:
+            pass  # another writer created it first; its row (and its lock) are read below
+        row = conn.execute(query).mappings().one()
+    return dict(row)
+
+
+def _recover(conn: Connection, name: str, url: str, state: dict[str, Any] | None, channel: str, now: str) -> None:
+    """One "recovered" notice when a source that was announced as failing works again."""
+    if not state or not state["failing_notified"]:
+        return
+    draft = AlertDraft(kind="source_recovered", title=name, url=url, topics=(), matched_terms=(),
+                       added=f"checks work again after {state['consecutive_failures']} failures",
+                       subject=f"health:{name}")
+    _insert_alert(conn, name, draft, f"{name}:recovered:{now}", None, channel, now)
+    conn.execute(update(schema.sources).where(schema.sources.c.name == name).values(failing_notified=False))
+
+
+def _insert_snapshot(conn: Connection, name: str, document: Document, now: str) -> int:
+    raw = document.canonical_bytes()
+    digest = document.digest()
+    exists = conn.execute(select(schema.blobs.c.hash).where(schema.blobs.c.hash == digest)).first()
+    if not exists:
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(schema.blobs).values(hash=digest, data=zlib.compress(raw, 6), size=len(raw)))
+        except IntegrityError:
+            pass  # the same content stored concurrently
+    return int(
+        conn.execute(
+            insert(schema.snapshots).values(
+                source=name, blob_hash=digest, taken_at=now, kind=document.kind, title=document.title[:1000],
+                blocks=len(document.blocks), items=len(document.items),
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+    )
+
+
+def _insert_alert(conn: Connection, name: str, draft: AlertDraft, key: str, change_id: int | None,
+                  channel: str, now: str) -> int:
+    return int(
+        conn.execute(
+            insert(schema.alerts).values(
+                idempotency_key=key, source=name, change_id=change_id, kind=draft.kind, title=draft.title,
+                url=draft.url, topics=json.dumps(list(draft.topics)),
+                matched_terms=json.dumps(list(draft.matched_terms), ensure_ascii=False),
+                added=draft.added, removed=draft.removed, article=draft.article, subject=draft.subject,
+                channel=channel, detected_at=now,
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+    )
+
+
+def _log_check(conn: Connection, name: str, now: str, outcome: str, detail: str) -> None:
+    conn.execute(insert(schema.checks).values(source=name, checked_at=now, outcome=outcome, detail=detail))
