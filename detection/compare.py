@@ -14,6 +14,7 @@ from collections import Counter
 
 from detection.model import Change, Ignored, ItemChange, TextChange
 from detection.noise import Masked, describe, mask, normalise
+from detection.volatility import shape
 from scrapers.document import Block, Document, Item
 
 PAIR_RATIO = 0.5  # blocks at least this similar are one changed block, not a removal plus an addition
@@ -22,8 +23,12 @@ MIN_ITEMS_FOR_COUNTER = 3
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’.,-][A-Za-z0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]|\S")
 
 
-def compare(old: Document, new: Document) -> Change:
-    """What differs between two Documents, with noise set aside and explained."""
+def compare(old: Document, new: Document, learned: frozenset[str] = frozenset()) -> Change:
+    """What differs between two Documents, with noise set aside and explained.
+
+    `learned` holds the shapes (volatility.shape) of blocks that changed on nearly every check of this
+    source before: a change confined to such a block is noise too. The change's `observed` lists the
+    shapes of blocks that changed this time, for the source's history."""
     change = Change()
     if old.kind != new.kind:
         change.ignored.append(Ignored(f"document kind {old.kind} -> {new.kind}", "the page changed shape; "
@@ -31,7 +36,7 @@ def compare(old: Document, new: Document) -> Change:
         return change
     if normalise(old.title) != normalise(new.title) and mask(old.title).text != mask(new.title).text:
         change.title = (old.title, new.title)
-    _compare_blocks(old.blocks, new.blocks, change)
+    _compare_blocks(old.blocks, new.blocks, change, learned)
     _compare_items(old.items, new.items, change)
     return change
 
@@ -39,7 +44,7 @@ def compare(old: Document, new: Document) -> Change:
 # ---- text blocks ---------------------------------------------------------------------------------
 
 
-def _compare_blocks(old: list[Block], new: list[Block], change: Change) -> None:
+def _compare_blocks(old: list[Block], new: list[Block], change: Change, learned: frozenset[str]) -> None:
     """Align blocks on their raw text (identical blocks cost nothing), then judge only the blocks in
     the differing stretches on their masked text: a counter's or a stamp's change is noise there."""
     raw_a = [b.text for b in old]
@@ -73,7 +78,7 @@ def _compare_blocks(old: list[Block], new: list[Block], change: Change) -> None:
             elif pj is None and pi is not None:
                 _removed(old[pi], old_m[pi], change)
             elif pi is not None and pj is not None:
-                _changed(old[pi], new[pj], old_m[pi], new_m[pj], change)
+                _changed(old[pi], new[pj], old_m[pi], new_m[pj], change, learned)
 
 
 def _masked(cache: dict[int, Masked], index: int, text: str) -> Masked:
@@ -130,10 +135,19 @@ def _removed(block: Block, masked: Masked, change: Change) -> None:
         change.text.append(TextChange("removed", block.key, old=block.text, removed_fragments=(block.text,)))
 
 
-def _changed(old: Block, new: Block, old_m: Masked, new_m: Masked, change: Change) -> None:
+def _changed(
+    old: Block, new: Block, old_m: Masked, new_m: Masked, change: Change, learned: frozenset[str]
+) -> None:
     if old_m.text == new_m.text or (old_m.only_volatile and new_m.only_volatile):
         _ignore(change, Masked(new_m.text, old_m.kinds | new_m.kinds), old.key)
         return
+    block_shape = shape(old_m.text)
+    if block_shape == shape(new_m.text):
+        change.observed.append(block_shape)
+        if block_shape in learned:
+            where = f" in {old.key}" if old.key else ""
+            change.ignored.append(Ignored(f"learned{where}", "this block changes on nearly every check of this source"))
+            return
     removed, added = inline_diff(old.text, new.text)
     change.text.append(TextChange("changed", new.key or old.key, old.text, new.text, removed, added))
 

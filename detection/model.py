@@ -49,6 +49,7 @@ class Change:
     text: list[TextChange] = field(default_factory=list)
     items: list[ItemChange] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
+    observed: list[str] = field(default_factory=list)  # shapes of blocks that changed in place
 
     @property
     def substantive(self) -> bool:

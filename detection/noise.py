@@ -27,7 +27,10 @@ _TIMESTAMP_LABEL = (
     r"last\s+updated|last\s+modified|updated(?:\s+on|\s+at)?|modified|published(?:\s+on|\s+at)?|"
     r"posted(?:\s+on|\s+at)?|as\s+of|generated(?:\s+on|\s+at)?|retrieved)"
 )
-_COUNTER_LABEL = r"(?:浏览|阅读|点击|访问|查看|围观|人气|访问量|浏览量|阅读量|点击量|点击率)(?:次数|数|量|人次)?"
+_COUNTER_LABEL = (
+    r"(?:浏览|阅读|点击|访问|查看|围观|人气|访问量|浏览量|阅读量|点击量|点击率|在线人数|评论|点赞|转发)"
+    r"(?:次数|数|量|人次)?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +55,22 @@ VOLATILE_RULES: tuple[VolatileRule, ...] = (
     ),
     VolatileRule(
         "counter",
-        re.compile(rf"{_COUNTER_LABEL}\s*[:：]?\s*\d[\d,]*\s*次?", re.IGNORECASE),
+        # 浏览次数：1532 / 阅读 (1,532) / 【点击数：1532】 / 已有1532人阅读 / 您是第1532位访问者
+        re.compile(
+            rf"{_COUNTER_LABEL}\s*[:：]?\s*[(（\[【]?\s*\d[\d,]*\s*[)）\]】]?\s*(?:次|人次|人)?"
+            r"|已有\s*\d[\d,]*\s*(?:人|位)?\s*(?:阅读|浏览|访问|查看|点击)"
+            r"|第\s*\d[\d,]*\s*位\s*访(?:问|客)者?",
+            re.IGNORECASE,
+        ),
         "a view/click counter",
     ),
     VolatileRule(
         "counter",
         re.compile(
-            r"(?:page\s*views?|views?|reads?|hits|visits|clicks|visitors)\s*[:：]\s*\d[\d,.]*\s*[kKmM]?"
-            r"|\b\d[\d,.]*\s*[kKmM]?\s+(?:views|reads|hits|visits|visitors|clicks)\b",
+            r"(?:page\s*views?|views?|reads?|hits|visits|clicks|visitors|comments|likes|shares|downloads)"
+            r"\s*[:：(]\s*\d[\d,.]*\s*[kKmM]?\)?"
+            r"|\b\d[\d,.]*\s*[kKmM]?\s+(?:views|reads|hits|visits|visitors|clicks|comments|likes|shares)\b"
+            r"|\byou are visitor (?:no\.?|number|#)?\s*\d[\d,]*",
             re.IGNORECASE,
         ),
         "a view/click counter",
@@ -72,6 +83,15 @@ VOLATILE_RULES: tuple[VolatileRule, ...] = (
             re.IGNORECASE,
         ),
         "a relative time",
+    ),
+    VolatileRule(
+        "render_time",
+        re.compile(
+            r"(?:page\s+)?(?:generated|rendered|processed|served)\s+in\s+\d+(?:\.\d+)?\s*(?:ms|milliseconds?|s|sec|seconds?)\b"
+            r"|(?:页面)?(?:生成|执行|加载|耗|用)时(?:间)?\s*[:：]?\s*\d+(?:\.\d+)?\s*(?:毫秒|秒|ms|s)",
+            re.IGNORECASE,
+        ),
+        "how long the server took to build the page",
     ),
     VolatileRule(
         "token",
@@ -90,8 +110,8 @@ VOLATILE_RULES: tuple[VolatileRule, ...] = (
 
 PLACEHOLDER = "\u2400"  # ␀: never occurs in scraped text
 _LABEL_ONLY = re.compile(
-    rf"{_TIMESTAMP_LABEL}|{_COUNTER_LABEL}|来源|作者|编辑|责任编辑|字号|打印|关闭|分享|source|author|by|"
-    r"views?|reads?|hits|visits|clicks|[\s\W_]|" + PLACEHOLDER,
+    rf"{_TIMESTAMP_LABEL}|{_COUNTER_LABEL}|来源|作者|编辑|责任编辑|字号|打印|关闭|分享|大|中|小|"
+    r"source|author|by|views?|reads?|hits|visits|clicks|comments|likes|shares|[\s\W_]|" + PLACEHOLDER,
     re.IGNORECASE,
 )
 _CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"

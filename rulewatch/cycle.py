@@ -155,7 +155,7 @@ def check_source(
         return Checked(source, document=document, validators=resp.validators, baseline=True, seen_snapshot_id=seen)
     if document.kind == "list":
         document = _follow(source, document, previous, fetcher, settings.follow_limit)
-    change = compare(previous, document)
+    change = compare(previous, document, store.learned_volatile(source.name))
     verdict = judge(change, previous, document, taxonomy, RelevancePolicy(source.topics, source.alert_on))
     return Checked(source, document, change, verdict, resp.validators, seen_snapshot_id=seen)
 
@@ -197,7 +197,7 @@ def check_all(
         futures = {pool.submit(check_source, s, states.get(s.name), store, fetcher, taxonomy, settings): s
                    for s in sources}
         for future in as_completed(futures):
-            source = futures[future]
+            source = futures.pop(future)  # drop the finished future: it holds a whole document
             try:
                 yield future.result()
             # A bug in one source's extraction must not stop the other sources: it is recorded as

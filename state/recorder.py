@@ -55,6 +55,7 @@ class Recorder:
             outcome = "baseline"
         else:
             outcome = "changed" if change is not None and change.substantive else "unchanged"
+            _learn(self.conn, name, state, change)
         snapshot_id, change_id = previous, None
         alert_ids: tuple[int, ...] = ()
         if outcome != "unchanged":
@@ -156,6 +157,19 @@ def _recover(conn: Connection, name: str, url: str, state: dict[str, Any] | None
                        subject=f"health:{name}")
     _insert_alert(conn, name, draft, f"{name}:recovered:{now}", None, channel, now)
     conn.execute(update(schema.sources).where(schema.sources.c.name == name).values(failing_notified=False))
+
+
+def _learn(conn: Connection, name: str, state: dict[str, Any], change: Change | None) -> None:
+    """Count this comparison, and each block shape that changed in place, in the source's history."""
+    compares = int(state.get("compares") or 0) + 1
+    conn.execute(update(schema.sources).where(schema.sources.c.name == name).values(compares=compares))
+    v = schema.volatility
+    for block_shape in set(change.observed if change else ()):
+        updated = conn.execute(
+            update(v).where(v.c.source == name, v.c.shape == block_shape).values(changes=v.c.changes + 1)
+        )
+        if updated.rowcount == 0:
+            conn.execute(insert(v).values(source=name, shape=block_shape, changes=1, first_compare=compares))
 
 
 def _insert_snapshot(conn: Connection, name: str, document: Document, now: str) -> int:

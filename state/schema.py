@@ -35,6 +35,17 @@ sources = Table(
     Column("consecutive_failures", Integer, nullable=False, server_default="0"),
     Column("last_error", Text, nullable=False, server_default=""),
     Column("failing_notified", Boolean, nullable=False, server_default="0"),
+    Column("compares", Integer, nullable=False, server_default="0"),  # checks compared with a snapshot
+)
+
+# What a source's history teaches: per block shape, how often it changed in place, and since when.
+volatility = Table(
+    "volatility",
+    metadata,
+    Column("source", String(200), primary_key=True),
+    Column("shape", String(32), primary_key=True),
+    Column("changes", Integer, nullable=False),
+    Column("first_compare", Integer, nullable=False),
 )
 
 # Canonical documents, zlib-compressed and stored once per distinct content hash.

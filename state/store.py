@@ -11,10 +11,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, or_, select, update
+from sqlalchemy import Engine, create_engine, event, func, insert, inspect, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from detection.volatility import is_volatile
 from scrapers.document import Document
 from state import schema
 from state.recorder import Recorder
@@ -81,6 +82,7 @@ class Store:
                 # Two processes starting at once must not both CREATE TABLE: serialise on a lock.
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_ID})")
             schema.metadata.create_all(conn)
+            _add_missing_columns(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -101,6 +103,14 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(select(schema.sources).order_by(schema.sources.c.name)).mappings().all()
         return [_source_state(row) for row in rows]
+
+    def learned_volatile(self, name: str) -> frozenset[str]:
+        """Block shapes that changed on (nearly) every check of this source since first seen changing."""
+        v, s = schema.volatility, schema.sources
+        with self.engine.connect() as conn:
+            compares = conn.execute(select(s.c.compares).where(s.c.name == name)).scalar() or 0
+            rows = conn.execute(select(v.c.shape, v.c.changes, v.c.first_compare).where(v.c.source == name)).all()
+        return frozenset(shape for shape, changes, first in rows if is_volatile(changes, compares - first + 1))
 
     def document(self, snapshot_id: int) -> Document:
         with self.engine.connect() as conn:
@@ -247,6 +257,20 @@ class Store:
         a = schema.alerts
         with self.writer.begin() as conn:
             conn.execute(update(a).where(a.c.id == alert_id).values(last_error=error[:1000], claimed_until=None))
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    """Bring a database made by an older rulewatch up to the current schema (new columns only)."""
+    inspector = inspect(conn)
+    for table in schema.metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            ddl = f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(conn.dialect)}"
+            if column.server_default is not None:
+                ddl += f" NOT NULL DEFAULT {column.server_default.arg!r}"  # type: ignore[attr-defined]
+            conn.exec_driver_sql(ddl)
 
 
 def _source_state(row: Any) -> SourceState:

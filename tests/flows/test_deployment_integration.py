@@ -116,8 +116,10 @@ def test_deploy_run_by_hand_then_event_triggers_delivery(httpserver: HTTPServer,
                 httpserver.expect_request("/rule").respond_with_data(
                     PAGE.format(rule="本办法自2027年1月1日起施行。"), content_type="text/html")
                 prefect(run, env, timeout=240)
+                changed_at = time.monotonic()
                 # check-sources/hourly does not deliver (deliver=false): only the event trigger can.
                 wait_for(lambda: len(slack.posted()) == 1, 120, "the alert to reach Slack via deliver-alerts")
+                print(f"check-sources run finished -> alert in Slack: {time.monotonic() - changed_at:.1f} s")
                 runs = deliver_runs(api)
                 print("deliver-alerts runs:", [(r["state_type"], r.get("created_by")) for r in runs])
                 assert any((r.get("created_by") or {}).get("type") == "AUTOMATION" for r in runs)

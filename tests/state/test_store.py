@@ -108,3 +108,42 @@ def test_delivery_marks_and_attempts(store: Store) -> None:
     for key in ("id", "source", "url", "kind", "title", "topics", "matched_terms", "added", "removed",
                 "detected_at", "delivered_at"):
         assert key in json_fields
+
+
+def test_a_database_from_an_older_version_gains_the_new_columns(database_url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    old = Store(database_url)
+    old.record_success(name="src", url="u", document=doc("a 通知"), etag="", last_modified="", change=None, verdict=None)
+    old.close()
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE sources DROP COLUMN compares"))
+    engine.dispose()
+    upgraded = Store(database_url)
+    try:
+        assert upgraded.source_state("src") is not None
+        assert upgraded.learned_volatile("src") == frozenset()
+    finally:
+        upgraded.close()
+
+
+def test_a_block_that_changes_on_every_check_is_learned_as_volatile(store: Store) -> None:
+    def page(n: int) -> Document:
+        return Document(kind="page", url="u", title="网络安全办法", blocks=[
+            Block(f"今日气温 {n} 度，空气质量指数 {n * 3}"), Block("第一条 为了保障网络安全，制定本办法。")])
+
+    record(store, None, page(0))
+    alerts_before_learning = 0
+    for n in range(1, 8):
+        learned = store.learned_volatile("src")
+        old = store.latest_document("src")
+        assert old is not None
+        change = compare(old, page(n), learned)
+        verdict = judge(change, old, page(n), TAX)
+        rec = store.record_success(name="src", url="u", document=page(n), etag="", last_modified="",
+                                   change=change, verdict=verdict)
+        alerts_before_learning += len(rec.alert_ids)
+        if n > 3:
+            assert not change.substantive and any(i.what == "learned" for i in change.ignored)
+    assert alerts_before_learning == 3  # it took three changes to learn
