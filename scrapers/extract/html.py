@@ -55,6 +55,8 @@ _LIKELY = frozenset(["article", "content", "main", "body", "text", "detail", "po
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 MIN_ITEMS = 3  # repeated link blocks needed to call something a list
+# Elements that repeat once per list item (PBOC's lists are a table per item).
+_ITEM_TAGS = frozenset(["li", "tr", "div", "dd", "dt", "p", "article", "section", "table"])
 MIN_TITLE_CHARS = 4
 LIST_SHARE = 0.45  # share of the content text that item titles must carry for the page to be a list
 MAIN_SHARE = 0.6  # descend into a child while it holds this share of its parent's text
@@ -237,7 +239,7 @@ def _candidate_groups(root: etree._Element) -> list[_Group]:
             continue
         by_tag: dict[str, list[etree._Element]] = {}
         for child in parent:
-            if isinstance(child.tag, str) and child.tag in ("li", "tr", "div", "dd", "dt", "p", "article", "section"):
+            if isinstance(child.tag, str) and child.tag in _ITEM_TAGS:
                 by_tag.setdefault(child.tag, []).append(child)
         for members in by_tag.values():
             with_links = [m for m in members if any(len(_link_title(a)) >= MIN_TITLE_CHARS for a in m.iter("a"))]
@@ -289,8 +291,9 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
             groups = _candidate_groups(body)
             if groups:
                 items = _items(groups[0].elements, url)
-                title_chars = sum(len(i.title) for i in items)
-                if options.kind == "list" or title_chars >= LIST_SHARE * len(content_text.replace(" ", "")):
+                # A list page is mostly its items (their titles and dates), an article mostly prose.
+                item_chars = sum(len(squash(el.text_content()).replace(" ", "")) for el in groups[0].elements)
+                if options.kind == "list" or item_chars >= LIST_SHARE * len(content_text.replace(" ", "")):
                     return Document(kind="list", url=url, title=title, items=items)
         if options.kind == "list":
             return Document(kind="list", url=url, title=title)
