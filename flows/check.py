@@ -21,7 +21,7 @@ from alerts.render import diff_text, headline
 from alerts.sinks import make_sink
 from detection import Taxonomy
 from rulewatch.config import Source, load_sources
-from rulewatch.cycle import Checked, SourceOutcome, check_all, record
+from rulewatch.cycle import Checked, SourceOutcome, check_all, make_fetcher, record
 from rulewatch.settings import Settings
 from scrapers.fetch import Fetcher
 from scrapers.urls import host_of
@@ -88,7 +88,7 @@ def check_sources(
     sources = [s for s in load_sources(sources_file, taxonomy.names)
                if (not only or s.name in only) and (group is None or s.group == group)]
     store = Store(settings.database_url)
-    fetcher = Fetcher(settings.fetch_settings())
+    fetcher = make_fetcher(settings, store)
     try:
         futures = [check_batch.submit(b, store, fetcher, taxonomy, settings) for b in batches(sources)]
         outcomes: list[SourceOutcome] = []

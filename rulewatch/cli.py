@@ -72,11 +72,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_SOURCE_FAILED if result["failed"] else EXIT_OK
     from alerts.deliver import deliver_pending
     from alerts.sinks import make_sink
-    from rulewatch.cycle import SourceOutcome, run_cycle
-    from scrapers.fetch import Fetcher
+    from rulewatch.cycle import SourceOutcome, make_fetcher, run_cycle
 
     store = _store(settings)
-    fetcher = Fetcher(settings.fetch_settings())
+    fetcher = make_fetcher(settings, store)
 
     def show(outcome: SourceOutcome) -> None:
         if args.quiet:

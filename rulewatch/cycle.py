@@ -79,6 +79,15 @@ class CycleReport:
         return [a for o in self.outcomes for a in o.alert_ids]
 
 
+def make_fetcher(settings: Settings, store: Store) -> Fetcher:
+    """The cycle's fetcher; with shared politeness its per-host limits hold across processes."""
+    if settings.shared_politeness:
+        from state.hostlease import DatabaseHostGates
+
+        return Fetcher(settings.fetch_settings(), gates=DatabaseHostGates(store, settings.host_policy))
+    return Fetcher(settings.fetch_settings())
+
+
 def _check_not_collapsed(previous: Document | None, document: Document) -> None:
     if previous is None:
         return

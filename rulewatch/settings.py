@@ -51,6 +51,17 @@ def _number(env: dict[str, str], name: str, default: float, kind: type = float) 
     return float(value)
 
 
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r} is not one of 1/0, true/false, yes/no, on/off")
+
+
 def _routes(raw: str) -> tuple[tuple[str, str], ...]:
     """`cybersecurity=C0123,procurement=#it-buying` -> (("cybersecurity", "C0123"), ...)."""
     routes = []
@@ -78,6 +89,7 @@ class Settings:
     slack_api_base_url: str = ""
     topic_channels: tuple[tuple[str, str], ...] = ()  # alerts of a topic go to its channel
     delivery_lease: float = DEFAULT_DELIVERY_LEASE
+    shared_politeness: bool = False  # per-host limits kept in the database, across processes
 
 
     @classmethod
@@ -104,6 +116,7 @@ class Settings:
             slack_api_base_url=env.get("SLACK_API_BASE_URL", "").strip(),
             topic_channels=_routes(env.get("RULEWATCH_TOPIC_CHANNELS", "")),
             delivery_lease=_number(env, "RULEWATCH_DELIVERY_LEASE", DEFAULT_DELIVERY_LEASE),
+            shared_politeness=_flag(env, "RULEWATCH_SHARED_POLITENESS", default=database_url.startswith("postgresql")),
         )
 
     def fetch_settings(self) -> FetchSettings:

@@ -12,7 +12,7 @@ from protego import Protego
 from urllib3.exceptions import HTTPError, IncompleteRead, ProtocolError, ReadTimeoutError
 
 from scrapers import errors
-from scrapers.politeness import HostGates, HostPolicy
+from scrapers.politeness import Gates, HostPolicy, LocalGates
 from scrapers.urls import host_of, is_http_url
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -102,13 +102,15 @@ def _retry_after_seconds(value: str | None) -> float | None:
 class Fetcher:
     """Fetches URLs politely. Thread-safe: share one Fetcher across a cycle's workers."""
 
-    def __init__(self, settings: FetchSettings | None = None, session: requests.Session | None = None) -> None:
+    def __init__(
+        self, settings: FetchSettings | None = None, session: requests.Session | None = None, gates: Gates | None = None
+    ) -> None:
         self.settings = settings or FetchSettings()
         self._session = session or requests.Session()
         self._session.max_redirects = self.settings.max_redirects
         self._session.headers["User-Agent"] = self.settings.user_agent
         self._session.headers["Accept-Encoding"] = "gzip, deflate"
-        self._gates = HostGates(self.settings.host_policy)
+        self._gates = gates or LocalGates(self.settings.host_policy)
         self._robots: dict[str, Protego | None] = {}
         self._robots_lock = threading.Lock()
         self.bytes_received = 0
@@ -146,7 +148,7 @@ class Fetcher:
     def _once(self, url: str, headers: dict[str, str], policy: HostPolicy | None) -> Response | NotModified:
         s = self.settings
         started = time.monotonic()
-        with self._gates.gate(host_of(url), policy).slot():
+        with self._gates.slot(host_of(url), policy):
             try:
                 resp = self._session.get(
                     url, headers=headers, timeout=(s.connect_timeout, s.read_timeout), stream=True

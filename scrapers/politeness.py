@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 DEFAULT_HOST_CONCURRENCY = 2
 DEFAULT_HOST_DELAY = 0.5  # seconds between the starts of two requests to one host
@@ -55,3 +56,20 @@ class HostGates:
                 gate = _HostGate(policy.stricter(self.default) if policy else self.default)
                 self._gates[host] = gate
             return gate
+
+
+class Gates(Protocol):
+    """Where a fetch waits for its turn at a host: in this process (HostGates) or across processes
+    and machines (state.hostlease.DatabaseHostGates)."""
+
+    def slot(self, host: str, policy: HostPolicy | None = None) -> AbstractContextManager[None]: ...
+
+
+class LocalGates:
+    """HostGates behind the Gates protocol: politeness among this process's threads."""
+
+    def __init__(self, default: HostPolicy) -> None:
+        self._gates = HostGates(default)
+
+    def slot(self, host: str, policy: HostPolicy | None = None) -> AbstractContextManager[None]:
+        return self._gates.gate(host, policy).slot()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -133,4 +134,21 @@ digests = Table(
     Column("day", String(10), primary_key=True),
     Column("posted_at", String(32), nullable=False),
     Column("ts", String(64), nullable=False, server_default=""),
+)
+
+# Per-host politeness shared by processes and machines (state.hostlease): leased request slots...
+host_slots = Table(
+    "host_slots",
+    metadata,
+    Column("host", String(300), primary_key=True),
+    Column("slot", Integer, primary_key=True),
+    Column("holder", String(80), nullable=False, server_default=""),
+    Column("until", Float, nullable=False, server_default="0"),  # epoch seconds
+)
+# ...and the next moment a request to the host may start.
+host_pace = Table(
+    "host_pace",
+    metadata,
+    Column("host", String(300), primary_key=True),
+    Column("next_start", Float, nullable=False, server_default="0"),
 )

@@ -1,0 +1,93 @@
+"""Per-host politeness across processes and machines, kept in the state database.
+
+Several `rulewatch run` processes or Prefect workers sharing one database share each host's limits:
+at most `concurrency` requests in flight (leased slots that a crashed holder frees when the lease
+runs out) and starts at least `delay` seconds apart (a next-start time moved forward atomically).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from scrapers.politeness import HostPolicy
+from state.schema import host_pace, host_slots
+from state.store import Store
+
+POLL_SECONDS = 0.05
+DEFAULT_LEASE_SECONDS = 120.0  # longer than any one fetch (DEFAULT_TOTAL_TIMEOUT is 90 s)
+
+
+class DatabaseHostGates:
+    """Gates whose slots and pacing live in the shared state database."""
+
+    def __init__(self, store: Store, default: HostPolicy, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> None:
+        self.store = store
+        self.default = default
+        self.lease = lease_seconds
+        self.holder = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+    def slot(self, host: str, policy: HostPolicy | None = None) -> AbstractContextManager[None]:
+        return self._slot(host, policy.stricter(self.default) if policy else self.default)
+
+    @contextmanager
+    def _slot(self, host: str, policy: HostPolicy) -> Iterator[None]:
+        holder = f"{self.holder}-{threading.get_ident()}"
+        slot = self._acquire(host, max(1, policy.concurrency), holder)
+        try:
+            wait = self._pace(host, policy.delay)
+            if wait > 0:
+                time.sleep(wait)
+            yield
+        finally:
+            with self.store.writer.begin() as conn:
+                conn.execute(update(host_slots).where(host_slots.c.host == host, host_slots.c.slot == slot,
+                                                      host_slots.c.holder == holder).values(until=0.0, holder=""))
+
+    def _acquire(self, host: str, concurrency: int, holder: str) -> int:
+        while True:
+            now = time.time()
+            for slot in range(concurrency):
+                with self.store.writer.begin() as conn:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(insert(host_slots).values(host=host, slot=slot, holder="", until=0.0))
+                    except IntegrityError:
+                        pass  # the slot row exists already
+                    taken = conn.execute(
+                        update(host_slots)
+                        .where(host_slots.c.host == host, host_slots.c.slot == slot,
+                               or_(host_slots.c.until < now, host_slots.c.holder == ""))
+                        .values(holder=holder, until=now + self.lease)
+                    )
+                    if taken.rowcount == 1:
+                        return slot
+            time.sleep(POLL_SECONDS)
+
+    def _pace(self, host: str, delay: float) -> float:
+        """Reserve the next start time for `host`; returns how long to wait for it."""
+        if delay <= 0:
+            return 0.0
+        with self.store.writer.begin() as conn:
+            query = select(host_pace.c.next_start).where(host_pace.c.host == host)
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update()
+            next_start = conn.execute(query).scalar()
+            now = time.time()
+            start = max(now, next_start or 0.0)
+            if next_start is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(host_pace).values(host=host, next_start=start + delay))
+                except IntegrityError:
+                    conn.execute(update(host_pace).where(host_pace.c.host == host).values(next_start=start + delay))
+            else:
+                conn.execute(update(host_pace).where(host_pace.c.host == host).values(next_start=start + delay))
+        return start - now

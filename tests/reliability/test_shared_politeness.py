@@ -1,0 +1,87 @@
+"""Per-host limits hold across processes when they share one state database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+EXE = Path(sys.executable).parent / "rulewatch"
+PAGE = "<html><body><div class='content'><h1>网络安全办法</h1><p>第一条 为了保障网络安全，制定本办法。</p></div></body></html>".encode()
+
+
+class Recorder:
+    """A site that records when each request started and ended, and how many overlapped."""
+
+    def __init__(self) -> None:
+        self.starts: list[float] = []
+        self.active = 0
+        self.peak = 0
+        self.lock = threading.Lock()
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path == "/robots.txt":
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                with recorder.lock:
+                    recorder.starts.append(time.monotonic())
+                    recorder.active += 1
+                    recorder.peak = max(recorder.peak, recorder.active)
+                time.sleep(0.15)
+                with recorder.lock:
+                    recorder.active -= 1
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(PAGE)))
+                self.end_headers()
+                self.wfile.write(PAGE)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+
+def two_runs(tmp_path: Path, database_url: str, shared: str) -> Recorder:
+    site = Recorder()
+    src = tmp_path / f"sources-{shared}.yaml"
+    src.write_text("sources:\n" + "".join(f"  - name: s{n}\n    url: {site.url(f'/p{n}')}\n" for n in range(4)),
+                   encoding="utf-8")
+    env = dict(os.environ, RULEWATCH_DATABASE_URL=database_url, RULEWATCH_HOME=str(tmp_path / "home"),
+               RULEWATCH_HOST_CONCURRENCY="1", RULEWATCH_HOST_DELAY="0.2", RULEWATCH_SHARED_POLITENESS=shared)
+    procs = [subprocess.Popen([str(EXE), "run", "-q", "--no-deliver", "--sources", str(src)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    for p in procs:
+        out = p.communicate(timeout=120)[0]
+        assert p.returncode == 0, out
+    site.server.shutdown()
+    return site
+
+
+@pytest.mark.slow
+def test_two_processes_keep_one_hosts_limits(tmp_path: Path, database_url: str) -> None:
+    site = two_runs(tmp_path, database_url, "1")
+    assert len(site.starts) == 8
+    assert site.peak == 1
+    gaps = [b - a for a, b in zip(sorted(site.starts), sorted(site.starts)[1:], strict=False)]
+    assert min(gaps) >= 0.18
+
+
+@pytest.mark.slow
+def test_without_sharing_each_process_only_limits_itself(tmp_path: Path) -> None:
+    site = two_runs(tmp_path, f"sqlite:///{tmp_path / 'alone.db'}", "0")
+    assert site.peak == 2  # what the shared gates prevent
