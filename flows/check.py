@@ -9,6 +9,8 @@ happen in the flow itself.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -40,6 +42,18 @@ def batches(sources: list[Source], n: int = MAX_BATCHES) -> list[list[Source]]:
     for group in sorted(by_host.values(), key=len, reverse=True):
         min(out, key=len).extend(group)
     return [b for b in out if b]
+
+
+@contextmanager
+def _state() -> Iterator[tuple[Settings, Store]]:
+    """The settings from the environment and the state they point at, closed afterwards."""
+    settings = Settings.from_env()
+    settings.ensure_home()
+    store = Store(settings.database_url)
+    try:
+        yield settings, store
+    finally:
+        store.close()
 
 
 @task(name="check-batch", cache_policy=NO_CACHE)
@@ -82,12 +96,15 @@ def check_sources(
 ) -> dict[str, Any]:
     """Check sources once: record snapshots, changes and alerts; emit an event per alert; deliver."""
     logger = get_run_logger()
-    settings = Settings.from_env()
-    settings.ensure_home()
+    with _state() as (settings, store):
+        return _check(settings, store, logger, sources_file, only, group, deliver)
+
+
+def _check(settings: Settings, store: Store, logger: Any, sources_file: str, only: list[str] | None,
+           group: str | None, deliver: bool) -> dict[str, Any]:
     taxonomy = Taxonomy.load(settings.topics_file)
     sources = [s for s in load_sources(sources_file, taxonomy.names)
                if (not only or s.name in only) and (group is None or s.group == group)]
-    store = Store(settings.database_url)
     fetcher = make_fetcher(settings, store)
     try:
         futures = [check_batch.submit(b, store, fetcher, taxonomy, settings) for b in batches(sources)]
@@ -110,7 +127,6 @@ def check_sources(
             deliver_pending(store, make_sink(settings), lease_seconds=settings.delivery_lease)
     finally:
         fetcher.close()
-        store.close()
     failed = [o.name for o in outcomes if o.status == "failed"]
     return {"checked": len(outcomes) - len(failed), "failed": failed, "alerts": sorted(new_ids)}
 
@@ -118,13 +134,8 @@ def check_sources(
 @flow(name="deliver-alerts")
 def deliver_alerts() -> dict[str, Any]:
     """Drain the outbox. Idempotent: triggered by events and on a fallback schedule, racing is harmless."""
-    settings = Settings.from_env()
-    settings.ensure_home()
-    store = Store(settings.database_url)
-    try:
+    with _state() as (settings, store):
         report = deliver_pending(store, make_sink(settings), lease_seconds=settings.delivery_lease)
-    finally:
-        store.close()
     for channel, why in report.stopped_channels.items():
         get_run_logger().error("alerts for %s stay pending: %s", channel, why)
     return {"delivered": report.delivered, "failed": sorted(report.failed)}
@@ -135,10 +146,5 @@ def daily_digest() -> dict[str, str]:
     """Post each channel's digest of the last 24 hours (once per channel and day)."""
     from alerts.digest import send_digests
 
-    settings = Settings.from_env()
-    settings.ensure_home()
-    store = Store(settings.database_url)
-    try:
+    with _state() as (settings, store):
         return send_digests(store, make_sink(settings))
-    finally:
-        store.close()
