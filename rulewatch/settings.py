@@ -20,6 +20,10 @@ class SettingsError(ValueError):
     """An environment variable with a value rulewatch cannot use; the message names it."""
 
 
+class SecretBlockError(SettingsError):
+    """The Prefect Secret block named for the Slack token cannot be read."""
+
+
 @dataclass(frozen=True)
 class Secret:
     """A credential that does not show itself in repr(), str() or logs; `reveal()` hands it to a client."""
@@ -84,6 +88,7 @@ class Settings:
     contact_url: str
     topics_file: Path | None
     slack_token: Secret = field(default=Secret(""))
+    slack_token_block: str = ""  # name of a Prefect Secret block holding the token
     slack_channel: str = ""
     slack_webhook_url: Secret = field(default=Secret(""))
     slack_api_base_url: str = ""
@@ -112,6 +117,7 @@ class Settings:
             topics_file=Path(topics) if topics else None,
             slack_token=Secret(env.get("SLACK_BOT_TOKEN", "").strip()),
             slack_channel=env.get("SLACK_CHANNEL", "").strip(),
+            slack_token_block=env.get("SLACK_BOT_TOKEN_BLOCK", "").strip(),
             slack_webhook_url=Secret(env.get("SLACK_WEBHOOK_URL", "").strip()),
             slack_api_base_url=env.get("SLACK_API_BASE_URL", "").strip(),
             topic_channels=_routes(env.get("RULEWATCH_TOPIC_CHANNELS", "")),

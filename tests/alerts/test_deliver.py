@@ -164,3 +164,23 @@ def test_long_diff_goes_to_a_file_in_the_thread(store: Store, slack: FakeSlack) 
     (message,) = slack.posted()
     (upload,) = slack.uploads
     assert upload["filename"].endswith(".diff") and upload["thread_ts"] == message["ts"]
+
+
+def test_a_storm_of_429s_leaves_alerts_pending_then_delivers_them_once(store: Store, slack: FakeSlack) -> None:
+    add_alerts(store, 2)
+    slack.fail(*[Fault("chat.postMessage", status=429, headers={"Retry-After": "0"})] * 8)
+    first = deliver_pending(store, sink(slack), lease_seconds=0.01)
+    assert first.delivered == [] and len(store.alerts(pending_only=True)) == 2
+    while slack.faults:  # the storm passes
+        deliver_pending(store, sink(slack), lease_seconds=0.01)
+    deliver_pending(store, sink(slack), lease_seconds=0.01)
+    assert store.alerts(pending_only=True) == []
+    assert sorted(m["text"] for m in slack.posted()) == [
+        "New: 关于政府采购第0批信息技术产品的通知", "New: 关于政府采购第1批信息技术产品的通知"]
+
+
+def test_slow_slack_answers_still_deliver(store: Store, slack: FakeSlack) -> None:
+    add_alerts(store, 1)
+    slack.fail(Fault("chat.postMessage", delay=2.0))
+    assert len(deliver_pending(store, sink(slack)).delivered) == 1
+    assert len(slack.posted()) == 1

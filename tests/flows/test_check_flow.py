@@ -68,3 +68,20 @@ def test_check_sources_flow_records_alerts_and_delivers(
         keys = {a.key for a in client.read_artifacts()}
         kinds = {a.type for a in client.read_artifacts()}
     assert "rulewatch-cycle" in keys and {"table", "markdown"} <= kinds
+
+
+@pytest.mark.slow
+def test_the_slack_token_can_come_from_a_prefect_secret_block(prefect_harness: None) -> None:
+    from prefect.blocks.system import Secret
+
+    from alerts.sinks import make_sink, slack_token
+    from alerts.slack import SlackSink
+    from rulewatch.settings import SecretBlockError, Settings
+
+    Secret(value="xoxb-test-token-123").save("rulewatch-slack-token", overwrite=True)
+    settings = Settings.from_env({"SLACK_BOT_TOKEN_BLOCK": "rulewatch-slack-token", "SLACK_CHANNEL": "C-ALERTS"})
+    assert slack_token(settings) == "xoxb-test-token-123"
+    assert isinstance(make_sink(settings), SlackSink)
+    missing = Settings.from_env({"SLACK_BOT_TOKEN_BLOCK": "no-such-block", "SLACK_CHANNEL": "C-ALERTS"})
+    with pytest.raises(SecretBlockError, match="no-such-block"):
+        make_sink(missing)
