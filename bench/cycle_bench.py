@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -145,29 +146,36 @@ MONITORS = {"rulewatch": Rulewatch, "rulewatch-polite": RulewatchPolite, "urlwat
             "cdio": ChangeDetection}
 
 
-def run(pages: int, share: float, monitors: list[str], delay: float) -> list[Measure]:
+def run(pages: int, share: float, monitors: list[str], delay: float, repeat: int = 1) -> list[Measure]:
+    """Each monitor `repeat` times (fresh site and state each time); the median of each figure."""
     results = []
     for name in monitors:
-        site = Site(pages, share, delay)
-        server = site.serve()
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        work = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
-        try:
-            monitor = MONITORS[name](work, base, pages)
-            monitor.cycle()  # baseline, not measured
-            site.advance()
-            sent = site.bytes_sent
-            wall, cpu, rss, code, tail = monitor.cycle()
-            if code not in (0, 1):
-                print(f"  {name} exited {code}: {tail}", file=sys.stderr)
-            results.append(Measure(name, pages, share, round(wall, 2), round(cpu, 2), round(rss, 1),
-                                   site.bytes_sent - sent, code))
-            print(json.dumps(asdict(results[-1])), flush=True)
-        finally:
-            server.shutdown()
-            server.server_close()
-            shutil.rmtree(work, ignore_errors=True)
+        runs = [_one(pages, share, name, delay) for _ in range(repeat)]
+        med = Measure(name, pages, share, statistics.median(r.wall for r in runs),
+                      statistics.median(r.cpu for r in runs), statistics.median(r.rss_mb for r in runs),
+                      int(statistics.median(r.bytes for r in runs)), max(r.exit for r in runs))
+        results.append(med)
+        print(json.dumps(asdict(med) | {"runs": repeat}), flush=True)
     return results
+
+
+def _one(pages: int, share: float, name: str, delay: float) -> Measure:
+    site = Site(pages, share, delay)
+    server = site.serve()
+    work = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+    try:
+        monitor = MONITORS[name](work, f"http://127.0.0.1:{server.server_address[1]}", pages)
+        monitor.cycle()  # baseline, not measured
+        site.advance()
+        sent = site.bytes_sent
+        wall, cpu, rss, code, tail = monitor.cycle()
+        if code not in (0, 1):
+            print(f"  {name} exited {code}: {tail}", file=sys.stderr)
+        return Measure(name, pages, share, round(wall, 2), round(cpu, 2), round(rss, 1), site.bytes_sent - sent, code)
+    finally:
+        server.shutdown()
+        server.server_close()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:
@@ -176,12 +184,13 @@ def main() -> None:
     ap.add_argument("--shares", type=float, nargs="+", default=[0.0, 0.05, 0.5])
     ap.add_argument("--monitors", nargs="+", default=["rulewatch", "urlwatch", "cdio"], choices=sorted(MONITORS))
     ap.add_argument("--delay", type=float, default=0.0, help="seconds the site waits before each answer")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per figure; the median is printed")
     a = ap.parse_args()
     available = [m for m in a.monitors if m.startswith("rulewatch") or
                  (PEERS / {"urlwatch": "urlwatch", "cdio": "cdio"}[m] / "bin").exists()]
     for pages in a.pages:
         for share in a.shares:
-            run(pages, share, available, a.delay)
+            run(pages, share, available, a.delay, a.repeat)
             time.sleep(0.5)
 
 

@@ -5,6 +5,7 @@ not at all, so an alert can never be lost to a crash after its snapshot."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from typing import Any
@@ -51,11 +52,12 @@ class Recorder:
             _log_check(self.conn, name, now, "superseded", "another run recorded a newer snapshot meanwhile")
             return Recorded("superseded", previous, None, ())
         _recover(self.conn, name, url, state, channel, now)
+        compares = int(state.get("compares") or 0)
         if baseline or previous is None:
             outcome = "baseline"
         else:
             outcome = "changed" if change is not None and change.substantive else "unchanged"
-            _learn(self.conn, name, state, change)
+            compares = _learn(self.conn, name, state, change)
         snapshot_id, change_id = previous, None
         alert_ids: tuple[int, ...] = ()
         if outcome != "unchanged":
@@ -78,7 +80,7 @@ class Recorder:
             update(schema.sources).where(schema.sources.c.name == name).values(
                 url=url, kind=document.kind, etag=etag, last_modified=last_modified,
                 last_snapshot_id=snapshot_id, last_checked_at=now, last_success_at=now,
-                consecutive_failures=0, last_error="",
+                consecutive_failures=0, last_error="", compares=compares,
             )
         )
         detail = (change.summary() if change is not None
@@ -159,10 +161,21 @@ def _recover(conn: Connection, name: str, url: str, state: dict[str, Any] | None
     conn.execute(update(schema.sources).where(schema.sources.c.name == name).values(failing_notified=False))
 
 
-def _learn(conn: Connection, name: str, state: dict[str, Any], change: Change | None) -> None:
-    """Count this comparison, and each block shape that changed in place, in the source's history."""
+def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, in the dialect at hand."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def _learn(conn: Connection, name: str, state: dict[str, Any], change: Change | None) -> int:
+    """Count each block shape that changed in place in the source's history; returns the source's new
+    number of comparisons (written with the source's row)."""
     compares = int(state.get("compares") or 0) + 1
-    conn.execute(update(schema.sources).where(schema.sources.c.name == name).values(compares=compares))
     v = schema.volatility
     for block_shape in set(change.observed if change else ()):
         updated = conn.execute(
@@ -170,18 +183,15 @@ def _learn(conn: Connection, name: str, state: dict[str, Any], change: Change | 
         )
         if updated.rowcount == 0:
             conn.execute(insert(v).values(source=name, shape=block_shape, changes=1, first_compare=compares))
+    return compares
 
 
 def _insert_snapshot(conn: Connection, name: str, document: Document, now: str) -> int:
     raw = document.canonical_bytes()
-    digest = document.digest()
-    exists = conn.execute(select(schema.blobs.c.hash).where(schema.blobs.c.hash == digest)).first()
-    if not exists:
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(schema.blobs).values(hash=digest, data=zlib.compress(raw, 6), size=len(raw)))
-        except IntegrityError:
-            pass  # the same content stored concurrently
+    digest = hashlib.sha256(raw).hexdigest()
+    # Content is stored once: a blob that exists already (same content, any source) is kept as is.
+    conn.execute(_insert_ignoring_duplicates(conn, schema.blobs).values(
+        hash=digest, data=zlib.compress(raw, 6), size=len(raw)))
     return int(
         conn.execute(
             insert(schema.snapshots).values(

@@ -204,3 +204,20 @@ def test_per_host_concurrency_is_capped() -> None:
 
     assert peak_with(HostPolicy(2, 0.0)) == 2
     assert peak_with(HostPolicy(8, 0.0)) > 2  # the server itself would take more at once
+
+
+def test_proxies_from_the_environment_are_honoured(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The "proxy" is our local server: a request for another host must arrive there.
+    httpserver.expect_request("/via-proxy").respond_with_data("proxied")
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{httpserver.port}")
+    monkeypatch.setenv("no_proxy", "localhost")
+    resp = fetcher().fetch("http://rules.example.invalid/via-proxy")
+    assert isinstance(resp, FetchResponse) and resp.body == b"proxied"
+
+
+def test_no_proxy_hosts_go_direct(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    httpserver.expect_request("/direct").respond_with_data("direct")
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    resp = fetcher().fetch(httpserver.url_for("/direct").replace("localhost", "127.0.0.1"))
+    assert isinstance(resp, FetchResponse) and resp.body == b"direct"
