@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
 from alerts.render import METADATA_EVENT, SlackMessage, render_console, render_console_message, render_slack
-from rulewatch.settings import DEFAULT_DELIVERY_LEASE
 from state import AlertRecord, Store
 
 log = logging.getLogger("rulewatch.alerts")
 
+DEFAULT_DELIVERY_LEASE = 300.0  # seconds one sender holds an alert; longer than a send with its retries
 PERMANENT_SLACK_ERRORS = frozenset({
     "channel_not_found", "not_in_channel", "invalid_auth", "not_authed", "account_inactive", "token_revoked",
     "token_expired", "is_archived", "missing_scope", "restricted_action", "no_permission", "ekm_access_denied",

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from alerts.deliver import DEFAULT_DELIVERY_LEASE
 from scrapers.fetch import DEFAULT_CONTACT_URL, FetchSettings
 from scrapers.politeness import DEFAULT_HOST_CONCURRENCY, DEFAULT_HOST_DELAY, HostPolicy
 
@@ -13,7 +14,6 @@ DEFAULT_HOME = ".rulewatch"
 DEFAULT_WORKERS = 16  # pages fetched at once across all hosts; per-host limits still apply
 DEFAULT_FOLLOW_LIMIT = 10  # detail pages of new list items fetched per source and cycle
 DEFAULT_FAILING_AFTER = 3  # consecutive failures before a "source failing" notice
-DEFAULT_DELIVERY_LEASE = 300.0  # seconds one sender holds an alert (longer than a send with its retries)
 
 
 class SettingsError(ValueError):

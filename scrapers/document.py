@@ -6,7 +6,6 @@ fetches that say the same thing produce the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -79,9 +78,6 @@ class Document:
 
     def canonical_bytes(self) -> bytes:
         return json.dumps(self.to_canonical(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-    def digest(self) -> str:
-        return hashlib.sha256(self.canonical_bytes()).hexdigest()
 
     @classmethod
     def from_canonical(cls, data: dict[str, Any]) -> Document:
