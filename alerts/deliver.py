@@ -46,6 +46,7 @@ class Sink(Protocol):
     """Where alerts go. `send` posts one alert (in a thread when `thread_ts` is given)."""
 
     default_channel: str
+    threads: bool  # whether follow-ups can reply in the first alert's thread
 
     def channel_for(self, alert: AlertRecord) -> str: ...
 
@@ -58,6 +59,7 @@ class ConsoleSink:
     """Prints alerts to a stream: the default when no Slack credentials are set."""
 
     default_channel = "console"
+    threads = False
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
@@ -93,7 +95,7 @@ def deliver_pending(
         channel = sink.channel_for(alert)
         if channel in report.stopped_channels:
             continue
-        thread = store.thread_of(alert.source, alert.subject, alert.id) if alert.subject else None
+        thread = store.thread_of(alert.source, alert.subject, alert.id) if sink.threads and alert.subject else None
         thread_ts = thread.delivered_ts if thread and thread.delivered_channel == channel else None
         # Claim and count the attempt before posting: a second sender skips it, and if we die after
         # Slack took the message but before it is marked, the next run sees attempts > 0 and looks

@@ -56,6 +56,8 @@ def _api_error(exc: SlackApiError, channel: str) -> DeliveryError:
 class SlackSink:
     """Posts alerts with a bot token: threads follow-ups, attaches long diffs, never posts twice."""
 
+    threads = True
+
     def __init__(self, client: WebClient, default_channel: str, topic_channels: dict[str, str] | None = None) -> None:
         self.client = client
         self.default_channel = default_channel
@@ -140,6 +142,7 @@ class WebhookSink:
     """Posts alerts to an incoming webhook: simpler to set up, but no threads and no files."""
 
     default_channel = "webhook"
+    threads = False
 
     def __init__(self, url: str) -> None:
         self._client = WebhookClient(url, timeout=DEFAULT_SLACK_TIMEOUT)
