@@ -273,6 +273,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings()
     _load(args.sources, settings)  # fail early, with a clear message, on a bad sources file
+    if not os.environ.get("PREFECT_API_URL"):
+        raise UsageError(
+            "serve needs a Prefect server for its schedules (a temporary one runs no scheduler): start "
+            "`prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api, or use Prefect Cloud"
+        )
     serve_all(sources_file=str(Path(args.sources).absolute()), timezone=args.timezone)
     return EXIT_OK
 

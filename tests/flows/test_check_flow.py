@@ -85,3 +85,28 @@ def test_the_slack_token_can_come_from_a_prefect_secret_block(prefect_harness: N
     missing = Settings.from_env({"SLACK_BOT_TOKEN_BLOCK": "no-such-block", "SLACK_CHANNEL": "C-ALERTS"})
     with pytest.raises(SecretBlockError, match="no-such-block"):
         make_sink(missing)
+
+
+def test_serve_builds_the_same_schedules_as_prefect_yaml() -> None:
+    import yaml
+
+    from flows.serve import deployments
+
+    served = {d.name: d for d in deployments("sources.yaml", "Asia/Shanghai")}
+    declared = yaml.safe_load((Path(__file__).parents[2] / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
+    assert set(served) == {d["name"] for d in declared}
+    for d in declared:
+        for declared_schedule, runner_schedule in zip(d["schedules"], served[d["name"]].schedules, strict=True):
+            schedule = runner_schedule.schedule
+            if "cron" in declared_schedule:
+                assert schedule.cron == declared_schedule["cron"] and schedule.timezone == declared_schedule["timezone"]
+            else:
+                assert schedule.interval.total_seconds() == declared_schedule["interval"]
+
+
+def test_serve_refuses_without_a_prefect_server(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from rulewatch.cli import main
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert main(["serve", "--sources", str(Path(__file__).parents[2] / "sources.yaml")]) == 2
+    assert "prefect server start" in capsys.readouterr().err
