@@ -31,12 +31,17 @@ def respond(body: bytes, status: int = 200, content_type: str = "text/html; char
     return fault
 
 
-def reset_mid_body(h: BaseHTTPRequestHandler) -> None:
-    """Headers and part of the body, then a TCP reset."""
+def _promise(h: BaseHTTPRequestHandler, length: int) -> None:
+    """A 200 whose headers promise `length` bytes of HTML (the faults below break the promise)."""
     h.send_response(200)
     h.send_header("Content-Type", "text/html")
-    h.send_header("Content-Length", "20000")
+    h.send_header("Content-Length", str(length))
     h.end_headers()
+
+
+def reset_mid_body(h: BaseHTTPRequestHandler) -> None:
+    """Headers and part of the body, then a TCP reset."""
+    _promise(h, 20000)
     h.wfile.write(b"<html><body>" + b"x" * 500)
     h.wfile.flush()
     h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -46,10 +51,7 @@ def reset_mid_body(h: BaseHTTPRequestHandler) -> None:
 
 def truncated(h: BaseHTTPRequestHandler) -> None:
     """A Content-Length of 5000 and a clean close after 1000 bytes."""
-    h.send_response(200)
-    h.send_header("Content-Type", "text/html")
-    h.send_header("Content-Length", "5000")
-    h.end_headers()
+    _promise(h, 5000)
     h.wfile.write(b"<html><body>" + b"y" * 988)
     h.wfile.flush()
     h.close_connection = True
@@ -67,10 +69,7 @@ def stall(seconds: float) -> Fault:
 
 def slow_drip(h: BaseHTTPRequestHandler) -> None:
     """A byte every 0.2 s, for at most 15 s: never slow enough for a read timeout, never finished."""
-    h.send_response(200)
-    h.send_header("Content-Type", "text/html")
-    h.send_header("Content-Length", "100000")
-    h.end_headers()
+    _promise(h, 100000)
     deadline = time.monotonic() + 15
     try:
         while time.monotonic() < deadline:
