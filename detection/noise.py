@@ -16,6 +16,7 @@ _DATE = (
     r"(?:\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
     r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+\d{1,2}\s+[A-Z][a-z]{2,8}\.?\s+\d{4}"
     r"|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}"
+    r"|\d{1,2}/\d{1,2}/\d{4}"
     r"|\d{1,2}\s+[A-Z][a-z]{2,8}\.?\s+\d{4})"
 )
 _TIME = (
@@ -67,8 +68,9 @@ VOLATILE_RULES: tuple[VolatileRule, ...] = (
     VolatileRule(
         "counter",
         re.compile(
-            r"(?:page\s*views?|views?|reads?|hits|visits|clicks|visitors|comments|likes|shares|downloads)"
+            r"\b(?:page\s*views?|views?|reads?|hits|visits|clicks|visitors|comments|likes|shares|downloads)"
             r"\s*[:：(]\s*\d[\d,.]*\s*[kKmM]?\)?"
+            r"|\b(?:page\s*)?views\s+\d[\d,]*\b"
             r"|\b\d[\d,.]*\s*[kKmM]?\s+(?:views|reads|hits|visits|visitors|clicks|comments|likes|shares)\b"
             r"|\byou are visitor (?:no\.?|number|#)?\s*\d[\d,]*",
             re.IGNORECASE,

@@ -42,7 +42,8 @@ _CONTAINER_TAGS = frozenset(
 # Class/id vocabulary of page furniture, matched against whole tokens (so "head" never matches "ad").
 _UNLIKELY = frozenset(
     [
-        "ad", "ads", "adv", "advert", "adverts", "advertisement", "adbox", "adslot", "adsbygoogle", "banner",
+        "ad", "ads", "adv", "advert", "adverts", "advertise", "advertising", "advertisement", "adbox", "adslot",
+        "adsbygoogle", "banner",
         "sponsor", "sponsored", "promo", "sidebar", "side", "aside", "widget", "widgets", "footer", "foot",
         "header", "topbar", "navbar", "nav", "navigation", "menu", "submenu", "breadcrumb", "breadcrumbs",
         "crumb", "crumbs", "share", "sharing", "social", "comment", "comments", "related", "recommend",

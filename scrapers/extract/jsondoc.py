@@ -30,7 +30,8 @@ DATE_KEYS = [_norm(k) for k in ("publishDate", "publication_date", "pubDate", "p
 SUMMARY_KEYS = [_norm(k) for k in ("abstract", "summary", "description", "docSummary", "excerpt", "snippet")]
 # Values that change on every request and say nothing about the rule: counters, ids of the request.
 VOLATILE_KEY = re.compile(
-    r"^(?:view|views|click|clicks|hit|hits|read|reads|visit|visits|browse|pv|uv|readnum|likes?|shares?)"
+    r"^(?:view|views|click|clicks|hit|hits|read|reads|visit|visits|browse|pv|uv|readnum|likes?|shares?|comments?"
+    r"|favou?rites?|collects?|downloads?)"
     r"(?:count|counts|num|number|cnt|times|total)?$"
     r"|^(?:requestid|traceid|spanid|reqid|nonce|token|csrf|csrftoken|servertime|timestamp|ts|t|rnd|random|"
     r"elapsed|took|costtime|responsetime|serverip|hostname|cachekey|etag|signature|sign)$"

@@ -15,6 +15,8 @@ VOLATILE = [
     ("counter", "浏览次数：1532", "浏览次数：2718"),
     ("counter", "阅读量 1,532 次", "阅读量 2,718 次"),
     ("counter", "Views: 1532", "Views: 2718"),
+    ("counter", "Page views 1,532", "Page views 2,718"),
+    ("timestamp", "Updated 20/11/2026 09:12", "Updated 27/11/2026 16:41"),
     ("counter", "1.5k views", "2.7k views"),
     ("counter", "已有1532人阅读", "已有2718人阅读"),
     ("counter", "【点击数：1532】", "【点击数：2718】"),
@@ -45,6 +47,8 @@ SUBSTANTIVE = [
     ("raise the share to 50 percent by 2027", "raise the share to 75 percent by 2030"),
     ("effective January 1, 2027", "effective July 1, 2027"),
     ("Comments are due by December 1, 2026.", "Comments are due by December 15, 2026."),
+    ("Consumer reviews: 30 days after purchase", "Consumer reviews: 60 days after purchase"),
+    ("The rule takes effect on 01/07/2027.", "The rule takes effect on 01/10/2027."),
 ]
 
 

@@ -87,3 +87,18 @@ def test_items_path_override() -> None:
 def test_malformed_json_names_line_and_column() -> None:
     with pytest.raises(ExtractError, match="line 2 column"):
         extract(b'{"data":\n {"rows": [1,}', "application/json", URL)
+
+
+@pytest.mark.parametrize("key", ["viewCount", "view_count", "clickNum", "readCount", "hits", "pv", "browseTimes",
+                                 "commentCount", "likes", "requestId", "timestamp", "nonce", "downloadCount"])
+def test_volatile_field_names(key: str) -> None:
+    from scrapers.extract.jsondoc import is_volatile_key
+
+    assert is_volatile_key(key)
+
+
+@pytest.mark.parametrize("key", ["docId", "docTitle", "publishDate", "document_number", "page_count", "type", "abstract"])
+def test_stable_field_names(key: str) -> None:
+    from scrapers.extract.jsondoc import is_volatile_key
+
+    assert not is_volatile_key(key)
