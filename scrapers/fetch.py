@@ -221,6 +221,9 @@ class Fetcher:
             while True:
                 chunk = raw.read1(_CHUNK, decode_content=True)
                 if not chunk:
+                    # Read to the end: the connection goes back to the pool for the next page on
+                    # this host (closing it would cost a new TCP and TLS handshake per page).
+                    raw.release_conn()
                     break
                 size += len(chunk)
                 if size > s.max_body_bytes:

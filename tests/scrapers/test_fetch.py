@@ -221,3 +221,42 @@ def test_no_proxy_hosts_go_direct(httpserver: HTTPServer, monkeypatch: pytest.Mo
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     resp = fetcher().fetch(httpserver.url_for("/direct").replace("localhost", "127.0.0.1"))
     assert isinstance(resp, FetchResponse) and resp.body == b"direct"
+
+
+def test_pages_read_to_the_end_reuse_the_connection() -> None:
+    """A body read to its end hands the connection back: a host's pages share one connection
+    (a new one per page would cost a TCP and TLS handshake each)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    connections: list[int] = []
+
+    class KeepAlive(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            connections.append(1)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            body = b"<p>rule text</p>" * 2000
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("ETag", '"v1"')
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        f = fetcher()
+        for n in range(5):
+            resp = f.fetch(f"http://127.0.0.1:{server.server_address[1]}/page/{n}")
+            assert isinstance(resp, FetchResponse) and len(resp.body) == 32_000
+        assert len(connections) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
