@@ -164,7 +164,7 @@ def check_source(
         return Checked(source, document=document, validators=resp.validators, baseline=True, seen_snapshot_id=seen)
     if document.kind == "list":
         document = _follow(source, document, previous, fetcher, settings.follow_limit)
-    change = compare(previous, document, store.learned_volatile(source.name))
+    change = compare(previous, document, state.learned_volatile if state else frozenset())
     verdict = judge(change, previous, document, taxonomy, RelevancePolicy(source.topics, source.alert_on))
     return Checked(source, document, change, verdict, resp.validators, seen_snapshot_id=seen)
 

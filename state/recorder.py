@@ -8,9 +8,10 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Insert, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +19,18 @@ from detection.model import AlertDraft, Change, Verdict
 from scrapers.document import Document
 from state import schema
 from state.records import ANY_SNAPSHOT, Recorded, utcnow
+
+# Statements are built once and run with parameters: building a Core statement costs several times
+# more than running it (SQLAlchemy caches the compiled form of a statement it has seen). Bound
+# parameter names start with b_ so they never collide with the column values given at execution.
+_S, _V = schema.sources, schema.volatility
+_SOURCE_ROW = select(_S).where(_S.c.name == bindparam("b_name"))
+_SOURCE_ROW_LOCKED = _SOURCE_ROW.with_for_update()
+_UPDATE_SOURCE = update(_S).where(_S.c.name == bindparam("b_name"))
+_UPDATE_HEALTHY_SOURCE = update(_S).where(_S.c.name == bindparam("b_name"), _S.c.failing_notified.is_(False))
+_BUMP_SHAPE = (update(_V).where(_V.c.source == bindparam("b_source"), _V.c.shape == bindparam("b_shape"))
+               .values(changes=_V.c.changes + 1))
+_INSERT = {t.name: insert(t) for t in schema.metadata.sorted_tables}
 
 
 class Recorder:
@@ -64,25 +77,20 @@ class Recorder:
             snapshot_id = _insert_snapshot(self.conn, name, document, now)
         if outcome == "changed" and change is not None and verdict is not None and previous is not None:
             assert snapshot_id is not None
-            change_id = self.conn.execute(
-                insert(schema.changes).values(
-                    source=name, old_snapshot_id=previous, new_snapshot_id=snapshot_id, detected_at=now,
-                    summary=change.summary(), relevant=verdict.relevant,
-                    detail=json.dumps({"change": change.to_json(), "reasons": verdict.reasons},
-                                      ensure_ascii=False),
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]
+            change_id = self.conn.execute(_INSERT["changes"], dict(
+                source=name, old_snapshot_id=previous, new_snapshot_id=snapshot_id, detected_at=now,
+                summary=change.summary(), relevant=verdict.relevant,
+                detail=json.dumps({"change": change.to_json(), "reasons": verdict.reasons}, ensure_ascii=False),
+            )).inserted_primary_key[0]  # type: ignore[index]
             alert_ids = tuple(
                 _insert_alert(self.conn, name, draft, f"{name}:change:{change_id}:{n}", change_id, channel, now)
                 for n, draft in enumerate(verdict.alerts)
             )
-        self.conn.execute(
-            update(schema.sources).where(schema.sources.c.name == name).values(
-                url=url, kind=document.kind, etag=etag, last_modified=last_modified,
-                last_snapshot_id=snapshot_id, last_checked_at=now, last_success_at=now,
-                consecutive_failures=0, last_error="", compares=compares,
-            )
-        )
+        self.conn.execute(_UPDATE_SOURCE, dict(
+            b_name=name, url=url, kind=document.kind, etag=etag, last_modified=last_modified,
+            last_snapshot_id=snapshot_id, last_checked_at=now, last_success_at=now,
+            consecutive_failures=0, last_error="", compares=compares,
+        ))
         detail = (change.summary() if change is not None
                   else f"{len(document.blocks)} blocks, {len(document.items)} items")
         _log_check(self.conn, name, now, outcome, detail)
@@ -93,19 +101,16 @@ class Recorder:
         channel: str = "",
     ) -> None:
         now = now or utcnow()
-        sources = schema.sources
-        values = dict(etag=etag, last_modified=last_modified, last_checked_at=now, last_success_at=now,
-                      consecutive_failures=0, last_error="")
+        values = dict(b_name=name, etag=etag, last_modified=last_modified, last_checked_at=now,
+                      last_success_at=now, consecutive_failures=0, last_error="")
         # The routine case (a healthy source) is one UPDATE; a source announced as failing takes the
         # locked path that also posts its recovery. The check log does not record 304s.
-        healthy = self.conn.execute(
-            update(sources).where(sources.c.name == name, sources.c.failing_notified.is_(False)).values(**values)
-        )
+        healthy = self.conn.execute(_UPDATE_HEALTHY_SOURCE, values)
         if healthy.rowcount == 1:
             return
         state = _lock_source(self.conn, name, url)
         _recover(self.conn, name, url, state, channel, now)
-        self.conn.execute(update(sources).where(sources.c.name == name).values(**values))
+        self.conn.execute(_UPDATE_SOURCE, values)
 
     def record_failure(
         self, *, name: str, url: str, error: str, notify_after: int = 3, channel: str = "", now: str | None = None
@@ -123,12 +128,10 @@ class Recorder:
                                subject=f"health:{name}")
             _insert_alert(self.conn, name, draft, f"{name}:failing:{now}", None, channel, now)
             notified = True
-        self.conn.execute(
-            update(schema.sources).where(schema.sources.c.name == name).values(
-                last_checked_at=now, consecutive_failures=failures, last_error=error[:2000],
-                failing_notified=notified,
-            )
-        )
+        self.conn.execute(_UPDATE_SOURCE, dict(
+            b_name=name, last_checked_at=now, consecutive_failures=failures, last_error=error[:2000],
+            failing_notified=notified,
+        ))
         _log_check(self.conn, name, now, "failed", error[:2000])
         return failures
 
@@ -136,17 +139,15 @@ class Recorder:
 def _lock_source(conn: Connection, name: str, url: str) -> dict[str, Any]:
     """The source's row, created if missing, and locked for this transaction (a row lock on
     PostgreSQL; SQLite's writer transactions are already exclusive)."""
-    query = select(schema.sources).where(schema.sources.c.name == name)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).mappings().first()
+    query = _SOURCE_ROW_LOCKED if conn.dialect.name == "postgresql" else _SOURCE_ROW
+    row = conn.execute(query, {"b_name": name}).mappings().first()
     if row is None:
         try:
             with conn.begin_nested():
-                conn.execute(insert(schema.sources).values(name=name, url=url))
+                conn.execute(_INSERT["sources"], {"name": name, "url": url})
         except IntegrityError:
             pass  # another writer created it first; its row (and its lock) are read below
-        row = conn.execute(query).mappings().one()
+        row = conn.execute(query, {"b_name": name}).mappings().one()
     return dict(row)
 
 
@@ -158,31 +159,30 @@ def _recover(conn: Connection, name: str, url: str, state: dict[str, Any] | None
                        added=f"checks work again after {state['consecutive_failures']} failures",
                        subject=f"health:{name}")
     _insert_alert(conn, name, draft, f"{name}:recovered:{now}", None, channel, now)
-    conn.execute(update(schema.sources).where(schema.sources.c.name == name).values(failing_notified=False))
+    conn.execute(_UPDATE_SOURCE, {"b_name": name, "failing_notified": False})
 
 
-def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING, in the dialect at hand."""
-    if conn.dialect.name == "postgresql":
+@cache
+def _insert_ignoring_duplicates(dialect: str, table: str) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING, in the dialect at hand (built once per dialect)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(table).on_conflict_do_nothing()
+        return pg_insert(schema.metadata.tables[table]).on_conflict_do_nothing()
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(table).on_conflict_do_nothing()
+    return sqlite_insert(schema.metadata.tables[table]).on_conflict_do_nothing()
 
 
 def _learn(conn: Connection, name: str, state: dict[str, Any], change: Change | None) -> int:
     """Count each block shape that changed in place in the source's history; returns the source's new
     number of comparisons (written with the source's row)."""
     compares = int(state.get("compares") or 0) + 1
-    v = schema.volatility
     for block_shape in set(change.observed if change else ()):
-        updated = conn.execute(
-            update(v).where(v.c.source == name, v.c.shape == block_shape).values(changes=v.c.changes + 1)
-        )
+        updated = conn.execute(_BUMP_SHAPE, {"b_source": name, "b_shape": block_shape})
         if updated.rowcount == 0:
-            conn.execute(insert(v).values(source=name, shape=block_shape, changes=1, first_compare=compares))
+            conn.execute(_INSERT["volatility"],
+                         {"source": name, "shape": block_shape, "changes": 1, "first_compare": compares})
     return compares
 
 
@@ -190,32 +190,28 @@ def _insert_snapshot(conn: Connection, name: str, document: Document, now: str) 
     raw = document.canonical_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     # Content is stored once: a blob that exists already (same content, any source) is kept as is.
-    conn.execute(_insert_ignoring_duplicates(conn, schema.blobs).values(
-        hash=digest, data=zlib.compress(raw, 6), size=len(raw)))
+    conn.execute(_insert_ignoring_duplicates(conn.dialect.name, "blobs"),
+                 {"hash": digest, "data": zlib.compress(raw, 6), "size": len(raw)})
     return int(
-        conn.execute(
-            insert(schema.snapshots).values(
-                source=name, blob_hash=digest, taken_at=now, kind=document.kind, title=document.title[:1000],
-                blocks=len(document.blocks), items=len(document.items),
-            )
-        ).inserted_primary_key[0]  # type: ignore[index]
+        conn.execute(_INSERT["snapshots"], dict(
+            source=name, blob_hash=digest, taken_at=now, kind=document.kind, title=document.title[:1000],
+            blocks=len(document.blocks), items=len(document.items),
+        )).inserted_primary_key[0]  # type: ignore[index]
     )
 
 
 def _insert_alert(conn: Connection, name: str, draft: AlertDraft, key: str, change_id: int | None,
                   channel: str, now: str) -> int:
     return int(
-        conn.execute(
-            insert(schema.alerts).values(
-                idempotency_key=key, source=name, change_id=change_id, kind=draft.kind, title=draft.title,
-                url=draft.url, topics=json.dumps(list(draft.topics)),
-                matched_terms=json.dumps(list(draft.matched_terms), ensure_ascii=False),
-                added=draft.added, removed=draft.removed, article=draft.article, subject=draft.subject,
-                channel=channel, detected_at=now,
-            )
-        ).inserted_primary_key[0]  # type: ignore[index]
+        conn.execute(_INSERT["alerts"], dict(
+            idempotency_key=key, source=name, change_id=change_id, kind=draft.kind, title=draft.title,
+            url=draft.url, topics=json.dumps(list(draft.topics)),
+            matched_terms=json.dumps(list(draft.matched_terms), ensure_ascii=False),
+            added=draft.added, removed=draft.removed, article=draft.article, subject=draft.subject,
+            channel=channel, detected_at=now,
+        )).inserted_primary_key[0]  # type: ignore[index]
     )
 
 
 def _log_check(conn: Connection, name: str, now: str, outcome: str, detail: str) -> None:
-    conn.execute(insert(schema.checks).values(source=name, checked_at=now, outcome=outcome, detail=detail))
+    conn.execute(_INSERT["checks"], {"source": name, "checked_at": now, "outcome": outcome, "detail": detail})

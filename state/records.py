@@ -27,6 +27,7 @@ class SourceState:
     last_checked_at: str | None
     last_success_at: str | None
     failing_notified: bool
+    learned_volatile: frozenset[str] = frozenset()  # block shapes this source's history shows as noise
 
 
 @dataclass(frozen=True, slots=True)

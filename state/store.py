@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, inspect, or_, select, update
+from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, inspect, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +31,18 @@ from state.records import (
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SCHEMA_LOCK_ID = 7_104_2026  # pg_advisory_xact_lock key for schema creation
+
+# The statements a cycle runs per page or per alert, built once (see state.recorder for why).
+_A = schema.alerts
+_DOCUMENT = (select(schema.blobs.c.data)
+             .join(schema.snapshots, schema.snapshots.c.blob_hash == schema.blobs.c.hash)
+             .where(schema.snapshots.c.id == bindparam("b_id")))
+_CLAIM = (update(_A)
+          .where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None),
+                 or_(_A.c.claimed_until.is_(None), _A.c.claimed_until < bindparam("b_now")))
+          .values(attempts=_A.c.attempts + 1, claimed_until=bindparam("b_until")))
+_MARK_DELIVERED = update(_A).where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None))
+_RELEASE = update(_A).where(_A.c.id == bindparam("b_id"))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -99,10 +111,16 @@ class Store:
         return _source_state(row) if row is not None else None
 
     def all_source_states(self) -> list[SourceState]:
-        """Every source's state, in one query (a cycle reads them all up front)."""
+        """Every source's state with what its history taught, in two queries (a cycle reads them all
+        up front)."""
+        v = schema.volatility
         with self.engine.connect() as conn:
             rows = conn.execute(select(schema.sources).order_by(schema.sources.c.name)).mappings().all()
-        return [_source_state(row) for row in rows]
+            shapes: dict[str, list[tuple[str, int, int]]] = {}
+            for source, shape, changes, first in conn.execute(
+                    select(v.c.source, v.c.shape, v.c.changes, v.c.first_compare)):
+                shapes.setdefault(source, []).append((shape, changes, first))
+        return [_source_state(row, _volatile(shapes.get(row["name"], ()), row["compares"])) for row in rows]
 
     def learned_volatile(self, name: str) -> frozenset[str]:
         """Block shapes that changed on (nearly) every check of this source since first seen changing."""
@@ -110,15 +128,11 @@ class Store:
         with self.engine.connect() as conn:
             compares = conn.execute(select(s.c.compares).where(s.c.name == name)).scalar() or 0
             rows = conn.execute(select(v.c.shape, v.c.changes, v.c.first_compare).where(v.c.source == name)).all()
-        return frozenset(shape for shape, changes, first in rows if is_volatile(changes, compares - first + 1))
+        return _volatile([(shape, changes, first) for shape, changes, first in rows], compares)
 
     def document(self, snapshot_id: int) -> Document:
         with self.engine.connect() as conn:
-            data = conn.execute(
-                select(schema.blobs.c.data)
-                .join(schema.snapshots, schema.snapshots.c.blob_hash == schema.blobs.c.hash)
-                .where(schema.snapshots.c.id == snapshot_id)
-            ).scalar_one()
+            data = conn.execute(_DOCUMENT, {"b_id": snapshot_id}).scalar_one()
         return Document.from_bytes(zlib.decompress(data))
 
     def latest_document(self, name: str) -> Document | None:
@@ -229,34 +243,23 @@ class Store:
             yield Recorder(conn)
 
     def mark_delivered(self, alert_id: int, *, channel: str, ts: str, now: str | None = None) -> None:
-        a = schema.alerts
         with self.writer.begin() as conn:
-            conn.execute(
-                update(a).where(a.c.id == alert_id, a.c.delivered_at.is_(None)).values(
-                    delivered_at=now or utcnow(), delivered_channel=channel, delivered_ts=ts, last_error=""
-                )
-            )
+            conn.execute(_MARK_DELIVERED, dict(b_id=alert_id, delivered_at=now or utcnow(), delivered_channel=channel,
+                                               delivered_ts=ts, last_error=""))
 
     def claim(self, alert_id: int, lease_seconds: float) -> bool:
         """Take the right to send a pending alert for `lease_seconds`, and count the attempt before it is
         made (see alerts.deliver). False when it was delivered or another sender holds the lease."""
-        a = schema.alerts
         now = datetime.now(UTC)
         until = (now + timedelta(seconds=lease_seconds)).strftime(TIME_FORMAT)
         with self.writer.begin() as conn:
-            result = conn.execute(
-                update(a)
-                .where(a.c.id == alert_id, a.c.delivered_at.is_(None),
-                       or_(a.c.claimed_until.is_(None), a.c.claimed_until < now.strftime(TIME_FORMAT)))
-                .values(attempts=a.c.attempts + 1, claimed_until=until)
-            )
+            result = conn.execute(_CLAIM, {"b_id": alert_id, "b_now": now.strftime(TIME_FORMAT), "b_until": until})
             return bool(result.rowcount == 1)
 
     def release(self, alert_id: int, error: str) -> None:
         """Give a claimed alert back after a failed attempt, with the reason."""
-        a = schema.alerts
         with self.writer.begin() as conn:
-            conn.execute(update(a).where(a.c.id == alert_id).values(last_error=error[:1000], claimed_until=None))
+            conn.execute(_RELEASE, {"b_id": alert_id, "last_error": error[:1000], "claimed_until": None})
 
 
 def _add_missing_columns(conn: Connection) -> None:
@@ -273,12 +276,18 @@ def _add_missing_columns(conn: Connection) -> None:
             conn.exec_driver_sql(ddl)
 
 
-def _source_state(row: Any) -> SourceState:
+def _volatile(shapes: Any, compares: int) -> frozenset[str]:
+    """The shapes among (shape, changes, first_compare) rows that count as volatile by now."""
+    return frozenset(shape for shape, changes, first in shapes if is_volatile(changes, (compares or 0) - first + 1))
+
+
+def _source_state(row: Any, learned_volatile: frozenset[str] = frozenset()) -> SourceState:
     return SourceState(
         name=row["name"], url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
         last_snapshot_id=row["last_snapshot_id"], consecutive_failures=row["consecutive_failures"],
         last_error=row["last_error"], last_checked_at=row["last_checked_at"],
         last_success_at=row["last_success_at"], failing_notified=bool(row["failing_notified"]),
+        learned_volatile=learned_volatile,
     )
 
 
