@@ -242,6 +242,11 @@ def test_pages_read_to_the_end_reuse_the_connection() -> None:
             pass
 
         def do_GET(self) -> None:  # noqa: N802
+            if self.headers.get("If-None-Match") == '"v1"':
+                self.send_response(304)
+                self.send_header("ETag", '"v1"')
+                self.end_headers()
+                return
             body = b"<p>rule text</p>" * 2000
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
@@ -256,6 +261,7 @@ def test_pages_read_to_the_end_reuse_the_connection() -> None:
         for n in range(5):
             resp = f.fetch(f"http://127.0.0.1:{server.server_address[1]}/page/{n}")
             assert isinstance(resp, FetchResponse) and len(resp.body) == 32_000
+            assert isinstance(f.fetch(resp.url, resp.validators), NotModified)
         assert len(connections) == 1
     finally:
         server.shutdown()
