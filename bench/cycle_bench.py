@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -42,14 +43,62 @@ class Measure:
     wall: float
     cpu: float
     rss_mb: float
+    tree_rss_mb: float  # peak of the summed RSS of the monitor and its helper processes, sampled
     bytes: int
     exit: int
 
 
-def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float, int, str]:
-    out = subprocess.run(["/usr/bin/time", "-v", *cmd], env=env, cwd=cwd, capture_output=True, text=True,
-                         timeout=3600)
-    err = out.stderr
+def _descendants(pid: int) -> list[int]:
+    found, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    kids = [int(k) for k in f.read().split()]
+                found += kids
+                stack += kids
+        except OSError:
+            continue
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class TreeRss:
+    """Samples the summed RSS of a process's descendants every 50 ms (time -v reports only the largest
+    single process; a monitor with helper processes uses their sum)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak_kb, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in _descendants(self.pid)))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kb / 1024
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float, float, int, str]:
+    proc = subprocess.Popen(["/usr/bin/time", "-v", *cmd], env=env, cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    sampler = TreeRss(proc.pid)
+    stdout, err = proc.communicate(timeout=3600)
+    tree_rss = sampler.stop()
 
     def field(name: str) -> str:
         m = re.search(rf"{re.escape(name)}: (.+)", err)
@@ -60,7 +109,7 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float,
     wall = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
     cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
     rss = int(field("Maximum resident set size (kbytes)")) / 1024
-    return wall, cpu, rss, out.returncode, out.stdout[-2000:] + err[-2000:]
+    return wall, cpu, rss, max(rss, tree_rss), proc.returncode, stdout[-2000:] + err[-2000:]
 
 
 def free_port() -> int:
@@ -78,7 +127,7 @@ class Monitor:
     def urls(self) -> list[str]:
         return [f"{self.base}/rule/{i}.html" for i in range(self.pages)]
 
-    def cycle(self) -> tuple[float, float, float, int, str]:
+    def cycle(self) -> tuple[float, float, float, float, int, str]:
         raise NotImplementedError
 
     def storage(self) -> int:
@@ -94,7 +143,7 @@ class Rulewatch(Monitor):
         entries = "".join(f"  - name: p{i}\n    url: {u}\n" for i, u in enumerate(self.urls()))
         (work / "sources.yaml").write_text("sources:\n" + entries, encoding="utf-8")
 
-    def cycle(self) -> tuple[float, float, float, int, str]:
+    def cycle(self) -> tuple[float, float, float, float, int, str]:
         env = dict(os.environ, RULEWATCH_HOME=str(self.work / "home"), **self.env_extra)
         return timed([str(ROOT / ".venv/bin/rulewatch"), "run", "-q", "--sources", str(self.work / "sources.yaml")],
                      env, self.work)
@@ -115,7 +164,7 @@ class Urlwatch(Monitor):
             encoding="utf-8")
         (work / "hooks.py").write_text("", encoding="utf-8")
 
-    def cycle(self) -> tuple[float, float, float, int, str]:
+    def cycle(self) -> tuple[float, float, float, float, int, str]:
         w = self.work
         return timed([str(PEERS / "urlwatch/bin/urlwatch"), "--urls", str(w / "urls.yaml"), "--config",
                       str(w / "urlwatch.yaml"), "--cache", str(w / "cache.db"), "--hooks", str(w / "hooks.py")],
@@ -130,7 +179,7 @@ class ChangeDetection(Monitor):
         (work / "urls.txt").write_text("\n".join(self.urls()) + "\n", encoding="utf-8")
         self.added = False
 
-    def cycle(self) -> tuple[float, float, float, int, str]:
+    def cycle(self) -> tuple[float, float, float, float, int, str]:
         env = dict(os.environ, ALLOW_IANA_RESTRICTED_ADDRESSES="true", DISABLE_VERSION_CHECK="true")
         port = free_port()
         cmd = [str(PEERS / "cdio/bin/changedetection.io"), "-C", "-d", str(self.work / "data"), "-p", str(port),
@@ -153,6 +202,7 @@ def run(pages: int, share: float, monitors: list[str], delay: float, repeat: int
         runs = [_one(pages, share, name, delay) for _ in range(repeat)]
         med = Measure(name, pages, share, statistics.median(r.wall for r in runs),
                       statistics.median(r.cpu for r in runs), statistics.median(r.rss_mb for r in runs),
+                      statistics.median(r.tree_rss_mb for r in runs),
                       int(statistics.median(r.bytes for r in runs)), max(r.exit for r in runs))
         results.append(med)
         print(json.dumps(asdict(med) | {"runs": repeat}), flush=True)
@@ -168,10 +218,11 @@ def _one(pages: int, share: float, name: str, delay: float) -> Measure:
         monitor.cycle()  # baseline, not measured
         site.advance()
         sent = site.bytes_sent
-        wall, cpu, rss, code, tail = monitor.cycle()
+        wall, cpu, rss, tree_rss, code, tail = monitor.cycle()
         if code not in (0, 1):
             print(f"  {name} exited {code}: {tail}", file=sys.stderr)
-        return Measure(name, pages, share, round(wall, 2), round(cpu, 2), round(rss, 1), site.bytes_sent - sent, code)
+        return Measure(name, pages, share, round(wall, 2), round(cpu, 2), round(rss, 1), round(tree_rss, 1),
+                       site.bytes_sent - sent, code)
     finally:
         server.shutdown()
         server.server_close()
