@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-# Markers that only challenge walls carry (PBOC's wzws, Cloudflare, Jiasule, Akamai-style interstitials).
-_STRONG = re.compile(
-    r"wzwschallenge|wzwsquestion|wzwsmethod|__jsl_clearance|cf_chl_|cf-browser-verification|"
-    r"challenge-platform|_Incapsula_Resource|ak_bmsc_challenge",
-    re.IGNORECASE,
-)
-# Markers that suggest a challenge when the page carries almost no readable text.
+# Markers that only challenge walls carry (PBOC's wzws, Cloudflare, Jiasule, Akamai-style interstitials),
+# lower case: the page's head is lowered once and searched for each (substring tests, not a regex scan).
+_STRONG = ("wzwschallenge", "wzwsquestion", "wzwsmethod", "__jsl_clearance", "cf_chl_", "cf-browser-verification",
+           "challenge-platform", "_incapsula_resource", "ak_bmsc_challenge")
+# Markers that suggest a challenge when the page carries almost no readable text; the regex runs only
+# on pages that carry one of the hints.
+_WEAK_HINTS = ("document.cookie", "location.", "javascript", "checking your browser", "just a moment", "访问验证",
+               "安全验证", "人机验证")
 _WEAK = re.compile(
     r"document\.cookie\s*=|location\.(?:reload|replace|href\s*=)|enable javascript|"
     r"checking your browser|just a moment|请开启\s*javascript|请启用\s*javascript|访问验证|安全验证|人机验证",
@@ -24,11 +25,24 @@ _ERROR_TITLE = re.compile(
 SHORT_TEXT = 300  # characters of visible text below which a page is suspect
 
 
+CHALLENGE_HEAD = 20000  # characters of markup searched for challenge markers
+
+
+def challenge_signal(raw: str) -> str:
+    """"strong" when the markup carries a challenge wall's own marker, "weak" when it carries a hint of
+    one (a challenge only if the page has almost no readable text), else ""."""
+    head = raw[:CHALLENGE_HEAD].lower()
+    if any(marker in head for marker in _STRONG):
+        return "strong"
+    if any(hint in head for hint in _WEAK_HINTS) and _WEAK.search(head):
+        return "weak"
+    return ""
+
+
 def looks_like_challenge(raw: str, visible_text: str) -> bool:
     """True when the markup is a JS/cookie challenge rather than content."""
-    if _STRONG.search(raw[:20000]):
-        return True
-    return len(visible_text) < SHORT_TEXT and bool(_WEAK.search(raw[:20000]))
+    signal = challenge_signal(raw)
+    return signal == "strong" or (signal == "weak" and len(visible_text) < SHORT_TEXT)
 
 
 def looks_like_error_page(title: str, visible_text: str) -> bool:

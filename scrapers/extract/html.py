@@ -16,7 +16,7 @@ from lxml import etree
 
 from scrapers.document import Block, Document, Item
 from scrapers.errors import ChallengePage, EmptyBody, ExtractError, NotADocument
-from scrapers.extract.challenge import looks_like_challenge, looks_like_error_page
+from scrapers.extract.challenge import SHORT_TEXT, challenge_signal, looks_like_error_page
 from scrapers.extract.options import ExtractOptions
 from scrapers.extract.text import article_key, find_date, squash
 from scrapers.urls import clean_url
@@ -270,8 +270,8 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
     body = root.find("body")
     if body is None:
         body = root
-    visible = squash(body.text_content())
-    if looks_like_challenge(text, visible):
+    signal = challenge_signal(text)  # the page's visible text is measured only when it matters
+    if signal == "strong" or (signal == "weak" and len(squash(body.text_content())) < SHORT_TEXT):
         raise ChallengePage("the server sent a JavaScript/cookie challenge page instead of content")
     chosen = [el for sel in (options.select, options.items) if sel for el in root.cssselect(sel)]
     strip_furniture(root, options.exclude, keep=chosen)
