@@ -33,6 +33,7 @@ from benchsite import Site  # noqa: E402
 
 ROOT = HERE.parent
 PEERS = HERE / "peers"
+SAMPLE_TREE_RSS = False  # --tree-rss
 
 
 @dataclass
@@ -96,9 +97,10 @@ class TreeRss:
 def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float, float, int, str]:
     proc = subprocess.Popen(["/usr/bin/time", "-v", *cmd], env=env, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    sampler = TreeRss(proc.pid)
+    # Sampling shares the harness process (and its GIL) with the site, so it is off for timing runs.
+    sampler = TreeRss(proc.pid) if SAMPLE_TREE_RSS else None
     stdout, err = proc.communicate(timeout=3600)
-    tree_rss = sampler.stop()
+    tree_rss = sampler.stop() if sampler else 0.0
 
     def field(name: str) -> str:
         m = re.search(rf"{re.escape(name)}: (.+)", err)
@@ -236,7 +238,11 @@ def main() -> None:
     ap.add_argument("--monitors", nargs="+", default=["rulewatch", "urlwatch", "cdio"], choices=sorted(MONITORS))
     ap.add_argument("--delay", type=float, default=0.0, help="seconds the site waits before each answer")
     ap.add_argument("--repeat", type=int, default=1, help="runs per figure; the median is printed")
+    ap.add_argument("--tree-rss", action="store_true",
+                    help="sample the summed RSS of each monitor's process tree (perturbs timings a little)")
     a = ap.parse_args()
+    global SAMPLE_TREE_RSS
+    SAMPLE_TREE_RSS = a.tree_rss
     available = [m for m in a.monitors if m.startswith("rulewatch") or
                  (PEERS / {"urlwatch": "urlwatch", "cdio": "cdio"}[m] / "bin").exists()]
     for pages in a.pages:
