@@ -9,8 +9,9 @@ deadline) is left alone: only labelled or clock-shaped values are masked.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from scrapers.extract.text import nfkc
 
 _DATE = (
     r"(?:\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
@@ -136,7 +137,7 @@ class Masked:
 
 def normalise(text: str) -> str:
     """Compare text as a reader would: NFKC, whitespace collapsed, no spaces next to CJK characters."""
-    text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     return _SPACE_NEAR_CJK.sub("", _WS.sub(" ", text)).strip()
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import yaml
+
+from scrapers.extract.text import nfkc
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WS = re.compile(r"\s+")
@@ -61,7 +62,7 @@ class Matches:
 
 def _fold(text: str) -> str:
     """NFKC, lower case, separators unified; whitespace between CJK characters removed."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = nfkc(text).lower()
     text = _SEPARATORS.sub(" ", text)
     return re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", text)
 

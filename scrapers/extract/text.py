@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import re
+import unicodedata
 
 _WS = re.compile(r"\s+")
 _ARTICLE = re.compile(
@@ -24,6 +25,24 @@ def squash(text: str) -> str:
     str.split() splits on exactly the characters regex \\s matches (str.isspace()), in C: four times
     faster than a regex substitution, and extraction calls this for every text node."""
     return " ".join(text.split())
+
+
+_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")
+
+
+def _halfwidth(match: re.Match[str]) -> str:
+    char = match.group()
+    return " " if char == "\u3000" else chr(ord(char) - 0xFEE0)
+
+
+def nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), fast for Chinese text: its full-width punctuation (the
+    usual reason NFKC has anything to do) is mapped first, as NFKC maps it, and the whole text is
+    normalised only when something else is left to do."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    text = _FULLWIDTH.sub(_halfwidth, text)
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 def article_key(text: str) -> str:
