@@ -13,7 +13,9 @@ from scrapers.extract.text import nfkc
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WS = re.compile(r"\s+")
-_SEPARATORS = re.compile(r"[\s\-‐‑–—_/]+")
+_SEPARATORS = "-‐‑–—_/"  # read as spaces: "cyber-security", "cyber_security" and "cyber security" are one term
+# A space between two CJK characters; the pattern starts with the space so the scan jumps from space to space.
+_SPACE_IN_CJK = re.compile(r" (?<=[\u3400-\u9fff] )(?=[\u3400-\u9fff])")
 # A document is "about" a topic when its title matches, or its body names the topic this often.
 ABOUT_MIN_DISTINCT_TERMS = 2
 ABOUT_MIN_HITS = 3
@@ -63,8 +65,10 @@ class Matches:
 def _fold(text: str) -> str:
     """NFKC, lower case, separators unified; whitespace between CJK characters removed."""
     text = nfkc(text).lower()
-    text = _SEPARATORS.sub(" ", text)
-    return re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", text)
+    for separator in _SEPARATORS:
+        if separator in text:
+            text = text.replace(separator, " ")
+    return _SPACE_IN_CJK.sub("", " ".join(text.split()))
 
 
 @dataclass(frozen=True, slots=True)
