@@ -38,6 +38,7 @@ MAX_RETRY_AFTER = 30.0  # a longer Retry-After fails this check and the next cyc
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 POOLS = 64  # hosts whose connections are kept open at once
+CONNECTIONS_PER_HOST = 32  # kept open per host; the politeness gates decide how many are in use
 DRAIN_LIMIT = 4096  # bytes of an unread body worth reading to keep its connection
 DEFAULT_CONTACT_URL = "https://github.com/rulewatch/rulewatch"
 _CHUNK = 64 * 1024
@@ -127,7 +128,7 @@ class Fetcher:
                          "Accept": "*/*"}
         ca_bundle = (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
                      or os.environ.get("SSL_CERT_FILE") or certifi.where())
-        self._pool_args = dict(num_pools=POOLS, maxsize=max(1, self.settings.host_policy.concurrency),
+        self._pool_args = dict(num_pools=POOLS, maxsize=max(CONNECTIONS_PER_HOST, self.settings.host_policy.concurrency),
                                cert_reqs="CERT_REQUIRED", ca_certs=ca_bundle)
         self._direct = urllib3.PoolManager(**self._pool_args)  # type: ignore[arg-type]
         self._proxied: dict[str, urllib3.ProxyManager] = {}
