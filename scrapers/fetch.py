@@ -128,8 +128,8 @@ class Fetcher:
                          "Accept": "*/*"}
         ca_bundle = (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
                      or os.environ.get("SSL_CERT_FILE") or certifi.where())
-        self._pool_args = dict(num_pools=POOLS, maxsize=max(CONNECTIONS_PER_HOST, self.settings.host_policy.concurrency),
-                               cert_reqs="CERT_REQUIRED", ca_certs=ca_bundle)
+        per_host = max(CONNECTIONS_PER_HOST, self.settings.host_policy.concurrency)
+        self._pool_args = dict(num_pools=POOLS, maxsize=per_host, cert_reqs="CERT_REQUIRED", ca_certs=ca_bundle)
         self._direct = urllib3.PoolManager(**self._pool_args)  # type: ignore[arg-type]
         self._proxied: dict[str, urllib3.ProxyManager] = {}
         self._env_proxies = urllib.request.getproxies()

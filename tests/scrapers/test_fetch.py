@@ -266,3 +266,51 @@ def test_pages_read_to_the_end_reuse_the_connection() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _self_signed(tmp_path: object) -> tuple[str, str]:
+    import datetime
+    import ipaddress
+    from pathlib import Path
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "rulewatch test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    folder = Path(str(tmp_path))
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_file), str(key_file)
+
+
+def test_https_certificates_are_verified_against_the_configured_ca_bundle(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ssl
+
+    cert_file, key_file = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    with HTTPServer(host="127.0.0.1", ssl_context=context) as server:
+        server.expect_request("/rules").respond_with_data("<p>secure rules</p>")
+        url = f"https://127.0.0.1:{server.port}/rules"
+        for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
+            monkeypatch.delenv(variable, raising=False)
+        with pytest.raises(errors.ConnectFailed, match="(?i)certificate"):
+            fetcher().fetch(url)  # an unknown issuer is refused, not trusted
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", cert_file)
+        resp = fetcher().fetch(url)
+        assert isinstance(resp, FetchResponse) and resp.body == b"<p>secure rules</p>"
