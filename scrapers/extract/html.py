@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-import lxml.html
 from lxml import etree
+from lxml.cssselect import CSSSelector
 
 from scrapers.document import Block, Document, Item
 from scrapers.errors import ChallengePage, EmptyBody, ExtractError, NotADocument
@@ -61,6 +62,16 @@ _ITEM_TAGS = frozenset(["li", "tr", "div", "dd", "dt", "p", "article", "section"
 MIN_TITLE_CHARS = 4
 LIST_SHARE = 0.45  # share of the content text that item titles must carry for the page to be a list
 MAIN_SHARE = 0.6  # descend into a child while it holds this share of its parent's text
+# An element without attributes can be furniture only by its tag (most elements: skipped cheaply).
+_FURNITURE_TAGS = _DROP_TAGS | {"header", "footer", "form"}
+_TEXT = etree.XPath("string()", smart_strings=False)  # an element's text, descendants included
+# Private-use characters, one of which (one the page does not use) marks block boundaries while blocks are cut.
+_BREAKS = [chr(c) for c in range(0xE000, 0xF900)]
+
+
+def text_of(el: etree._Element) -> str:
+    """An element's visible text (its descendants' included), whitespace squashed."""
+    return squash(_TEXT(el))
 
 
 @dataclass(slots=True)
@@ -69,15 +80,33 @@ class _Stats:
     link: int
 
 
+# Plain lxml elements, not lxml.html's: its element classes are chosen by a Python callback for every
+# element the code touches, which cost a third of extraction. Parsers keep per-thread contexts.
+_PARSER = etree.HTMLParser()
+
+
 def parse(text: str) -> etree._Element:
     """Parse HTML text into an lxml tree. Raises EmptyBody when there is nothing to parse."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
         raise EmptyBody("the body is empty")
     try:
-        return lxml.html.document_fromstring(text)
+        root = etree.fromstring(text, _PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"unparseable HTML: {exc}") from exc
+    if root is None:
+        raise ExtractError("unparseable HTML: Document is empty")
+    return root
+
+
+@lru_cache(maxsize=256)
+def _selector(css: str) -> CSSSelector:
+    return CSSSelector(css, translator="html")
+
+
+def select(root: etree._Element, css: str) -> list[etree._Element]:
+    """Elements matching a CSS selector (HTML rules: tag names case-insensitive)."""
+    return _selector(css)(root)
 
 
 def _tokens(el: etree._Element) -> set[str]:
@@ -115,60 +144,59 @@ def strip_furniture(
 
     Elements in `keep` (what a user's selector chose) and their ancestors are never dropped."""
     for sel in exclude:
-        for el in root.cssselect(sel):
+        for el in select(root, sel):
             _drop(el)
     for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
         _drop(el)
     protected = {a for el in keep or [] for a in (el, *el.iterancestors())}
     for el in list(root.iter()):
-        if not isinstance(el.tag, str) or el.getparent() is None or el in protected:
+        tag = el.tag
+        if not isinstance(tag, str) or (tag not in _FURNITURE_TAGS and not el.keys()):
+            continue
+        if el.getparent() is None or el in protected:
             continue
         if _is_furniture(el):
             _drop(el)
-        elif el.tag == "form" and len(squash(el.text_content())) < 200:
+        elif el.tag == "form" and len(text_of(el)) < 200:
             _drop(el)  # a search box; whole-page ASP.NET forms are kept
 
 
 def _drop(el: etree._Element) -> None:
     """Remove an element and its subtree, keeping its tail text in the document flow."""
-    if el.getparent() is not None:
-        el.drop_tree()
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + el.tail
+        else:
+            previous.tail = (previous.tail or "") + el.tail
+    parent.remove(el)
 
 
-def _stats(root: etree._Element) -> dict[etree._Element, _Stats]:
-    """Characters of visible text and of link text under every element (one bottom-up pass)."""
-    out: dict[etree._Element, _Stats] = {}
-
-    def walk(el: etree._Element, in_link: bool) -> _Stats:
-        is_link = in_link or el.tag == "a"
-        own = len(squash(el.text or "")) if isinstance(el.tag, str) else 0
-        total, link = own, own if is_link else 0
-        for child in el:
-            if isinstance(child.tag, str):
-                s = walk(child, is_link)
-                total += s.text
-                link += s.link
-            tail = len(squash(child.tail or ""))
-            total += tail
-            link += tail if is_link else 0
-        st = _Stats(total, link)
-        out[el] = st
-        return st
-
-    walk(root, False)
-    return out
+def _stats(el: etree._Element, memo: dict[etree._Element, _Stats]) -> _Stats:
+    """Characters of visible text and of link text under an element (measured in C, then memoised)."""
+    found = memo.get(el)
+    if found is None:
+        links = sum(len(text_of(a)) for a in el.iter("a"))
+        found = memo[el] = _Stats(len(text_of(el)), links)
+    return found
 
 
-def _main_container(body: etree._Element, stats: dict[etree._Element, _Stats]) -> etree._Element:
+def _main_container(body: etree._Element) -> etree._Element:
     """The deepest container that still holds most of the non-link text (never a single paragraph)."""
+    memo: dict[etree._Element, _Stats] = {}
     node = body
     while True:
-        own = stats[node].text - stats[node].link
+        stats = _stats(node, memo)
+        own = stats.text - stats.link
         best, best_text = None, 0
         for child in node:
-            if not isinstance(child.tag, str) or child not in stats or child.tag not in _CONTAINER_TAGS:
+            if not isinstance(child.tag, str) or child.tag not in _CONTAINER_TAGS:
                 continue
-            t = stats[child].text - stats[child].link
+            child_stats = _stats(child, memo)
+            t = child_stats.text - child_stats.link
             if t > best_text:
                 best, best_text = child, t
         if best is None or own <= 0 or best_text < MAIN_SHARE * own:
@@ -176,34 +204,26 @@ def _main_container(body: etree._Element, stats: dict[etree._Element, _Stats]) -
         node = best
 
 
+def _unused_char(text: str) -> str:
+    for char in _BREAKS:
+        if char not in text:
+            return char
+    raise ExtractError("the page uses every private-use character; its paragraphs cannot be told apart")
+
+
 def _blocks(container: etree._Element) -> list[Block]:
-    """Split a container's text into paragraph blocks at block-level elements and <br>."""
-    parts: list[str] = []
-    buf: list[str] = []
+    """Split a container's text into paragraph blocks at block-level elements and <br>.
 
-    def flush() -> None:
-        text = squash("".join(buf))
-        if text:
-            parts.append(text)
-        buf.clear()
-
-    def walk(el: etree._Element) -> None:
-        block = el.tag in _BLOCK_TAGS
-        if block:
-            flush()
-        if el.text:
-            buf.append(el.text)
-        for child in el:
-            if isinstance(child.tag, str):
-                walk(child)
-            if child.tail:
-                buf.append(child.tail)
-        if block:
-            flush()
-
-    walk(container)
-    flush()
-    return [Block(text=t, key=article_key(t)) for t in parts]
+    A boundary character is put where each block element starts and ends, then the container's text is
+    read once (in C) and cut there: no walk over the elements in Python. The tree is this extraction's
+    own, so marking it costs nothing else."""
+    mark = _unused_char(_TEXT(container))
+    for el in container.iter(*_BLOCK_TAGS):
+        el.text = mark + (el.text or "")
+        if el is not container:
+            el.tail = mark + (el.tail or "")
+    words = (part.split() for part in _TEXT(container).split(mark))
+    return [Block(text=t, key=article_key(t)) for t in (" ".join(w) for w in words if w)]
 
 
 @dataclass(slots=True)
@@ -213,7 +233,7 @@ class _Group:
 
 
 def _link_title(a: etree._Element) -> str:
-    text = squash(a.text_content())
+    text = text_of(a)
     title = squash(a.get("title", ""))
     if title and (not text or text.endswith(("...", "…")) or len(title) > len(text)):
         return title
@@ -229,14 +249,19 @@ def _item_from(el: etree._Element, base: str) -> Item | None:
     if len(title) < MIN_TITLE_CHARS:
         return None
     url = clean_url(main.get("href", ""), base)
-    date = find_date(squash(el.text_content()).replace(title, " "))
+    date = find_date(text_of(el).replace(title, " "))
     return Item(id=url or title, title=title, url=url, date=date)
 
 
 def _candidate_groups(root: etree._Element) -> list[_Group]:
+    # Only an ancestor of at least MIN_ITEMS titled links can hold a list; most of an article has none.
+    titled = [a for a in root.iter("a") if len(_link_title(a)) >= MIN_TITLE_CHARS]
+    if len(titled) < MIN_ITEMS:
+        return []
+    holders = {p for a in titled for p in a.iterancestors()}
     groups = []
     for parent in root.iter():
-        if not isinstance(parent.tag, str):
+        if parent not in holders:
             continue
         by_tag: dict[str, list[etree._Element]] = {}
         for child in parent:
@@ -247,7 +272,7 @@ def _candidate_groups(root: etree._Element) -> list[_Group]:
             if len(with_links) < MIN_ITEMS:
                 continue
             titles = [max((len(_link_title(a)) for a in m.iter("a")), default=0) for m in with_links]
-            dated = sum(1 for m in with_links if find_date(squash(m.text_content())))
+            dated = sum(1 for m in with_links if find_date(text_of(m)))
             score = sum(titles) * (1.5 if dated >= len(with_links) / 2 else 1.0)
             groups.append(_Group(with_links, score))
     return sorted(groups, key=lambda g: g.score, reverse=True)
@@ -255,10 +280,10 @@ def _candidate_groups(root: etree._Element) -> list[_Group]:
 
 def _title(root: etree._Element) -> str:
     h1 = root.find(".//h1")
-    if h1 is not None and squash(h1.text_content()):
-        return squash(h1.text_content())
+    if h1 is not None and text_of(h1):
+        return text_of(h1)
     t = root.find(".//title")
-    return squash(t.text_content()) if t is not None else ""
+    return text_of(t) if t is not None else ""
 
 
 def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> Document:
@@ -266,17 +291,17 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
     options = options or ExtractOptions()
     root = parse(text)
     head_title = root.find(".//title")
-    page_title = squash(head_title.text_content()) if head_title is not None else ""
+    page_title = text_of(head_title) if head_title is not None else ""
     body = root.find("body")
     if body is None:
         body = root
     signal = challenge_signal(text)  # the page's visible text is measured only when it matters
-    if signal == "strong" or (signal == "weak" and len(squash(body.text_content())) < SHORT_TEXT):
+    if signal == "strong" or (signal == "weak" and len(text_of(body)) < SHORT_TEXT):
         raise ChallengePage("the server sent a JavaScript/cookie challenge page instead of content")
-    chosen = [el for sel in (options.select, options.items) if sel for el in root.cssselect(sel)]
+    chosen = [el for sel in (options.select, options.items) if sel for el in select(root, sel)]
     strip_furniture(root, options.exclude, keep=chosen)
     title = _title(root) or page_title
-    content_text = squash(body.text_content())
+    content_text = text_of(body)
     if looks_like_error_page(page_title, content_text):
         raise NotADocument(f"the server sent an error page titled {page_title!r}")
     if not content_text:
@@ -284,7 +309,7 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
 
     if options.kind != "page":
         if options.items:
-            members = root.cssselect(options.items)
+            members = select(root, options.items)
             items = _items(members, url)
             if options.kind == "list" or items:
                 return Document(kind="list", url=url, title=title, items=items)
@@ -293,20 +318,19 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
             if groups:
                 items = _items(groups[0].elements, url)
                 # A list page is mostly its items (their titles and dates), an article mostly prose.
-                item_chars = sum(len(squash(el.text_content()).replace(" ", "")) for el in groups[0].elements)
+                item_chars = sum(len(text_of(el).replace(" ", "")) for el in groups[0].elements)
                 if options.kind == "list" or item_chars >= LIST_SHARE * len(content_text.replace(" ", "")):
                     return Document(kind="list", url=url, title=title, items=items)
         if options.kind == "list":
             return Document(kind="list", url=url, title=title)
 
     if options.select:
-        found = root.cssselect(options.select)
+        found = select(root, options.select)
         if not found:
             raise ExtractError(f"the selector {options.select!r} matched nothing")
         blocks = [b for el in found for b in _blocks(el)]
     else:
-        stats = _stats(body)
-        blocks = _blocks(_main_container(body, stats))
+        blocks = _blocks(_main_container(body))
     return Document(kind="page", url=url, title=title, blocks=blocks)
 
 

@@ -6,7 +6,6 @@ import email.utils
 import re
 import unicodedata
 
-_WS = re.compile(r"\s+")
 _ARTICLE = re.compile(
     r"^\s*(第[一二三四五六七八九十百千零〇两\d]+[条章节款]"
     r"|Article\s+\d+[A-Za-z]?"
@@ -51,7 +50,7 @@ def nfkc(text: str) -> str:
 def article_key(text: str) -> str:
     """The article number a block starts with (第八条, Article 5, § 3), or ""."""
     match = _ARTICLE.match(text)
-    return _WS.sub(" ", match.group(1)).strip() if match else ""
+    return " ".join(match.group(1).split()) if match else ""
 
 
 def find_date(text: str) -> str:

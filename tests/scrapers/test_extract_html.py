@@ -117,3 +117,21 @@ def test_empty_and_blank_bodies() -> None:
         extract(b"   ", "text/html", BASE)
     with pytest.raises(EmptyBody):
         extract(b"<html><body><div> </div></body></html>", "text/html", BASE)
+
+
+def test_paragraphs_cut_right_when_the_page_uses_private_use_characters() -> None:
+    # Paragraph boundaries are marked with a private-use character while blocks are cut; a page that
+    # uses such characters itself (some Chinese sites do, for rare glyphs) must keep its text whole.
+    html = ("<html><body><div class='content'><h1>标题\ue000一</h1>"
+            "<p>第一条 甲\ue000乙\ue001丙。</p><p>第二条 丁<br>戊</p><ul><li>己</li><li>庚<b>辛</b>壬</li></ul>"
+            "</div></body></html>")
+    doc = extract_html(html, BASE, ExtractOptions(kind="page"))
+    assert [b.text for b in doc.blocks] == ["标题\ue000一", "第一条 甲\ue000乙\ue001丙。", "第二条 丁", "戊", "己", "庚辛壬"]
+    assert [b.key for b in doc.blocks][1:3] == ["第一条", "第二条"]
+
+
+def test_selector_is_case_insensitive_on_tags_and_cached() -> None:
+    html = "<html><body><DIV class='rule'><P>第一条 甲。</P></DIV><div class='x'><p>其他</p></div></body></html>"
+    for _ in range(2):
+        doc = extract_html(html, BASE, ExtractOptions(kind="page", select="DIV.rule"))
+        assert [b.text for b in doc.blocks] == ["第一条 甲。"]
