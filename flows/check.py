@@ -23,7 +23,7 @@ from alerts.render import diff_text, headline
 from alerts.sinks import make_sink
 from detection import Taxonomy
 from rulewatch.config import Source, load_sources
-from rulewatch.cycle import Checked, SourceOutcome, check_all, make_fetcher, record
+from rulewatch.cycle import CPU_TURN, Checked, SourceOutcome, check_all, make_fetcher, record
 from rulewatch.settings import Settings
 from scrapers.fetch import Fetcher
 from scrapers.urls import host_of
@@ -110,7 +110,7 @@ def _check(settings: Settings, store: Store, logger: Any, sources_file: str, onl
         futures = [check_batch.submit(b, store, fetcher, taxonomy, settings) for b in batches(sources)]
         outcomes: list[SourceOutcome] = []
         for future in futures:
-            with store.batch() as recorder:
+            with CPU_TURN, store.batch() as recorder:
                 batch_outcomes = [record(recorder, checked, settings.failing_after) for checked in future.result()]
             for outcome in batch_outcomes:
                 outcomes.append(outcome)
