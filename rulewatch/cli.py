@@ -74,6 +74,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from alerts.sinks import make_sink
     from rulewatch.cycle import SourceOutcome, make_fetcher, run_cycle
 
+    if settings.one_cpu:
+        from rulewatch.cpu import stay_on_one_cpu
+
+        stay_on_one_cpu()  # before the store, the fetcher or the cycle start any thread
     store = _store(settings)
     fetcher = make_fetcher(settings, store)
 

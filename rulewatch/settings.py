@@ -95,6 +95,7 @@ class Settings:
     topic_channels: tuple[tuple[str, str], ...] = ()  # alerts of a topic go to its channel
     delivery_lease: float = DEFAULT_DELIVERY_LEASE
     shared_politeness: bool = False  # per-host limits kept in the database, across processes
+    one_cpu: bool = True  # `rulewatch run` keeps its threads on one CPU (see rulewatch/cpu.py)
 
 
     @classmethod
@@ -123,6 +124,7 @@ class Settings:
             topic_channels=_routes(env.get("RULEWATCH_TOPIC_CHANNELS", "")),
             delivery_lease=_number(env, "RULEWATCH_DELIVERY_LEASE", DEFAULT_DELIVERY_LEASE),
             shared_politeness=_flag(env, "RULEWATCH_SHARED_POLITENESS", default=database_url.startswith("postgresql")),
+            one_cpu=_flag(env, "RULEWATCH_ONE_CPU", default=True),
         )
 
     def fetch_settings(self) -> FetchSettings:

@@ -11,6 +11,9 @@ import pytest
 
 # slack_sdk and requests honour proxy variables; loopback must never go through a proxy.
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+# The suite runs the CLI in-process: `rulewatch run` keeping pytest on one CPU would keep every server
+# started after it there too. tests/rulewatch/test_cpu.py checks that behaviour in subprocesses.
+os.environ["RULEWATCH_ONE_CPU"] = "0"
 for _var in ("SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_WEBHOOK_URL", "RULEWATCH_DATABASE_URL", "PREFECT_API_URL"):
     os.environ.pop(_var, None)
 

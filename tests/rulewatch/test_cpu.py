@@ -1,0 +1,78 @@
+"""`rulewatch run` keeps its threads on one CPU (RULEWATCH_ONE_CPU, on by default). Checked in
+subprocesses: pinning the test process would pin every server the suite starts afterwards."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from rulewatch.cpu import current_cpu
+
+MULTI_CPU = hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) >= 2
+needs_two_cpus = pytest.mark.skipif(not MULTI_CPU, reason="this machine lets the tests use only one CPU")
+
+PAGE = ("<html><head><title>办法</title></head><body><div class='content'><h1>办法</h1>"
+        "<p>第一条 本办法适用于银行业金融机构的信息科技外包。</p></div></body></html>")
+# Runs the CLI, then reports the CPUs the process (and a thread it starts afterwards) may use.
+RUN_AND_REPORT = """
+import os, sys, threading
+from rulewatch.cli import main
+code = main(["run", "-q", "--sources", sys.argv[1]])
+seen = []
+t = threading.Thread(target=lambda: seen.append(sorted(os.sched_getaffinity(0))))
+t.start(); t.join()
+print("AFFINITY", code, sorted(os.sched_getaffinity(0)), seen[0])
+"""
+
+
+def test_current_cpu_is_one_this_process_may_use() -> None:
+    cpu = current_cpu()
+    if not Path("/proc/self/stat").exists():
+        assert cpu is None
+    else:
+        assert cpu is not None and cpu in os.sched_getaffinity(0)
+
+
+def _run(tmp_path: Path, url: str, one_cpu: str) -> tuple[int, list[int], list[int]]:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f"sources:\n  - name: rule\n    url: {url}\n", encoding="utf-8")
+    env = dict(os.environ, RULEWATCH_HOME=str(tmp_path / f"home{one_cpu}"), RULEWATCH_HOST_DELAY="0",
+               RULEWATCH_ONE_CPU=one_cpu)
+    out = subprocess.run([sys.executable, "-c", RUN_AND_REPORT, str(sources)], env=env, capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("AFFINITY"))
+    _, code, rest = line.split(" ", 2)
+    process, thread = rest.split("] [")
+    parse = lambda s: [int(c) for c in s.strip("[] ").split(",") if c.strip()]  # noqa: E731
+    return int(code), parse(process), parse(thread)
+
+
+@needs_two_cpus
+def test_run_keeps_its_threads_on_one_cpu_by_default(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_request("/rule").respond_with_data(PAGE, content_type="text/html; charset=utf-8")
+    code, process, thread = _run(tmp_path, httpserver.url_for("/rule"), "1")
+    assert code == 0
+    assert len(process) == 1 and process[0] in os.sched_getaffinity(0)
+    assert thread == process  # threads started later inherit it
+
+
+@needs_two_cpus
+def test_one_cpu_off_leaves_the_cpus_alone(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_request("/rule").respond_with_data(PAGE, content_type="text/html; charset=utf-8")
+    code, process, thread = _run(tmp_path, httpserver.url_for("/rule"), "0")
+    assert code == 0
+    assert process == thread == sorted(os.sched_getaffinity(0))
+
+
+def test_bad_flag_is_a_clear_settings_error() -> None:
+    from rulewatch.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="RULEWATCH_ONE_CPU"):
+        Settings.from_env({"RULEWATCH_ONE_CPU": "sometimes"})
+    assert Settings.from_env({}).one_cpu is True
+    assert Settings.from_env({"RULEWATCH_ONE_CPU": "off"}).one_cpu is False
