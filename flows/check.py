@@ -110,8 +110,9 @@ def _check(settings: Settings, store: Store, logger: Any, sources_file: str, onl
         futures = [check_batch.submit(b, store, fetcher, taxonomy, settings) for b in batches(sources)]
         outcomes: list[SourceOutcome] = []
         for future in futures:
+            checked_batch = future.result()  # outside the lock and the transaction: its checks take turns too
             with CPU_TURN, store.batch() as recorder:
-                batch_outcomes = [record(recorder, checked, settings.failing_after) for checked in future.result()]
+                batch_outcomes = [record(recorder, checked, settings.failing_after) for checked in checked_batch]
             for outcome in batch_outcomes:
                 outcomes.append(outcome)
                 if outcome.status == "failed":

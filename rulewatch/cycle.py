@@ -39,6 +39,7 @@ RECORD_SECONDS = 1.0
 # only one thread runs Python anyway, but threads interleaving CPU-bound work thrash each other's caches
 # and hand the GIL over at every lxml call: measured, extraction in ten threads cost 0.75 ms a page
 # against 0.51 ms taking turns. Fetching stays outside it, so waiting on the network still overlaps.
+# Never wait for another thread's check while holding it: that check needs it too.
 CPU_TURN = threading.Lock()
 
 Status = Literal["baseline", "changed", "unchanged", "not_modified", "failed", "superseded"]
