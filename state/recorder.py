@@ -11,13 +11,14 @@ import zlib
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from detection.model import AlertDraft, Change, Verdict
 from scrapers.document import Document
 from state import schema
+from state.prepared import Prepared
 from state.records import ANY_SNAPSHOT, Recorded, utcnow
 
 # Statements are built once and run with parameters: building a Core statement costs several times
@@ -26,11 +27,12 @@ from state.records import ANY_SNAPSHOT, Recorded, utcnow
 _S, _V = schema.sources, schema.volatility
 _SOURCE_ROW = select(_S).where(_S.c.name == bindparam("b_name"))
 _SOURCE_ROW_LOCKED = _SOURCE_ROW.with_for_update()
-_UPDATE_SOURCE = update(_S).where(_S.c.name == bindparam("b_name"))
-_UPDATE_HEALTHY_SOURCE = update(_S).where(_S.c.name == bindparam("b_name"), _S.c.failing_notified.is_(False))
-_BUMP_SHAPE = (update(_V).where(_V.c.source == bindparam("b_source"), _V.c.shape == bindparam("b_shape"))
-               .values(changes=_V.c.changes + 1))
+_UPDATE_SOURCE = Prepared(update(_S).where(_S.c.name == bindparam("b_name")))
+_UPDATE_HEALTHY_SOURCE = Prepared(update(_S).where(_S.c.name == bindparam("b_name"), _S.c.failing_notified.is_(False)))
+_BUMP_SHAPE = Prepared(update(_V).where(_V.c.source == bindparam("b_source"), _V.c.shape == bindparam("b_shape"))
+                       .values(changes=_V.c.changes + 1))
 _INSERT = {t.name: insert(t) for t in schema.metadata.sorted_tables}
+_WRITE = {name: Prepared(statement) for name, statement in _INSERT.items()}
 
 
 class Recorder:
@@ -77,16 +79,16 @@ class Recorder:
             snapshot_id = _insert_snapshot(self.conn, name, document, now)
         if outcome == "changed" and change is not None and verdict is not None and previous is not None:
             assert snapshot_id is not None
-            change_id = self.conn.execute(_INSERT["changes"], dict(
+            change_id = _WRITE["changes"].insert(self.conn, dict(
                 source=name, old_snapshot_id=previous, new_snapshot_id=snapshot_id, detected_at=now,
                 summary=change.summary(), relevant=verdict.relevant,
                 detail=json.dumps({"change": change.to_json(), "reasons": verdict.reasons}, ensure_ascii=False),
-            )).inserted_primary_key[0]  # type: ignore[index]
+            ))
             alert_ids = tuple(
                 _insert_alert(self.conn, name, draft, f"{name}:change:{change_id}:{n}", change_id, channel, now)
                 for n, draft in enumerate(verdict.alerts)
             )
-        self.conn.execute(_UPDATE_SOURCE, dict(
+        _UPDATE_SOURCE.run(self.conn, dict(
             b_name=name, url=url, kind=document.kind, etag=etag, last_modified=last_modified,
             last_snapshot_id=snapshot_id, last_checked_at=now, last_success_at=now,
             consecutive_failures=0, last_error="", compares=compares,
@@ -105,12 +107,12 @@ class Recorder:
                       last_success_at=now, consecutive_failures=0, last_error="")
         # The routine case (a healthy source) is one UPDATE; a source announced as failing takes the
         # locked path that also posts its recovery. The check log does not record 304s.
-        healthy = self.conn.execute(_UPDATE_HEALTHY_SOURCE, values)
+        healthy = _UPDATE_HEALTHY_SOURCE.run(self.conn, values)
         if healthy.rowcount == 1:
             return
         state = _lock_source(self.conn, name, url)
         _recover(self.conn, name, url, state, channel, now)
-        self.conn.execute(_UPDATE_SOURCE, values)
+        _UPDATE_SOURCE.run(self.conn, values)
 
     def record_failure(
         self, *, name: str, url: str, error: str, notify_after: int = 3, channel: str = "", now: str | None = None
@@ -128,7 +130,7 @@ class Recorder:
                                subject=f"health:{name}")
             _insert_alert(self.conn, name, draft, f"{name}:failing:{now}", None, channel, now)
             notified = True
-        self.conn.execute(_UPDATE_SOURCE, dict(
+        _UPDATE_SOURCE.run(self.conn, dict(
             b_name=name, last_checked_at=now, consecutive_failures=failures, last_error=error[:2000],
             failing_notified=notified,
         ))
@@ -159,19 +161,19 @@ def _recover(conn: Connection, name: str, url: str, state: dict[str, Any] | None
                        added=f"checks work again after {state['consecutive_failures']} failures",
                        subject=f"health:{name}")
     _insert_alert(conn, name, draft, f"{name}:recovered:{now}", None, channel, now)
-    conn.execute(_UPDATE_SOURCE, {"b_name": name, "failing_notified": False})
+    _UPDATE_SOURCE.run(conn, {"b_name": name, "failing_notified": False})
 
 
 @cache
-def _insert_ignoring_duplicates(dialect: str, table: str) -> Insert:
+def _insert_ignoring_duplicates(dialect: str, table: str) -> Prepared:
     """INSERT ... ON CONFLICT DO NOTHING, in the dialect at hand (built once per dialect)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(schema.metadata.tables[table]).on_conflict_do_nothing()
+        return Prepared(pg_insert(schema.metadata.tables[table]).on_conflict_do_nothing())
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(schema.metadata.tables[table]).on_conflict_do_nothing()
+    return Prepared(sqlite_insert(schema.metadata.tables[table]).on_conflict_do_nothing())
 
 
 def _learn(conn: Connection, name: str, state: dict[str, Any], change: Change | None) -> int:
@@ -179,10 +181,10 @@ def _learn(conn: Connection, name: str, state: dict[str, Any], change: Change | 
     number of comparisons (written with the source's row)."""
     compares = int(state.get("compares") or 0) + 1
     for block_shape in set(change.observed if change else ()):
-        updated = conn.execute(_BUMP_SHAPE, {"b_source": name, "b_shape": block_shape})
+        updated = _BUMP_SHAPE.run(conn, {"b_source": name, "b_shape": block_shape})
         if updated.rowcount == 0:
-            conn.execute(_INSERT["volatility"],
-                         {"source": name, "shape": block_shape, "changes": 1, "first_compare": compares})
+            _WRITE["volatility"].run(
+                conn, {"source": name, "shape": block_shape, "changes": 1, "first_compare": compares})
     return compares
 
 
@@ -190,28 +192,24 @@ def _insert_snapshot(conn: Connection, name: str, document: Document, now: str) 
     raw = document.canonical_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     # Content is stored once: a blob that exists already (same content, any source) is kept as is.
-    conn.execute(_insert_ignoring_duplicates(conn.dialect.name, "blobs"),
-                 {"hash": digest, "data": zlib.compress(raw, 6), "size": len(raw)})
-    return int(
-        conn.execute(_INSERT["snapshots"], dict(
-            source=name, blob_hash=digest, taken_at=now, kind=document.kind, title=document.title[:1000],
-            blocks=len(document.blocks), items=len(document.items),
-        )).inserted_primary_key[0]  # type: ignore[index]
-    )
+    _insert_ignoring_duplicates(conn.dialect.name, "blobs").run(
+        conn, {"hash": digest, "data": zlib.compress(raw, 6), "size": len(raw)})
+    return _WRITE["snapshots"].insert(conn, dict(
+        source=name, blob_hash=digest, taken_at=now, kind=document.kind, title=document.title[:1000],
+        blocks=len(document.blocks), items=len(document.items),
+    ))
 
 
 def _insert_alert(conn: Connection, name: str, draft: AlertDraft, key: str, change_id: int | None,
                   channel: str, now: str) -> int:
-    return int(
-        conn.execute(_INSERT["alerts"], dict(
-            idempotency_key=key, source=name, change_id=change_id, kind=draft.kind, title=draft.title,
-            url=draft.url, topics=json.dumps(list(draft.topics)),
-            matched_terms=json.dumps(list(draft.matched_terms), ensure_ascii=False),
-            added=draft.added, removed=draft.removed, article=draft.article, subject=draft.subject,
-            channel=channel, detected_at=now,
-        )).inserted_primary_key[0]  # type: ignore[index]
-    )
+    return _WRITE["alerts"].insert(conn, dict(
+        idempotency_key=key, source=name, change_id=change_id, kind=draft.kind, title=draft.title,
+        url=draft.url, topics=json.dumps(list(draft.topics)),
+        matched_terms=json.dumps(list(draft.matched_terms), ensure_ascii=False),
+        added=draft.added, removed=draft.removed, article=draft.article, subject=draft.subject,
+        channel=channel, detected_at=now,
+    ))
 
 
 def _log_check(conn: Connection, name: str, now: str, outcome: str, detail: str) -> None:
-    conn.execute(_INSERT["checks"], {"source": name, "checked_at": now, "outcome": outcome, "detail": detail})
+    _WRITE["checks"].run(conn, {"source": name, "checked_at": now, "outcome": outcome, "detail": detail})

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from detection.volatility import is_volatile
 from scrapers.document import Document
 from state import schema
+from state.prepared import Prepared
 from state.recorder import Recorder
 from state.records import (
     TIME_FORMAT,
@@ -37,12 +38,12 @@ _A = schema.alerts
 _DOCUMENT = (select(schema.blobs.c.data)
              .join(schema.snapshots, schema.snapshots.c.blob_hash == schema.blobs.c.hash)
              .where(schema.snapshots.c.id == bindparam("b_id")))
-_CLAIM = (update(_A)
-          .where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None),
-                 or_(_A.c.claimed_until.is_(None), _A.c.claimed_until < bindparam("b_now")))
-          .values(attempts=_A.c.attempts + 1, claimed_until=bindparam("b_until")))
-_MARK_DELIVERED = update(_A).where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None))
-_RELEASE = update(_A).where(_A.c.id == bindparam("b_id"))
+_CLAIM = Prepared(update(_A)
+                  .where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None),
+                         or_(_A.c.claimed_until.is_(None), _A.c.claimed_until < bindparam("b_now")))
+                  .values(attempts=_A.c.attempts + 1, claimed_until=bindparam("b_until")))
+_MARK_DELIVERED = Prepared(update(_A).where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None)))
+_RELEASE = Prepared(update(_A).where(_A.c.id == bindparam("b_id")))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -244,7 +245,7 @@ class Store:
 
     def mark_delivered(self, alert_id: int, *, channel: str, ts: str, now: str | None = None) -> None:
         with self.writer.begin() as conn:
-            conn.execute(_MARK_DELIVERED, dict(b_id=alert_id, delivered_at=now or utcnow(), delivered_channel=channel,
+            _MARK_DELIVERED.run(conn, dict(b_id=alert_id, delivered_at=now or utcnow(), delivered_channel=channel,
                                                delivered_ts=ts, last_error=""))
 
     def claim(self, alert_id: int, lease_seconds: float) -> bool:
@@ -253,13 +254,13 @@ class Store:
         now = datetime.now(UTC)
         until = (now + timedelta(seconds=lease_seconds)).strftime(TIME_FORMAT)
         with self.writer.begin() as conn:
-            result = conn.execute(_CLAIM, {"b_id": alert_id, "b_now": now.strftime(TIME_FORMAT), "b_until": until})
+            result = _CLAIM.run(conn, {"b_id": alert_id, "b_now": now.strftime(TIME_FORMAT), "b_until": until})
             return bool(result.rowcount == 1)
 
     def release(self, alert_id: int, error: str) -> None:
         """Give a claimed alert back after a failed attempt, with the reason."""
         with self.writer.begin() as conn:
-            conn.execute(_RELEASE, {"b_id": alert_id, "last_error": error[:1000], "claimed_until": None})
+            _RELEASE.run(conn, {"b_id": alert_id, "last_error": error[:1000], "claimed_until": None})
 
 
 def _add_missing_columns(conn: Connection) -> None:

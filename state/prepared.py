@@ -1,0 +1,53 @@
+"""Prebuilt write statements run straight on the database driver's cursor.
+
+SQLAlchemy's execution path (execution contexts, events, result objects) costs about 30 µs a
+statement, ten times what SQLite itself takes, and a cycle writes thousands: a 500-page cycle spent
+0.1 s of its 1.1 s there. The SQL is still SQLAlchemy's, compiled once per dialect and set of columns;
+the statement runs on the same DB-API connection, so inside the caller's transaction. Reads, and the
+rare paths that rely on SQLAlchemy's savepoints and error translation, stay on SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql.expression import Executable
+
+
+class Prepared:
+    """One INSERT or UPDATE, compiled lazily per (dialect, parameter names), executed by the driver."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        # (dialect name, parameter names) -> (SQL, parameter order for positional drivers or None,
+        # literal values compiled into the statement, whether the SQL returns the new row's id)
+        self._compiled: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...] | None, dict[str, Any], bool]] = {}
+
+    def _compile(
+        self, dialect: Dialect, keys: tuple[str, ...]
+    ) -> tuple[str, tuple[str, ...] | None, dict[str, Any], bool]:
+        found = self._compiled.get((dialect.name, keys))
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect, column_keys=list(keys))  # type: ignore[attr-defined]
+            order = tuple(compiled.positiontup) if compiled.positional else None
+            literals = {name: bind.effective_value for name, bind in compiled.binds.items()
+                        if name not in keys and not bind.required}
+            found = (compiled.string, order, literals, bool(compiled.effective_returning))
+            self._compiled[(dialect.name, keys)] = found
+        return found
+
+    def run(self, conn: Connection, params: dict[str, Any]) -> Any:
+        """Execute with `params` (column values and b_-named bound parameters); returns the driver's
+        cursor (for rowcount)."""
+        sql, order, literals, _ = self._compile(conn.dialect, tuple(params))
+        values = {**literals, **params} if literals else params
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(sql, tuple(values[k] for k in order) if order is not None else values)
+        return cursor
+
+    def insert(self, conn: Connection, params: dict[str, Any]) -> int:
+        """Execute an INSERT; returns the new row's integer id."""
+        _, _, _, returning = self._compile(conn.dialect, tuple(params))
+        cursor = self.run(conn, params)
+        return int(cursor.fetchone()[0] if returning else cursor.lastrowid)
