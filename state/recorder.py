@@ -25,8 +25,8 @@ from state.records import ANY_SNAPSHOT, Recorded, utcnow
 # more than running it (SQLAlchemy caches the compiled form of a statement it has seen). Bound
 # parameter names start with b_ so they never collide with the column values given at execution.
 _S, _V = schema.sources, schema.volatility
-_SOURCE_ROW = select(_S).where(_S.c.name == bindparam("b_name"))
-_SOURCE_ROW_LOCKED = _SOURCE_ROW.with_for_update()
+_SOURCE_ROW = Prepared(select(_S).where(_S.c.name == bindparam("b_name")))
+_SOURCE_ROW_LOCKED = Prepared(select(_S).where(_S.c.name == bindparam("b_name")).with_for_update())
 _UPDATE_SOURCE = Prepared(update(_S).where(_S.c.name == bindparam("b_name")))
 _UPDATE_HEALTHY_SOURCE = Prepared(update(_S).where(_S.c.name == bindparam("b_name"), _S.c.failing_notified.is_(False)))
 _BUMP_SHAPE = Prepared(update(_V).where(_V.c.source == bindparam("b_source"), _V.c.shape == bindparam("b_shape"))
@@ -142,15 +142,16 @@ def _lock_source(conn: Connection, name: str, url: str) -> dict[str, Any]:
     """The source's row, created if missing, and locked for this transaction (a row lock on
     PostgreSQL; SQLite's writer transactions are already exclusive)."""
     query = _SOURCE_ROW_LOCKED if conn.dialect.name == "postgresql" else _SOURCE_ROW
-    row = conn.execute(query, {"b_name": name}).mappings().first()
+    row = query.first(conn, {"b_name": name})
     if row is None:
         try:
             with conn.begin_nested():
                 conn.execute(_INSERT["sources"], {"name": name, "url": url})
         except IntegrityError:
             pass  # another writer created it first; its row (and its lock) are read below
-        row = conn.execute(query, {"b_name": name}).mappings().one()
-    return dict(row)
+        row = query.first(conn, {"b_name": name})
+        assert row is not None, f"source {name!r} neither inserted nor found"
+    return row
 
 
 def _recover(conn: Connection, name: str, url: str, state: dict[str, Any] | None, channel: str, now: str) -> None:

@@ -35,9 +35,9 @@ SCHEMA_LOCK_ID = 7_104_2026  # pg_advisory_xact_lock key for schema creation
 
 # The statements a cycle runs per page or per alert, built once (see state.recorder for why).
 _A = schema.alerts
-_DOCUMENT = (select(schema.blobs.c.data)
-             .join(schema.snapshots, schema.snapshots.c.blob_hash == schema.blobs.c.hash)
-             .where(schema.snapshots.c.id == bindparam("b_id")))
+_DOCUMENT = Prepared(select(schema.blobs.c.data)
+                    .join(schema.snapshots, schema.snapshots.c.blob_hash == schema.blobs.c.hash)
+                    .where(schema.snapshots.c.id == bindparam("b_id")))
 _CLAIM = Prepared(update(_A)
                   .where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None),
                          or_(_A.c.claimed_until.is_(None), _A.c.claimed_until < bindparam("b_now")))
@@ -133,8 +133,10 @@ class Store:
 
     def document(self, snapshot_id: int) -> Document:
         with self.engine.connect() as conn:
-            data = conn.execute(_DOCUMENT, {"b_id": snapshot_id}).scalar_one()
-        return Document.from_bytes(zlib.decompress(data))
+            row = _DOCUMENT.first(conn, {"b_id": snapshot_id})
+        if row is None:
+            raise KeyError(f"no snapshot {snapshot_id}")
+        return Document.from_bytes(zlib.decompress(row["data"]))
 
     def latest_document(self, name: str) -> Document | None:
         state = self.source_state(name)

@@ -54,3 +54,18 @@ def test_insert_returns_each_new_rows_id(store: Store) -> None:
         stored = conn.execute(select(schema.checks.c.id, schema.checks.c.checked_at)
                               .where(schema.checks.c.source == "c").order_by(schema.checks.c.id)).all()
     assert [(i, f"t{n}") for n, i in enumerate(ids)] == [tuple(r) for r in stored]
+
+
+_ROW = Prepared(select(_S).where(_S.c.name == bindparam("b_name")))
+
+
+def test_first_reads_a_row_by_column_name_with_booleans_as_bool(store: Store) -> None:
+    with store.writer.begin() as conn:
+        _INSERT_SOURCE.run(conn, {"name": "d", "url": "http://d/"})
+        _SET.run(conn, {"b_name": "d", "failing_notified": True, "consecutive_failures": 4})
+        row = _ROW.first(conn, {"b_name": "d"})
+        assert _ROW.first(conn, {"b_name": "nobody"}) is None
+    assert row is not None
+    assert row["name"] == "d" and row["consecutive_failures"] == 4
+    assert row["failing_notified"] is True  # SQLite hands back 1
+    assert row == _row(store, "d")  # the same as SQLAlchemy's own reading
