@@ -13,27 +13,18 @@ from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
 from alerts.render import METADATA_EVENT, SlackMessage, render_console, render_console_message, render_slack
-from state import AlertRecord, Store
+from core.errors import DeliveryError, PermanentDeliveryError
+from core.model import Alert
+from state import Store
 
 log = logging.getLogger("rulewatch.alerts")
 
 DEFAULT_DELIVERY_LEASE = 300.0  # seconds one sender holds an alert; longer than a send with its retries
+
 PERMANENT_SLACK_ERRORS = frozenset({
     "channel_not_found", "not_in_channel", "invalid_auth", "not_authed", "account_inactive", "token_revoked",
     "token_expired", "is_archived", "missing_scope", "restricted_action", "no_permission", "ekm_access_denied",
 })
-
-
-class DeliveryError(Exception):
-    """An alert could not be delivered now; it stays pending."""
-
-
-class PermanentDeliveryError(DeliveryError):
-    """Delivery to this channel cannot work until someone fixes configuration (auth, channel, scope)."""
-
-    def __init__(self, message: str, channel: str) -> None:
-        super().__init__(message)
-        self.channel = channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +39,9 @@ class Sink(Protocol):
     default_channel: str
     threads: bool  # whether follow-ups can reply in the first alert's thread
 
-    def channel_for(self, alert: AlertRecord) -> str: ...
+    def channel_for(self, alert: Alert) -> str: ...
 
-    def send(self, alert: AlertRecord, thread_ts: str | None) -> Delivered: ...
+    def send(self, alert: Alert, thread_ts: str | None) -> Delivered: ...
 
     def post(self, channel: str, message: SlackMessage) -> Delivered: ...
 
@@ -64,10 +55,10 @@ class ConsoleSink:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
 
-    def channel_for(self, alert: AlertRecord) -> str:
+    def channel_for(self, alert: Alert) -> str:
         return "console"
 
-    def send(self, alert: AlertRecord, thread_ts: str | None) -> Delivered:
+    def send(self, alert: Alert, thread_ts: str | None) -> Delivered:
         self.stream.write(render_console(alert) + "\n")
         self.stream.flush()
         return Delivered("console", "")
@@ -95,33 +86,34 @@ def deliver_pending(
         channel = sink.channel_for(alert)
         if channel in report.stopped_channels:
             continue
-        thread = store.thread_of(alert.source, alert.subject, alert.id) if sink.threads and alert.subject else None
+        threaded = sink.threads and alert.subject
+        thread = store.thread_of(alert.source, alert.subject, alert.outbox_id) if threaded else None
         thread_ts = thread.delivered_ts if thread and thread.delivered_channel == channel else None
         # Claim and count the attempt before posting: a second sender skips it, and if we die after
         # Slack took the message but before it is marked, the next run sees attempts > 0 and looks
         # for the message instead of posting again (once the lease has run out).
-        if not store.claim(alert.id, lease_seconds):
+        if not store.claim(alert.outbox_id, lease_seconds):
             continue
         try:
             delivered = sink.send(alert, thread_ts or None)
         except PermanentDeliveryError as exc:
             log.error("Slack channel %s: %s; its alerts stay pending until this is fixed", channel, exc)
-            store.release(alert.id, str(exc))
-            report.failed[alert.id] = str(exc)
+            store.release(alert.outbox_id, str(exc))
+            report.failed[alert.outbox_id] = str(exc)
             report.stopped_channels[channel] = str(exc)
             continue
         except DeliveryError as exc:
-            log.warning("alert %s not delivered to %s (will retry): %s", alert.id, channel, exc)
-            store.release(alert.id, str(exc))
-            report.failed[alert.id] = str(exc)
+            log.warning("alert %s not delivered to %s (will retry): %s", alert.outbox_id, channel, exc)
+            store.release(alert.outbox_id, str(exc))
+            report.failed[alert.outbox_id] = str(exc)
             report.stopped_channels[channel] = str(exc)
             continue
-        store.mark_delivered(alert.id, channel=delivered.channel, ts=delivered.ts)
-        report.delivered.append(alert.id)
+        store.mark_delivered(alert.outbox_id, channel=delivered.channel, ts=delivered.ts)
+        report.delivered.append(alert.outbox_id)
     return report
 
 
 __all__ = [
-    "METADATA_EVENT", "ConsoleSink", "Delivered", "DeliveryError", "DeliveryReport", "PermanentDeliveryError",
+    "METADATA_EVENT", "ConsoleSink", "Delivered", "DeliveryReport",
     "Sink", "deliver_pending", "render_slack",
 ]

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from alerts.deliver import DeliveryError, Sink
+from alerts.deliver import Sink
 from alerts.render import HEADLINES, SECTION_MAX, SlackMessage, escape_mrkdwn, link
-from state import AlertRecord, SourceState, Store
+from core.errors import DeliveryError
+from core.model import Alert
+from state import SourceState, Store
 
 MAX_LINES = 40  # changes listed in full; the rest are counted
 
@@ -17,7 +19,7 @@ MAX_LINES = 40  # changes listed in full; the rest are counted
 @dataclass(slots=True)
 class Digest:
     day: str
-    changes: list[AlertRecord] = field(default_factory=list)
+    changes: list[Alert] = field(default_factory=list)
     failing: list[SourceState] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from state import AlertRecord
+from core.model import Alert
 
 HEADER_MAX = 150  # Slack: header text
 SECTION_MAX = 3000  # Slack: section text
@@ -58,18 +58,18 @@ def _clip(text: str, limit: int) -> tuple[str, int]:
     return text[:limit].rstrip() + f"\n… {rest} more characters", rest
 
 
-def headline(alert: AlertRecord) -> str:
+def headline(alert: Alert) -> str:
     return f"{HEADLINES.get(alert.kind, alert.kind.replace('_', ' ').capitalize())}: {alert.title}"
 
 
-def diff_text(alert: AlertRecord) -> str:
+def diff_text(alert: Alert) -> str:
     lines = [f"--- {alert.source} (before)", f"+++ {alert.source} (after)"]
     lines += [f"-{line}" for line in alert.removed.splitlines()]
     lines += [f"+{line}" for line in alert.added.splitlines()]
     return "\n".join(lines) + "\n"
 
 
-def render_slack(alert: AlertRecord) -> SlackMessage:
+def render_slack(alert: Alert) -> SlackMessage:
     """The Block Kit message for an alert. Pure: the same alert always renders the same message."""
     head = headline(alert)
     header_text = head if len(head) <= HEADER_MAX else head[: HEADER_MAX - 1] + "…"
@@ -108,7 +108,7 @@ def render_slack(alert: AlertRecord) -> SlackMessage:
     )
 
 
-def render_console(alert: AlertRecord) -> str:
+def render_console(alert: Alert) -> str:
     """A plain-text alert for a terminal."""
     lines = [f"=== {headline(alert)}", f"source: {alert.source}   detected: {alert.detected_at}"]
     if alert.topics:

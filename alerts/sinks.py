@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from alerts.deliver import ConsoleSink, Sink
-from rulewatch.settings import SecretBlockError, Settings
+from core.errors import SecretBlockError
+from rulewatch.settings import Settings
 
 
 def slack_token(settings: Settings) -> str:

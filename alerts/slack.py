@@ -12,14 +12,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from alerts.deliver import (
-    PERMANENT_SLACK_ERRORS,
-    Delivered,
-    DeliveryError,
-    PermanentDeliveryError,
-)
+from alerts.deliver import PERMANENT_SLACK_ERRORS, Delivered
 from alerts.render import HISTORY_KEY_FIELD, METADATA_EVENT, SlackMessage, render_slack
-from state import AlertRecord
+from core.errors import DeliveryError, PermanentDeliveryError
+from core.model import Alert
 
 log = logging.getLogger("rulewatch.slack")
 
@@ -66,7 +62,7 @@ class SlackSink:
     def __repr__(self) -> str:
         return f"SlackSink(channel={self.default_channel!r})"
 
-    def channel_for(self, alert: AlertRecord) -> str:
+    def channel_for(self, alert: Alert) -> str:
         """The source's own channel, else the first routed topic's, else the default."""
         if alert.channel:
             return alert.channel
@@ -75,7 +71,7 @@ class SlackSink:
                 return self.topic_channels[topic]
         return self.default_channel
 
-    def send(self, alert: AlertRecord, thread_ts: str | None) -> Delivered:
+    def send(self, alert: Alert, thread_ts: str | None) -> Delivered:
         channel = self.channel_for(alert)
         message = render_slack(alert)
         attempt = 0
@@ -127,7 +123,7 @@ class SlackSink:
                 return str(message.get("ts", ""))
         return ""
 
-    def _attach_diff(self, channel: str, ts: str, alert: AlertRecord, diff: str) -> None:
+    def _attach_diff(self, channel: str, ts: str, alert: Alert, diff: str) -> None:
         try:
             self.client.files_upload_v2(
                 channel=channel, thread_ts=ts, content=diff, filename=f"rulewatch-alert-{alert.id}.diff",
@@ -150,10 +146,10 @@ class WebhookSink:
     def __repr__(self) -> str:
         return "WebhookSink(url='***')"
 
-    def channel_for(self, alert: AlertRecord) -> str:
+    def channel_for(self, alert: Alert) -> str:
         return "webhook"
 
-    def send(self, alert: AlertRecord, thread_ts: str | None) -> Delivered:
+    def send(self, alert: Alert, thread_ts: str | None) -> Delivered:
         return self.post("webhook", render_slack(alert))
 
     def post(self, channel: str, message: SlackMessage) -> Delivered:

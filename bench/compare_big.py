@@ -16,10 +16,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from benchsite import page  # noqa: E402
 
+from core.model import Block, Document  # noqa: E402
+from core.text import article_key  # noqa: E402
 from detection import Taxonomy, compare, judge  # noqa: E402
-from scrapers.document import Block, Document  # noqa: E402
 from scrapers.extract import extract  # noqa: E402
-from scrapers.extract.text import article_key  # noqa: E402
 
 
 def big_document(paragraphs: int, changed: int | None = None) -> Document:

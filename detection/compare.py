@@ -12,10 +12,9 @@ import difflib
 import re
 from collections import Counter
 
-from detection.model import Change, Ignored, ItemChange, TextChange
+from core.model import Block, Change, Document, Ignored, Item, ItemChange, TextChange
 from detection.noise import Masked, describe, mask, normalise
 from detection.volatility import shape
-from scrapers.document import Block, Document, Item
 
 PAIR_RATIO = 0.5  # blocks at least this similar are one changed block, not a removal plus an addition
 COUNTER_SHARE = 0.8  # a field changing in this share of a list's items at once is a counter, not news

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from detection.model import AlertDraft, Change, ItemChange, Verdict
+from core.model import Alert, Change, Document, Item, ItemChange, Verdict
 from detection.relevance import Matches, Taxonomy
-from scrapers.document import Document, Item
 
 DETAIL_OPENING_CHARS = 400
 AlertOn = Literal["relevant", "any"]
@@ -34,7 +33,7 @@ def judge(
     if not change.substantive:
         noise = [f"ignored {i.what}: {i.why}" for i in change.ignored] or ["no change"]
         return Verdict(substantive=False, relevant=False, reasons=noise)
-    alerts: list[AlertDraft] = []
+    alerts: list[Alert] = []
     reasons: list[str] = []
     if change.text or change.title:
         draft = _text_alert(change, new, taxonomy, policy)
@@ -75,7 +74,7 @@ def _document_context(doc: Document, taxonomy: Taxonomy) -> Matches:
     return taxonomy.match(doc.title).merge(taxonomy.match(doc.text).about())
 
 
-def _text_alert(change: Change, new: Document, taxonomy: Taxonomy, policy: RelevancePolicy) -> AlertDraft | None:
+def _text_alert(change: Change, new: Document, taxonomy: Taxonomy, policy: RelevancePolicy) -> Alert | None:
     removed = [t.old for t in change.text if t.kind in ("removed", "changed")]
     added = [t.new for t in change.text if t.kind in ("added", "changed")]
     if change.title:
@@ -87,7 +86,7 @@ def _text_alert(change: Change, new: Document, taxonomy: Taxonomy, policy: Relev
         return None
     articles = [t.key for t in change.text if t.key]
     only_title = change.title and not change.text
-    return AlertDraft(
+    return Alert(
         kind="title_changed" if only_title else "changed_text",
         title=new.title or new.url,
         url=new.url,
@@ -118,7 +117,7 @@ def _describe(item: Item) -> str:
 
 def _item_alert(
     change: ItemChange, doc: Document, taxonomy: Taxonomy, policy: RelevancePolicy
-) -> AlertDraft | None:
+) -> Alert | None:
     item = change.item
     own = taxonomy.match(_item_text(item))
     if change.old is not None:
@@ -130,9 +129,9 @@ def _item_alert(
     base = {"title": item.title or item.id, "url": item.url or doc.url, "topics": found.topics,
             "matched_terms": found.terms, "subject": item.id}
     if change.kind == "added":
-        return AlertDraft(kind="new_item", added=_describe(item), **base)  # type: ignore[arg-type]
+        return Alert(kind="new_item", added=_describe(item), **base)  # type: ignore[arg-type]
     if change.kind == "removed":
-        return AlertDraft(kind="removed_item", removed=_describe(item), **base)  # type: ignore[arg-type]
+        return Alert(kind="removed_item", removed=_describe(item), **base)  # type: ignore[arg-type]
     removed = "\n".join(f"{name}: {old}" for name, old, _ in change.fields)
     added = "\n".join(f"{name}: {new}" for name, _, new in change.fields)
-    return AlertDraft(kind="changed_item", added=added, removed=removed, **base)  # type: ignore[arg-type]
+    return Alert(kind="changed_item", added=added, removed=removed, **base)  # type: ignore[arg-type]

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from scrapers.extract.text import nfkc
+from core.errors import TaxonomyError
+from core.text import nfkc
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WS = re.compile(r"\s+")
@@ -19,10 +20,6 @@ _SPACE_IN_CJK = re.compile(r" (?<=[\u3400-\u9fff] )(?=[\u3400-\u9fff])")
 # A document is "about" a topic when its title matches, or its body names the topic this often.
 ABOUT_MIN_DISTINCT_TERMS = 2
 ABOUT_MIN_HITS = 3
-
-
-class TaxonomyError(ValueError):
-    """A topics file that cannot be read; the message names the file and the entry."""
 
 
 @dataclass(frozen=True, slots=True)

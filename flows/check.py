@@ -21,13 +21,14 @@ from prefect.events import emit_event
 from alerts.deliver import deliver_pending
 from alerts.render import diff_text, headline
 from alerts.sinks import make_sink
+from core.model import Alert
 from detection import Taxonomy
 from rulewatch.config import Source, load_sources
 from rulewatch.cycle import CPU_TURN, Checked, SourceOutcome, check_all, make_fetcher, record
 from rulewatch.settings import Settings
 from scrapers.fetch import Fetcher
 from scrapers.urls import host_of
-from state import AlertRecord, Store
+from state import Store
 
 MAX_BATCHES = 4
 CHANGE_EVENT = "rulewatch.change.detected"
@@ -64,7 +65,7 @@ def check_batch(
     return list(check_all(sources, store, fetcher, taxonomy, settings))
 
 
-def _emit(alert: AlertRecord) -> None:
+def _emit(alert: Alert) -> None:
     emit_event(
         event=CHANGE_EVENT,
         resource={"prefect.resource.id": f"rulewatch.source.{alert.source}", "prefect.resource.name": alert.source},
@@ -73,7 +74,7 @@ def _emit(alert: AlertRecord) -> None:
     )
 
 
-def _publish(outcomes: list[SourceOutcome], alerts: list[AlertRecord]) -> None:
+def _publish(outcomes: list[SourceOutcome], alerts: list[Alert]) -> None:
     create_table_artifact(
         key="rulewatch-cycle",
         table=[{"source": o.name, "status": o.status, "kind": o.kind, "change": o.error or o.summary,

@@ -14,17 +14,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from detection.relevance import TaxonomyError
+from core.errors import ConfigError, SettingsError, TaxonomyError, UsageError
 from rulewatch import __version__
-from rulewatch.config import ConfigError, Source, load_sources
-from rulewatch.settings import Settings, SettingsError
+from rulewatch.config import Source, load_sources
+from rulewatch.settings import Settings
 
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_CONFIG = 0, 1, 2
 DEFAULT_SOURCES = "sources.yaml"
-
-
-class UsageError(Exception):
-    """A command that cannot run as asked (unknown source, snapshot...): exit 2 with the message."""
 
 
 def _settings() -> Settings:
@@ -217,7 +213,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
             if s.description:
                 print(f"  {'':<28} {s.description}")
         return EXIT_OK
-    from scrapers.errors import FetchError
+    from core.errors import FetchError
     from scrapers.extract import extract, sniff_kind
     from scrapers.fetch import Fetcher, NotModified
 

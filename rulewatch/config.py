@@ -9,16 +9,13 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.errors import ConfigError
 from scrapers.extract.options import ExtractOptions
 from scrapers.politeness import HostPolicy
 from scrapers.urls import is_http_url
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 _CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$|^[A-Za-z]{3}(-[A-Za-z]{3})?$")
-
-
-class ConfigError(ValueError):
-    """A sources file that cannot be used. The message names the file, line, entry and field."""
 
 
 class Source(BaseModel):

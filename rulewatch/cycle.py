@@ -16,11 +16,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from core.errors import ContentCollapsed, FetchError
+from core.model import Document, Item
 from detection import Change, RelevancePolicy, Taxonomy, Verdict, compare, judge
 from rulewatch.config import Source
 from rulewatch.settings import DEFAULT_FAILING_AFTER, Settings
-from scrapers.document import Document, Item
-from scrapers.errors import ContentCollapsed, FetchError
 from scrapers.extract import ExtractOptions, extract
 from scrapers.fetch import Fetcher, NotModified, Validators
 from state import Recorder, SourceState, Store

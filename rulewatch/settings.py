@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alerts.deliver import DEFAULT_DELIVERY_LEASE
+from core.errors import SettingsError
 from scrapers.fetch import DEFAULT_CONTACT_URL, FetchSettings
 from scrapers.politeness import DEFAULT_HOST_CONCURRENCY, DEFAULT_HOST_DELAY, HostPolicy
 
@@ -14,14 +15,6 @@ DEFAULT_HOME = ".rulewatch"
 DEFAULT_WORKERS = 16  # pages fetched at once across all hosts; per-host limits still apply
 DEFAULT_FOLLOW_LIMIT = 10  # detail pages of new list items fetched per source and cycle
 DEFAULT_FAILING_AFTER = 3  # consecutive failures before a "source failing" notice
-
-
-class SettingsError(ValueError):
-    """An environment variable with a value rulewatch cannot use; the message names it."""
-
-
-class SecretBlockError(SettingsError):
-    """The Prefect Secret block named for the Slack token cannot be read."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from scrapers.errors import ExtractError
+from core.errors import ExtractError
 
 _SUPERSETS = {
     "gb2312": "gb18030",

@@ -23,7 +23,7 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 
-from scrapers import errors
+from core import errors
 from scrapers.politeness import Gates, HostPolicy, LocalGates
 from scrapers.urls import host_of, is_http_url
 

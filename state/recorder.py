@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -15,11 +16,10 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from detection.model import AlertDraft, Change, Verdict
-from scrapers.document import Document
+from core.model import Alert, Change, Document, Verdict
 from state import schema
 from state.prepared import Prepared
-from state.records import ANY_SNAPSHOT, Recorded, utcnow
+from state.records import ANY_SNAPSHOT, Recorded, alert_row, utcnow
 
 # Statements are built once and run with parameters: building a Core statement costs several times
 # more than running it (SQLAlchemy caches the compiled form of a statement it has seen). Bound
@@ -125,7 +125,7 @@ class Recorder:
         failures = (state["consecutive_failures"] if state else 0) + 1
         notified = bool(state and state["failing_notified"])
         if failures >= notify_after and not notified:
-            draft = AlertDraft(kind="source_failing", title=name, url=url, topics=(), matched_terms=(),
+            draft = Alert(kind="source_failing", title=name, url=url, topics=(), matched_terms=(),
                                added=f"{failures} consecutive checks failed; the last error: {error[:500]}",
                                subject=f"health:{name}")
             _insert_alert(self.conn, name, draft, f"{name}:failing:{now}", None, channel, now)
@@ -158,7 +158,7 @@ def _recover(conn: Connection, name: str, url: str, state: dict[str, Any] | None
     """One "recovered" notice when a source that was announced as failing works again."""
     if not state or not state["failing_notified"]:
         return
-    draft = AlertDraft(kind="source_recovered", title=name, url=url, topics=(), matched_terms=(),
+    draft = Alert(kind="source_recovered", title=name, url=url, topics=(), matched_terms=(),
                        added=f"checks work again after {state['consecutive_failures']} failures",
                        subject=f"health:{name}")
     _insert_alert(conn, name, draft, f"{name}:recovered:{now}", None, channel, now)
@@ -201,15 +201,11 @@ def _insert_snapshot(conn: Connection, name: str, document: Document, now: str) 
     ))
 
 
-def _insert_alert(conn: Connection, name: str, draft: AlertDraft, key: str, change_id: int | None,
+def _insert_alert(conn: Connection, name: str, draft: Alert, key: str, change_id: int | None,
                   channel: str, now: str) -> int:
-    return _WRITE["alerts"].insert(conn, dict(
-        idempotency_key=key, source=name, change_id=change_id, kind=draft.kind, title=draft.title,
-        url=draft.url, topics=json.dumps(list(draft.topics)),
-        matched_terms=json.dumps(list(draft.matched_terms), ensure_ascii=False),
-        added=draft.added, removed=draft.removed, article=draft.article, subject=draft.subject,
-        channel=channel, detected_at=now,
-    ))
+    """Put a draft into the outbox, under its idempotency key."""
+    alert = replace(draft, idempotency_key=key, source=name, change_id=change_id, channel=channel, detected_at=now)
+    return _WRITE["alerts"].insert(conn, alert_row(alert))
 
 
 def _log_check(conn: Connection, name: str, now: str, outcome: str, detail: str) -> None:

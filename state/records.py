@@ -1,10 +1,15 @@
-"""Typed rows of rulewatch's state, shared by the store and the recorder."""
+"""Typed rows of rulewatch's state, shared by the store and the recorder, and the one mapping between
+an Alert and its row (derived from the Alert's fields)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
+
+from core.model import Alert
+from state.schema import ALERT_LIST_FIELDS
 
 ANY_SNAPSHOT: Any = object()  # record_success without an optimistic check on the last snapshot
 
@@ -28,48 +33,6 @@ class SourceState:
     last_success_at: str | None
     failing_notified: bool
     learned_volatile: frozenset[str] = frozenset()  # block shapes this source's history shows as noise
-
-
-@dataclass(frozen=True, slots=True)
-class AlertRecord:
-    id: int
-    idempotency_key: str
-    source: str
-    kind: str
-    title: str
-    url: str
-    topics: tuple[str, ...]
-    matched_terms: tuple[str, ...]
-    added: str
-    removed: str
-    article: str
-    subject: str
-    channel: str
-    detected_at: str
-    delivered_at: str | None
-    delivered_channel: str | None
-    delivered_ts: str | None
-    attempts: int
-    last_error: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "source": self.source,
-            "url": self.url,
-            "kind": self.kind,
-            "title": self.title,
-            "topics": list(self.topics),
-            "matched_terms": list(self.matched_terms),
-            "added": self.added,
-            "removed": self.removed,
-            "article": self.article,
-            "detected_at": self.detected_at,
-            "delivered_at": self.delivered_at,
-            "channel": self.delivered_channel or self.channel or None,
-            "attempts": self.attempts,
-            "last_error": self.last_error or None,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,3 +66,27 @@ class Recorded:
     snapshot_id: int | None
     change_id: int | None
     alert_ids: tuple[int, ...]
+
+
+ALERT_FIELDS = tuple(f.name for f in fields(Alert))
+
+
+def alert_row(alert: Alert) -> dict[str, Any]:
+    """The alerts row's values for an Alert (its id, when it has none yet, is left to the database)."""
+    row = {}
+    for name in ALERT_FIELDS:
+        value = getattr(alert, name)
+        if name == "id" and value is None:
+            continue
+        row[name] = json.dumps(list(value), ensure_ascii=False) if name in ALERT_LIST_FIELDS else value
+    return row
+
+
+def alert_from_row(row: Any) -> Alert:
+    """The Alert an alerts row holds (columns the model does not know, such as the delivery lease, are
+    left out)."""
+    values: dict[str, Any] = {}
+    for name in ALERT_FIELDS:
+        value = row[name]
+        values[name] = tuple(json.loads(value)) if name in ALERT_LIST_FIELDS else value
+    return Alert(**values)

@@ -5,6 +5,10 @@ Times are ISO 8601 UTC strings ("2026-11-28T01:02:03Z"): portable, sortable and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any, get_type_hints
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -20,7 +24,12 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from core.model import Alert
+
 metadata = MetaData()
+_ALERT_TYPES = get_type_hints(Alert)
+# Alert fields stored as JSON lists (the tuples); every other field is stored as it is.
+ALERT_LIST_FIELDS = frozenset(name for name, kind in _ALERT_TYPES.items() if str(kind).startswith("tuple"))
 
 sources = Table(
     "sources",
@@ -87,30 +96,46 @@ changes = Table(
 )
 
 # The outbox: an alert is written with its snapshot, and marked delivered only after Slack said so.
+# Its columns follow core.model.Alert's fields; only where a column needs more than its field's type
+# says (a key, a length, a reference) is it spelt out here.
+_ALERT_COLUMNS: dict[str, Callable[[], Column[Any]]] = {
+    "id": lambda: Column("id", Integer, primary_key=True, autoincrement=True),
+    "idempotency_key": lambda: Column("idempotency_key", String(300), nullable=False),
+    "source": lambda: Column("source", String(200), nullable=False),
+    "change_id": lambda: Column("change_id", Integer, ForeignKey("changes.id"), nullable=True),
+    "kind": lambda: Column("kind", String(40), nullable=False),
+    "title": lambda: Column("title", Text, nullable=False),
+    "url": lambda: Column("url", Text, nullable=False),
+    "channel": lambda: Column("channel", String(200), nullable=False, server_default=""),
+    "detected_at": lambda: Column("detected_at", String(32), nullable=False),
+    "delivered_at": lambda: Column("delivered_at", String(32), nullable=True),
+    "delivered_channel": lambda: Column("delivered_channel", String(200), nullable=True),
+    "delivered_ts": lambda: Column("delivered_ts", String(64), nullable=True),
+}
+
+
+def _alert_column(name: str, annotation: Any) -> Column[Any]:
+    """The column an Alert field is stored in, by the field's type."""
+    if name in _ALERT_COLUMNS:
+        return _ALERT_COLUMNS[name]()
+    if name in ALERT_LIST_FIELDS:
+        return Column(name, Text, nullable=False, server_default="[]")  # a JSON list
+    if annotation is int:
+        return Column(name, Integer, nullable=False, server_default="0")
+    if annotation is str:
+        return Column(name, Text, nullable=False, server_default="")
+    if annotation == int | None:
+        return Column(name, Integer, nullable=True)
+    if annotation == str | None:
+        return Column(name, Text, nullable=True)
+    raise TypeError(f"Alert.{name}: no column type for {annotation!r}; add one to state/schema.py")
+
+
 alerts = Table(
     "alerts",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("idempotency_key", String(300), nullable=False),
-    Column("source", String(200), nullable=False),
-    Column("change_id", Integer, ForeignKey("changes.id"), nullable=True),
-    Column("kind", String(40), nullable=False),
-    Column("title", Text, nullable=False),
-    Column("url", Text, nullable=False),
-    Column("topics", Text, nullable=False),  # JSON list
-    Column("matched_terms", Text, nullable=False),  # JSON list
-    Column("added", Text, nullable=False, server_default=""),
-    Column("removed", Text, nullable=False, server_default=""),
-    Column("article", Text, nullable=False, server_default=""),
-    Column("subject", Text, nullable=False, server_default=""),
-    Column("channel", String(200), nullable=False, server_default=""),
-    Column("detected_at", String(32), nullable=False),
-    Column("delivered_at", String(32), nullable=True),
-    Column("delivered_channel", String(200), nullable=True),
-    Column("delivered_ts", String(64), nullable=True),
-    Column("attempts", Integer, nullable=False, server_default="0"),
+    *(_alert_column(f.name, _ALERT_TYPES[f.name]) for f in fields(Alert)),
     Column("claimed_until", String(32), nullable=True),  # a delivery lease: one sender at a time
-    Column("last_error", Text, nullable=False, server_default=""),
     UniqueConstraint("idempotency_key", name="uq_alerts_idempotency_key"),
     Index("ix_alerts_pending", "delivered_at", "id"),
 )

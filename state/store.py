@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 import zlib
@@ -15,18 +14,18 @@ from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, in
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from core.model import Alert, Document
 from detection.volatility import is_volatile
-from scrapers.document import Document
 from state import schema
 from state.prepared import Prepared
 from state.recorder import Recorder
 from state.records import (
     TIME_FORMAT,
-    AlertRecord,
     ChangeRecord,
     Recorded,
     SnapshotRecord,
     SourceState,
+    alert_from_row,
     utcnow,
 )
 
@@ -161,7 +160,7 @@ class Store:
                                  r["detected_at"], r["summary"], bool(r["relevant"])) for r in rows]
 
     def alerts(self, *, pending_only: bool = False, newest_first: bool = True, limit: int | None = None,
-               source: str | None = None) -> list[AlertRecord]:
+               source: str | None = None) -> list[Alert]:
         a = schema.alerts
         query = select(a)
         if pending_only:
@@ -172,9 +171,9 @@ class Store:
         if limit:
             query = query.limit(limit)
         with self.engine.connect() as conn:
-            return [_alert(r) for r in conn.execute(query).mappings()]
+            return [alert_from_row(r) for r in conn.execute(query).mappings()]
 
-    def thread_of(self, source: str, subject: str, before_id: int) -> AlertRecord | None:
+    def thread_of(self, source: str, subject: str, before_id: int) -> Alert | None:
         """The first delivered alert about the same subject: later alerts reply in its thread."""
         a = schema.alerts
         query = (
@@ -185,13 +184,13 @@ class Store:
         )
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
-        return _alert(row) if row else None
+        return alert_from_row(row) if row else None
 
-    def alerts_since(self, since: str) -> list[AlertRecord]:
+    def alerts_since(self, since: str) -> list[Alert]:
         a = schema.alerts
         with self.engine.connect() as conn:
             rows = conn.execute(select(a).where(a.c.detected_at >= since).order_by(a.c.id)).mappings()
-            return [_alert(r) for r in rows]
+            return [alert_from_row(r) for r in rows]
 
     def digest_posted(self, channel: str, day: str) -> bool:
         d = schema.digests
@@ -291,15 +290,4 @@ def _source_state(row: Any, learned_volatile: frozenset[str] = frozenset()) -> S
         last_error=row["last_error"], last_checked_at=row["last_checked_at"],
         last_success_at=row["last_success_at"], failing_notified=bool(row["failing_notified"]),
         learned_volatile=learned_volatile,
-    )
-
-
-def _alert(row: Any) -> AlertRecord:
-    return AlertRecord(
-        id=row["id"], idempotency_key=row["idempotency_key"], source=row["source"], kind=row["kind"],
-        title=row["title"], url=row["url"], topics=tuple(json.loads(row["topics"])),
-        matched_terms=tuple(json.loads(row["matched_terms"])), added=row["added"], removed=row["removed"],
-        article=row["article"], subject=row["subject"], channel=row["channel"], detected_at=row["detected_at"],
-        delivered_at=row["delivered_at"], delivered_channel=row["delivered_channel"],
-        delivered_ts=row["delivered_ts"], attempts=row["attempts"], last_error=row["last_error"],
     )

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scrapers.document import Block, Document
+from core.errors import EmptyBody
+from core.model import Block, Document
+from core.text import article_key, squash
 from scrapers.encoding import decode
-from scrapers.errors import EmptyBody
 from scrapers.extract.feed import extract_feed
 from scrapers.extract.html import extract_html
 from scrapers.extract.jsondoc import extract_json
 from scrapers.extract.options import ExtractOptions
 from scrapers.extract.pdf import extract_pdf
-from scrapers.extract.text import article_key, squash
 
 __all__ = ["EXTRACTORS", "ExtractOptions", "extract", "sniff_kind"]
 

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 import defusedxml
 import defusedxml.ElementTree as DET
 
-from scrapers.document import Document, Item
-from scrapers.errors import ExtractError
-from scrapers.extract.text import find_date, squash
+from core.errors import ExtractError
+from core.model import Document, Item
+from core.text import find_date, squash
 from scrapers.urls import clean_url
 
 SUMMARY_CHARS = 500

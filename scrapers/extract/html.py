@@ -15,11 +15,11 @@ from functools import lru_cache
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from scrapers.document import Block, Document, Item
-from scrapers.errors import ChallengePage, EmptyBody, ExtractError, NotADocument
+from core.errors import ChallengePage, EmptyBody, ExtractError, NotADocument
+from core.model import Block, Document, Item
+from core.text import article_key, find_date, squash
 from scrapers.extract.challenge import SHORT_TEXT, challenge_signal, looks_like_error_page
 from scrapers.extract.options import ExtractOptions
-from scrapers.extract.text import article_key, find_date, squash
 from scrapers.urls import clean_url
 
 _DROP_TAGS = frozenset(

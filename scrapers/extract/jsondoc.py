@@ -7,10 +7,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from scrapers.document import Block, Document, Item
-from scrapers.errors import ExtractError
+from core.errors import ExtractError
+from core.model import Block, Document, Item
+from core.text import find_date, squash
 from scrapers.extract.options import ExtractOptions
-from scrapers.extract.text import find_date, squash
 from scrapers.urls import clean_url
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import re
 
-from scrapers.document import Block, Document
-from scrapers.errors import ExtractError
-from scrapers.extract.text import article_key, squash
+from core.errors import ExtractError
+from core.model import Block, Document
+from core.text import article_key, squash
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|(?=\n\s*(?:第[一二三四五六七八九十百千零〇\d]+条|Article\s+\d+|§))")
 

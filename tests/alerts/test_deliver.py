@@ -11,8 +11,8 @@ from fakeslack import FakeSlack, Fault
 
 from alerts.deliver import ConsoleSink, deliver_pending
 from alerts.slack import SlackSink, make_web_client
+from core.model import Document, Item
 from detection import Taxonomy, compare, judge
-from scrapers.document import Document, Item
 from state import Store
 
 TOKEN = "xoxb-test-token-123"
@@ -153,7 +153,7 @@ def test_follow_up_on_the_same_subject_replies_in_the_thread(store: Store, slack
 
 def test_long_diff_goes_to_a_file_in_the_thread(store: Store, slack: FakeSlack) -> None:
     old = Document(kind="page", url="u", title="网络安全管理办法", blocks=[])
-    from scrapers.document import Block
+    from core.model import Block
 
     new = Document(kind="page", url="u", title="网络安全管理办法", blocks=[Block("第一条 " + "网络安全" * 2000)])
     store.record_success(name="src", url="u", document=old, etag="", last_modified="", change=None, verdict=None)

@@ -12,8 +12,8 @@ from fakeslack import FakeSlack
 from alerts.deliver import ConsoleSink, deliver_pending
 from alerts.digest import send_digests
 from alerts.slack import SlackSink, make_web_client
+from core.model import Document, Item
 from detection import Taxonomy, compare, judge
-from scrapers.document import Document, Item
 from state import Store
 
 TOKEN = "xoxb-test-token-123"

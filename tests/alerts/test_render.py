@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from alerts.render import BODY_SHARE, HEADER_MAX, render_console, render_slack
-from state import AlertRecord
+from core.model import Alert
 
 
-def alert(**kw: object) -> AlertRecord:
+def alert(**kw: object) -> Alert:
     base = dict(id=7, idempotency_key="src:change:3:0", source="nfra-rules", kind="changed_text",
                 title="关于规范银行业金融机构信息技术产品源代码备案的通知", url="https://x.example/rule?id=1&a=b",
                 topics=("cybersecurity", "procurement"), matched_terms=("网络安全", "源代码"),
@@ -16,7 +16,7 @@ def alert(**kw: object) -> AlertRecord:
                 subject="https://x.example/rule", channel="", detected_at="2026-11-27T16:41:03.000000Z",
                 delivered_at=None, delivered_channel=None, delivered_ts=None, attempts=0, last_error="")
     base.update(kw)
-    return AlertRecord(**base)  # type: ignore[arg-type]
+    return Alert(**base)  # type: ignore[arg-type]
 
 
 def test_message_shape() -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from core.model import Block, Document, Item
+from core.text import article_key
 from detection import compare
-from scrapers.document import Block, Document, Item
-from scrapers.extract.text import article_key
 
 
 def page(*texts: str, title: str = "数据安全管理办法") -> Document:

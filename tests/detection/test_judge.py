@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.model import Block, Document, Item
 from detection import RelevancePolicy, Taxonomy, compare, judge
-from scrapers.document import Block, Document, Item
 
 
 @pytest.fixture(scope="module")

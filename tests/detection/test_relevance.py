@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from detection.relevance import Taxonomy, TaxonomyError
+from core.errors import TaxonomyError
+from detection.relevance import Taxonomy
 
 
 @pytest.fixture(scope="module")

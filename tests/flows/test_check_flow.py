@@ -76,7 +76,8 @@ def test_the_slack_token_can_come_from_a_prefect_secret_block(prefect_harness: N
 
     from alerts.sinks import make_sink, slack_token
     from alerts.slack import SlackSink
-    from rulewatch.settings import SecretBlockError, Settings
+    from core.errors import SecretBlockError
+    from rulewatch.settings import Settings
 
     Secret(value="xoxb-test-token-123").save("rulewatch-slack-token", overwrite=True)
     settings = Settings.from_env({"SLACK_BOT_TOKEN_BLOCK": "rulewatch-slack-token", "SLACK_CHANNEL": "C-ALERTS"})

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rulewatch.config import ConfigError, load_sources
+from core.errors import ConfigError
+from rulewatch.config import load_sources
 
 TOPICS = ("cybersecurity", "procurement")
 

@@ -7,8 +7,8 @@ import codecs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.errors import ExtractError
 from scrapers.encoding import decode
-from scrapers.errors import ExtractError
 
 CN = "关于规范银行业金融机构信息技术产品源代码备案的通知：安全可控、镕"  # 镕 is GBK but not GB2312
 

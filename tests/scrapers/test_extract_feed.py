@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scrapers.errors import ExtractError
+from core.errors import ExtractError
 from scrapers.extract import extract
 
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Rules</title>

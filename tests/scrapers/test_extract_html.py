@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scrapers.errors import ChallengePage, EmptyBody, ExtractError, NotADocument
+from core.errors import ChallengePage, EmptyBody, ExtractError, NotADocument
 from scrapers.extract import ExtractOptions, extract
 from scrapers.extract.html import extract_html
 

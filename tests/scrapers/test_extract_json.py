@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from scrapers.errors import ExtractError
+from core.errors import ExtractError
 from scrapers.extract import ExtractOptions, extract
 
 NFRA_LIST = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scrapers.errors import ExtractError
+from core.errors import ExtractError
 from scrapers.extract import extract
 
 

@@ -9,7 +9,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from scrapers import errors
+from core import errors
 from scrapers.fetch import Fetcher, FetchSettings, NotModified, Validators
 from scrapers.fetch import Response as FetchResponse
 from scrapers.politeness import HostPolicy

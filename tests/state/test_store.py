@@ -6,8 +6,8 @@ import time
 
 import pytest
 
+from core.model import Block, Document, Item
 from detection import Taxonomy, compare, judge
-from scrapers.document import Block, Document, Item
 from state import Store
 from state import recorder as recorder_module
 

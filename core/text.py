@@ -1,10 +1,15 @@
-"""Small pure helpers shared by the extractors: whitespace, article numbers, dates."""
+"""Text helpers shared by every stage: whitespace, NFKC, CJK ranges, article numbers, dates."""
 
 from __future__ import annotations
 
 import email.utils
 import re
 import unicodedata
+
+# CJK character classes, for use inside [...] in a pattern; defined here only.
+CJK_IDEOGRAPHS = "\u3400-\u9fff\uf900-\ufaff"  # extension A, unified ideographs, compatibility ideographs
+CJK_PUNCTUATION = "\u3000-\u303f\uff00-\uffef"  # ideographic space and punctuation, full-width forms
+CJK_TEXT = CJK_IDEOGRAPHS + CJK_PUNCTUATION
 
 _ARTICLE = re.compile(
     r"^\s*(第[一二三四五六七八九十百千零〇两\d]+[条章节款]"

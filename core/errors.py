@@ -1,0 +1,149 @@
+"""Every error rulewatch raises on purpose, in one tree with one root. Callers catch exactly what they
+mean; anything outside this tree is a bug and is allowed to show its traceback.
+
+    RulewatchError
+    ├── ConfigError               a sources file that cannot be used (names file, line, entry, field)
+    ├── SettingsError             an environment variable with an unusable value (names it)
+    │   └── SecretBlockError      the Prefect Secret block for the Slack token cannot be read
+    ├── TaxonomyError             a topics file that cannot be used
+    ├── UsageError                a command that cannot run as asked (unknown source, snapshot...)
+    ├── FetchError                a source could not be read; never a snapshot (`reason` tags it)
+    │   ├── BadURL, ConnectFailed, FetchTimeout, TooManyRedirects, BodyTooLarge, TruncatedBody
+    │   ├── HTTPStatusError, RobotsDisallowed, ExtractError
+    │   └── NotADocument          a 2xx answer that is no content
+    │       └── EmptyBody, ChallengePage, ContentCollapsed
+    └── DeliveryError             an alert could not be delivered now; it stays pending
+        └── PermanentDeliveryError  a sink cannot work until someone fixes its configuration
+"""
+
+from __future__ import annotations
+
+
+class RulewatchError(Exception):
+    """The root of every error rulewatch raises on purpose."""
+
+
+class ConfigError(RulewatchError, ValueError):
+    """A sources file that cannot be used. The message names the file, line, entry and field."""
+
+
+class SettingsError(RulewatchError, ValueError):
+    """An environment variable with a value rulewatch cannot use; the message names it."""
+
+
+class SecretBlockError(SettingsError):
+    """The Prefect Secret block named for the Slack token cannot be read."""
+
+
+class TaxonomyError(RulewatchError, ValueError):
+    """A topics file that cannot be used; the message names the file and the topic."""
+
+
+class UsageError(RulewatchError):
+    """A command that cannot run as asked (unknown source, snapshot...): exit 2 with the message."""
+
+
+class DeliveryError(RulewatchError):
+    """An alert could not be delivered now; it stays pending."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Delivery to this channel cannot work until someone fixes configuration (auth, channel, scope)."""
+
+    def __init__(self, message: str, channel: str) -> None:
+        super().__init__(message)
+        self.channel = channel
+
+
+class FetchError(RulewatchError):
+    """A source could not be fetched or read as a document. `reason` is a short machine-readable tag."""
+
+    reason = "fetch_error"
+
+    def __init__(self, message: str, *, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+
+    def describe(self) -> str:
+        return f"{self.reason}: {self}"
+
+
+class BadURL(FetchError):
+    """The URL is not http(s) or is malformed; rulewatch never fetches file:// or other schemes."""
+
+    reason = "bad_url"
+
+
+class ConnectFailed(FetchError):
+    """DNS failure, refused or reset connection."""
+
+    reason = "connection"
+
+
+class FetchTimeout(FetchError):
+    """The server did not answer, or stopped sending, within the timeout."""
+
+    reason = "timeout"
+
+
+class TooManyRedirects(FetchError):
+    """More redirects than MAX_REDIRECTS, or a redirect loop."""
+
+    reason = "redirects"
+
+
+class BodyTooLarge(FetchError):
+    """The body passed MAX_BODY_BYTES; reading stopped there."""
+
+    reason = "too_large"
+
+
+class TruncatedBody(FetchError):
+    """The connection closed before Content-Length bytes arrived."""
+
+    reason = "truncated"
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with a non-2xx status (after retries, for retryable ones)."""
+
+    reason = "http_status"
+
+    def __init__(self, message: str, *, url: str = "", status: int = 0, retry_after: float | None = None) -> None:
+        super().__init__(message, url=url)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class RobotsDisallowed(FetchError):
+    """robots.txt forbids our user agent to fetch this URL."""
+
+    reason = "robots"
+
+
+class NotADocument(FetchError):
+    """A 2xx answer that is not content: empty body, challenge or error page, collapsed page."""
+
+    reason = "not_a_document"
+
+
+class EmptyBody(NotADocument):
+    reason = "empty_body"
+
+
+class ChallengePage(NotADocument):
+    """A JavaScript or cookie challenge (anti-bot wall) served in place of the page."""
+
+    reason = "challenge"
+
+
+class ContentCollapsed(NotADocument):
+    """The page shrank to a small fraction of the last good snapshot: an error page in disguise."""
+
+    reason = "collapsed"
+
+
+class ExtractError(FetchError):
+    """The body could not be read as the kind it claims to be (malformed JSON, XML, PDF, charset)."""
+
+    reason = "extract"

@@ -1,0 +1,279 @@
+"""rulewatch's one model, shared by every stage and importing none of them.
+
+    scrapers ──► Document ──► detection ──► Change, Verdict, Alert (a draft) ──► state ──► Alert ──► alerts
+
+- Document (Block, Item): what a page says, without the page's furniture. It serialises to a canonical
+  JSON form; that form is what state/ stores and hashes, so two fetches that say the same thing
+  produce the same bytes.
+- Change (TextChange, ItemChange, Ignored): what differs between two Documents of one source.
+- Verdict: what a Change means, with the alerts it raises.
+- Alert: one type from detection to delivery. A draft is an Alert without an id or delivery; state/
+  gives it its identity, and its storage and JSON follow from its fields (see ALERT_JSON_HIDDEN).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+DocumentKind = Literal["page", "list", "pdf"]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One paragraph-like unit of text, with a stable key (an article number such as 第八条 or § 3) if any."""
+
+    text: str
+    key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One entry of a list page, JSON API or feed: a rule, notice or article."""
+
+    id: str
+    title: str
+    url: str = ""
+    date: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+    detail: str = ""  # opening of the followed detail page, when it was fetched
+
+    def field_map(self) -> dict[str, str]:
+        return dict(self.fields)
+
+
+@dataclass(slots=True)
+class Document:
+    """What one source says right now."""
+
+    kind: DocumentKind
+    url: str
+    title: str = ""
+    blocks: list[Block] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """All block text, one block per line."""
+        return "\n".join(b.text for b in self.blocks)
+
+    def size(self) -> int:
+        """A measure of how much content the document carries (for collapse detection)."""
+        return sum(len(b.text) for b in self.blocks) + sum(len(i.title) + 20 for i in self.items)
+
+    def to_canonical(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "url": self.url,
+            "title": self.title,
+            "blocks": [[b.key, b.text] for b in self.blocks],
+            "items": [
+                {
+                    "id": i.id,
+                    "title": i.title,
+                    "url": i.url,
+                    "date": i.date,
+                    "fields": [list(f) for f in i.fields],
+                    "detail": i.detail,
+                }
+                for i in self.items
+            ],
+            "metadata": dict(sorted(self.metadata.items())),
+        }
+
+    def canonical_bytes(self) -> bytes:
+        return json.dumps(self.to_canonical(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_canonical(cls, data: dict[str, Any]) -> Document:
+        return cls(
+            kind=data["kind"],
+            url=data["url"],
+            title=data.get("title", ""),
+            blocks=[Block(text=t, key=k) for k, t in data.get("blocks", [])],
+            items=[
+                Item(
+                    id=i["id"],
+                    title=i.get("title", ""),
+                    url=i.get("url", ""),
+                    date=i.get("date", ""),
+                    fields=tuple((str(k), str(v)) for k, v in i.get("fields", [])),
+                    detail=i.get("detail", ""),
+                )
+                for i in data.get("items", [])
+            ],
+            metadata=dict(data.get("metadata", {})),
+        )
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Document:
+        return cls.from_canonical(json.loads(raw))
+
+
+# ---- what changed --------------------------------------------------------------------------------
+
+TextChangeKind = Literal["added", "removed", "changed"]
+ItemChangeKind = Literal["added", "removed", "changed", "moved_off"]
+
+
+@dataclass(frozen=True, slots=True)
+class TextChange:
+    """A block of text added, removed or changed; fragments are the inline differences."""
+
+    kind: TextChangeKind
+    key: str = ""  # article number, when the block has one
+    old: str = ""
+    new: str = ""
+    removed_fragments: tuple[str, ...] = ()
+    added_fragments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ItemChange:
+    """A list item that appeared, disappeared, changed, or was pushed off the end of the list."""
+
+    kind: ItemChangeKind
+    item: Item  # the new version (the old one for removed/moved_off)
+    old: Item | None = None
+    fields: tuple[tuple[str, str, str], ...] = ()  # (field, old value, new value)
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """Something that differed but was set aside as noise, and why."""
+
+    what: str
+    why: str
+
+
+@dataclass(slots=True)
+class Change:
+    """Everything that differs between two Documents of one source."""
+
+    title: tuple[str, str] | None = None
+    text: list[TextChange] = field(default_factory=list)
+    items: list[ItemChange] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+    observed: list[str] = field(default_factory=list)  # shapes of blocks that changed in place
+
+    @property
+    def substantive(self) -> bool:
+        return bool(self.title or self.text or any(c.kind != "moved_off" for c in self.items))
+
+    @property
+    def empty(self) -> bool:
+        return not (self.substantive or self.items or self.ignored)
+
+    def summary(self) -> str:
+        parts = []
+        if self.title:
+            parts.append("title changed")
+        counts: dict[str, int] = {}
+        for t in self.text:
+            counts[f"text {t.kind}"] = counts.get(f"text {t.kind}", 0) + 1
+        for i in self.items:
+            counts[f"items {i.kind}"] = counts.get(f"items {i.kind}", 0) + 1
+        parts += [f"{n} {k}" for k, n in counts.items()]
+        if self.ignored:
+            parts.append(f"{len(self.ignored)} ignored as noise")
+        return ", ".join(parts) or "no change"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": list(self.title) if self.title else None,
+            "text": [
+                {"kind": t.kind, "key": t.key, "old": t.old, "new": t.new,
+                 "removed": list(t.removed_fragments), "added": list(t.added_fragments)}
+                for t in self.text
+            ],
+            "items": [
+                {"kind": c.kind, "id": c.item.id, "title": c.item.title, "url": c.item.url, "date": c.item.date,
+                 "old_title": c.old.title if c.old else None, "fields": [list(f) for f in c.fields]}
+                for c in self.items
+            ],
+            "ignored": [{"what": i.what, "why": i.why} for i in self.ignored],
+        }
+
+
+# ---- what it means -------------------------------------------------------------------------------
+
+AlertKind = Literal[
+    "new_item", "removed_item", "changed_item", "changed_text", "title_changed", "source_failing", "source_recovered"
+]
+HEALTH_KINDS = frozenset({"source_failing", "source_recovered"})
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """An alert, self-explaining, with only substantive text: from detection (a draft, without id or
+    delivery) through the outbox to a sink.
+
+    Adding a field here adds it to storage (state/schema.py builds the alerts table's columns from
+    these fields), to `rulewatch alerts --json` and to every sink's Message; an older database gains
+    the column on upgrade. Tuples are stored as JSON lists.
+    """
+
+    kind: AlertKind
+    title: str
+    url: str
+    topics: tuple[str, ...] = ()
+    matched_terms: tuple[str, ...] = ()
+    added: str = ""
+    removed: str = ""
+    article: str = ""
+    subject: str = ""  # what the alert is about (item id or page url): later alerts thread under it
+    # ---- set by state/ when the draft enters the outbox
+    id: int | None = None
+    idempotency_key: str = ""
+    source: str = ""
+    change_id: int | None = None
+    channel: str = ""  # the source's own channel, if it names one
+    detected_at: str = ""
+    # ---- set by delivery
+    delivered_at: str | None = None
+    delivered_channel: str | None = None
+    delivered_ts: str | None = None
+    attempts: int = 0
+    last_error: str = ""
+
+    @property
+    def outbox_id(self) -> int:
+        """The id of an alert read from the outbox (a draft has none yet)."""
+        if self.id is None:
+            raise ValueError(f"alert {self.idempotency_key or self.title!r} is a draft: it has no outbox id")
+        return self.id
+
+    @property
+    def is_health(self) -> bool:
+        """A notice about the source itself (failing, recovered), not about a rule."""
+        return self.kind in HEALTH_KINDS
+
+    def to_json(self) -> dict[str, Any]:
+        """The alert as `rulewatch alerts --json` prints it: every field but the bookkeeping ones."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name in ALERT_JSON_HIDDEN:
+                continue
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        out["channel"] = self.delivered_channel or self.channel or None
+        out["last_error"] = self.last_error or None
+        return out
+
+
+# Fields of Alert that `alerts --json` leaves out: internal keys and delivery details it summarises.
+ALERT_JSON_HIDDEN = frozenset({"idempotency_key", "subject", "change_id", "delivered_channel", "delivered_ts"})
+
+
+@dataclass(slots=True)
+class Verdict:
+    """What a Change means: substantive or not, relevant or not, and the alerts it raises."""
+
+    substantive: bool
+    relevant: bool
+    topics: tuple[str, ...] = ()
+    matched_terms: tuple[str, ...] = ()
+    alerts: list[Alert] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
