@@ -13,13 +13,14 @@ import re
 from collections import Counter
 
 from core.model import Block, Change, Document, Ignored, Item, ItemChange, TextChange
+from core.text import CJK_IDEOGRAPHS
 from detection.noise import Masked, describe, mask, normalise
 from detection.volatility import shape
 
 PAIR_RATIO = 0.5  # blocks at least this similar are one changed block, not a removal plus an addition
 COUNTER_SHARE = 0.8  # a field changing in this share of a list's items at once is a counter, not news
 MIN_ITEMS_FOR_COUNTER = 3
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’.,-][A-Za-z0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]|\S")
+_TOKEN = re.compile(rf"[A-Za-z0-9]+(?:['’.,-][A-Za-z0-9]+)*|[{CJK_IDEOGRAPHS}]|\S")
 
 
 def compare(old: Document, new: Document, learned: frozenset[str] = frozenset()) -> Change:

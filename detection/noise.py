@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.text import nfkc
+from core.text import CJK_TEXT, nfkc
 
 _DATE = (
     r"(?:\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
@@ -117,8 +117,7 @@ _LABEL_ONLY = re.compile(
     r"source|author|by|views?|reads?|hits|visits|clicks|comments|likes|shares|[\s\W_]|" + PLACEHOLDER,
     re.IGNORECASE,
 )
-_CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-_SPACE_NEAR_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
+_SPACE_NEAR_CJK = re.compile(rf"\s+(?=[{CJK_TEXT}])|(?<=[{CJK_TEXT}])\s+")
 _WS = re.compile(r"\s+")
 
 

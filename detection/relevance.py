@@ -10,13 +10,13 @@ from pathlib import Path
 import yaml
 
 from core.errors import TaxonomyError
-from core.text import nfkc
+from core.text import CJK_IDEOGRAPHS, nfkc
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
 _WS = re.compile(r"\s+")
 _SEPARATORS = "-‐‑–—_/"  # read as spaces: "cyber-security", "cyber_security" and "cyber security" are one term
 # A space between two CJK characters; the pattern starts with the space so the scan jumps from space to space.
-_SPACE_IN_CJK = re.compile(r" (?<=[\u3400-\u9fff] )(?=[\u3400-\u9fff])")
+_SPACE_IN_CJK = re.compile(f" (?<=[{CJK_IDEOGRAPHS}] )(?=[{CJK_IDEOGRAPHS}])")
 # A document is "about" a topic when its title matches, or its body names the topic this often.
 ABOUT_MIN_DISTINCT_TERMS = 2
 ABOUT_MIN_HITS = 3
