@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 
 LEARN_MIN_CHANGES = 3  # never call a block volatile before it changed this many times
 LEARN_SHARE = 0.8  # ...and on at least this share of the checks since it was first seen changing
@@ -24,3 +25,9 @@ def shape(masked_text: str) -> str:
 def is_volatile(changes: int, checks_since_first: int) -> bool:
     """True when a shape changed on (nearly) every check since it was first seen changing."""
     return changes >= LEARN_MIN_CHANGES and changes >= LEARN_SHARE * max(1, checks_since_first)
+
+
+def learned_volatile(history: Iterable[tuple[str, int, int]], compares: int) -> frozenset[str]:
+    """The shapes a source's history shows as noise, from its (shape, changes, first compare) counts
+    and its number of comparisons so far."""
+    return frozenset(shape for shape, changes, first in history if is_volatile(changes, (compares or 0) - first + 1))

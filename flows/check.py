@@ -2,15 +2,14 @@
 
 Task granularity follows Prefect's per-task cost (milliseconds each, plus server work): sources are
 batched into at most MAX_BATCHES tasks, grouped by host so that one host's politeness gate lives in
-one place, and each batch checks its sources with a thread pool. Recording, events and artifacts
-happen in the flow itself.
+one place. Each batch is a task that opens the app and runs the cycle's runner over its sources
+(checked with a thread pool, recorded in batch transactions); events, artifacts and delivery happen in
+the flow itself.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -20,15 +19,11 @@ from prefect.events import emit_event
 
 from alerts.deliver import deliver_pending
 from alerts.render import diff_text, headline
-from alerts.sinks import make_sink
 from core.model import Alert
-from detection import Taxonomy
-from rulewatch.config import Source, load_sources
-from rulewatch.cycle import CPU_TURN, Checked, SourceOutcome, check_all, make_fetcher, record
-from rulewatch.settings import Settings
-from scrapers.fetch import Fetcher
+from rulewatch.app import App
+from rulewatch.config import Source
+from rulewatch.runner import SourceOutcome, run_cycle
 from scrapers.urls import host_of
-from state import Store
 
 MAX_BATCHES = 4
 CHANGE_EVENT = "rulewatch.change.detected"
@@ -45,24 +40,12 @@ def batches(sources: list[Source], n: int = MAX_BATCHES) -> list[list[Source]]:
     return [b for b in out if b]
 
 
-@contextmanager
-def _state() -> Iterator[tuple[Settings, Store]]:
-    """The settings from the environment and the state they point at, closed afterwards."""
-    settings = Settings.from_env()
-    settings.ensure_home()
-    store = Store(settings.database_url)
-    try:
-        yield settings, store
-    finally:
-        store.close()
-
-
 @task(name="check-batch", cache_policy=NO_CACHE)
-def check_batch(
-    sources: list[Source], store: Store, fetcher: Fetcher, taxonomy: Taxonomy, settings: Settings
-) -> list[Checked]:
-    """Fetch, extract, compare and judge a batch of sources (no writes)."""
-    return list(check_all(sources, store, fetcher, taxonomy, settings))
+def check_batch(sources: list[Source]) -> list[SourceOutcome]:
+    """Check a batch of sources and record the results. A task takes plain data and opens the app
+    itself, so it can run wherever the task runner puts it."""
+    with App.from_env() as app:
+        return run_cycle(app, sources).outcomes
 
 
 def _emit(alert: Alert) -> None:
@@ -97,47 +80,34 @@ def check_sources(
 ) -> dict[str, Any]:
     """Check sources once: record snapshots, changes and alerts; emit an event per alert; deliver."""
     logger = get_run_logger()
-    with _state() as (settings, store):
-        return _check(settings, store, logger, sources_file, only, group, deliver)
-
-
-def _check(settings: Settings, store: Store, logger: Any, sources_file: str, only: list[str] | None,
-           group: str | None, deliver: bool) -> dict[str, Any]:
-    taxonomy = Taxonomy.load(settings.topics_file)
-    sources = [s for s in load_sources(sources_file, taxonomy.names)
-               if (not only or s.name in only) and (group is None or s.group == group)]
-    fetcher = make_fetcher(settings, store)
-    try:
-        futures = [check_batch.submit(b, store, fetcher, taxonomy, settings) for b in batches(sources)]
+    with App.from_env() as app:
+        sources = [s for s in app.load_sources(sources_file)
+                   if (not only or s.name in only) and (group is None or s.group == group)]
+        futures = [check_batch.submit(batch) for batch in batches(sources)]
         outcomes: list[SourceOutcome] = []
         for future in futures:
-            checked_batch = future.result()  # outside the lock and the transaction: its checks take turns too
-            with CPU_TURN, store.batch() as recorder:
-                batch_outcomes = [record(recorder, checked, settings.failing_after) for checked in checked_batch]
-            for outcome in batch_outcomes:
+            for outcome in future.result():
                 outcomes.append(outcome)
                 if outcome.status == "failed":
                     logger.warning("%s failed: %s", outcome.name, outcome.error)
                 else:
                     logger.info("%s: %s; %s", outcome.name, outcome.status, outcome.summary)
-        new_ids = {a for o in outcomes for a in o.alert_ids}
-        alerts = [a for a in store.alerts(newest_first=False, limit=None) if a.id in new_ids]
+        new_ids = sorted({a for o in outcomes for a in o.alert_ids})
+        alerts = app.store.alerts_by_id(new_ids)
         for alert in alerts:
             _emit(alert)
         _publish(outcomes, alerts)
         if deliver:
-            deliver_pending(store, make_sink(settings), lease_seconds=settings.delivery_lease)
-    finally:
-        fetcher.close()
+            deliver_pending(app.store, app.sink, lease_seconds=app.settings.delivery_lease)
     failed = [o.name for o in outcomes if o.status == "failed"]
-    return {"checked": len(outcomes) - len(failed), "failed": failed, "alerts": sorted(new_ids)}
+    return {"checked": len(outcomes) - len(failed), "failed": failed, "alerts": new_ids}
 
 
 @flow(name="deliver-alerts")
 def deliver_alerts() -> dict[str, Any]:
     """Drain the outbox. Idempotent: triggered by events and on a fallback schedule, racing is harmless."""
-    with _state() as (settings, store):
-        report = deliver_pending(store, make_sink(settings), lease_seconds=settings.delivery_lease)
+    with App.from_env() as app:
+        report = deliver_pending(app.store, app.sink, lease_seconds=app.settings.delivery_lease)
     for channel, why in report.stopped_channels.items():
         get_run_logger().error("alerts for %s stay pending: %s", channel, why)
     return {"delivered": report.delivered, "failed": sorted(report.failed)}
@@ -148,5 +118,5 @@ def daily_digest() -> dict[str, str]:
     """Post each channel's digest of the last 24 hours (once per channel and day)."""
     from alerts.digest import send_digests
 
-    with _state() as (settings, store):
-        return send_digests(store, make_sink(settings))
+    with App.from_env() as app:
+        return send_digests(app.store, app.sink)

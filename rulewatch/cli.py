@@ -16,66 +16,38 @@ from pathlib import Path
 
 from core.errors import ConfigError, SettingsError, TaxonomyError, UsageError
 from rulewatch import __version__
-from rulewatch.config import Source, load_sources
-from rulewatch.settings import Settings
+from rulewatch.app import App
+from rulewatch.config import Source
 
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_CONFIG = 0, 1, 2
 DEFAULT_SOURCES = "sources.yaml"
 
 
-def _settings() -> Settings:
-    return Settings.from_env()
-
-
-def _store(settings: Settings):  # type: ignore[no-untyped-def]
-    from state import Store
-
-    settings.ensure_home()
-    return Store(settings.database_url)
-
-
-def _taxonomy(settings: Settings):  # type: ignore[no-untyped-def]
-    from detection import Taxonomy
-
-    return Taxonomy.load(settings.topics_file)
-
-
-def _load(path: str, settings: Settings, only: Sequence[str] = ()) -> list[Source]:
-    sources = load_sources(path, _taxonomy(settings).names)
-    if only:
-        names = {s.name for s in sources}
-        missing = [n for n in only if n not in names]
-        if missing:
-            raise ConfigError(f"{path}: no source named {', '.join(missing)} (see `rulewatch sources`)")
-        sources = [s for s in sources if s.name in only]
-    return sources
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings()
-    sources = _load(args.sources, settings, args.only or ())
-    if not sources:
-        print(f"{args.sources}: no sources to check")
-        return EXIT_OK
-    if args.prefect or os.environ.get("PREFECT_API_URL"):
-        from flows.check import check_sources
+    with App.from_env() as app:
+        sources = app.load_sources(args.sources, args.only or ())
+        if not sources:
+            print(f"{args.sources}: no sources to check")
+            return EXIT_OK
+        if args.prefect or os.environ.get("PREFECT_API_URL"):
+            return _run_through_prefect(args)
+        return _run_here(app, sources, args)
 
-        result = check_sources(sources_file=str(args.sources), only=list(args.only or []), deliver=not args.no_deliver)
-        for name in result["failed"]:
-            print(f"FAIL {name} (see the flow run's log)")
-        print(f"{result['checked']} of {result['checked'] + len(result['failed'])} sources checked through Prefect, "
-              f"{len(result['failed'])} failed, {len(result['alerts'])} new alert(s)")
-        return EXIT_SOURCE_FAILED if result["failed"] else EXIT_OK
+
+def _run_through_prefect(args: argparse.Namespace) -> int:
+    from flows.check import check_sources
+
+    result = check_sources(sources_file=str(args.sources), only=list(args.only or []), deliver=not args.no_deliver)
+    for name in result["failed"]:
+        print(f"FAIL {name} (see the flow run's log)")
+    print(f"{result['checked']} of {result['checked'] + len(result['failed'])} sources checked through Prefect, "
+          f"{len(result['failed'])} failed, {len(result['alerts'])} new alert(s)")
+    return EXIT_SOURCE_FAILED if result["failed"] else EXIT_OK
+
+
+def _run_here(app: App, sources: list[Source], args: argparse.Namespace) -> int:
     from alerts.deliver import deliver_pending
-    from alerts.sinks import make_sink
-    from rulewatch.cycle import SourceOutcome, make_fetcher, run_cycle
-
-    if settings.one_cpu:
-        from rulewatch.cpu import stay_on_one_cpu
-
-        stay_on_one_cpu()  # before the store, the fetcher or the cycle start any thread
-    store = _store(settings)
-    fetcher = make_fetcher(settings, store)
+    from rulewatch.runner import SourceOutcome, run_cycle
 
     def show(outcome: SourceOutcome) -> None:
         if args.quiet:
@@ -86,15 +58,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             alerts = f" -> {len(outcome.alert_ids)} alert(s)" if outcome.alert_ids else ""
             print(f"ok   {outcome.name}: {outcome.status}; {outcome.summary}{alerts}", flush=True)
 
-    try:
-        report = run_cycle(sources, store, fetcher, _taxonomy(settings), settings, on_outcome=show)
-        if not args.no_deliver:
-            delivery = deliver_pending(store, make_sink(settings), lease_seconds=settings.delivery_lease)
-            for channel, why in delivery.stopped_channels.items():
-                print(f"alerts for {channel} stay pending: {why}", file=sys.stderr)
-    finally:
-        fetcher.close()
-        store.close()
+    report = run_cycle(app, sources, on_outcome=show)
+    if not args.no_deliver:
+        delivery = deliver_pending(app.store, app.sink, lease_seconds=app.settings.delivery_lease)
+        for channel, why in delivery.stopped_channels.items():
+            print(f"alerts for {channel} stay pending: {why}", file=sys.stderr)
     checked = len(report.outcomes) - len(report.failed)
     print(f"{checked} of {len(report.outcomes)} sources checked, {len(report.failed)} failed, "
           f"{len(report.alert_ids)} new alert(s)")
@@ -107,12 +75,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    settings = _settings()
-    store = _store(settings)
-    try:
-        records = store.alerts(pending_only=args.pending, limit=args.limit, source=args.source)
-    finally:
-        store.close()
+    with App.from_env() as app:
+        records = app.store.alerts(pending_only=args.pending, limit=args.limit, source=args.source)
     if args.json:
         print(json.dumps([r.to_json() for r in records], ensure_ascii=False, indent=1))
         return EXIT_OK
@@ -130,9 +94,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    settings = _settings()
-    store = _store(settings)
-    try:
+    with App.from_env() as app:
+        store = app.store
         state = store.source_state(args.name)
         if state is None:
             raise UsageError(f"no history for {args.name!r}: it has not been checked yet")
@@ -153,17 +116,14 @@ def cmd_history(args: argparse.Namespace) -> int:
         print("recent checks:")
         for at, outcome, detail in store.recent_checks(args.name, 10):
             print(f"  {at}  {outcome:<12} {detail[:100]}")
-    finally:
-        store.close()
     return EXIT_OK
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from detection import compare
 
-    settings = _settings()
-    store = _store(settings)
-    try:
+    with App.from_env() as app:
+        store = app.store
         snaps = store.snapshots(args.name)
         if args.old is None:
             if len(snaps) < 2:
@@ -178,8 +138,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
                         f"snapshot #{sid} is not one of {args.name!r}'s (see `rulewatch history {args.name}`)"
                     )
         old, new = store.document(old_id), store.document(new_id)
-    finally:
-        store.close()
     change = compare(old, new)
     print(f"{args.name}: snapshot #{old_id} -> #{new_id}: {change.summary()}")
     if change.title:
@@ -203,25 +161,29 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    settings = _settings()
-    sources = _load(args.sources, settings)
-    print(f"{args.sources}: {len(sources)} source(s)")
-    if not args.check:
-        for s in sources:
-            extra = f"  [{s.kind}]" if s.kind != "auto" else ""
-            print(f"  {s.name:<28} {s.url}{extra}")
-            if s.description:
-                print(f"  {'':<28} {s.description}")
-        return EXIT_OK
+    with App.from_env() as app:
+        sources = app.load_sources(args.sources)
+        print(f"{args.sources}: {len(sources)} source(s)")
+        if args.check:
+            return _check_sources(app, sources)
+    for s in sources:
+        extra = f"  [{s.kind}]" if s.kind != "auto" else ""
+        print(f"  {s.name:<28} {s.url}{extra}")
+        if s.description:
+            print(f"  {'':<28} {s.description}")
+    return EXIT_OK
+
+
+def _check_sources(app: App, sources: list[Source]) -> int:
+    """Fetch each source once and show what was extracted (nothing is recorded)."""
     from core.errors import FetchError
     from scrapers.extract import extract, sniff_kind
-    from scrapers.fetch import Fetcher, NotModified
+    from scrapers.fetch import NotModified
 
-    fetcher = Fetcher(settings.fetch_settings())
     failed = 0
     for s in sources:
         try:
-            resp = fetcher.fetch(s.url, policy=s.host_policy(settings.host_policy))
+            resp = app.fetcher.fetch(s.url, policy=s.host_policy(app.settings.host_policy))
             assert not isinstance(resp, NotModified)
             doc = extract(resp.body, resp.content_type, resp.final_url, s.extract_options())
         except FetchError as exc:
@@ -233,20 +195,14 @@ def cmd_sources(args: argparse.Namespace) -> int:
               f"{len(doc.blocks)} blocks, {len(doc.items)} items, {len(resp.body)} bytes; title {doc.title[:60]!r}")
         if sample:
             print(f"     first: {sample[:100]}")
-    fetcher.close()
     return EXIT_SOURCE_FAILED if failed else EXIT_OK
 
 
 def cmd_deliver(args: argparse.Namespace) -> int:
     from alerts.deliver import deliver_pending
-    from alerts.sinks import make_sink
 
-    settings = _settings()
-    store = _store(settings)
-    try:
-        report = deliver_pending(store, make_sink(settings), lease_seconds=settings.delivery_lease)
-    finally:
-        store.close()
+    with App.from_env() as app:
+        report = deliver_pending(app.store, app.sink, lease_seconds=app.settings.delivery_lease)
     print(f"{len(report.delivered)} alert(s) delivered, {len(report.failed)} left pending")
     for channel, why in report.stopped_channels.items():
         print(f"  {channel}: {why}")
@@ -255,14 +211,9 @@ def cmd_deliver(args: argparse.Namespace) -> int:
 
 def cmd_digest(args: argparse.Namespace) -> int:
     from alerts.digest import send_digests
-    from alerts.sinks import make_sink
 
-    settings = _settings()
-    store = _store(settings)
-    try:
-        results = send_digests(store, make_sink(settings))
-    finally:
-        store.close()
+    with App.from_env() as app:
+        results = send_digests(app.store, app.sink)
     for channel, outcome in results.items():
         print(f"digest for {channel}: {outcome}")
     return EXIT_SOURCE_FAILED if any(o.startswith("not posted") for o in results.values()) else EXIT_OK
@@ -271,8 +222,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from flows.serve import serve_all
 
-    settings = _settings()
-    _load(args.sources, settings)  # fail early, with a clear message, on a bad sources file
+    with App.from_env() as app:
+        app.load_sources(args.sources)  # fail early, with a clear message, on a bad sources file
     if not os.environ.get("PREFECT_API_URL"):
         raise UsageError(
             "serve needs a Prefect server for its schedules (a temporary one runs no scheduler): start "

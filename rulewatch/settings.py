@@ -8,13 +8,13 @@ from pathlib import Path
 
 from alerts.deliver import DEFAULT_DELIVERY_LEASE
 from core.errors import SettingsError
+from detection.health import DEFAULT_FAILING_AFTER
 from scrapers.fetch import DEFAULT_CONTACT_URL, FetchSettings
 from scrapers.politeness import DEFAULT_HOST_CONCURRENCY, DEFAULT_HOST_DELAY, HostPolicy
 
 DEFAULT_HOME = ".rulewatch"
 DEFAULT_WORKERS = 16  # pages fetched at once across all hosts; per-host limits still apply
 DEFAULT_FOLLOW_LIMIT = 10  # detail pages of new list items fetched per source and cycle
-DEFAULT_FAILING_AFTER = 3  # consecutive failures before a "source failing" notice
 
 
 @dataclass(frozen=True)

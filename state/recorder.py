@@ -1,7 +1,9 @@
 """Writing one check's result inside a transaction the caller owns (one per source, or one per batch).
 
 A substantive change's snapshot, change row and alerts are written together: they commit together or
-not at all, so an alert can never be lost to a crash after its snapshot."""
+not at all, so an alert can never be lost to a crash after its snapshot. The recorder writes what it is
+given: the alerts come from detection's verdict, the health notices from the HealthRules it is handed
+(detection.health.SourceHealth), asked while the source's row is locked."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import json
 import zlib
 from dataclasses import replace
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
@@ -35,11 +37,30 @@ _INSERT = {t.name: insert(t) for t in schema.metadata.sorted_tables}
 _WRITE = {name: Prepared(statement) for name, statement in _INSERT.items()}
 
 
+class HealthRules(Protocol):
+    """Which health notices a source earns (detection.health.SourceHealth); None: no notice."""
+
+    def failing(self, source: str, url: str, failures: int, error: str, notified: bool) -> Alert | None: ...
+
+    def recovered(self, source: str, url: str, failures: int, notified: bool) -> Alert | None: ...
+
+
+class _Silent:
+    """No health notices: for callers that record without a policy (tools, tests)."""
+
+    def failing(self, source: str, url: str, failures: int, error: str, notified: bool) -> Alert | None:
+        return None
+
+    def recovered(self, source: str, url: str, failures: int, notified: bool) -> Alert | None:
+        return None
+
+
 class Recorder:
     """Writes check results on one connection, inside the caller's transaction."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, health: HealthRules | None = None) -> None:
         self.conn = conn
+        self.health: HealthRules = health or _Silent()
 
     def record_success(
         self,
@@ -66,7 +87,7 @@ class Recorder:
             # check compares against what that run stored.
             _log_check(self.conn, name, now, "superseded", "another run recorded a newer snapshot meanwhile")
             return Recorded("superseded", previous, None, ())
-        _recover(self.conn, name, url, state, channel, now)
+        self._recover(name, url, state, channel, now)
         compares = int(state.get("compares") or 0)
         if baseline or previous is None:
             outcome = "baseline"
@@ -111,24 +132,19 @@ class Recorder:
         if healthy.rowcount == 1:
             return
         state = _lock_source(self.conn, name, url)
-        _recover(self.conn, name, url, state, channel, now)
+        self._recover(name, url, state, channel, now)
         _UPDATE_SOURCE.run(self.conn, values)
 
-    def record_failure(
-        self, *, name: str, url: str, error: str, notify_after: int = 3, channel: str = "", now: str | None = None
-    ) -> int:
-        """Record a failed check (never a snapshot). After `notify_after` consecutive failures, one
-        "source failing" notice goes into the outbox; nothing more while it stays down.
-        Returns the number of consecutive failures."""
+    def record_failure(self, *, name: str, url: str, error: str, channel: str = "", now: str | None = None) -> int:
+        """Record a failed check (never a snapshot), with the "source failing" notice the health rules
+        call for. Returns the number of consecutive failures."""
         now = now or utcnow()
         state = _lock_source(self.conn, name, url)
         failures = (state["consecutive_failures"] if state else 0) + 1
         notified = bool(state and state["failing_notified"])
-        if failures >= notify_after and not notified:
-            draft = Alert(kind="source_failing", title=name, url=url, topics=(), matched_terms=(),
-                               added=f"{failures} consecutive checks failed; the last error: {error[:500]}",
-                               subject=f"health:{name}")
-            _insert_alert(self.conn, name, draft, f"{name}:failing:{now}", None, channel, now)
+        notice = self.health.failing(name, url, failures, error, notified)
+        if notice is not None:
+            _insert_alert(self.conn, name, notice, f"{name}:failing:{now}", None, channel, now)
             notified = True
         _UPDATE_SOURCE.run(self.conn, dict(
             b_name=name, last_checked_at=now, consecutive_failures=failures, last_error=error[:2000],
@@ -136,6 +152,15 @@ class Recorder:
         ))
         _log_check(self.conn, name, now, "failed", error[:2000])
         return failures
+
+    def _recover(self, name: str, url: str, state: dict[str, Any], channel: str, now: str) -> None:
+        """The "recovered" notice the health rules call for when a check works again."""
+        notified = bool(state["failing_notified"])
+        notice = self.health.recovered(name, url, state["consecutive_failures"], notified)
+        if notice is not None:
+            _insert_alert(self.conn, name, notice, f"{name}:recovered:{now}", None, channel, now)
+        if notified:
+            _UPDATE_SOURCE.run(self.conn, {"b_name": name, "failing_notified": False})
 
 
 def _lock_source(conn: Connection, name: str, url: str) -> dict[str, Any]:
@@ -152,17 +177,6 @@ def _lock_source(conn: Connection, name: str, url: str) -> dict[str, Any]:
         row = query.first(conn, {"b_name": name})
         assert row is not None, f"source {name!r} neither inserted nor found"
     return row
-
-
-def _recover(conn: Connection, name: str, url: str, state: dict[str, Any] | None, channel: str, now: str) -> None:
-    """One "recovered" notice when a source that was announced as failing works again."""
-    if not state or not state["failing_notified"]:
-        return
-    draft = Alert(kind="source_recovered", title=name, url=url, topics=(), matched_terms=(),
-                       added=f"checks work again after {state['consecutive_failures']} failures",
-                       subject=f"health:{name}")
-    _insert_alert(conn, name, draft, f"{name}:recovered:{now}", None, channel, now)
-    _UPDATE_SOURCE.run(conn, {"b_name": name, "failing_notified": False})
 
 
 @cache

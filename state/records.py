@@ -32,7 +32,10 @@ class SourceState:
     last_checked_at: str | None
     last_success_at: str | None
     failing_notified: bool
-    learned_volatile: frozenset[str] = frozenset()  # block shapes this source's history shows as noise
+    compares: int = 0  # checks compared with a snapshot so far
+    # (block shape, times it changed in place, the comparison it first changed at): what the source's
+    # history teaches (detection.volatility.learned_volatile reads it)
+    shape_history: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,10 +15,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from core.model import Alert, Document
-from detection.volatility import is_volatile
 from state import schema
 from state.prepared import Prepared
-from state.recorder import Recorder
+from state.recorder import HealthRules, Recorder
 from state.records import (
     TIME_FORMAT,
     ChangeRecord,
@@ -106,12 +105,15 @@ class Store:
     # ---- reading ------------------------------------------------------------------------------------
 
     def source_state(self, name: str) -> SourceState | None:
+        """One source's state with its block-shape history, or None before its first check."""
+        v = schema.volatility
         with self.engine.connect() as conn:
             row = conn.execute(select(schema.sources).where(schema.sources.c.name == name)).mappings().first()
-        return _source_state(row) if row is not None else None
+            history = conn.execute(select(v.c.shape, v.c.changes, v.c.first_compare).where(v.c.source == name)).all()
+        return _source_state(row, [(s, c, f) for s, c, f in history]) if row is not None else None
 
     def all_source_states(self) -> list[SourceState]:
-        """Every source's state with what its history taught, in two queries (a cycle reads them all
+        """Every source's state with its block-shape history, in two queries (a cycle reads them all
         up front)."""
         v = schema.volatility
         with self.engine.connect() as conn:
@@ -120,15 +122,7 @@ class Store:
             for source, shape, changes, first in conn.execute(
                     select(v.c.source, v.c.shape, v.c.changes, v.c.first_compare)):
                 shapes.setdefault(source, []).append((shape, changes, first))
-        return [_source_state(row, _volatile(shapes.get(row["name"], ()), row["compares"])) for row in rows]
-
-    def learned_volatile(self, name: str) -> frozenset[str]:
-        """Block shapes that changed on (nearly) every check of this source since first seen changing."""
-        v, s = schema.volatility, schema.sources
-        with self.engine.connect() as conn:
-            compares = conn.execute(select(s.c.compares).where(s.c.name == name)).scalar() or 0
-            rows = conn.execute(select(v.c.shape, v.c.changes, v.c.first_compare).where(v.c.source == name)).all()
-        return _volatile([(shape, changes, first) for shape, changes, first in rows], compares)
+        return [_source_state(row, shapes.get(row["name"], ())) for row in rows]
 
     def document(self, snapshot_id: int) -> Document:
         with self.engine.connect() as conn:
@@ -172,6 +166,16 @@ class Store:
             query = query.limit(limit)
         with self.engine.connect() as conn:
             return [alert_from_row(r) for r in conn.execute(query).mappings()]
+
+    def alerts_by_id(self, ids: list[int]) -> list[Alert]:
+        """These alerts, oldest first (a cycle's new ones, without reading the whole outbox)."""
+        a = schema.alerts
+        found: list[Alert] = []
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 500):  # bounded IN lists
+                chunk = ids[start:start + 500]
+                found += [alert_from_row(r) for r in conn.execute(select(a).where(a.c.id.in_(chunk))).mappings()]
+        return sorted(found, key=lambda alert: alert.outbox_id)
 
     def thread_of(self, source: str, subject: str, before_id: int) -> Alert | None:
         """The first delivered alert about the same subject: later alerts reply in its thread."""
@@ -225,24 +229,25 @@ class Store:
 
     # ---- writing ------------------------------------------------------------------------------------
 
-    def record_success(self, **kwargs: Any) -> Recorded:
+    def record_success(self, health: HealthRules | None = None, **kwargs: Any) -> Recorded:
         """Record a good fetch (see Recorder.record_success) in its own transaction."""
-        with self.writer.begin() as conn:
-            return Recorder(conn).record_success(**kwargs)
+        with self.batch(health) as recorder:
+            return recorder.record_success(**kwargs)
 
-    def record_not_modified(self, **kwargs: Any) -> None:
-        with self.writer.begin() as conn:
-            Recorder(conn).record_not_modified(**kwargs)
+    def record_not_modified(self, health: HealthRules | None = None, **kwargs: Any) -> None:
+        with self.batch(health) as recorder:
+            recorder.record_not_modified(**kwargs)
 
-    def record_failure(self, **kwargs: Any) -> int:
-        with self.writer.begin() as conn:
-            return Recorder(conn).record_failure(**kwargs)
+    def record_failure(self, health: HealthRules | None = None, **kwargs: Any) -> int:
+        with self.batch(health) as recorder:
+            return recorder.record_failure(**kwargs)
 
     @contextmanager
-    def batch(self) -> Iterator[Recorder]:
-        """One transaction for many sources' results (a cycle writes in batches, not per page)."""
+    def batch(self, health: HealthRules | None = None) -> Iterator[Recorder]:
+        """One transaction for many sources' results (a cycle writes in batches, not per page), with
+        the health notices `health` calls for (none without it)."""
         with self.writer.begin() as conn:
-            yield Recorder(conn)
+            yield Recorder(conn, health)
 
     def mark_delivered(self, alert_id: int, *, channel: str, ts: str, now: str | None = None) -> None:
         with self.writer.begin() as conn:
@@ -278,16 +283,11 @@ def _add_missing_columns(conn: Connection) -> None:
             conn.exec_driver_sql(ddl)
 
 
-def _volatile(shapes: Any, compares: int) -> frozenset[str]:
-    """The shapes among (shape, changes, first_compare) rows that count as volatile by now."""
-    return frozenset(shape for shape, changes, first in shapes if is_volatile(changes, (compares or 0) - first + 1))
-
-
-def _source_state(row: Any, learned_volatile: frozenset[str] = frozenset()) -> SourceState:
+def _source_state(row: Any, shape_history: Iterable[tuple[str, int, int]] = ()) -> SourceState:
     return SourceState(
         name=row["name"], url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
         last_snapshot_id=row["last_snapshot_id"], consecutive_failures=row["consecutive_failures"],
         last_error=row["last_error"], last_checked_at=row["last_checked_at"],
         last_success_at=row["last_success_at"], failing_notified=bool(row["failing_notified"]),
-        learned_volatile=learned_volatile,
+        compares=row["compares"] or 0, shape_history=tuple(sorted(shape_history)),
     )

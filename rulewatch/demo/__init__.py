@@ -83,35 +83,25 @@ def write_sources(path: Path, base: str) -> None:
 
 def run_demo(out: object = None) -> int:
     from alerts.deliver import ConsoleSink, deliver_pending
-    from detection import Taxonomy
-    from rulewatch.config import load_sources
-    from rulewatch.cycle import run_cycle
-    from rulewatch.settings import Settings
-    from scrapers.fetch import Fetcher
-    from state import Store
+    from rulewatch.app import App
+    from rulewatch.runner import run_cycle
 
     stream = sys.stdout if out is None else out
     with tempfile.TemporaryDirectory(prefix="rulewatch-demo-") as tmp:
         work = Path(tmp)
         env = dict(os.environ, RULEWATCH_HOME=str(work / "home"), RULEWATCH_HOST_DELAY="0")
         env.pop("RULEWATCH_DATABASE_URL", None)
-        settings = Settings.from_env(env)
-        settings.ensure_home()
-        store = Store(settings.database_url)
-        taxonomy = Taxonomy.load(settings.topics_file)
-        try:
+        with App.from_env(env) as app:
             site = copy_site(work / "site")
             with serve(site / "phase1") as server:
                 base = base_url(server)
                 sources_file = work / "sources.yaml"
                 write_sources(sources_file, base)
-                sources = load_sources(sources_file, taxonomy.names)
+                sources = app.load_sources(sources_file)
                 for phase, label in (("phase1", "first sight: baseline, no alerts"), ("phase2", "a week later")):
                     server.root = site / phase
                     print(f"\n--- cycle: {label} ({base})", file=stream)  # type: ignore[arg-type]
-                    fetcher = Fetcher(settings.fetch_settings())
-                    report = run_cycle(sources, store, fetcher, taxonomy, settings)
-                    fetcher.close()
+                    report = run_cycle(app, sources)
                     for o in report.outcomes:
                         detail = o.error or o.summary
                         print(f"  {o.name:<18} {o.status:<9} {detail}", file=stream)  # type: ignore[arg-type]
@@ -119,7 +109,5 @@ def run_demo(out: object = None) -> int:
                         return 1
             print("\n--- alerts (printed to the console; set SLACK_BOT_TOKEN and SLACK_CHANNEL for Slack)\n",
                   file=stream)  # type: ignore[arg-type]
-            deliver_pending(store, ConsoleSink(stream))  # type: ignore[arg-type]
-        finally:
-            store.close()
+            deliver_pending(app.store, ConsoleSink(stream))  # type: ignore[arg-type]
     return 0

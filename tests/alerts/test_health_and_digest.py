@@ -14,9 +14,12 @@ from alerts.digest import send_digests
 from alerts.slack import SlackSink, make_web_client
 from core.model import Document, Item
 from detection import Taxonomy, compare, judge
+from detection.health import SourceHealth
 from state import Store
 
 TOKEN = "xoxb-test-token-123"
+
+HEALTH = SourceHealth(notify_after=3)
 
 
 @pytest.fixture
@@ -27,21 +30,21 @@ def slack() -> Iterator[FakeSlack]:
 
 def test_one_failing_notice_after_three_failures_and_one_recovery(store: Store) -> None:
     for _ in range(6):
-        store.record_failure(name="pboc", url="http://x/", error="challenge: JavaScript wall", notify_after=3)
+        store.record_failure(name="pboc", url="http://x/", error="challenge: JavaScript wall", health=HEALTH)
     notices = store.alerts(newest_first=False)
     assert [a.kind for a in notices] == ["source_failing"]
     assert "3 consecutive checks failed" in notices[0].added and "challenge" in notices[0].added
-    store.record_not_modified(name="pboc", url="http://x/", etag="", last_modified="")
-    store.record_not_modified(name="pboc", url="http://x/", etag="", last_modified="")
+    store.record_not_modified(name="pboc", url="http://x/", etag="", last_modified="", health=HEALTH)
+    store.record_not_modified(name="pboc", url="http://x/", etag="", last_modified="", health=HEALTH)
     kinds = [a.kind for a in store.alerts(newest_first=False)]
     assert kinds == ["source_failing", "source_recovered"]
     assert store.alerts()[0].subject == store.alerts()[1].subject  # the recovery threads under the notice
 
 
 def test_a_blip_shorter_than_the_threshold_says_nothing(store: Store) -> None:
-    store.record_failure(name="s", url="u", error="timeout", notify_after=3)
-    store.record_failure(name="s", url="u", error="timeout", notify_after=3)
-    store.record_not_modified(name="s", url="u", etag="", last_modified="")
+    store.record_failure(name="s", url="u", error="timeout", health=HEALTH)
+    store.record_failure(name="s", url="u", error="timeout", health=HEALTH)
+    store.record_not_modified(name="s", url="u", etag="", last_modified="", health=HEALTH)
     assert store.alerts() == []
 
 
@@ -70,7 +73,7 @@ def test_alerts_are_routed_by_topic(store: Store, slack: FakeSlack) -> None:
 def test_digest_lists_changes_failures_and_recoveries_once_a_day(store: Store, slack: FakeSlack) -> None:
     record_change(store, "cac", "关于网络安全审查的通知")
     for _ in range(3):
-        store.record_failure(name="pboc", url="http://pboc/", error="challenge: JavaScript wall", notify_after=3)
+        store.record_failure(name="pboc", url="http://pboc/", error="challenge: JavaScript wall", health=HEALTH)
     sink = SlackSink(make_web_client(TOKEN, slack.base_url), "C-ALERTS")
     assert send_digests(store, sink) == {"C-ALERTS": "posted"}
     (message,) = slack.posted()

@@ -12,8 +12,9 @@ from faultserver import FaultServer, redirect_to, reset_mid_body, respond, slow_
 from pytest_httpserver import HTTPServer
 
 from detection import Taxonomy
+from rulewatch.app import App
 from rulewatch.config import Source
-from rulewatch.cycle import run_cycle
+from rulewatch.runner import run_cycle
 from rulewatch.settings import Settings
 from scrapers.fetch import Fetcher, FetchSettings
 from scrapers.politeness import HostPolicy
@@ -68,7 +69,8 @@ def cycle(store: Store, sources: list[Source]):  # type: ignore[no-untyped-def]
     settings = replace(Settings.from_env({"RULEWATCH_HOST_DELAY": "0"}), failing_after=3)
     fetcher = Fetcher(FAST)
     try:
-        return {o.name: o for o in run_cycle(sources, store, fetcher, Taxonomy.load(), settings).outcomes}
+        app = App(settings, store=store, fetcher=fetcher, taxonomy=Taxonomy.load())
+        return {o.name: o for o in run_cycle(app, sources).outcomes}
     finally:
         fetcher.close()
 

@@ -8,6 +8,7 @@ import pytest
 
 from core.model import Block, Document, Item
 from detection import Taxonomy, compare, judge
+from detection.volatility import learned_volatile
 from state import Store
 from state import recorder as recorder_module
 
@@ -123,7 +124,8 @@ def test_a_database_from_an_older_version_gains_the_new_columns(database_url: st
     upgraded = Store(database_url)
     try:
         assert upgraded.source_state("src") is not None
-        assert upgraded.learned_volatile("src") == frozenset()
+        state = upgraded.source_state("src")
+        assert state is not None and learned_volatile(state.shape_history, state.compares) == frozenset()
     finally:
         upgraded.close()
 
@@ -136,9 +138,11 @@ def test_a_block_that_changes_on_every_check_is_learned_as_volatile(store: Store
     record(store, None, page(0))
     alerts_before_learning = 0
     for n in range(1, 8):
-        learned = store.learned_volatile("src")
+        state = store.source_state("src")
+        assert state is not None
+        learned = learned_volatile(state.shape_history, state.compares)
         # A cycle reads what every source learned in one query at its start: the same answer.
-        assert {s.name: s.learned_volatile for s in store.all_source_states()}["src"] == learned
+        assert {s.name: s for s in store.all_source_states()}["src"] == state
         old = store.latest_document("src")
         assert old is not None
         change = compare(old, page(n), learned)

@@ -1,8 +1,13 @@
-"""One monitoring cycle as plain functions: check (fetch, extract, compare, judge), then record.
+"""The runner: one monitoring cycle over many sources. It alone owns the thread pool, the batching of
+writes, the lock that CPU-bound stages take turns on, and the process's CPU affinity.
 
-check_source() does no writing and runs in worker threads; record() is the only step that writes, and
-runs on the calling thread. cli.py calls run_cycle() directly; flows/ wraps the same two steps in
-Prefect tasks.
+Each source goes through named stages, each testable alone:
+
+    fetch (scrapers.fetch) -> extract (scrapers.extract) -> collapse (detection.health)
+        -> follow (detail pages of new list items) -> compare (detection) -> judge (detection)
+
+and its result is recorded (state) in a batch transaction on the calling thread. The CLI, the demo and
+the Prefect flows (per batch of sources) all call run_cycle().
 """
 
 from __future__ import annotations
@@ -14,33 +19,37 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
-from core.errors import ContentCollapsed, FetchError
-from core.model import Document, Item
-from detection import Change, RelevancePolicy, Taxonomy, Verdict, compare, judge
+from core.errors import FetchError
+from core.model import Change, Document, Item, Verdict
+from detection import RelevancePolicy, compare, judge
+from detection.health import SourceHealth, collapsed
+from detection.volatility import learned_volatile
 from rulewatch.config import Source
-from rulewatch.settings import DEFAULT_FAILING_AFTER, Settings
 from scrapers.extract import ExtractOptions, extract
 from scrapers.fetch import Fetcher, NotModified, Validators
-from state import Recorder, SourceState, Store
+from state import Recorder, SourceState
+
+if TYPE_CHECKING:
+    from rulewatch.app import App
 
 log = logging.getLogger("rulewatch.cycle")
 
-COLLAPSE_RATIO = 0.1  # a page that shrinks below this share of its last good size is an error page
-COLLAPSE_MIN_SIZE = 200  # ...when the last good one had at least this much content
 DETAIL_CHARS = 4000  # how much of a followed detail page is kept with its item
 # Results are written in batches (one transaction each): per-page transactions cost more than the
 # page. A batch is written when it is this big or this old, so alerts still go out promptly.
 RECORD_BATCH = 200
 RECORD_SECONDS = 1.0
 
-# CPU-bound steps (extraction, comparison, judgement, recording) take turns on this lock. Under the GIL
+# CPU-bound stages (extraction, comparison, judgement, recording) take turns on this lock. Under the GIL
 # only one thread runs Python anyway, but threads interleaving CPU-bound work thrash each other's caches
 # and hand the GIL over at every lxml call: measured, extraction in ten threads cost 0.75 ms a page
-# against 0.51 ms taking turns. Fetching stays outside it, so waiting on the network still overlaps.
-# Never wait for another thread's check while holding it: that check needs it too.
-CPU_TURN = threading.Lock()
+# against 0.51 ms taking turns. Fetching and database reads stay outside it, so waits still overlap.
+# Only this module takes it, and only around a stage that waits for nothing (see _cpu_bound).
+_CPU_TURN = threading.Lock()
+_pinned = False
+_T = TypeVar("_T")
 
 Status = Literal["baseline", "changed", "unchanged", "not_modified", "failed", "superseded"]
 
@@ -87,27 +96,29 @@ class CycleReport:
         return [a for o in self.outcomes for a in o.alert_ids]
 
 
-def make_fetcher(settings: Settings, store: Store) -> Fetcher:
-    """The cycle's fetcher; with shared politeness its per-host limits hold across processes."""
-    if settings.shared_politeness:
-        from state.hostlease import DatabaseHostGates
-
-        return Fetcher(settings.fetch_settings(), gates=DatabaseHostGates(store, settings.host_policy))
-    return Fetcher(settings.fetch_settings())
+def _cpu_bound(stage: Callable[[], _T]) -> _T:
+    """Run a CPU-bound stage in its turn. The stage must not wait for another thread's check (that
+    check needs the lock too): fetches and database reads happen before or after, never inside."""
+    with _CPU_TURN:
+        return stage()
 
 
-def _check_not_collapsed(previous: Document | None, document: Document) -> None:
-    if previous is None:
+def _pin_once(app: App) -> None:
+    """Keep the process on one CPU (rulewatch/cpu.py says why), when the settings ask for it and no
+    other thread exists yet: threads started before the pin (a Prefect run's) would not follow it."""
+    global _pinned
+    if _pinned or not app.settings.one_cpu or threading.active_count() > 1:
         return
-    if previous.size() >= COLLAPSE_MIN_SIZE and document.size() < COLLAPSE_RATIO * previous.size():
-        raise ContentCollapsed(
-            f"content shrank from {previous.size()} to {document.size()} characters; "
-            "treated as an error page, not as a change",
-            url=document.url,
-        )
+    from rulewatch.cpu import stay_on_one_cpu
+
+    stay_on_one_cpu()
+    _pinned = True
 
 
-def _detail_url(source: Source, item: Item) -> str:
+# ---- stages --------------------------------------------------------------------------------------
+
+def detail_url(source: Source, item: Item) -> str:
+    """Where a list item's detail page is: the source's detail_url template, else the item's link."""
     if source.detail_url:
         try:
             return source.detail_url.format(id=item.id, **item.field_map())
@@ -116,7 +127,7 @@ def _detail_url(source: Source, item: Item) -> str:
     return item.url
 
 
-def _follow(source: Source, document: Document, previous: Document, fetcher: Fetcher, limit: int) -> Document:
+def follow(source: Source, document: Document, previous: Document, fetcher: Fetcher, limit: int) -> Document:
     """Attach detail text to new items (fetched, within `limit`) and carry it over for known ones."""
     known = {i.id: i for i in previous.items}
     items: list[Item] = []
@@ -126,7 +137,7 @@ def _follow(source: Source, document: Document, previous: Document, fetcher: Fet
         if old is not None:
             items.append(replace(item, detail=old.detail))
             continue
-        url = _detail_url(source, item)
+        url = detail_url(source, item)
         if budget > 0 and url:
             budget -= 1
             items.append(replace(item, detail=_detail_text(url, fetcher, source)))
@@ -140,7 +151,7 @@ def _detail_text(url: str, fetcher: Fetcher, source: Source) -> str:
         resp = fetcher.fetch(url, policy=source.host_policy(fetcher.settings.host_policy))
         if isinstance(resp, NotModified):
             return ""
-        detail = extract(resp.body, resp.content_type, resp.final_url, ExtractOptions(kind="page"))
+        detail = _cpu_bound(lambda: extract(resp.body, resp.content_type, resp.final_url, ExtractOptions(kind="page")))
     except FetchError as exc:
         log.info("%s: detail page %s not read: %s", source.name, url, exc.describe())
         return ""
@@ -150,48 +161,51 @@ def _detail_text(url: str, fetcher: Fetcher, source: Source) -> str:
     return "\n".join(blocks)[:DETAIL_CHARS]
 
 
-def check_source(
-    source: Source, state: SourceState | None, store: Store, fetcher: Fetcher, taxonomy: Taxonomy, settings: Settings
-) -> Checked:
+def check_source(source: Source, state: SourceState | None, app: App) -> Checked:
     """Fetch, extract, compare and judge one source, given its state as read at the cycle's start.
     Writes nothing."""
+    settings = app.settings
     seen = state.last_snapshot_id if state else None
     known = state is not None and seen is not None and state.url == source.url
     validators = Validators(state.etag, state.last_modified) if known and state else None
     try:
-        resp = fetcher.fetch(source.url, validators, source.host_policy(settings.host_policy))
+        resp = app.fetcher.fetch(source.url, validators, source.host_policy(settings.host_policy))
         if isinstance(resp, NotModified):
             return Checked(source, validators=resp.validators, not_modified=True, seen_snapshot_id=seen)
-        with CPU_TURN:
-            # The last snapshot is read only when there is something new to compare it with.
-            previous = store.document(seen) if known and seen is not None else None
-            document = extract(resp.body, resp.content_type, resp.final_url, source.extract_options())
-            _check_not_collapsed(previous, document)
+        # The last snapshot is read only when there is something new to compare it with.
+        previous = app.store.document(seen) if known and seen is not None else None
+        document = _cpu_bound(lambda: extract(resp.body, resp.content_type, resp.final_url, source.extract_options()))
+        problem = collapsed(previous, document)
+        if problem is not None:
+            raise problem
     except FetchError as exc:
         return Checked(source, error=exc.describe(), seen_snapshot_id=seen)
     if previous is None:
         return Checked(source, document=document, validators=resp.validators, baseline=True, seen_snapshot_id=seen)
     if document.kind == "list":
-        document = _follow(source, document, previous, fetcher, settings.follow_limit)
-    with CPU_TURN:
-        change = compare(previous, document, state.learned_volatile if state else frozenset())
-        verdict = judge(change, previous, document, taxonomy, RelevancePolicy(source.topics, source.alert_on))
+        document = follow(source, document, previous, app.fetcher, settings.follow_limit)
+    volatile = learned_volatile(state.shape_history, state.compares) if state else frozenset()
+
+    def compare_and_judge() -> tuple[Change, Verdict]:
+        change = compare(previous, document, volatile)
+        return change, judge(change, previous, document, app.taxonomy, RelevancePolicy(source.topics, source.alert_on))
+
+    change, verdict = _cpu_bound(compare_and_judge)
     return Checked(source, document, change, verdict, resp.validators, seen_snapshot_id=seen)
 
 
-def record(store: Recorder, checked: Checked, failing_after: int = DEFAULT_FAILING_AFTER) -> SourceOutcome:
+def record(recorder: Recorder, checked: Checked) -> SourceOutcome:
     """Write one check's result: a failure, a 304, or a document with its change and alerts."""
     source = checked.source
     if checked.error:
-        store.record_failure(name=source.name, url=source.url, error=checked.error, notify_after=failing_after,
-                             channel=source.channel)
+        recorder.record_failure(name=source.name, url=source.url, error=checked.error, channel=source.channel)
         return SourceOutcome(source.name, "failed", error=checked.error)
     if checked.not_modified:
-        store.record_not_modified(name=source.name, url=source.url, etag=checked.validators.etag,
-                                  last_modified=checked.validators.last_modified, channel=source.channel)
+        recorder.record_not_modified(name=source.name, url=source.url, etag=checked.validators.etag,
+                                     last_modified=checked.validators.last_modified, channel=source.channel)
         return SourceOutcome(source.name, "not_modified", summary="not modified (304)")
     assert checked.document is not None
-    recorded = store.record_success(
+    recorded = recorder.record_success(
         name=source.name, url=source.url, document=checked.document, etag=checked.validators.etag,
         last_modified=checked.validators.last_modified, change=checked.change, verdict=checked.verdict,
         channel=source.channel, baseline=checked.baseline, seen_snapshot_id=checked.seen_snapshot_id,
@@ -207,14 +221,14 @@ def record(store: Recorder, checked: Checked, failing_after: int = DEFAULT_FAILI
     )
 
 
-def check_all(
-    sources: list[Source], store: Store, fetcher: Fetcher, taxonomy: Taxonomy, settings: Settings
-) -> Iterator[Checked]:
+# ---- the cycle -----------------------------------------------------------------------------------
+
+def check_all(sources: list[Source], app: App) -> Iterator[Checked]:
     """Check sources concurrently (per-host limits live in the fetcher); yield each result as it is ready."""
-    states = {s.name: s for s in store.all_source_states()}
-    with ThreadPoolExecutor(max_workers=min(settings.workers, max(1, len(sources)))) as pool:
-        futures = {pool.submit(check_source, s, states.get(s.name), store, fetcher, taxonomy, settings): s
-                   for s in sources}
+    states = {s.name: s for s in app.store.all_source_states()}
+    _ = app.fetcher, app.taxonomy  # opened once here, not raced for by the pool's threads
+    with ThreadPoolExecutor(max_workers=min(app.settings.workers, max(1, len(sources)))) as pool:
+        futures = {pool.submit(check_source, s, states.get(s.name), app): s for s in sources}
         for future in as_completed(futures):
             source = futures.pop(future)  # drop the finished future: it holds a whole document
             try:
@@ -227,21 +241,23 @@ def check_all(
 
 
 def run_cycle(
-    sources: Iterable[Source],
-    store: Store,
-    fetcher: Fetcher,
-    taxonomy: Taxonomy,
-    settings: Settings,
-    on_outcome: Callable[[SourceOutcome], None] | None = None,
+    app: App, sources: Iterable[Source], on_outcome: Callable[[SourceOutcome], None] | None = None
 ) -> CycleReport:
     """Check every source (concurrently, politely per host) and record each result as it arrives."""
+    _pin_once(app)
     report = CycleReport()
     sources = list(sources)
     pending: list[Checked] = []
+    health = SourceHealth(app.settings.failing_after)
+    fetcher = app.fetcher
+    bytes_before = fetcher.bytes_received
 
     def flush() -> None:
-        with CPU_TURN, store.batch() as recorder:
-            outcomes = [record(recorder, checked, settings.failing_after) for checked in pending]
+        def write() -> list[SourceOutcome]:
+            with app.store.batch(health) as recorder:
+                return [record(recorder, checked) for checked in pending]
+
+        outcomes = _cpu_bound(write)
         pending.clear()
         report.outcomes.extend(outcomes)
         if on_outcome:
@@ -249,14 +265,14 @@ def run_cycle(
                 on_outcome(outcome)
 
     last_flush = time.monotonic()
-    for checked in check_all(sources, store, fetcher, taxonomy, settings):
+    for checked in check_all(sources, app):
         pending.append(checked)
         if len(pending) >= RECORD_BATCH or time.monotonic() - last_flush > RECORD_SECONDS:
             flush()
             last_flush = time.monotonic()
     if pending:
         flush()
-    report.bytes_received = fetcher.bytes_received
+    report.bytes_received = fetcher.bytes_received - bytes_before
     order = {s.name: n for n, s in enumerate(sources)}
     report.outcomes.sort(key=lambda o: order[o.name])
     return report

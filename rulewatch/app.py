@@ -1,0 +1,120 @@
+"""The one composition root: settings, store, taxonomy, fetcher and sinks, opened once, closed together.
+
+The CLI, the Prefect flows, the demo and bench/ all start here; nothing else wires the stages.
+Every part opens on first use, so a command pays only for what it touches (`alerts` never builds a
+fetcher, `sources` never opens the database). A part handed in (a test's fetcher, a demo's console
+stream) is used as it is, and closed by whoever made it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, TextIO
+
+from core.errors import ConfigError
+from rulewatch.config import Source, load_sources
+from rulewatch.settings import Settings
+
+if TYPE_CHECKING:  # the parts import lazily: a cycle must not pay for Slack or Prefect unless it uses them
+    from alerts.deliver import Sink
+    from detection import Taxonomy
+    from scrapers.fetch import Fetcher
+    from state import Store
+
+
+class App:
+    """rulewatch's parts for one command, flow run or task."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        fetcher: Fetcher | None = None,
+        taxonomy: Taxonomy | None = None,
+        console: TextIO | None = None,
+    ) -> None:
+        self.settings = settings
+        self._store = store
+        self._fetcher = fetcher
+        self._taxonomy = taxonomy
+        self._sink: Sink | None = None
+        self._console = console
+        self._owned: list[Store | Fetcher] = []
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **parts: object) -> App:
+        """The app for the process's environment (or `env`); settings errors surface here."""
+        return cls(Settings.from_env(env), **parts)  # type: ignore[arg-type]
+
+    # ---- parts, opened on first use -------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from state import Store
+
+            self.settings.ensure_home()
+            self._store = Store(self.settings.database_url)
+            self._owned.append(self._store)
+        return self._store
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        if self._taxonomy is None:
+            from detection import Taxonomy
+
+            self._taxonomy = Taxonomy.load(self.settings.topics_file)
+        return self._taxonomy
+
+    @property
+    def fetcher(self) -> Fetcher:
+        """The cycle's fetcher; with shared politeness its per-host limits hold across processes."""
+        if self._fetcher is None:
+            from scrapers.fetch import Fetcher
+
+            gates = None
+            if self.settings.shared_politeness:
+                from state.hostlease import DatabaseHostGates
+
+                gates = DatabaseHostGates(self.store, self.settings.host_policy)
+            self._fetcher = Fetcher(self.settings.fetch_settings(), gates=gates)
+            self._owned.append(self._fetcher)
+        return self._fetcher
+
+    @property
+    def sink(self) -> Sink:
+        """Where alerts go, as the settings say (see alerts.sinks)."""
+        if self._sink is None:
+            from alerts.sinks import make_sink
+
+            self._sink = make_sink(self.settings, self._console)
+        return self._sink
+
+    def load_sources(self, path: str | Path, only: Sequence[str] = ()) -> list[Source]:
+        """The sources file, validated against the taxonomy's topics; `only` picks sources by name."""
+        sources = load_sources(path, self.taxonomy.names)
+        if only:
+            names = {s.name for s in sources}
+            missing = [n for n in only if n not in names]
+            if missing:
+                raise ConfigError(f"{path}: no source named {', '.join(missing)} (see `rulewatch sources`)")
+            sources = [s for s in sources if s.name in only]
+        return sources
+
+    # ---- lifetime -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the parts this app opened (the fetcher before the store its gates may use)."""
+        for part in reversed(self._owned):
+            part.close()
+        self._owned.clear()
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
