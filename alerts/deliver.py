@@ -1,18 +1,22 @@
-"""Delivery: drain the outbox in order, post each alert once, and mark it delivered.
+"""Delivery: drain the outbox in order, post each alert once to every sink, and record each delivery.
 
 At-least-once posting plus an idempotency check makes it exactly once: every Slack message carries
 its alert's key in `metadata`; an alert that was attempted before is first looked for in the
 channel's recent history, so a post that succeeded just before a crash is found, not repeated.
+Each sink's delivery of each alert is recorded on its own: one sink down never holds back another,
+and the alert leaves the outbox once every sink has it.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
-from alerts.render import METADATA_EVENT, SlackMessage, render_console, render_console_message, render_slack
+from alerts.message import Message
+from alerts.render import render_console, text_message
 from core.errors import DeliveryError, PermanentDeliveryError
 from core.model import Alert
 from state import Store
@@ -20,7 +24,6 @@ from state import Store
 log = logging.getLogger("rulewatch.alerts")
 
 DEFAULT_DELIVERY_LEASE = 300.0  # seconds one sender holds an alert; longer than a send with its retries
-
 PERMANENT_SLACK_ERRORS = frozenset({
     "channel_not_found", "not_in_channel", "invalid_auth", "not_authed", "account_inactive", "token_revoked",
     "token_expired", "is_archived", "missing_scope", "restricted_action", "no_permission", "ekm_access_denied",
@@ -34,21 +37,27 @@ class Delivered:
 
 
 class Sink(Protocol):
-    """Where alerts go. `send` posts one alert (in a thread when `thread_ts` is given)."""
+    """Where alerts go. Each kind is registered in alerts.sinks.SINKS and reads its own settings.
 
+    `send` posts one alert (in a thread when `thread_ts` is given; `retry`: an earlier attempt may
+    have gone through, so look before posting again). `post` posts a message that is not an alert
+    (the digest)."""
+
+    name: str  # the registry's name: deliveries are recorded under it
     default_channel: str
     threads: bool  # whether follow-ups can reply in the first alert's thread
 
     def channel_for(self, alert: Alert) -> str: ...
 
-    def send(self, alert: Alert, thread_ts: str | None) -> Delivered: ...
+    def send(self, alert: Alert, thread_ts: str | None, retry: bool) -> Delivered: ...
 
-    def post(self, channel: str, message: SlackMessage) -> Delivered: ...
+    def post(self, channel: str, message: Message) -> Delivered: ...
 
 
 class ConsoleSink:
-    """Prints alerts to a stream: the default when no Slack credentials are set."""
+    """Prints alerts to a stream: the default when no other sink is configured."""
 
+    name = "console"
     default_channel = "console"
     threads = False
 
@@ -58,62 +67,89 @@ class ConsoleSink:
     def channel_for(self, alert: Alert) -> str:
         return "console"
 
-    def send(self, alert: Alert, thread_ts: str | None) -> Delivered:
+    def send(self, alert: Alert, thread_ts: str | None, retry: bool) -> Delivered:
         self.stream.write(render_console(alert) + "\n")
         self.stream.flush()
         return Delivered("console", "")
 
-    def post(self, channel: str, message: SlackMessage) -> Delivered:
-        self.stream.write(render_console_message(message) + "\n")
+    def post(self, channel: str, message: Message) -> Delivered:
+        self.stream.write(text_message(message) + "\n")
         self.stream.flush()
         return Delivered("console", "")
 
 
 @dataclass(slots=True)
 class DeliveryReport:
-    delivered: list[int] = field(default_factory=list)
+    delivered: list[int] = field(default_factory=list)  # alerts that every sink now has
     failed: dict[int, str] = field(default_factory=dict)
     stopped_channels: dict[str, str] = field(default_factory=dict)
+    sent: dict[str, int] = field(default_factory=dict)  # sink -> alerts it took in this run
 
 
 def deliver_pending(
-    store: Store, sink: Sink, limit: int | None = None, lease_seconds: float = DEFAULT_DELIVERY_LEASE
+    store: Store, sinks: Sink | Sequence[Sink], limit: int | None = None,
+    lease_seconds: float = DEFAULT_DELIVERY_LEASE,
 ) -> DeliveryReport:
-    """Send pending alerts oldest first. A channel that fails stops for this run (order is kept);
-    a permanent error is logged once per channel and leaves its alerts pending."""
-    report = DeliveryReport()
-    for alert in store.alerts(pending_only=True, newest_first=False, limit=limit):
-        channel = sink.channel_for(alert)
-        if channel in report.stopped_channels:
-            continue
-        threaded = sink.threads and alert.subject
-        thread = store.thread_of(alert.source, alert.subject, alert.outbox_id) if threaded else None
-        thread_ts = thread.delivered_ts if thread and thread.delivered_channel == channel else None
-        # Claim and count the attempt before posting: a second sender skips it, and if we die after
-        # Slack took the message but before it is marked, the next run sees attempts > 0 and looks
-        # for the message instead of posting again (once the lease has run out).
-        if not store.claim(alert.outbox_id, lease_seconds):
-            continue
-        try:
-            delivered = sink.send(alert, thread_ts or None)
-        except PermanentDeliveryError as exc:
-            log.error("Slack channel %s: %s; its alerts stay pending until this is fixed", channel, exc)
-            store.release(alert.outbox_id, str(exc))
-            report.failed[alert.outbox_id] = str(exc)
-            report.stopped_channels[channel] = str(exc)
-            continue
-        except DeliveryError as exc:
-            log.warning("alert %s not delivered to %s (will retry): %s", alert.outbox_id, channel, exc)
-            store.release(alert.outbox_id, str(exc))
-            report.failed[alert.outbox_id] = str(exc)
-            report.stopped_channels[channel] = str(exc)
-            continue
-        store.mark_delivered(alert.outbox_id, channel=delivered.channel, ts=delivered.ts)
-        report.delivered.append(alert.outbox_id)
+    """Send pending alerts oldest first to every sink. A channel that fails stops for this run (order
+    is kept); a permanent error is logged once per channel and leaves its alerts pending."""
+    sinks = [sinks] if not isinstance(sinks, Sequence) else list(sinks)
+    report = DeliveryReport(sent={s.name: 0 for s in sinks})
+    pending = store.alerts(pending_only=True, newest_first=False, limit=limit)
+    done = store.deliveries([a.outbox_id for a in pending])
+    for alert in pending:
+        first: Delivered | None = None
+        complete = True
+        for sink in sinks:
+            previous = done.get((alert.outbox_id, sink.name))
+            if previous is not None and previous.delivered_at:
+                first = first or Delivered(previous.channel, previous.ts)
+                continue
+            # An alert attempted before per-sink records existed counts as attempted by every sink.
+            retry = previous.attempts > 0 if previous is not None else alert.attempts > 0
+            delivered = _send(store, sink, alert, retry, lease_seconds, report)
+            if delivered is None:
+                complete = False
+                continue
+            first = first or delivered
+            report.sent[sink.name] += 1
+        if complete and first is not None:
+            store.complete(alert.outbox_id, channel=first.channel, ts=first.ts)
+            report.delivered.append(alert.outbox_id)
     return report
 
 
-__all__ = [
-    "METADATA_EVENT", "ConsoleSink", "Delivered", "DeliveryReport",
-    "Sink", "deliver_pending", "render_slack",
-]
+def _send(store: Store, sink: Sink, alert: Alert, retry: bool, lease_seconds: float,
+          report: DeliveryReport) -> Delivered | None:
+    """One alert to one sink: claimed, sent, and recorded; None when it stays pending there."""
+    channel = sink.channel_for(alert)
+    if channel in report.stopped_channels:
+        return None
+    thread = store.thread_of(alert.source, alert.subject, alert.outbox_id, sink.name) \
+        if sink.threads and alert.subject else None
+    thread_ts = thread[1] if thread and thread[0] == channel else None
+    # Claim and count the attempt before posting: a second sender skips it, and if we die after
+    # the sink took the message but before it is marked, the next run sees the attempt and looks
+    # for the message instead of posting again (once the lease has run out).
+    if not store.claim(alert.outbox_id, lease_seconds, sink.name):
+        return None
+    try:
+        delivered = sink.send(alert, thread_ts or None, retry)
+    except PermanentDeliveryError as exc:
+        log.error("%s channel %s: %s; its alerts stay pending until this is fixed", sink.name, channel, exc)
+        _failed(store, sink, alert, channel, str(exc), report)
+        return None
+    except DeliveryError as exc:
+        log.warning("alert %s not delivered to %s (will retry): %s", alert.id, channel, exc)
+        _failed(store, sink, alert, channel, str(exc), report)
+        return None
+    store.mark_delivered(alert.outbox_id, sink=sink.name, channel=delivered.channel, ts=delivered.ts)
+    return delivered
+
+
+def _failed(store: Store, sink: Sink, alert: Alert, channel: str, error: str, report: DeliveryReport) -> None:
+    store.release(alert.outbox_id, error, sink.name)
+    report.failed[alert.outbox_id] = error
+    report.stopped_channels[channel] = error
+
+
+__all__ = ["ConsoleSink", "Delivered", "DeliveryReport", "Sink", "deliver_pending"]

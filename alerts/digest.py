@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from alerts.deliver import Sink
-from alerts.render import HEADLINES, SECTION_MAX, SlackMessage, escape_mrkdwn, link
+from alerts.message import DIGEST_EVENT, HEADLINES, Line, Message, Section, Span
 from core.errors import DeliveryError
 from core.model import Alert
 from state import SourceState, Store
@@ -24,34 +24,28 @@ class Digest:
     recovered: list[str] = field(default_factory=list)
 
 
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_MAX]}}
-
-
-def render_digest(digest: Digest) -> SlackMessage:
-    """Block Kit for one channel's digest. Pure."""
-    lines = []
+def render_digest(digest: Digest) -> Message:
+    """One channel's digest as a neutral Message. Pure."""
+    lines: list[Line] = []
     for a in digest.changes[:MAX_LINES]:
         label = HEADLINES.get(a.kind, a.kind)
         topics = f" ({', '.join(a.topics)})" if a.topics else ""
-        title = link(a.url, a.title[:120]) if a.url else escape_mrkdwn(a.title[:120])
-        lines.append(f"• *{escape_mrkdwn(a.source)}* — {label}: {title}{topics}")
+        lines.append((Span("• "), Span(a.source, strong=True), Span(f" — {label}: "),
+                      Span(a.title[:120], url=a.url), Span(topics)))
     if len(digest.changes) > MAX_LINES:
-        lines.append(f"… and {len(digest.changes) - MAX_LINES} more (`rulewatch alerts`)")
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"rulewatch digest {digest.day}"}},
-        _section(f"*{len(digest.changes)} change(s)*\n" + ("\n".join(lines) if lines else "No relevant changes.")),
-    ]
+        lines.append((Span(f"… and {len(digest.changes) - MAX_LINES} more (`rulewatch alerts`)"),))
+    sections = [Section(f"{len(digest.changes)} change(s)", tuple(lines) or ((Span("No relevant changes."),),))]
     if digest.failing:
-        text = "\n".join(f"• *{escape_mrkdwn(s.name)}*: {s.consecutive_failures} failed check(s), "
-                         f"{escape_mrkdwn(s.last_error[:200])}" for s in digest.failing)
-        blocks.append(_section(f"*Sources in error*\n{text}"))
+        sections.append(Section("Sources in error", tuple(
+            (Span("• "), Span(s.name, strong=True),
+             Span(f": {s.consecutive_failures} failed check(s), {s.last_error[:200]}"))
+            for s in digest.failing)))
     if digest.recovered:
-        names = ", ".join(escape_mrkdwn(n) for n in digest.recovered)
-        blocks.append(_section(f"*Recovered*: {names}"))
-    text = f"rulewatch digest {digest.day}: {len(digest.changes)} change(s), {len(digest.failing)} source(s) in error"
-    return SlackMessage(text=text, blocks=blocks, metadata={"event_type": "rulewatch_digest",
-                        "event_payload": {"day": digest.day}}, full_diff="", truncated=False)
+        sections.append(Section("Recovered", ((Span(", ".join(digest.recovered)),),)))
+    summary = (f"rulewatch digest {digest.day}: {len(digest.changes)} change(s), "
+               f"{len(digest.failing)} source(s) in error")
+    return Message(headline=f"rulewatch digest {digest.day}", facts=(), sections=tuple(sections),
+                   event=DIGEST_EVENT, key=digest.day, summary=summary)
 
 
 def build_digests(store: Store, sink: Sink, now: datetime | None = None) -> dict[str, Digest]:
@@ -73,8 +67,15 @@ def build_digests(store: Store, sink: Sink, now: datetime | None = None) -> dict
     return dict(digests)
 
 
-def send_digests(store: Store, sink: Sink, now: datetime | None = None) -> dict[str, str]:
-    """Post each channel's digest once per day. Returns channel -> outcome."""
+def send_digests(store: Store, sinks: Sink | Sequence[Sink], now: datetime | None = None) -> dict[str, str]:
+    """Post each sink's digest per channel once per day. Returns channel -> outcome."""
+    results = {}
+    for sink in [sinks] if not isinstance(sinks, Sequence) else sinks:
+        results.update(_send_digests(store, sink, now))
+    return results
+
+
+def _send_digests(store: Store, sink: Sink, now: datetime | None) -> dict[str, str]:
     results = {}
     for channel, digest in build_digests(store, sink, now).items():
         if store.digest_posted(channel, digest.day):

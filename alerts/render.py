@@ -1,4 +1,5 @@
-"""Alert rendering as pure functions: Slack Block Kit (within Slack's limits) and plain console text.
+"""Renderings of a neutral Message (alerts.message), as pure functions: Slack Block Kit (within Slack's
+limits) and plain console text. Sinks call these; nothing here posts.
 
 Scraped text is data: it is escaped for mrkdwn (& < >), so a page can never ping a channel
 (<!channel>, <@U123>) or inject a link.
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from alerts.message import Fact, Line, Message, Section, alert_message, diff_text, headline
 from core.model import Alert
 
 HEADER_MAX = 150  # Slack: header text
@@ -17,18 +19,12 @@ SECTION_MAX = 3000  # Slack: section text
 MAX_BLOCKS = 50  # Slack: blocks per message
 FALLBACK_MAX = 300  # the notification text; Slack allows more, phones show less
 BODY_SHARE = 1300  # characters of removed/added text shown inline, each; the rest goes to a file
-METADATA_EVENT = "rulewatch_alert"
 HISTORY_KEY_FIELD = "key"  # metadata.event_payload field that carries the idempotency key
 
-HEADLINES = {
-    "new_item": "New",
-    "removed_item": "Withdrawn",
-    "changed_item": "Updated",
-    "changed_text": "Amended",
-    "title_changed": "Retitled",
-    "source_failing": "Source failing",
-    "source_recovered": "Source recovered",
-}
+__all__ = [
+    "BODY_SHARE", "HEADER_MAX", "SECTION_MAX", "SlackMessage", "diff_text", "escape_mrkdwn", "headline", "link",
+    "render_console", "render_slack", "slack_message", "text_message",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,75 +54,78 @@ def _clip(text: str, limit: int) -> tuple[str, int]:
     return text[:limit].rstrip() + f"\n… {rest} more characters", rest
 
 
-def headline(alert: Alert) -> str:
-    return f"{HEADLINES.get(alert.kind, alert.kind.replace('_', ' ').capitalize())}: {alert.title}"
+def _mrkdwn_fact(fact: Fact) -> str:
+    if fact.url:
+        return link(fact.url, fact.value)
+    if not fact.label:
+        return f"*{escape_mrkdwn(fact.value)}*"
+    return f"{fact.label}: {escape_mrkdwn(fact.value)}"
 
 
-def diff_text(alert: Alert) -> str:
-    lines = [f"--- {alert.source} (before)", f"+++ {alert.source} (after)"]
-    lines += [f"-{line}" for line in alert.removed.splitlines()]
-    lines += [f"+{line}" for line in alert.added.splitlines()]
-    return "\n".join(lines) + "\n"
+def _mrkdwn_line(line: Line) -> str:
+    return "".join(link(s.url, s.text) if s.url else f"*{escape_mrkdwn(s.text)}*" if s.strong
+                   else escape_mrkdwn(s.text) for s in line)
 
 
-def render_slack(alert: Alert) -> SlackMessage:
-    """The Block Kit message for an alert. Pure: the same alert always renders the same message."""
-    head = headline(alert)
+def _slack_section(section: Section) -> tuple[str, bool]:
+    """A section's mrkdwn, and whether page text was cut to fit."""
+    if not section.marker:
+        body = "\n".join(_mrkdwn_line(line) for line in section.lines)
+        return f"*{escape_mrkdwn(section.label)}*\n{body}"[:SECTION_MAX], False
+    shown, cut = _clip(section.plain, BODY_SHARE)
+    quoted = "\n".join("> " + escape_mrkdwn(line) if line else ">" for line in shown.splitlines())
+    return f"*{section.label}*\n{quoted}"[:SECTION_MAX], bool(cut)
+
+
+def slack_message(message: Message) -> SlackMessage:
+    """The Block Kit message for a Message. Pure: the same message always renders the same blocks."""
+    head = message.headline
     header_text = head if len(head) <= HEADER_MAX else head[: HEADER_MAX - 1] + "…"
-    context = [f"*{escape_mrkdwn(alert.source)}*"]
-    if alert.topics:
-        context.append("topics: " + ", ".join(escape_mrkdwn(t) for t in alert.topics))
-    if alert.matched_terms:
-        context.append("matched: " + ", ".join(escape_mrkdwn(t) for t in alert.matched_terms[:8]))
-    if alert.article:
-        context.append("article: " + escape_mrkdwn(alert.article))
-    context.append(f"detected {alert.detected_at[:16].replace('T', ' ')} UTC")
-    if alert.url:
-        context.append(link(alert.url, "open page"))
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": header_text, "emoji": False}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context)[:SECTION_MAX]}]},
-    ]
+        {"type": "header", "text": {"type": "plain_text", "text": header_text, "emoji": False}}]
+    if message.facts:
+        context = " · ".join(_mrkdwn_fact(f) for f in message.facts)[:SECTION_MAX]
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
     truncated = False
-    for label, body in (("Removed", alert.removed), ("Added", alert.added)):
-        if not body.strip():
-            continue
-        shown, cut = _clip(body, BODY_SHARE)
-        truncated = truncated or bool(cut)
-        quoted = "\n".join("> " + escape_mrkdwn(line) if line else ">" for line in shown.splitlines())
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{label}*\n{quoted}"[:SECTION_MAX]}})
+    for section in message.sections:
+        text, cut = _slack_section(section)
+        truncated = truncated or cut
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     if truncated:
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": "The full diff is attached in the thread."}]})
-    fallback = head if len(head) <= FALLBACK_MAX else head[: FALLBACK_MAX - 1] + "…"
+    fallback = message.notification
+    fallback = fallback if len(fallback) <= FALLBACK_MAX else fallback[: FALLBACK_MAX - 1] + "…"
     return SlackMessage(
         text=escape_mrkdwn(fallback),
         blocks=blocks[:MAX_BLOCKS],
-        metadata={"event_type": METADATA_EVENT, "event_payload": {HISTORY_KEY_FIELD: alert.idempotency_key}},
-        full_diff=diff_text(alert),
+        metadata={"event_type": message.event, "event_payload": {HISTORY_KEY_FIELD: message.key}},
+        full_diff=message.attachment,
         truncated=truncated,
     )
 
 
+def render_slack(alert: Alert) -> SlackMessage:
+    """The Block Kit message for an alert."""
+    return slack_message(alert_message(alert))
+
+
+def text_message(message: Message) -> str:
+    """A Message as plain text: for a terminal, a log, or a chat webhook that takes text."""
+    lines = [f"=== {message.headline}"]
+    for fact in message.facts:
+        value = fact.url if fact.url else fact.value
+        lines.append(f"{fact.label or 'source'}: {value}")
+    for section in message.sections:
+        if section.marker:
+            lines += [f"{section.marker} {text}" for text in section.plain.splitlines() if text.strip()]
+            continue
+        lines.append(f"{section.label}:")
+        for line in section.lines:
+            lines.append("".join(f"{s.text} <{s.url}>" if s.url else s.text for s in line))
+    return "\n".join(lines) + "\n"
+
+
 def render_console(alert: Alert) -> str:
     """A plain-text alert for a terminal."""
-    lines = [f"=== {headline(alert)}", f"source: {alert.source}   detected: {alert.detected_at}"]
-    if alert.topics:
-        lines.append(f"topics: {', '.join(alert.topics)}   matched: {', '.join(alert.matched_terms[:8])}")
-    if alert.article:
-        lines.append(f"article: {alert.article}")
-    if alert.url:
-        lines.append(f"link: {alert.url}")
-    for prefix, body in (("- ", alert.removed), ("+ ", alert.added)):
-        lines += [prefix + line for line in body.splitlines() if line.strip()]
-    return "\n".join(lines) + "\n"
-
-
-def render_console_message(message: SlackMessage) -> str:
-    """A Block Kit message as plain text (the digest on a console)."""
-    lines = []
-    for block in message.blocks:
-        text = (block.get("text") or {}).get("text", "")
-        if text:
-            lines.append(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
-    return "\n".join(lines) + "\n"
+    return text_message(alert_message(alert))

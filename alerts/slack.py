@@ -1,4 +1,5 @@
-"""The only code that posts to Slack: Web API (bot token) or an incoming webhook."""
+"""The only code that posts to Slack: Web API (bot token) or an incoming webhook. Each sink reads its
+own settings from the environment (`from_env`), and is registered in alerts.sinks."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, Se
 from slack_sdk.webhook import WebhookClient
 
 from alerts.deliver import PERMANENT_SLACK_ERRORS, Delivered
-from alerts.render import HISTORY_KEY_FIELD, METADATA_EVENT, SlackMessage, render_slack
-from core.errors import DeliveryError, PermanentDeliveryError
+from alerts.message import ALERT_EVENT, Message
+from alerts.render import HISTORY_KEY_FIELD, SlackMessage, render_slack, slack_message
+from core.env import Env, routes
+from core.errors import DeliveryError, PermanentDeliveryError, SecretBlockError, SettingsError
 from core.model import Alert
+from core.secret import Secret
 
 log = logging.getLogger("rulewatch.slack")
 
@@ -49,10 +53,45 @@ def _api_error(exc: SlackApiError, channel: str) -> DeliveryError:
     return DeliveryError(f"Slack error: {error}")
 
 
-class SlackSink:
-    """Posts alerts with a bot token: threads follow-ups, attaches long diffs, never posts twice."""
+def slack_token(env: Env) -> Secret:
+    """The bot token: SLACK_BOT_TOKEN, or the Prefect Secret block named by SLACK_BOT_TOKEN_BLOCK."""
+    token = env.get("SLACK_BOT_TOKEN", "").strip()
+    if token:
+        return Secret(token)
+    name = env.get("SLACK_BOT_TOKEN_BLOCK", "").strip()
+    if not name:
+        return Secret("")
+    from prefect.blocks.system import Secret as SecretBlock  # Prefect loads only for users who keep the token there
 
+    try:
+        block: Any = SecretBlock.load(name)  # synchronous outside an event loop
+        value = block.get()
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise SecretBlockError(f"SLACK_BOT_TOKEN_BLOCK={name!r}: cannot load that Secret block "
+                               f"({type(exc).__name__})") from exc
+    return Secret(str(value))
+
+
+class SlackSink:
+    """Posts alerts with a bot token: threads follow-ups, attaches long diffs, never posts twice.
+
+    Settings: SLACK_BOT_TOKEN (or SLACK_BOT_TOKEN_BLOCK, a Prefect Secret block) and SLACK_CHANNEL;
+    RULEWATCH_TOPIC_CHANNELS routes topics to channels (`cybersecurity=C0123,procurement=#it-buying`);
+    SLACK_API_BASE_URL points the client elsewhere (a test server)."""
+
+    name = "slack"
     threads = True
+
+    @classmethod
+    def from_env(cls, env: Env) -> SlackSink | None:
+        channel = env.get("SLACK_CHANNEL", "").strip()
+        if not channel:
+            return None
+        token = slack_token(env)
+        if not token:
+            return None
+        client = make_web_client(token.reveal(), env.get("SLACK_API_BASE_URL", "").strip())
+        return cls(client, channel, dict(routes("RULEWATCH_TOPIC_CHANNELS", env.get("RULEWATCH_TOPIC_CHANNELS", ""))))
 
     def __init__(self, client: WebClient, default_channel: str, topic_channels: dict[str, str] | None = None) -> None:
         self.client = client
@@ -71,13 +110,13 @@ class SlackSink:
                 return self.topic_channels[topic]
         return self.default_channel
 
-    def send(self, alert: Alert, thread_ts: str | None) -> Delivered:
+    def send(self, alert: Alert, thread_ts: str | None, retry: bool) -> Delivered:
         channel = self.channel_for(alert)
         message = render_slack(alert)
         attempt = 0
         while True:
             try:
-                if attempt > 0 or alert.attempts > 0:
+                if attempt > 0 or retry:
                     found = self._already_posted(channel, alert.idempotency_key)
                     if found:
                         return Delivered(channel, found)
@@ -99,11 +138,12 @@ class SlackSink:
             self._attach_diff(posted_channel, ts, alert, message.full_diff)
         return Delivered(posted_channel, ts)
 
-    def post(self, channel: str, message: SlackMessage) -> Delivered:
+    def post(self, channel: str, message: Message) -> Delivered:
         """Post a message that is not an alert (the digest)."""
+        rendered = slack_message(message)
         try:
-            response = self.client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
-                                                    metadata=message.metadata, unfurl_links=False)
+            response = self.client.chat_postMessage(channel=channel, text=rendered.text, blocks=rendered.blocks,
+                                                    metadata=rendered.metadata, unfurl_links=False)
         except SlackApiError as exc:
             raise _api_error(exc, channel) from exc
         except (SlackClientError, URLError, OSError) as exc:
@@ -119,7 +159,7 @@ class SlackSink:
         for message in messages:
             meta = message.get("metadata") or {}
             payload = meta.get("event_payload") or {}
-            if meta.get("event_type") == METADATA_EVENT and payload.get(HISTORY_KEY_FIELD) == key:
+            if meta.get("event_type") == ALERT_EVENT and payload.get(HISTORY_KEY_FIELD) == key:
                 return str(message.get("ts", ""))
         return ""
 
@@ -134,11 +174,23 @@ class SlackSink:
             log.warning("alert %s: the full diff could not be attached: %s", alert.id, exc.response.get("error"))
 
 
-class WebhookSink:
-    """Posts alerts to an incoming webhook: simpler to set up, but no threads and no files."""
+class SlackWebhookSink:
+    """Posts alerts to a Slack incoming webhook: simpler to set up, but no threads and no files.
 
+    Settings: SLACK_WEBHOOK_URL. A bot token (SlackSink) takes precedence when both are set."""
+
+    name = "slack-webhook"
     default_channel = "webhook"
     threads = False
+
+    @classmethod
+    def from_env(cls, env: Env) -> SlackWebhookSink | None:
+        url = env.get("SLACK_WEBHOOK_URL", "").strip()
+        if not url or (env.get("SLACK_CHANNEL", "").strip() and slack_token(env)):
+            return None
+        if not url.startswith(("https://", "http://")):
+            raise SettingsError("SLACK_WEBHOOK_URL is not an http(s) URL")
+        return cls(url)
 
     def __init__(self, url: str) -> None:
         self._client = WebhookClient(url, timeout=DEFAULT_SLACK_TIMEOUT)
@@ -149,10 +201,13 @@ class WebhookSink:
     def channel_for(self, alert: Alert) -> str:
         return "webhook"
 
-    def send(self, alert: Alert, thread_ts: str | None) -> Delivered:
-        return self.post("webhook", render_slack(alert))
+    def send(self, alert: Alert, thread_ts: str | None, retry: bool) -> Delivered:
+        return self._send(render_slack(alert))
 
-    def post(self, channel: str, message: SlackMessage) -> Delivered:
+    def post(self, channel: str, message: Message) -> Delivered:
+        return self._send(slack_message(message))
+
+    def _send(self, message: SlackMessage) -> Delivered:
         try:
             response = self._client.send(text=message.text, blocks=message.blocks)
         except (URLError, OSError) as exc:

@@ -7,6 +7,7 @@
   produce the same bytes.
 - Change (TextChange, ItemChange, Ignored): what differs between two Documents of one source.
 - Verdict: what a Change means, with the alerts it raises.
+- HostPolicy: how politely one host is treated (scrapers enforce it; state shares it across processes).
 - Alert: one type from detection to delivery. A draft is an Alert without an id or delivery; state/
   gives it its identity, and its storage and JSON follow from its fields (see ALERT_JSON_HIDDEN).
 """
@@ -110,6 +111,23 @@ class Document:
     @classmethod
     def from_bytes(cls, raw: bytes) -> Document:
         return cls.from_canonical(json.loads(raw))
+
+
+# ---- politeness ----------------------------------------------------------------------------------
+
+DEFAULT_HOST_CONCURRENCY = 2
+DEFAULT_HOST_DELAY = 0.5  # seconds between the starts of two requests to one host
+
+
+@dataclass(frozen=True, slots=True)
+class HostPolicy:
+    """At most `concurrency` requests in flight to one host, and `delay` seconds between their starts."""
+
+    concurrency: int = DEFAULT_HOST_CONCURRENCY
+    delay: float = DEFAULT_HOST_DELAY
+
+    def stricter(self, other: HostPolicy) -> HostPolicy:
+        return HostPolicy(min(self.concurrency, other.concurrency), max(self.delay, other.delay))
 
 
 # ---- what changed --------------------------------------------------------------------------------

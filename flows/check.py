@@ -98,7 +98,7 @@ def check_sources(
             _emit(alert)
         _publish(outcomes, alerts)
         if deliver:
-            deliver_pending(app.store, app.sink, lease_seconds=app.settings.delivery_lease)
+            deliver_pending(app.store, app.sinks, lease_seconds=app.settings.delivery_lease)
     failed = [o.name for o in outcomes if o.status == "failed"]
     return {"checked": len(outcomes) - len(failed), "failed": failed, "alerts": new_ids}
 
@@ -107,7 +107,7 @@ def check_sources(
 def deliver_alerts() -> dict[str, Any]:
     """Drain the outbox. Idempotent: triggered by events and on a fallback schedule, racing is harmless."""
     with App.from_env() as app:
-        report = deliver_pending(app.store, app.sink, lease_seconds=app.settings.delivery_lease)
+        report = deliver_pending(app.store, app.sinks, lease_seconds=app.settings.delivery_lease)
     for channel, why in report.stopped_channels.items():
         get_run_logger().error("alerts for %s stay pending: %s", channel, why)
     return {"delivered": report.delivered, "failed": sorted(report.failed)}
@@ -119,4 +119,4 @@ def daily_digest() -> dict[str, str]:
     from alerts.digest import send_digests
 
     with App.from_env() as app:
-        return send_digests(app.store, app.sink)
+        return send_digests(app.store, app.sinks)

@@ -40,7 +40,7 @@ class App:
         self._store = store
         self._fetcher = fetcher
         self._taxonomy = taxonomy
-        self._sink: Sink | None = None
+        self._sinks: list[Sink] | None = None
         self._console = console
         self._owned: list[Store | Fetcher] = []
 
@@ -85,13 +85,13 @@ class App:
         return self._fetcher
 
     @property
-    def sink(self) -> Sink:
-        """Where alerts go, as the settings say (see alerts.sinks)."""
-        if self._sink is None:
-            from alerts.sinks import make_sink
+    def sinks(self) -> list[Sink]:
+        """Where alerts go: every sink the environment configures, else the console (alerts.sinks)."""
+        if self._sinks is None:
+            from alerts.sinks import make_sinks
 
-            self._sink = make_sink(self.settings, self._console)
-        return self._sink
+            self._sinks = make_sinks(self.settings.env, self._console)
+        return self._sinks
 
     def load_sources(self, path: str | Path, only: Sequence[str] = ()) -> list[Source]:
         """The sources file, validated against the taxonomy's topics; `only` picks sources by name."""

@@ -60,7 +60,7 @@ def _run_here(app: App, sources: list[Source], args: argparse.Namespace) -> int:
 
     report = run_cycle(app, sources, on_outcome=show)
     if not args.no_deliver:
-        delivery = deliver_pending(app.store, app.sink, lease_seconds=app.settings.delivery_lease)
+        delivery = deliver_pending(app.store, app.sinks, lease_seconds=app.settings.delivery_lease)
         for channel, why in delivery.stopped_channels.items():
             print(f"alerts for {channel} stay pending: {why}", file=sys.stderr)
     checked = len(report.outcomes) - len(report.failed)
@@ -202,7 +202,7 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     from alerts.deliver import deliver_pending
 
     with App.from_env() as app:
-        report = deliver_pending(app.store, app.sink, lease_seconds=app.settings.delivery_lease)
+        report = deliver_pending(app.store, app.sinks, lease_seconds=app.settings.delivery_lease)
     print(f"{len(report.delivered)} alert(s) delivered, {len(report.failed)} left pending")
     for channel, why in report.stopped_channels.items():
         print(f"  {channel}: {why}")
@@ -213,7 +213,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from alerts.digest import send_digests
 
     with App.from_env() as app:
-        results = send_digests(app.store, app.sink)
+        results = send_digests(app.store, app.sinks)
     for channel, outcome in results.items():
         print(f"digest for {channel}: {outcome}")
     return EXIT_SOURCE_FAILED if any(o.startswith("not posted") for o in results.values()) else EXIT_OK

@@ -10,8 +10,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import ConfigError
+from core.model import HostPolicy
 from scrapers.extract.options import ExtractOptions
-from scrapers.politeness import HostPolicy
 from scrapers.urls import is_http_url
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")

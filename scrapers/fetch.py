@@ -24,7 +24,8 @@ from urllib3.exceptions import (
 )
 
 from core import errors
-from scrapers.politeness import Gates, HostPolicy, LocalGates
+from core.model import HostPolicy
+from scrapers.politeness import Gates, LocalGates
 from scrapers.urls import host_of, is_http_url
 
 DEFAULT_CONNECT_TIMEOUT = 10.0

@@ -6,20 +6,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from typing import Protocol
 
-DEFAULT_HOST_CONCURRENCY = 2
-DEFAULT_HOST_DELAY = 0.5  # seconds between the starts of two requests to one host
-
-
-@dataclass(frozen=True, slots=True)
-class HostPolicy:
-    concurrency: int = DEFAULT_HOST_CONCURRENCY
-    delay: float = DEFAULT_HOST_DELAY
-
-    def stricter(self, other: HostPolicy) -> HostPolicy:
-        return HostPolicy(min(self.concurrency, other.concurrency), max(self.delay, other.delay))
+from core.model import HostPolicy
 
 
 class _HostGate:

@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, contextmanager
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from scrapers.politeness import HostPolicy
+from core.model import HostPolicy
 from state.schema import host_pace, host_slots
 from state.store import Store
 

@@ -10,9 +10,10 @@ savepoints and error translation, stay on SQLAlchemy.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean
+from sqlalchemy import Boolean, Table
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import Executable
 
@@ -75,3 +76,15 @@ class Prepared:
             if found.get(name) is not None:
                 found[name] = bool(found[name])
         return found
+
+
+@cache
+def insert_ignoring_duplicates(dialect: str, table: Table) -> Prepared:
+    """INSERT ... ON CONFLICT DO NOTHING, in the dialect at hand (built once per dialect and table)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return Prepared(pg_insert(table).on_conflict_do_nothing())
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return Prepared(sqlite_insert(table).on_conflict_do_nothing())

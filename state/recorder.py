@@ -11,7 +11,6 @@ import hashlib
 import json
 import zlib
 from dataclasses import replace
-from functools import cache
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, insert, select, update
@@ -20,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.model import Alert, Change, Document, Verdict
 from state import schema
-from state.prepared import Prepared
+from state.prepared import Prepared, insert_ignoring_duplicates
 from state.records import ANY_SNAPSHOT, Recorded, alert_row, utcnow
 
 # Statements are built once and run with parameters: building a Core statement costs several times
@@ -179,18 +178,6 @@ def _lock_source(conn: Connection, name: str, url: str) -> dict[str, Any]:
     return row
 
 
-@cache
-def _insert_ignoring_duplicates(dialect: str, table: str) -> Prepared:
-    """INSERT ... ON CONFLICT DO NOTHING, in the dialect at hand (built once per dialect)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return Prepared(pg_insert(schema.metadata.tables[table]).on_conflict_do_nothing())
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return Prepared(sqlite_insert(schema.metadata.tables[table]).on_conflict_do_nothing())
-
-
 def _learn(conn: Connection, name: str, state: dict[str, Any], change: Change | None) -> int:
     """Count each block shape that changed in place in the source's history; returns the source's new
     number of comparisons (written with the source's row)."""
@@ -207,7 +194,7 @@ def _insert_snapshot(conn: Connection, name: str, document: Document, now: str) 
     raw = document.canonical_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     # Content is stored once: a blob that exists already (same content, any source) is kept as is.
-    _insert_ignoring_duplicates(conn.dialect.name, "blobs").run(
+    insert_ignoring_duplicates(conn.dialect.name, schema.blobs).run(
         conn, {"hash": digest, "data": zlib.compress(raw, 6), "size": len(raw)})
     return _WRITE["snapshots"].insert(conn, dict(
         source=name, blob_hash=digest, taken_at=now, kind=document.kind, title=document.title[:1000],

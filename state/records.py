@@ -39,6 +39,19 @@ class SourceState:
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """One alert's delivery to one sink."""
+
+    alert_id: int
+    sink: str
+    channel: str
+    ts: str
+    delivered_at: str | None
+    attempts: int
+    last_error: str
+
+
+@dataclass(frozen=True, slots=True)
 class SnapshotRecord:
     id: int
     source: str

@@ -95,7 +95,8 @@ changes = Table(
     Index("ix_changes_source", "source", "id"),
 )
 
-# The outbox: an alert is written with its snapshot, and marked delivered only after Slack said so.
+# The outbox: an alert is written with its snapshot, and marked delivered only after every sink said so
+# (each sink's delivery, with its lease, is a row of `deliveries`).
 # Its columns follow core.model.Alert's fields; only where a column needs more than its field's type
 # says (a key, a length, a reference) is it spelt out here.
 _ALERT_COLUMNS: dict[str, Callable[[], Column[Any]]] = {
@@ -135,9 +136,23 @@ alerts = Table(
     "alerts",
     metadata,
     *(_alert_column(f.name, _ALERT_TYPES[f.name]) for f in fields(Alert)),
-    Column("claimed_until", String(32), nullable=True),  # a delivery lease: one sender at a time
     UniqueConstraint("idempotency_key", name="uq_alerts_idempotency_key"),
     Index("ix_alerts_pending", "delivered_at", "id"),
+)
+
+# Delivery per alert and sink (alerts fan out to every configured sink): a lease for one sender at a
+# time, the attempts, and where it went. The alert row's delivered_at is set once every sink has it.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("alert_id", Integer, ForeignKey("alerts.id"), primary_key=True),
+    Column("sink", String(40), primary_key=True),
+    Column("channel", String(200), nullable=False, server_default=""),
+    Column("ts", String(64), nullable=False, server_default=""),
+    Column("delivered_at", String(32), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_until", String(32), nullable=True),
+    Column("last_error", Text, nullable=False, server_default=""),
 )
 
 checks = Table(

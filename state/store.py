@@ -10,17 +10,18 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, inspect, or_, select, update
+from sqlalchemy import Engine, bindparam, case, create_engine, event, func, insert, inspect, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from core.model import Alert, Document
 from state import schema
-from state.prepared import Prepared
+from state.prepared import Prepared, insert_ignoring_duplicates
 from state.recorder import HealthRules, Recorder
 from state.records import (
     TIME_FORMAT,
     ChangeRecord,
+    DeliveryRecord,
     Recorded,
     SnapshotRecord,
     SourceState,
@@ -36,12 +37,18 @@ _A = schema.alerts
 _DOCUMENT = Prepared(select(schema.blobs.c.data)
                     .join(schema.snapshots, schema.snapshots.c.blob_hash == schema.blobs.c.hash)
                     .where(schema.snapshots.c.id == bindparam("b_id")))
-_CLAIM = Prepared(update(_A)
-                  .where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None),
-                         or_(_A.c.claimed_until.is_(None), _A.c.claimed_until < bindparam("b_now")))
-                  .values(attempts=_A.c.attempts + 1, claimed_until=bindparam("b_until")))
-_MARK_DELIVERED = Prepared(update(_A).where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None)))
-_RELEASE = Prepared(update(_A).where(_A.c.id == bindparam("b_id")))
+_D = schema.deliveries
+_ONE_DELIVERY = (_D.c.alert_id == bindparam("b_id"), _D.c.sink == bindparam("b_sink"))
+_CLAIM = Prepared(update(_D)
+                  .where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None),
+                         or_(_D.c.claimed_until.is_(None), _D.c.claimed_until < bindparam("b_now")))
+                  .values(attempts=_D.c.attempts + 1, claimed_until=bindparam("b_until")))
+_IS_PENDING = Prepared(select(_A.c.id).where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None)))
+_COUNT_ATTEMPT = Prepared(update(_A).where(_A.c.id == bindparam("b_id")).values(attempts=_A.c.attempts + 1))
+_UPDATE_DELIVERY = Prepared(update(_D).where(*_ONE_DELIVERY))
+_MARK_DELIVERED = Prepared(update(_D).where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None)))
+_UPDATE_ALERT = Prepared(update(_A).where(_A.c.id == bindparam("b_id")))
+_COMPLETE = Prepared(update(_A).where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None)))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -92,8 +99,11 @@ class Store:
             if conn.dialect.name == "postgresql":
                 # Two processes starting at once must not both CREATE TABLE: serialise on a lock.
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_ID})")
+            had_deliveries = inspect(conn).has_table("deliveries")
             schema.metadata.create_all(conn)
             _add_missing_columns(conn)
+            if not had_deliveries:
+                _adopt_deliveries(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -177,18 +187,20 @@ class Store:
                 found += [alert_from_row(r) for r in conn.execute(select(a).where(a.c.id.in_(chunk))).mappings()]
         return sorted(found, key=lambda alert: alert.outbox_id)
 
-    def thread_of(self, source: str, subject: str, before_id: int) -> Alert | None:
-        """The first delivered alert about the same subject: later alerts reply in its thread."""
+    def thread_of(self, source: str, subject: str, before_id: int, sink: str) -> tuple[str, str] | None:
+        """(channel, ts) of the first message `sink` posted about the same subject: later alerts reply
+        in its thread."""
         a = schema.alerts
         query = (
-            select(a)
-            .where(a.c.source == source, a.c.subject == subject, a.c.id < before_id, a.c.delivered_ts.is_not(None))
+            select(_D.c.channel, _D.c.ts).join(a, a.c.id == _D.c.alert_id)
+            .where(a.c.source == source, a.c.subject == subject, a.c.id < before_id, _D.c.sink == sink,
+                   _D.c.ts != "")
             .order_by(a.c.id)
             .limit(1)
         )
         with self.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
-        return alert_from_row(row) if row else None
+            row = conn.execute(query).first()
+        return (row[0], row[1]) if row else None
 
     def alerts_since(self, since: str) -> list[Alert]:
         a = schema.alerts
@@ -249,24 +261,65 @@ class Store:
         with self.writer.begin() as conn:
             yield Recorder(conn, health)
 
-    def mark_delivered(self, alert_id: int, *, channel: str, ts: str, now: str | None = None) -> None:
-        with self.writer.begin() as conn:
-            _MARK_DELIVERED.run(conn, dict(b_id=alert_id, delivered_at=now or utcnow(), delivered_channel=channel,
-                                               delivered_ts=ts, last_error=""))
-
-    def claim(self, alert_id: int, lease_seconds: float) -> bool:
-        """Take the right to send a pending alert for `lease_seconds`, and count the attempt before it is
-        made (see alerts.deliver). False when it was delivered or another sender holds the lease."""
+    def claim(self, alert_id: int, lease_seconds: float, sink: str) -> bool:
+        """Take the right to send a pending alert to `sink` for `lease_seconds`, and count the attempt
+        before it is made (see alerts.deliver). False when the alert was delivered, or another sender
+        holds the lease."""
         now = datetime.now(UTC)
         until = (now + timedelta(seconds=lease_seconds)).strftime(TIME_FORMAT)
         with self.writer.begin() as conn:
-            result = _CLAIM.run(conn, {"b_id": alert_id, "b_now": now.strftime(TIME_FORMAT), "b_until": until})
-            return bool(result.rowcount == 1)
+            if _IS_PENDING.first(conn, {"b_id": alert_id}) is None:
+                return False
+            insert_ignoring_duplicates(conn.dialect.name, _D).run(conn, {"alert_id": alert_id, "sink": sink})
+            claimed = _CLAIM.run(conn, {"b_id": alert_id, "b_sink": sink, "b_now": now.strftime(TIME_FORMAT),
+                                        "b_until": until}).rowcount == 1
+            if claimed:
+                _COUNT_ATTEMPT.run(conn, {"b_id": alert_id})
+            return bool(claimed)
 
-    def release(self, alert_id: int, error: str) -> None:
-        """Give a claimed alert back after a failed attempt, with the reason."""
+    def release(self, alert_id: int, error: str, sink: str) -> None:
+        """Give a claimed alert back after a failed attempt to send it to `sink`, with the reason."""
         with self.writer.begin() as conn:
-            _RELEASE.run(conn, {"b_id": alert_id, "last_error": error[:1000], "claimed_until": None})
+            _UPDATE_DELIVERY.run(conn, {"b_id": alert_id, "b_sink": sink, "last_error": error[:1000],
+                                        "claimed_until": None})
+            _UPDATE_ALERT.run(conn, {"b_id": alert_id, "last_error": error[:1000]})
+
+    def mark_delivered(self, alert_id: int, *, sink: str, channel: str, ts: str, now: str | None = None) -> None:
+        """`sink` accepted the alert (in `channel`, as message `ts` where it has one)."""
+        with self.writer.begin() as conn:
+            _MARK_DELIVERED.run(conn, {"b_id": alert_id, "b_sink": sink, "delivered_at": now or utcnow(),
+                                       "channel": channel, "ts": ts, "last_error": "", "claimed_until": None})
+
+    def complete(self, alert_id: int, *, channel: str, ts: str, now: str | None = None) -> None:
+        """Every sink has the alert: it leaves the outbox (`channel` and `ts`: where the first sink put it)."""
+        with self.writer.begin() as conn:
+            _COMPLETE.run(conn, {"b_id": alert_id, "delivered_at": now or utcnow(), "delivered_channel": channel,
+                                 "delivered_ts": ts, "last_error": ""})
+
+    def deliveries(self, alert_ids: list[int]) -> dict[tuple[int, str], DeliveryRecord]:
+        """What each sink did with these alerts so far, by (alert id, sink)."""
+        found: dict[tuple[int, str], DeliveryRecord] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(alert_ids), 500):
+                chunk = alert_ids[start:start + 500]
+                for r in conn.execute(select(_D).where(_D.c.alert_id.in_(chunk))).mappings():
+                    found[(r["alert_id"], r["sink"])] = DeliveryRecord(
+                        r["alert_id"], r["sink"], r["channel"], r["ts"], r["delivered_at"], r["attempts"],
+                        r["last_error"])
+        return found
+
+
+def _adopt_deliveries(conn: Connection) -> None:
+    """A database from before per-sink delivery: its delivered alerts become deliveries of the sink that
+    took them (so follow-ups still reply in their threads)."""
+    a = schema.alerts
+    sink = case((a.c.delivered_channel == "console", "console"), (a.c.delivered_channel == "webhook", "slack-webhook"),
+                else_="slack")
+    conn.execute(insert(_D).from_select(
+        ["alert_id", "sink", "channel", "ts", "delivered_at", "attempts"],
+        select(a.c.id, sink, func.coalesce(a.c.delivered_channel, ""), func.coalesce(a.c.delivered_ts, ""),
+               a.c.delivered_at, a.c.attempts).where(a.c.delivered_at.is_not(None)),
+    ))
 
 
 def _add_missing_columns(conn: Connection) -> None:

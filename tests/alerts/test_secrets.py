@@ -12,7 +12,8 @@ import pytest
 from fakeslack import FakeSlack, Fault
 from pytest_httpserver import HTTPServer
 
-from alerts.sinks import make_sink
+from alerts.sinks import make_sinks
+from alerts.slack import slack_token
 from rulewatch.settings import Settings
 
 TOKEN = "xoxb-test-token-123"
@@ -20,11 +21,14 @@ EXE = Path(sys.executable).parent / "rulewatch"
 
 
 def test_settings_and_sinks_do_not_show_the_token() -> None:
-    settings = Settings.from_env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_CHANNEL": "C1",
-                                  "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/hooks-secret-path"})
-    for text in (repr(settings), str(settings), repr(make_sink(settings)), f"{settings.slack_token}"):
+    env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_CHANNEL": "C1",
+           "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/hooks-secret-path",
+           "RULEWATCH_WEBHOOK_URL": "https://hooks.example/hooks-secret-path", "RULEWATCH_WEBHOOK_SECRET": TOKEN}
+    settings = Settings.from_env(env)
+    sinks = make_sinks(settings.env)
+    for text in (repr(settings), str(settings), repr(sinks), f"{slack_token(env)}"):
         assert TOKEN not in text and "hooks-secret-path" not in text
-    assert settings.slack_token.reveal() == TOKEN
+    assert slack_token(env).reveal() == TOKEN
 
 
 PAGE = "<html><head><title>网络安全管理办法</title></head><body><div class='content'><h1>网络安全管理办法</h1>{}</div></body></html>"

@@ -74,18 +74,18 @@ def test_check_sources_flow_records_alerts_and_delivers(
 def test_the_slack_token_can_come_from_a_prefect_secret_block(prefect_harness: None) -> None:
     from prefect.blocks.system import Secret
 
-    from alerts.sinks import make_sink, slack_token
-    from alerts.slack import SlackSink
+    from alerts.sinks import make_sinks
+    from alerts.slack import SlackSink, slack_token
     from core.errors import SecretBlockError
-    from rulewatch.settings import Settings
 
     Secret(value="xoxb-test-token-123").save("rulewatch-slack-token", overwrite=True)
-    settings = Settings.from_env({"SLACK_BOT_TOKEN_BLOCK": "rulewatch-slack-token", "SLACK_CHANNEL": "C-ALERTS"})
-    assert slack_token(settings) == "xoxb-test-token-123"
-    assert isinstance(make_sink(settings), SlackSink)
-    missing = Settings.from_env({"SLACK_BOT_TOKEN_BLOCK": "no-such-block", "SLACK_CHANNEL": "C-ALERTS"})
+    env = {"SLACK_BOT_TOKEN_BLOCK": "rulewatch-slack-token", "SLACK_CHANNEL": "C-ALERTS"}
+    assert slack_token(env).reveal() == "xoxb-test-token-123"
+    (sink,) = make_sinks(env)
+    assert isinstance(sink, SlackSink)
+    missing = {"SLACK_BOT_TOKEN_BLOCK": "no-such-block", "SLACK_CHANNEL": "C-ALERTS"}
     with pytest.raises(SecretBlockError, match="no-such-block"):
-        make_sink(missing)
+        make_sinks(missing)
 
 
 def test_serve_builds_the_same_schedules_as_prefect_yaml() -> None:

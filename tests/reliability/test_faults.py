@@ -11,13 +11,13 @@ import pytest
 from faultserver import FaultServer, redirect_to, reset_mid_body, respond, slow_drip, stall, truncated
 from pytest_httpserver import HTTPServer
 
+from core.model import HostPolicy
 from detection import Taxonomy
 from rulewatch.app import App
 from rulewatch.config import Source
 from rulewatch.runner import run_cycle
 from rulewatch.settings import Settings
 from scrapers.fetch import Fetcher, FetchSettings
-from scrapers.politeness import HostPolicy
 from state import Store
 
 ARTICLES = "".join(f"<p>第{n}条 银行业金融机构应当落实网络安全等级保护制度，定期开展第{n}项安全评估。</p>" for n in range(1, 9))

@@ -10,9 +10,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from core import errors
+from core.model import HostPolicy
 from scrapers.fetch import Fetcher, FetchSettings, NotModified, Validators
 from scrapers.fetch import Response as FetchResponse
-from scrapers.politeness import HostPolicy
 
 FAST = FetchSettings(host_policy=HostPolicy(4, 0.0), backoff_base=0.01, respect_robots=False,
                      connect_timeout=2, read_timeout=1, total_timeout=5)

@@ -93,16 +93,20 @@ def test_delivery_marks_and_attempts(store: Store) -> None:
     record(store, None, old)
     record(store, old, doc("关于政府采购的通知", "a 通知"))
     (alert,) = store.alerts(pending_only=True)
-    assert store.claim(alert.id, lease_seconds=60)
-    assert not store.claim(alert.id, lease_seconds=60)  # one sender at a time
-    store.release(alert.id, "Slack error: ratelimited")
+    assert store.claim(alert.outbox_id, lease_seconds=60, sink="slack")
+    assert not store.claim(alert.outbox_id, lease_seconds=60, sink="slack")  # one sender at a time
+    store.release(alert.outbox_id, "Slack error: ratelimited", sink="slack")
     pending = store.alerts(pending_only=True)[0]
     assert pending.attempts == 1 and pending.last_error == "Slack error: ratelimited"
-    assert store.claim(alert.id, lease_seconds=0.01)  # released: claimable again
+    assert store.claim(alert.outbox_id, lease_seconds=0.01, sink="slack")  # released: claimable again
     time.sleep(0.05)
-    assert store.claim(alert.id, lease_seconds=60)  # an expired lease (a dead sender) is taken over
-    store.mark_delivered(alert.id, channel="C1", ts="1700000000.000100")
+    assert store.claim(alert.outbox_id, lease_seconds=60, sink="slack")  # an expired lease (a dead sender) is taken over
+    store.mark_delivered(alert.outbox_id, sink="slack", channel="C1", ts="1700000000.000100")
+    assert store.deliveries([alert.outbox_id])[(alert.outbox_id, "slack")].attempts == 3
+    assert len(store.alerts(pending_only=True)) == 1  # pending until every sink has it
+    store.complete(alert.outbox_id, channel="C1", ts="1700000000.000100")
     assert store.alerts(pending_only=True) == []
+    assert not store.claim(alert.outbox_id, lease_seconds=60, sink="webhook")  # delivered: no more sending
     done = store.alerts()[0]
     assert done.delivered_channel == "C1" and done.delivered_ts == "1700000000.000100" and done.last_error == ""
     json_fields = done.to_json()

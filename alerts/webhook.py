@@ -1,0 +1,196 @@
+"""A generic JSON webhook sink: rulewatch's own JSON, or the text message of a chat bot that takes a
+JSON webhook (WeCom, DingTalk, Feishu/Lark), optionally signed.
+
+Settings:
+- RULEWATCH_WEBHOOK_URL: where to POST (enables the sink);
+- RULEWATCH_WEBHOOK_FORMAT: `rulewatch` (default), `wecom`, `dingtalk` or `feishu`;
+- RULEWATCH_WEBHOOK_SECRET: signs each request. `rulewatch`: headers X-Rulewatch-Timestamp and
+  X-Rulewatch-Signature = "sha256=" + hex HMAC-SHA256(secret, "<timestamp>.<body>"); `dingtalk` and
+  `feishu`: the bot's own "signature" security setting (WeCom has none).
+
+A webhook cannot be asked whether a post went through, so a post whose answer was lost is sent again:
+the body's `key` (the alert's idempotency key) lets a receiver drop the second copy.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import urllib3
+
+from alerts.deliver import Delivered
+from alerts.message import Message, alert_message
+from alerts.render import text_message
+from core.env import Env
+from core.errors import DeliveryError, PermanentDeliveryError, SettingsError
+from core.model import Alert
+from core.secret import Secret
+
+DEFAULT_WEBHOOK_TIMEOUT = 15.0  # seconds for connect plus answer
+PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 405, 410, 413})  # configuration, not a passing fault
+SIGNATURE_HEADER = "X-Rulewatch-Signature"
+TIMESTAMP_HEADER = "X-Rulewatch-Timestamp"
+# Bots' "too many messages" codes (WeCom, DingTalk, Feishu): a later run may send, unlike other refusals.
+BOT_RATE_LIMITS = frozenset({"45009", "130101", "9499", "11232"})
+NO_SECRET = Secret("")
+CHAT_FOOTER = "— rulewatch"  # also the keyword for bots whose security setting is "custom keywords"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What one format sends: the URL (some bots sign in the query), headers and the JSON body."""
+
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _clip_bytes(text: str, limit: int) -> str:
+    """Text cut to at most `limit` UTF-8 bytes, on a character boundary, with a note when cut."""
+    raw = text.encode()
+    if len(raw) <= limit:
+        return text
+    note = "\n… (cut; `rulewatch alerts` has the whole alert)"
+    return raw[: limit - len(note.encode())].decode(errors="ignore") + note
+
+
+def _chat_text(message: Message, limit: int) -> str:
+    """The message as a bot's text, within `limit` bytes; the footer (a bot's keyword) always stays."""
+    footer = "\n" + CHAT_FOOTER
+    return _clip_bytes(text_message(message).rstrip(), limit - len(footer.encode())) + footer
+
+
+def rulewatch_format(url: str, message: Message, alert: Alert | None, secret: Secret, now: float) -> Request:
+    """rulewatch's own JSON: the event, the alert's fields as `alerts --json` prints them, and a text
+    rendering. Signed with an HMAC header when a secret is set."""
+    payload: dict[str, Any] = {"event": message.event, "key": message.key, "headline": message.headline,
+                               "text": text_message(message)}
+    if alert is not None:
+        payload["alert"] = alert.to_json()
+    body = _json(payload)
+    headers = {}
+    if secret:
+        stamp = str(int(now))
+        digest = hmac.new(secret.reveal().encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        headers = {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: f"sha256={digest}"}
+    return Request(url, headers, body)
+
+
+def wecom_format(url: str, message: Message, alert: Alert | None, secret: Secret, now: float) -> Request:
+    """WeCom (企业微信) group bot: a text message (at most 2,048 bytes)."""
+    return Request(url, {}, _json({"msgtype": "text", "text": {"content": _chat_text(message, 2048)}}))
+
+
+def dingtalk_format(url: str, message: Message, alert: Alert | None, secret: Secret, now: float) -> Request:
+    """DingTalk (钉钉) custom bot: a text message; with a secret, the bot's signature in the query."""
+    if secret:
+        stamp = str(int(now * 1000))
+        mac = hmac.new(secret.reveal().encode(), f"{stamp}\n{secret.reveal()}".encode(), hashlib.sha256).digest()
+        url += f"{'&' if '?' in url else '?'}timestamp={stamp}&sign={quote(base64.b64encode(mac).decode(), safe='')}"
+    return Request(url, {}, _json({"msgtype": "text", "text": {"content": _chat_text(message, 18_000)}}))
+
+
+def feishu_format(url: str, message: Message, alert: Alert | None, secret: Secret, now: float) -> Request:
+    """Feishu / Lark (飞书) custom bot: a text message; with a secret, the bot's signature in the body."""
+    payload: dict[str, Any] = {"msg_type": "text", "content": {"text": _chat_text(message, 28_000)}}
+    if secret:
+        stamp = str(int(now))
+        mac = hmac.new(f"{stamp}\n{secret.reveal()}".encode(), b"", hashlib.sha256).digest()
+        payload = {"timestamp": stamp, "sign": base64.b64encode(mac).decode(), **payload}
+    return Request(url, {}, _json(payload))
+
+
+Format = Callable[[str, Message, "Alert | None", Secret, float], Request]
+FORMATS: dict[str, Format] = {
+    "rulewatch": rulewatch_format, "wecom": wecom_format, "dingtalk": dingtalk_format, "feishu": feishu_format,
+}
+
+
+class JsonWebhookSink:
+    """Posts each alert as JSON to a URL (see the module's docstring for its settings)."""
+
+    name = "webhook"
+    default_channel = "json-webhook"
+    threads = False
+
+    def __init__(self, url: str, form: str = "rulewatch", secret: Secret = NO_SECRET,
+                 timeout: float = DEFAULT_WEBHOOK_TIMEOUT, clock: Callable[[], float] = time.time) -> None:
+        self._url = Secret(url)
+        self._format = FORMATS[form]
+        self.form = form
+        self._secret = secret
+        self._clock = clock
+        self._http = urllib3.PoolManager(timeout=urllib3.Timeout(total=timeout), retries=False)
+
+    @classmethod
+    def from_env(cls, env: Env) -> JsonWebhookSink | None:
+        url = env.get("RULEWATCH_WEBHOOK_URL", "").strip()
+        if not url:
+            return None
+        if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
+            raise SettingsError("RULEWATCH_WEBHOOK_URL is not an http(s) URL")
+        form = env.get("RULEWATCH_WEBHOOK_FORMAT", "").strip().lower() or "rulewatch"
+        if form not in FORMATS:
+            raise SettingsError(f"RULEWATCH_WEBHOOK_FORMAT={form!r} is not one of {', '.join(FORMATS)}")
+        secret = env.get("RULEWATCH_WEBHOOK_SECRET", "").strip()
+        if form == "wecom" and secret:
+            raise SettingsError("RULEWATCH_WEBHOOK_SECRET: WeCom bots take no signature; unset it")
+        return cls(url, form, Secret(secret))
+
+    def __repr__(self) -> str:
+        return f"JsonWebhookSink(format={self.form!r}, url='***')"
+
+    def channel_for(self, alert: Alert) -> str:
+        return self.default_channel
+
+    def send(self, alert: Alert, thread_ts: str | None, retry: bool) -> Delivered:
+        return self._post(alert_message(alert), alert)
+
+    def post(self, channel: str, message: Message) -> Delivered:
+        return self._post(message, None)
+
+    def _post(self, message: Message, alert: Alert | None) -> Delivered:
+        request = self._format(self._url.reveal(), message, alert, self._secret, self._clock())
+        headers = {"Content-Type": "application/json; charset=utf-8", **request.headers}
+        try:
+            response = self._http.request("POST", request.url, body=request.body, headers=headers)
+        except urllib3.exceptions.HTTPError as exc:
+            # The URL may hold a bot's key: name only the kind of failure.
+            raise DeliveryError(f"webhook unreachable: {type(exc).__name__}") from exc
+        if response.status in PERMANENT_STATUSES:
+            raise PermanentDeliveryError(f"webhook refused: HTTP {response.status}", self.default_channel)
+        if not 200 <= response.status < 300:
+            raise DeliveryError(f"webhook answered HTTP {response.status}")
+        refusal, code = _bot_refusal(response.data)
+        if code in BOT_RATE_LIMITS:
+            raise DeliveryError(f"webhook rate-limited: {refusal}")
+        if refusal:
+            raise PermanentDeliveryError(f"webhook refused: {refusal}", self.default_channel)
+        return Delivered(self.default_channel, "")
+
+
+def _bot_refusal(body: bytes) -> tuple[str, str]:
+    """A chat bot's refusal inside a 200 answer (`errcode`/`code` not 0: bad key, keyword, signature,
+    or too many messages), and its code; ("", "") when it took the message."""
+    try:
+        answer = json.loads(body or b"{}")
+    except ValueError:
+        return "", ""
+    if not isinstance(answer, dict):
+        return "", ""
+    for code, text in (("errcode", "errmsg"), ("code", "msg"), ("StatusCode", "StatusMessage")):
+        if code in answer and answer[code] not in (0, "0"):
+            return f"{code} {answer[code]}: {str(answer.get(text, ''))[:200]}", str(answer[code])
+    return "", ""

@@ -1,0 +1,46 @@
+"""Reading settings from environment variables: every error is a SettingsError that names the variable.
+Each part of rulewatch reads its own variables with these (the runner's in rulewatch.settings, each
+sink's in its own module)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from core.errors import SettingsError
+
+Env = Mapping[str, str]
+
+
+def number(env: Env, name: str, default: float, kind: type = float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} is not a {'whole ' if kind is int else ''}number") from exc
+    if value < 0:
+        raise SettingsError(f"{name}={raw!r} must not be negative")
+    return float(value)
+
+
+def flag(env: Env, name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r} is not one of 1/0, true/false, yes/no, on/off")
+
+
+def routes(name: str, raw: str) -> tuple[tuple[str, str], ...]:
+    """`cybersecurity=C0123,procurement=#it-buying` -> (("cybersecurity", "C0123"), ...)."""
+    routes = []
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        topic, sep, channel = part.partition("=")
+        if not sep or not topic.strip() or not channel.strip():
+            raise SettingsError(f"{name}: {part!r} is not topic=channel")
+        routes.append((topic.strip(), channel.strip()))
+    return tuple(routes)
