@@ -177,7 +177,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def _check_sources(app: App, sources: list[Source]) -> int:
     """Fetch each source once and show what was extracted (nothing is recorded)."""
     from core.errors import FetchError
-    from scrapers.extract import extract, sniff_kind
+    from scrapers.extract import extract, extractor_for
     from scrapers.fetch import NotModified
 
     failed = 0
@@ -191,7 +191,8 @@ def _check_sources(app: App, sources: list[Source]) -> int:
             print(f"FAIL {s.name}: {exc.describe()}")
             continue
         sample = doc.items[0].title if doc.items else (doc.blocks[0].text if doc.blocks else "")
-        print(f"ok   {s.name}: HTTP {resp.status} {sniff_kind(resp.body, resp.content_type)} -> {doc.kind}, "
+        reader = extractor_for(resp.body, resp.content_type, s.kind).name
+        print(f"ok   {s.name}: HTTP {resp.status} {reader} -> {doc.kind}, "
               f"{len(doc.blocks)} blocks, {len(doc.items)} items, {len(resp.body)} bytes; title {doc.title[:60]!r}")
         if sample:
             print(f"     first: {sample[:100]}")

@@ -7,14 +7,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import ConfigError
 from core.model import HostPolicy
+from scrapers.extract import EXTRACTORS, source_kinds
 from scrapers.extract.options import ExtractOptions
 from scrapers.urls import is_http_url
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+# Source fields that are extraction options (each extractor says which of them it reads).
+_EXTRACT_FIELDS = ("select", "exclude", "items", "items_path", "id_field", "title_field", "url_field", "date_field",
+                   "url_template")
 _CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$|^[A-Za-z]{3}(-[A-Za-z]{3})?$")
 
 
@@ -26,7 +30,7 @@ class Source(BaseModel):
     name: str
     url: str
     description: str = ""
-    kind: Literal["auto", "page", "list", "json", "feed", "pdf"] = "auto"
+    kind: str = "auto"  # validated against scrapers.extract's registry
     group: str = "default"
     schedule: str = ""
     # extraction overrides
@@ -56,6 +60,25 @@ class Source(BaseModel):
         if not NAME_PATTERN.match(value):
             raise ValueError("use letters, digits, '.', '_' or '-' (at most 100, starting with a letter or digit)")
         return value
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        if value not in source_kinds():
+            raise ValueError(f"{value!r} is not a kind (known: {', '.join(source_kinds())})")
+        return value
+
+    @model_validator(mode="after")
+    def _options_fit_the_kind(self) -> Source:
+        """An option the source's forced extractor never reads is a mistake worth naming."""
+        if self.kind not in EXTRACTORS:
+            return self
+        reads = EXTRACTORS[self.kind].options
+        unread = [f for f in _EXTRACT_FIELDS if getattr(self, f) and f not in reads]
+        if unread:
+            raise ValueError(f"kind {self.kind!r} does not read {', '.join(unread)}"
+                             f" (it reads {', '.join(sorted(reads)) or 'no extraction options'})")
+        return self
 
     @field_validator("url")
     @classmethod

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
-
-SourceKind = Literal["auto", "page", "list", "json", "feed", "pdf"]
 
 
 @dataclass(frozen=True, slots=True)
 class ExtractOptions:
-    kind: SourceKind = "auto"
+    kind: str = "auto"  # "auto", a shape ("page", "list") or an extractor's name (scrapers.extract.EXTRACTORS)
     select: str = ""  # CSS selector of the main content (HTML pages)
     exclude: tuple[str, ...] = ()  # CSS selectors removed before extraction
     items: str = ""  # CSS selector of one list item (HTML lists)
