@@ -13,6 +13,7 @@ import re
 from collections import Counter
 
 from core.model import Block, Change, Document, Ignored, Item, ItemChange, TextChange
+from core.noise import LIST_FIELD, noisy_name
 from core.text import CJK_IDEOGRAPHS
 from detection.noise import Masked, describe, mask, normalise
 from detection.volatility import shape
@@ -218,6 +219,7 @@ def _compare_fields(old_by: dict[str, Item], new_by: dict[str, Item], common: li
     new_map = {k: _flat(new_by[k]) for k in common}
     diff = DeepDiff(old_map, new_map, view="tree")
     per_item: dict[str, list[tuple[str, str, str]]] = {}
+    noisy: dict[str, str] = {}  # list fields the noise table names (a counter), with why
     for report in ("values_changed", "type_changes", "dictionary_item_added", "dictionary_item_removed"):
         for node in diff.get(report, []):
             path = node.path(output_format="list")
@@ -228,10 +230,16 @@ def _compare_fields(old_by: dict[str, Item], new_by: dict[str, Item], common: li
             new_v = "" if report == "dictionary_item_removed" else str(node.t2)
             if mask(old_v).text == mask(new_v).text:
                 continue
+            rule = noisy_name(LIST_FIELD, name)
+            if rule is not None:
+                noisy[name] = rule.description
+                continue
             per_item.setdefault(item_id, []).append((name, old_v, new_v))
     counts = Counter(name for fields in per_item.values() for name, _, _ in fields)
     floor = max(MIN_ITEMS_FOR_COUNTER, COUNTER_SHARE * len(common))
     volatile = {name for name, n in counts.items() if n >= floor and name not in ("title",)}
+    for name, why in sorted(noisy.items()):
+        change.ignored.append(Ignored(f"field {name}", why))
     for name in sorted(volatile):
         change.ignored.append(Ignored(f"field {name}", f"changed in {counts[name]} of {len(common)} items at once"))
     for item_id in common:

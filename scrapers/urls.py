@@ -5,16 +5,9 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from core.noise import URL_PARAM, noisy_name
+
 ALLOWED_SCHEMES = frozenset({"http", "https"})
-
-# Query parameters that identify a visit, a campaign or a build rather than a resource.
-_VOLATILE_PARAM = re.compile(
-    r"^(utm_\w+|spm|scm|from|source|share_token|fbclid|gclid|dclid|yclid|msclkid|mc_[ce]id|_ga|_gl|"
-    r"v|ver|version|t|ts|_|_t|timestamp|time|rnd|rand|random|nocache|cb|cachebust|cache|"
-    r"sessionid|jsessionid|phpsessid|sid|token|csrf|_csrf|nonce)$",
-    re.IGNORECASE,
-)
-
 
 def is_http_url(url: str) -> bool:
     parts = urlsplit(url)
@@ -35,7 +28,7 @@ def clean_url(url: str, base: str = "") -> str:
     if parts.scheme.lower() not in ALLOWED_SCHEMES or not parts.netloc:
         return ""
     path = re.sub(r";jsessionid=[^/?#]*", "", parts.path, flags=re.IGNORECASE)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _VOLATILE_PARAM.match(k)]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if noisy_name(URL_PARAM, k) is None]
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path or "/", urlencode(query), ""))
 
 

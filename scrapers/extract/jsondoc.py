@@ -9,6 +9,7 @@ from typing import Any
 
 from core.errors import ExtractError
 from core.model import Block, Document, Item
+from core.noise import JSON_KEY, noisy_name
 from core.text import find_date, squash
 from scrapers.extract.options import ExtractOptions
 from scrapers.urls import clean_url
@@ -28,14 +29,6 @@ DATE_KEYS = [_norm(k) for k in ("publishDate", "publication_date", "pubDate", "p
                                 "releaseDate", "issueDate", "date", "effective_on", "signing_date",
                                 "createTime", "created", "updated", "modified")]
 SUMMARY_KEYS = [_norm(k) for k in ("abstract", "summary", "description", "docSummary", "excerpt", "snippet")]
-# Values that change on every request and say nothing about the rule: counters, ids of the request.
-VOLATILE_KEY = re.compile(
-    r"^(?:view|views|click|clicks|hit|hits|read|reads|visit|visits|browse|pv|uv|readnum|likes?|shares?|comments?"
-    r"|favou?rites?|collects?|downloads?)"
-    r"(?:count|counts|num|number|cnt|times|total)?$"
-    r"|^(?:requestid|traceid|spanid|reqid|nonce|token|csrf|csrftoken|servertime|timestamp|ts|t|rnd|random|"
-    r"elapsed|took|costtime|responsetime|serverip|hostname|cachekey|etag|signature|sign)$"
-)
 ITEM_ARRAY_NAMES = frozenset(_norm(k) for k in ("rows", "results", "items", "list", "records", "data",
                                                   "docs", "documents", "entries", "articles", "content", "hits"))
 HTML_HINT = re.compile(r"<(?:p|div|br|span|table|h[1-6])[\s>/]", re.IGNORECASE)
@@ -43,7 +36,8 @@ MAX_FIELD_CHARS = 500
 
 
 def is_volatile_key(key: str) -> bool:
-    return bool(VOLATILE_KEY.match(_norm(key)))
+    """A field whose value changes on every request and says nothing about the rule (core.noise)."""
+    return noisy_name(JSON_KEY, key) is not None
 
 
 def _arrays(node: Any, path: str = "") -> Iterator[tuple[str, list[dict[str, Any]]]]:

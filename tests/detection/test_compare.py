@@ -118,3 +118,16 @@ def test_big_document_with_one_changed_paragraph_finds_exactly_that_paragraph() 
     new[12345] = new[12345].replace("定期报告", "每季度报告")
     change = compare(page(*paragraphs), page(*new))  # its speed is measured in bench/, not here
     assert [(t.kind, t.key) for t in change.text] == [("changed", "第12345条")]
+
+
+def test_a_counter_field_of_one_list_item_is_noise_by_the_table() -> None:
+    def lst(views: str, status: str) -> Document:
+        return Document(kind="list", url="u", items=[
+            Item(id="1", title="关于网络安全审查的通知", fields=(("views", views), ("status", status))),
+            Item(id="2", title="关于政府采购的通知", fields=(("views", "9"), ("status", "final")))])
+
+    change = compare(lst("10", "draft"), lst("11", "draft"))
+    assert not change.substantive and [i.what for i in change.ignored] == ["field views"]
+    assert "counter" in change.ignored[0].why
+    change = compare(lst("10", "draft"), lst("12", "final"))
+    assert [(c.kind, c.fields) for c in change.items] == [("changed", (("status", "draft", "final"),))]
