@@ -32,6 +32,9 @@ _UPDATE_SOURCE = Prepared(update(_S).where(_S.c.name == bindparam("b_name")))
 _UPDATE_HEALTHY_SOURCE = Prepared(update(_S).where(_S.c.name == bindparam("b_name"), _S.c.failing_notified.is_(False)))
 _BUMP_SHAPE = Prepared(update(_V).where(_V.c.source == bindparam("b_source"), _V.c.shape == bindparam("b_shape"))
                        .values(changes=_V.c.changes + 1))
+_DOCUMENT = Prepared(select(schema.blobs.c.data)
+                     .join(schema.snapshots, schema.snapshots.c.blob_hash == schema.blobs.c.hash)
+                     .where(schema.snapshots.c.id == bindparam("b_id")))
 _INSERT = {t.name: insert(t) for t in schema.metadata.sorted_tables}
 _WRITE = {name: Prepared(statement) for name, statement in _INSERT.items()}
 
@@ -160,6 +163,11 @@ class Recorder:
             _insert_alert(self.conn, name, notice, f"{name}:recovered:{now}", None, channel, now)
         if notified:
             _UPDATE_SOURCE.run(self.conn, {"b_name": name, "failing_notified": False})
+
+
+def read_document(conn: Connection, snapshot_id: int) -> dict[str, Any] | None:
+    """The stored blob of a snapshot (the cycle reads one per changed page: the hot path)."""
+    return _DOCUMENT.first(conn, {"b_id": snapshot_id})
 
 
 def _lock_source(conn: Connection, name: str, url: str) -> dict[str, Any]:

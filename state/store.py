@@ -10,14 +10,27 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, case, create_engine, event, func, insert, inspect, or_, select, update
+from sqlalchemy import (
+    Engine,
+    Insert,
+    Table,
+    bindparam,
+    case,
+    create_engine,
+    event,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from core.model import Alert, Document
 from state import schema
-from state.prepared import Prepared, insert_ignoring_duplicates
-from state.recorder import HealthRules, Recorder
+from state.recorder import HealthRules, Recorder, read_document
 from state.records import (
     TIME_FORMAT,
     ChangeRecord,
@@ -32,23 +45,21 @@ from state.records import (
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SCHEMA_LOCK_ID = 7_104_2026  # pg_advisory_xact_lock key for schema creation
 
-# The statements a cycle runs per page or per alert, built once (see state.recorder for why).
+# Delivery's statements, built once and run through SQLAlchemy (only the recorder's per-page hot path
+# runs on the driver's cursor: state.prepared).
 _A = schema.alerts
-_DOCUMENT = Prepared(select(schema.blobs.c.data)
-                    .join(schema.snapshots, schema.snapshots.c.blob_hash == schema.blobs.c.hash)
-                    .where(schema.snapshots.c.id == bindparam("b_id")))
 _D = schema.deliveries
 _ONE_DELIVERY = (_D.c.alert_id == bindparam("b_id"), _D.c.sink == bindparam("b_sink"))
-_CLAIM = Prepared(update(_D)
-                  .where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None),
-                         or_(_D.c.claimed_until.is_(None), _D.c.claimed_until < bindparam("b_now")))
-                  .values(attempts=_D.c.attempts + 1, claimed_until=bindparam("b_until")))
-_IS_PENDING = Prepared(select(_A.c.id).where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None)))
-_COUNT_ATTEMPT = Prepared(update(_A).where(_A.c.id == bindparam("b_id")).values(attempts=_A.c.attempts + 1))
-_UPDATE_DELIVERY = Prepared(update(_D).where(*_ONE_DELIVERY))
-_MARK_DELIVERED = Prepared(update(_D).where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None)))
-_UPDATE_ALERT = Prepared(update(_A).where(_A.c.id == bindparam("b_id")))
-_COMPLETE = Prepared(update(_A).where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None)))
+_CLAIM = (update(_D)
+          .where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None),
+                 or_(_D.c.claimed_until.is_(None), _D.c.claimed_until < bindparam("b_now")))
+          .values(attempts=_D.c.attempts + 1, claimed_until=bindparam("b_until")))
+_IS_PENDING = select(_A.c.id).where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None))
+_COUNT_ATTEMPT = update(_A).where(_A.c.id == bindparam("b_id")).values(attempts=_A.c.attempts + 1)
+_UPDATE_DELIVERY = update(_D).where(*_ONE_DELIVERY)
+_MARK_DELIVERED = update(_D).where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None))
+_UPDATE_ALERT = update(_A).where(_A.c.id == bindparam("b_id"))
+_COMPLETE = update(_A).where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -136,7 +147,7 @@ class Store:
 
     def document(self, snapshot_id: int) -> Document:
         with self.engine.connect() as conn:
-            row = _DOCUMENT.first(conn, {"b_id": snapshot_id})
+            row = read_document(conn, snapshot_id)
         if row is None:
             raise KeyError(f"no snapshot {snapshot_id}")
         return Document.from_bytes(zlib.decompress(row["data"]))
@@ -268,32 +279,32 @@ class Store:
         now = datetime.now(UTC)
         until = (now + timedelta(seconds=lease_seconds)).strftime(TIME_FORMAT)
         with self.writer.begin() as conn:
-            if _IS_PENDING.first(conn, {"b_id": alert_id}) is None:
+            if conn.execute(_IS_PENDING, {"b_id": alert_id}).first() is None:
                 return False
-            insert_ignoring_duplicates(conn.dialect.name, _D).run(conn, {"alert_id": alert_id, "sink": sink})
-            claimed = _CLAIM.run(conn, {"b_id": alert_id, "b_sink": sink, "b_now": now.strftime(TIME_FORMAT),
+            conn.execute(_insert_or_ignore(conn, _D), {"alert_id": alert_id, "sink": sink})
+            claimed = conn.execute(_CLAIM, {"b_id": alert_id, "b_sink": sink, "b_now": now.strftime(TIME_FORMAT),
                                         "b_until": until}).rowcount == 1
             if claimed:
-                _COUNT_ATTEMPT.run(conn, {"b_id": alert_id})
+                conn.execute(_COUNT_ATTEMPT, {"b_id": alert_id})
             return bool(claimed)
 
     def release(self, alert_id: int, error: str, sink: str) -> None:
         """Give a claimed alert back after a failed attempt to send it to `sink`, with the reason."""
         with self.writer.begin() as conn:
-            _UPDATE_DELIVERY.run(conn, {"b_id": alert_id, "b_sink": sink, "last_error": error[:1000],
+            conn.execute(_UPDATE_DELIVERY, {"b_id": alert_id, "b_sink": sink, "last_error": error[:1000],
                                         "claimed_until": None})
-            _UPDATE_ALERT.run(conn, {"b_id": alert_id, "last_error": error[:1000]})
+            conn.execute(_UPDATE_ALERT, {"b_id": alert_id, "last_error": error[:1000]})
 
     def mark_delivered(self, alert_id: int, *, sink: str, channel: str, ts: str, now: str | None = None) -> None:
         """`sink` accepted the alert (in `channel`, as message `ts` where it has one)."""
         with self.writer.begin() as conn:
-            _MARK_DELIVERED.run(conn, {"b_id": alert_id, "b_sink": sink, "delivered_at": now or utcnow(),
+            conn.execute(_MARK_DELIVERED, {"b_id": alert_id, "b_sink": sink, "delivered_at": now or utcnow(),
                                        "channel": channel, "ts": ts, "last_error": "", "claimed_until": None})
 
     def complete(self, alert_id: int, *, channel: str, ts: str, now: str | None = None) -> None:
         """Every sink has the alert: it leaves the outbox (`channel` and `ts`: where the first sink put it)."""
         with self.writer.begin() as conn:
-            _COMPLETE.run(conn, {"b_id": alert_id, "delivered_at": now or utcnow(), "delivered_channel": channel,
+            conn.execute(_COMPLETE, {"b_id": alert_id, "delivered_at": now or utcnow(), "delivered_channel": channel,
                                  "delivered_ts": ts, "last_error": ""})
 
     def deliveries(self, alert_ids: list[int]) -> dict[tuple[int, str], DeliveryRecord]:
@@ -307,6 +318,17 @@ class Store:
                         r["alert_id"], r["sink"], r["channel"], r["ts"], r["delivered_at"], r["attempts"],
                         r["last_error"])
         return found
+
+
+def _insert_or_ignore(conn: Connection, table: Table) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING in the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def _adopt_deliveries(conn: Connection) -> None:
