@@ -97,30 +97,34 @@ def deliver_pending(
     pending = store.alerts(pending_only=True, newest_first=False, limit=limit)
     done = store.deliveries([a.outbox_id for a in pending])
     for alert in pending:
-        first: Delivered | None = None
-        complete = True
-        for sink in sinks:
-            previous = done.get((alert.outbox_id, sink.name))
-            if previous is not None and previous.delivered_at:
-                first = first or Delivered(previous.channel, previous.ts)
-                continue
-            # An alert attempted before per-sink records existed counts as attempted by every sink.
-            retry = previous.attempts > 0 if previous is not None else alert.attempts > 0
-            delivered = _send(store, sink, alert, retry, lease_seconds, report)
-            if delivered is None:
-                complete = False
-                continue
-            first = first or delivered
-            report.sent[sink.name] += 1
-        if complete and first is not None:
+        had = {s.name: Delivered(d.channel, d.ts) for s in sinks
+               if (d := done.get((alert.outbox_id, s.name))) is not None and d.delivered_at}
+        owed = [s for s in sinks if s.name not in had]
+        if not owed:  # every sink took it in an earlier run that stopped before saying so
+            first = had[sinks[0].name]
             store.complete(alert.outbox_id, channel=first.channel, ts=first.ts)
             report.delivered.append(alert.outbox_id)
+            continue
+        for sink in owed:
+            previous = done.get((alert.outbox_id, sink.name))
+            # An alert attempted before per-sink records existed counts as attempted by every sink.
+            retry = previous.attempts > 0 if previous is not None else alert.attempts > 0
+            last = len(had) == len(sinks) - 1  # every other sink has it
+            delivered = _send(store, sink, alert, retry, lease_seconds, report, had if last else None, sinks)
+            if delivered is None:
+                continue  # pending for this sink; the others still get it
+            had[sink.name] = delivered
+            report.sent[sink.name] += 1
+            if last:
+                report.delivered.append(alert.outbox_id)
     return report
 
 
-def _send(store: Store, sink: Sink, alert: Alert, retry: bool, lease_seconds: float,
-          report: DeliveryReport) -> Delivered | None:
-    """One alert to one sink: claimed, sent, and recorded; None when it stays pending there."""
+def _send(store: Store, sink: Sink, alert: Alert, retry: bool, lease_seconds: float, report: DeliveryReport,
+          completes: dict[str, Delivered] | None, sinks: list[Sink]) -> Delivered | None:
+    """One alert to one sink: claimed, sent, and recorded; None when it stays pending there.
+    `completes`: this sink is the last to owe the alert (what the others did), so the alert leaves the
+    outbox in the same transaction, shown as delivered where the first sink put it."""
     channel = sink.channel_for(alert)
     if channel in report.stopped_channels:
         return None
@@ -142,7 +146,12 @@ def _send(store: Store, sink: Sink, alert: Alert, retry: bool, lease_seconds: fl
         log.warning("alert %s not delivered to %s (will retry): %s", alert.id, channel, exc)
         _failed(store, sink, alert, channel, str(exc), report)
         return None
-    store.mark_delivered(alert.outbox_id, sink=sink.name, channel=delivered.channel, ts=delivered.ts)
+    complete = None
+    if completes is not None:
+        first = completes.get(sinks[0].name, delivered)
+        complete = (first.channel, first.ts)
+    store.mark_delivered(alert.outbox_id, sink=sink.name, channel=delivered.channel, ts=delivered.ts,
+                         complete=complete)
     return delivered
 
 

@@ -12,18 +12,13 @@ from typing import Any
 
 from sqlalchemy import (
     Engine,
-    Insert,
-    Table,
-    bindparam,
     case,
     create_engine,
     event,
     func,
     insert,
     inspect,
-    or_,
     select,
-    update,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -43,23 +38,14 @@ from state.records import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connections kept open: a cycle's threads (RULEWATCH_WORKERS, 16 by default) each read their source's
+# last snapshot, and a connection opened per page costs more than the read (SQLite's set-up pragmas,
+# PostgreSQL's handshake).
+POOL_SIZE = 16
+POOL_OVERFLOW = 16
 SCHEMA_LOCK_ID = 7_104_2026  # pg_advisory_xact_lock key for schema creation
 
-# Delivery's statements, built once and run through SQLAlchemy (only the recorder's per-page hot path
-# runs on the driver's cursor: state.prepared).
-_A = schema.alerts
 _D = schema.deliveries
-_ONE_DELIVERY = (_D.c.alert_id == bindparam("b_id"), _D.c.sink == bindparam("b_sink"))
-_CLAIM = (update(_D)
-          .where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None),
-                 or_(_D.c.claimed_until.is_(None), _D.c.claimed_until < bindparam("b_now")))
-          .values(attempts=_D.c.attempts + 1, claimed_until=bindparam("b_until")))
-_IS_PENDING = select(_A.c.id).where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None))
-_COUNT_ATTEMPT = update(_A).where(_A.c.id == bindparam("b_id")).values(attempts=_A.c.attempts + 1)
-_UPDATE_DELIVERY = update(_D).where(*_ONE_DELIVERY)
-_MARK_DELIVERED = update(_D).where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None))
-_UPDATE_ALERT = update(_A).where(_A.c.id == bindparam("b_id"))
-_COMPLETE = update(_A).where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -84,8 +70,9 @@ def make_engine(url: str, *, writer: bool = False) -> Engine:
     so two cycles never interleave a read-then-write of the same source (readers are never blocked:
     WAL)."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+        return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+                           pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
     event.listen(engine, "connect", _sqlite_pragmas)
     if writer:
         def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
@@ -278,34 +265,27 @@ class Store:
         holds the lease."""
         now = datetime.now(UTC)
         until = (now + timedelta(seconds=lease_seconds)).strftime(TIME_FORMAT)
-        with self.writer.begin() as conn:
-            if conn.execute(_IS_PENDING, {"b_id": alert_id}).first() is None:
-                return False
-            conn.execute(_insert_or_ignore(conn, _D), {"alert_id": alert_id, "sink": sink})
-            claimed = conn.execute(_CLAIM, {"b_id": alert_id, "b_sink": sink, "b_now": now.strftime(TIME_FORMAT),
-                                        "b_until": until}).rowcount == 1
-            if claimed:
-                conn.execute(_COUNT_ATTEMPT, {"b_id": alert_id})
-            return bool(claimed)
+        with self.batch() as recorder:
+            return recorder.claim_delivery(alert_id, sink, now.strftime(TIME_FORMAT), until)
 
     def release(self, alert_id: int, error: str, sink: str) -> None:
         """Give a claimed alert back after a failed attempt to send it to `sink`, with the reason."""
-        with self.writer.begin() as conn:
-            conn.execute(_UPDATE_DELIVERY, {"b_id": alert_id, "b_sink": sink, "last_error": error[:1000],
-                                        "claimed_until": None})
-            conn.execute(_UPDATE_ALERT, {"b_id": alert_id, "last_error": error[:1000]})
+        with self.batch() as recorder:
+            recorder.release_delivery(alert_id, sink, error)
 
-    def mark_delivered(self, alert_id: int, *, sink: str, channel: str, ts: str, now: str | None = None) -> None:
-        """`sink` accepted the alert (in `channel`, as message `ts` where it has one)."""
-        with self.writer.begin() as conn:
-            conn.execute(_MARK_DELIVERED, {"b_id": alert_id, "b_sink": sink, "delivered_at": now or utcnow(),
-                                       "channel": channel, "ts": ts, "last_error": "", "claimed_until": None})
+    def mark_delivered(self, alert_id: int, *, sink: str, channel: str, ts: str,
+                       complete: tuple[str, str] | None = None) -> None:
+        """`sink` accepted the alert (in `channel`, as message `ts` where it has one). `complete`: it was
+        the last sink to; the alert leaves the outbox, shown as delivered to (channel, ts)."""
+        with self.batch() as recorder:
+            recorder.mark_delivery(alert_id, sink, channel, ts, utcnow())
+            if complete is not None:
+                recorder.complete_delivery(alert_id, *complete, utcnow())
 
-    def complete(self, alert_id: int, *, channel: str, ts: str, now: str | None = None) -> None:
-        """Every sink has the alert: it leaves the outbox (`channel` and `ts`: where the first sink put it)."""
-        with self.writer.begin() as conn:
-            conn.execute(_COMPLETE, {"b_id": alert_id, "delivered_at": now or utcnow(), "delivered_channel": channel,
-                                 "delivered_ts": ts, "last_error": ""})
+    def complete(self, alert_id: int, *, channel: str, ts: str) -> None:
+        """Every sink has the alert (from earlier runs): it leaves the outbox."""
+        with self.batch() as recorder:
+            recorder.complete_delivery(alert_id, channel, ts, utcnow())
 
     def deliveries(self, alert_ids: list[int]) -> dict[tuple[int, str], DeliveryRecord]:
         """What each sink did with these alerts so far, by (alert id, sink)."""
@@ -318,17 +298,6 @@ class Store:
                         r["alert_id"], r["sink"], r["channel"], r["ts"], r["delivered_at"], r["attempts"],
                         r["last_error"])
         return found
-
-
-def _insert_or_ignore(conn: Connection, table: Table) -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING in the connection's dialect."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def _adopt_deliveries(conn: Connection) -> None:

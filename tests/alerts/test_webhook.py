@@ -166,7 +166,9 @@ def test_the_readme_documents_every_sink() -> None:
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    for name, factory in SINKS.items():
-        sink_class = factory.__self__  # type: ignore[attr-defined]
-        assert sink_class.__doc__, f"sink {name!r} has no docstring"
-        assert f"`{name}`" in readme, f"README.md does not document the sink {name!r}"
+    for kind in SINKS:
+        sink_class = kind.load()
+        assert sink_class.name == kind.name and sink_class.__doc__, f"sink {kind.name!r}: name or docstring"
+        assert f"`{kind.name}`" in readme, f"README.md does not document the sink {kind.name!r}"
+        for variable in kind.variables:
+            assert f"`{variable}`" in readme, f"README.md does not document {variable}"
