@@ -7,6 +7,7 @@ mean; anything outside this tree is a bug and is allowed to show its traceback.
     │   └── SecretBlockError      the Prefect Secret block for the Slack token cannot be read
     ├── TaxonomyError             a topics file that cannot be used
     ├── UsageError                a command that cannot run as asked (unknown source, snapshot...)
+    ├── StateError                the database cannot be used as it is (a newer schema than this code)
     ├── FetchError                a source could not be read; never a snapshot (`reason` tags it)
     │   ├── BadURL, ConnectFailed, FetchTimeout, TooManyRedirects, BodyTooLarge, TruncatedBody
     │   ├── HTTPStatusError, RobotsDisallowed, ExtractError
@@ -41,6 +42,11 @@ class TaxonomyError(RulewatchError, ValueError):
 
 class UsageError(RulewatchError):
     """A command that cannot run as asked (unknown source, snapshot...): exit 2 with the message."""
+
+
+class StateError(RulewatchError):
+    """The database cannot be used as it is: its schema is newer than this rulewatch, or it cannot be
+    upgraded. Nothing was written."""
 
 
 class DeliveryError(RulewatchError):

@@ -14,10 +14,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.errors import ConfigError, SettingsError, TaxonomyError, UsageError
+from core.errors import ConfigError, SettingsError, StateError, TaxonomyError, UsageError
 from rulewatch import __version__
 from rulewatch.app import App
 from rulewatch.config import Source
+from rulewatch.settings import Settings
 
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_CONFIG = 0, 1, 2
 DEFAULT_SOURCES = "sources.yaml"
@@ -234,6 +235,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from state import migrate
+    from state.store import make_engine
+
+    settings = Settings.from_env()
+    settings.ensure_home()
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    if args.action == "current":
+        engine = make_engine(settings.database_url)
+        try:
+            with engine.connect() as conn:
+                print(f"{where}: {migrate.status(conn).describe()}")
+        finally:
+            engine.dispose()
+        return EXIT_OK
+    with App(settings) as app:
+        store = app.store  # opening the store upgrades the schema
+        done = {"current": "nothing to do", "created": "created", "upgraded": "upgraded"}[store.schema_action]
+        print(f"{where}: was {store.schema_before.describe()}; {done}: now at revision {migrate.SCHEMA_HEAD}")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from rulewatch.demo import run_demo
 
@@ -292,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="timezone of the cron schedules (default Asia/Shanghai or RULEWATCH_TIMEZONE)")
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("db", help="the database schema: `current` shows its revision, `upgrade` upgrades it")
+    p.add_argument("action", choices=("current", "upgrade"))
+    p.set_defaults(func=cmd_db)
+
     p = sub.add_parser("demo", help="an offline showcase on a bundled local replay of regulator pages")
     p.set_defaults(func=cmd_demo)
     return parser
@@ -306,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         return int(args.func(args))
-    except (ConfigError, SettingsError, TaxonomyError, UsageError) as exc:
+    except (ConfigError, SettingsError, StateError, TaxonomyError, UsageError) as exc:
         print(f"rulewatch: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:

@@ -120,7 +120,7 @@ def _alert_column(name: str, annotation: Any) -> Column[Any]:
     if name in _ALERT_COLUMNS:
         return _ALERT_COLUMNS[name]()
     if name in ALERT_LIST_FIELDS:
-        return Column(name, Text, nullable=False, server_default="[]")  # a JSON list
+        return Column(name, Text, nullable=False)  # a JSON list
     if annotation is int:
         return Column(name, Integer, nullable=False, server_default="0")
     if annotation is str:

@@ -12,19 +12,17 @@ from typing import Any
 
 from sqlalchemy import (
     Engine,
-    case,
     create_engine,
     event,
     func,
     insert,
-    inspect,
     select,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from core.model import Alert, Document
-from state import schema
+from state import migrate, schema
 from state.recorder import HealthRules, Recorder, read_document
 from state.records import (
     TIME_FORMAT,
@@ -43,7 +41,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # PostgreSQL's handshake).
 POOL_SIZE = 16
 POOL_OVERFLOW = 16
-SCHEMA_LOCK_ID = 7_104_2026  # pg_advisory_xact_lock key for schema creation
 
 _D = schema.deliveries
 
@@ -93,15 +90,11 @@ class Store:
         self.url = url
         self.writer = make_engine(url, writer=True)
         self.engine = self.writer if not url.startswith("sqlite") else make_engine(url)
-        with self.writer.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # Two processes starting at once must not both CREATE TABLE: serialise on a lock.
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_ID})")
-            had_deliveries = inspect(conn).has_table("deliveries")
-            schema.metadata.create_all(conn)
-            _add_missing_columns(conn)
-            if not had_deliveries:
-                _adopt_deliveries(conn)
+        try:
+            self.schema_before, self.schema_action = migrate.prepare(self.engine, self.writer)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         self.engine.dispose()
@@ -298,33 +291,6 @@ class Store:
                         r["alert_id"], r["sink"], r["channel"], r["ts"], r["delivered_at"], r["attempts"],
                         r["last_error"])
         return found
-
-
-def _adopt_deliveries(conn: Connection) -> None:
-    """A database from before per-sink delivery: its delivered alerts become deliveries of the sink that
-    took them (so follow-ups still reply in their threads)."""
-    a = schema.alerts
-    sink = case((a.c.delivered_channel == "console", "console"), (a.c.delivered_channel == "webhook", "slack-webhook"),
-                else_="slack")
-    conn.execute(insert(_D).from_select(
-        ["alert_id", "sink", "channel", "ts", "delivered_at", "attempts"],
-        select(a.c.id, sink, func.coalesce(a.c.delivered_channel, ""), func.coalesce(a.c.delivered_ts, ""),
-               a.c.delivered_at, a.c.attempts).where(a.c.delivered_at.is_not(None)),
-    ))
-
-
-def _add_missing_columns(conn: Connection) -> None:
-    """Bring a database made by an older rulewatch up to the current schema (new columns only)."""
-    inspector = inspect(conn)
-    for table in schema.metadata.sorted_tables:
-        present = {c["name"] for c in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present:
-                continue
-            ddl = f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(conn.dialect)}"
-            if column.server_default is not None:
-                ddl += f" NOT NULL DEFAULT {column.server_default.arg!r}"  # type: ignore[attr-defined]
-            conn.exec_driver_sql(ddl)
 
 
 def _source_state(row: Any, shape_history: Iterable[tuple[str, int, int]] = ()) -> SourceState:

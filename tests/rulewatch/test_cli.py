@@ -141,3 +141,24 @@ def test_offline_run_reports_each_source_on_one_line_without_traceback(tmp_path:
     fails = [line for line in proc.stdout.splitlines() if line.startswith("FAIL")]
     assert len(fails) == 2 and all("connection: Connection refused" in f for f in fails)
     assert "rulewatch demo" in proc.stdout
+
+
+def test_db_current_and_upgrade(rw_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import create_engine, text
+
+    from state import migrate
+
+    assert main(["db", "current"]) == 0
+    assert "empty" in capsys.readouterr().out
+    assert main(["db", "upgrade"]) == 0
+    assert f"created: now at revision {migrate.SCHEMA_HEAD}" in capsys.readouterr().out
+    assert main(["db", "current"]) == 0
+    assert "up to date" in capsys.readouterr().out
+    engine = create_engine(f"sqlite:///{Path(rw_env['RULEWATCH_HOME']).absolute() / 'rulewatch.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    assert main(["db", "current"]) == 0
+    assert "newer than this rulewatch knows" in capsys.readouterr().out
+    assert main(["alerts"]) == 2  # refused, with the reason
+    assert "upgrade rulewatch on this machine" in capsys.readouterr().err.lower()

@@ -116,14 +116,18 @@ def test_delivery_marks_and_attempts(store: Store) -> None:
 
 
 def test_a_database_from_an_older_version_gains_the_new_columns(database_url: str) -> None:
+    """An early database: revision 0001's tables (state/migrations) before `compares` existed, and no
+    version table (tests/state/test_migrate.py covers every shape in depth)."""
+    import importlib
+
     from sqlalchemy import create_engine, text
 
-    old = Store(database_url)
-    old.record_success(name="src", url="u", document=doc("a 通知"), etag="", last_modified="", change=None, verdict=None)
-    old.close()
+    first = importlib.import_module("state.migrations.versions.0001_initial")
     engine = create_engine(database_url)
     with engine.begin() as conn:
+        first.metadata.create_all(conn)
         conn.execute(text("ALTER TABLE sources DROP COLUMN compares"))
+        conn.execute(text("INSERT INTO sources (name, url) VALUES ('src', 'u')"))
     engine.dispose()
     upgraded = Store(database_url)
     try:

@@ -1,0 +1,180 @@
+"""Schema upgrades: every earlier schema reaches the head with every row kept, migrations and the model
+agree, concurrent upgrades are safe, and a newer database is refused. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from alerts.deliver import ConsoleSink, deliver_pending
+from core.errors import StateError
+from state import Store, migrate, schema
+
+FIRST: Any = importlib.import_module("state.migrations.versions.0001_initial")
+NOW = "2026-11-20T09:00:00.000000Z"
+
+
+def legacy_database(url: str) -> None:
+    """A database as rulewatch made it before migrations (revision 0001's tables, no version table),
+    holding what a working installation holds: sources, blobs, snapshots, a change, a delivered alert
+    (a thread's first message) and two pending alerts, one of them attempted once already."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        FIRST.metadata.create_all(conn)
+        conn.execute(text("INSERT INTO sources (name, url, last_snapshot_id, compares) VALUES ('cac', 'http://x/', 2, 1)"))
+        for n in (1, 2):
+            conn.execute(text("INSERT INTO blobs (hash, data, size) VALUES (:h, :d, 1)"), {"h": f"h{n}", "d": b"x"})
+            conn.execute(text("INSERT INTO snapshots (id, source, blob_hash, taken_at, kind) "
+                              "VALUES (:n, 'cac', :h, :t, 'page')"), {"n": n, "h": f"h{n}", "t": NOW})
+        conn.execute(text("INSERT INTO changes (id, source, old_snapshot_id, new_snapshot_id, detected_at, summary, "
+                          "detail, relevant) VALUES (1, 'cac', 1, 2, :t, '1 text changed', '{}', :r)"),
+                     {"t": NOW, "r": True})
+        rows = [
+            (1, "cac:change:1:0", "Rule A", NOW, "C-ALERTS", "1700000000.000100", 1),
+            (2, "cac:change:1:1", "Rule B", None, None, None, 0),
+            (3, "cac:change:1:2", "Rule C", None, None, None, 1),
+        ]
+        for alert_id, key, title, delivered, channel, ts, attempts in rows:
+            conn.execute(text(
+                "INSERT INTO alerts (id, idempotency_key, source, change_id, kind, title, url, topics, matched_terms, "
+                "subject, detected_at, delivered_at, delivered_channel, delivered_ts, attempts) VALUES "
+                "(:id, :key, 'cac', 1, 'changed_text', :title, 'http://x/', '[\"cybersecurity\"]', '[]', 'http://x/', "
+                ":t, :delivered, :channel, :ts, :attempts)"),
+                {"id": alert_id, "key": key, "title": title, "t": NOW, "delivered": delivered, "channel": channel,
+                 "ts": ts, "attempts": attempts})
+        if engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them, as inserts would
+            for table in ("snapshots", "changes", "alerts"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 10)"))
+    engine.dispose()
+
+
+def counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                 for t in ("sources", "blobs", "snapshots", "changes", "alerts")}
+    engine.dispose()
+    return found
+
+
+def test_a_database_from_before_migrations_is_adopted_and_upgraded_with_every_row(database_url: str) -> None:
+    legacy_database(database_url)
+    before = counts(database_url)
+    store = Store(database_url)
+    try:
+        assert store.schema_before.legacy and store.schema_action == "upgraded"
+        assert counts(database_url) == before
+        pending = store.alerts(pending_only=True, newest_first=False)
+        assert [a.title for a in pending] == ["Rule B", "Rule C"]
+        # The delivered alert became the Slack bot's delivery: a follow-up still finds its thread.
+        assert store.thread_of("cac", "http://x/", 2, "slack") == ("C-ALERTS", "1700000000.000100")
+        out = io.StringIO()
+        assert deliver_pending(store, ConsoleSink(out)).delivered == [2, 3]
+        assert out.getvalue().count("=== Amended: Rule") == 2
+        assert deliver_pending(store, ConsoleSink(out)).delivered == []  # exactly once
+        assert store.alerts(pending_only=True) == []
+    finally:
+        store.close()
+    reopened = Store(database_url)  # at the head now: nothing to do
+    assert reopened.schema_action == "current"
+    reopened.close()
+
+
+def test_a_database_older_than_revision_0001_gains_its_columns(database_url: str) -> None:
+    legacy_database(database_url)
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE sources DROP COLUMN compares"))
+        conn.execute(text("DROP TABLE host_pace"))
+    engine.dispose()
+    store = Store(database_url)
+    try:
+        state = store.source_state("cac")
+        assert state is not None and state.compares == 0 and state.last_snapshot_id == 2
+    finally:
+        store.close()
+
+
+def test_migrations_build_exactly_the_model(database_url: str) -> None:
+    """Upgrading an empty database revision by revision gives the tables a fresh database gets from the
+    model (state/schema.py): nothing to autogenerate."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        migrate._alembic(conn, "upgrade", "head")
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), schema.metadata)
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    engine.dispose()
+    assert diffs == [] and version == migrate.SCHEMA_HEAD
+
+
+def test_the_head_constant_is_the_newest_migration() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head() == migrate.SCHEMA_HEAD
+
+
+def test_a_fresh_database_is_created_at_the_head(database_url: str) -> None:
+    store = Store(database_url)
+    try:
+        assert store.schema_before.empty and store.schema_action == "created"
+        with store.engine.connect() as conn:
+            assert migrate.status(conn).up_to_date
+    finally:
+        store.close()
+
+
+def test_a_database_newer_than_this_code_is_refused_before_any_write(database_url: str) -> None:
+    Store(database_url).close()
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    with pytest.raises(StateError, match="revision 0099, newer than this rulewatch"):
+        Store(database_url)
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0099"
+    engine.dispose()
+
+
+@pytest.mark.parametrize("start", ["legacy", "empty"])
+def test_workers_starting_at_once_upgrade_once(database_url: str, start: str) -> None:
+    if start == "legacy":
+        legacy_database(database_url)
+    barrier = threading.Barrier(4)
+    actions: list[str] = []
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        barrier.wait()
+        try:
+            store = Store(database_url)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+            return
+        actions.append(store.schema_action)
+        store.close()
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert sorted(actions) == sorted(["upgraded" if start == "legacy" else "created"] + ["current"] * 3)
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+        assert "deliveries" in inspect(conn).get_table_names()
+    engine.dispose()
+    if start == "legacy":
+        assert counts(database_url)["alerts"] == 3
