@@ -84,6 +84,12 @@ class DeliveryReport:
     failed: dict[int, str] = field(default_factory=dict)
     stopped_channels: dict[str, str] = field(default_factory=dict)
     sent: dict[str, int] = field(default_factory=dict)  # sink -> alerts it took in this run
+    unsent: int = 0  # alerts left pending because no sink is configured
+
+    @property
+    def ok(self) -> bool:
+        """Nothing failed and nothing was left for want of a sink."""
+        return not self.failed and not self.unsent
 
 
 def deliver_pending(
@@ -95,6 +101,9 @@ def deliver_pending(
     sinks = [sinks] if not isinstance(sinks, Sequence) else list(sinks)
     report = DeliveryReport(sent={s.name: 0 for s in sinks})
     pending = store.alerts(pending_only=True, newest_first=False, limit=limit)
+    if not sinks:
+        report.unsent = len(pending)
+        return report
     done = store.deliveries([a.outbox_id for a in pending])
     for alert in pending:
         had = {s.name: Delivered(d.channel, d.ts) for s in sinks
@@ -161,4 +170,7 @@ def _failed(store: Store, sink: Sink, alert: Alert, channel: str, error: str, re
     report.stopped_channels[channel] = error
 
 
-__all__ = ["ConsoleSink", "Delivered", "DeliveryReport", "Sink", "deliver_pending"]
+NO_SINK_HELP = ("no sink is configured, so they stay pending: set SLACK_BOT_TOKEN and SLACK_CHANNEL (or "
+                "SLACK_WEBHOOK_URL, RULEWATCH_WEBHOOK_URL), or RULEWATCH_SINK=console to print them as delivery")
+
+__all__ = ["NO_SINK_HELP", "ConsoleSink", "Delivered", "DeliveryReport", "Sink", "deliver_pending"]

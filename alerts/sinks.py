@@ -2,7 +2,7 @@
 
 Adding a sink is one module with a class that has `name`, `from_env(env)` (None when its settings
 are absent) and the alerts.deliver.Sink methods, plus one row in SINKS and a test case. Alerts fan
-out to every configured sink; the console takes them only when no other sink is configured.
+out to every configured sink; the console is one only when chosen (make_sinks).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from importlib import import_module
 from typing import Any, TextIO
 
 from alerts.deliver import ConsoleSink, Sink
+from core.errors import SettingsError
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +39,25 @@ class SinkKind:
 
 # In delivery order: the first sink's channel and message ts are the ones `rulewatch alerts` shows.
 SINKS: tuple[SinkKind, ...] = (
-    SinkKind("slack", "alerts.slack", "SlackSink", ("SLACK_CHANNEL",)),
+    SinkKind("slack", "alerts.slack", "SlackSink", ("SLACK_CHANNEL", "SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN_BLOCK")),
     SinkKind("slack-webhook", "alerts.slack", "SlackWebhookSink", ("SLACK_WEBHOOK_URL",)),
     SinkKind("webhook", "alerts.webhook", "JsonWebhookSink", ("RULEWATCH_WEBHOOK_URL",)),
 )
 
 
-def make_sinks(env: Mapping[str, str], console: TextIO | None = None) -> list[Sink]:
-    """Every sink the environment configures; the console when there is none. Settings errors name
-    the variable (SettingsError)."""
+CHOOSE_CONSOLE = "RULEWATCH_SINK"  # =console: print alerts, as delivery, whatever else is configured
+
+
+def make_sinks(env: Mapping[str, str], console: TextIO | None = None, *, interactive: bool = False) -> list[Sink]:
+    """Every sink the environment configures. The console is a sink only when chosen: RULEWATCH_SINK=
+    console, or nothing else configured in an interactive run (a terminal). Otherwise, with nothing
+    configured, there is no sink, and alerts stay pending: printing them where nobody reads them (a
+    worker's log) is no delivery. Settings errors name the variable (SettingsError)."""
     sinks = [sink for kind in SINKS if (sink := kind.from_env(env)) is not None]
-    return sinks or [ConsoleSink(console)]
+    choice = env.get(CHOOSE_CONSOLE, "").strip().lower()
+    if choice not in ("", "console"):
+        raise SettingsError(f"{CHOOSE_CONSOLE}={choice!r}: the one choice is 'console' (other sinks are set up "
+                            "by their own variables: SLACK_CHANNEL, SLACK_WEBHOOK_URL, RULEWATCH_WEBHOOK_URL)")
+    if choice == "console" or (not sinks and interactive):
+        sinks.append(ConsoleSink(console))
+    return sinks

@@ -85,11 +85,18 @@ class SlackSink:
     @classmethod
     def from_env(cls, env: Env) -> SlackSink | None:
         channel = env.get("SLACK_CHANNEL", "").strip()
-        if not channel:
+        token_named = env.get("SLACK_BOT_TOKEN", "").strip() or env.get("SLACK_BOT_TOKEN_BLOCK", "").strip()
+        if not channel and not token_named:
             return None
+        if not channel:
+            raise SettingsError("SLACK_BOT_TOKEN is set but SLACK_CHANNEL is not: set SLACK_CHANNEL to the "
+                                "alert channel's ID (C0123456789) or #name")
+        if not token_named:
+            raise SettingsError("SLACK_CHANNEL is set but SLACK_BOT_TOKEN is not: set the bot's token "
+                                "(xoxb-...), or SLACK_BOT_TOKEN_BLOCK to a Prefect Secret block holding it")
         token = slack_token(env)
         if not token:
-            return None
+            raise SettingsError("SLACK_BOT_TOKEN_BLOCK names a Secret block that holds no token")
         client = make_web_client(token.reveal(), env.get("SLACK_API_BASE_URL", "").strip())
         return cls(client, channel, dict(routes("RULEWATCH_TOPIC_CHANNELS", env.get("RULEWATCH_TOPIC_CHANNELS", ""))))
 
@@ -177,7 +184,7 @@ class SlackSink:
 class SlackWebhookSink:
     """Posts alerts to a Slack incoming webhook: simpler to set up, but no threads and no files.
 
-    Settings: SLACK_WEBHOOK_URL. A bot token (SlackSink) takes precedence when both are set."""
+    Settings: SLACK_WEBHOOK_URL (not together with a bot token)."""
 
     name = "slack-webhook"
     default_channel = "webhook"
@@ -186,9 +193,12 @@ class SlackWebhookSink:
     @classmethod
     def from_env(cls, env: Env) -> SlackWebhookSink | None:
         url = env.get("SLACK_WEBHOOK_URL", "").strip()
-        if not url or (env.get("SLACK_CHANNEL", "").strip() and slack_token(env)):
+        if not url:
             return None
-        if not url.startswith(("https://", "http://")):
+        if env.get("SLACK_BOT_TOKEN", "").strip() or env.get("SLACK_BOT_TOKEN_BLOCK", "").strip():
+            raise SettingsError("both SLACK_WEBHOOK_URL and SLACK_BOT_TOKEN are set: keep one (the bot token "
+                                "threads follow-ups and never posts twice; the webhook is simpler)")
+        if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
             raise SettingsError("SLACK_WEBHOOK_URL is not an http(s) URL")
         return cls(url)
 

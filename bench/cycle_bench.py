@@ -146,7 +146,8 @@ class Rulewatch(Monitor):
         (work / "sources.yaml").write_text("sources:\n" + entries, encoding="utf-8")
 
     def cycle(self) -> tuple[float, float, float, float, int, str]:
-        env = dict(os.environ, RULEWATCH_HOME=str(self.work / "home"), **self.env_extra)
+        # Alerts are delivered to the console, chosen (a bench run is no terminal), as urlwatch prints its reports.
+        env = dict(os.environ, RULEWATCH_HOME=str(self.work / "home"), RULEWATCH_SINK="console", **self.env_extra)
         return timed([str(ROOT / ".venv/bin/rulewatch"), "run", "-q", "--sources", str(self.work / "sources.yaml")],
                      env, self.work)
 

@@ -16,8 +16,9 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
+from prefect.states import Failed, State
 
-from alerts.deliver import deliver_pending
+from alerts.deliver import NO_SINK_HELP, DeliveryReport, deliver_pending
 from alerts.render import diff_text, headline
 from core.model import Alert
 from rulewatch.app import App
@@ -77,8 +78,10 @@ def _publish(outcomes: list[SourceOutcome], alerts: list[Alert]) -> None:
 @flow(name="check-sources")
 def check_sources(
     sources_file: str = "sources.yaml", only: list[str] | None = None, group: str | None = None, deliver: bool = True
-) -> dict[str, Any]:
-    """Check sources once: record snapshots, changes and alerts; emit an event per alert; deliver."""
+) -> dict[str, Any] | State:
+    """Check sources once: record snapshots, changes and alerts; emit an event per alert; deliver.
+    Sources that failed, or alerts that could not be delivered, end the run Failed (red in the UI, and
+    matched by automations), with the result still attached."""
     logger = get_run_logger()
     with App.from_env() as app:
         sources = [s for s in app.load_sources(sources_file)
@@ -97,26 +100,50 @@ def check_sources(
         for alert in alerts:
             _emit(alert)
         _publish(outcomes, alerts)
+        problems = []
         if deliver:
-            deliver_pending(app.store, app.sinks, lease_seconds=app.settings.delivery_lease)
+            problems += _delivery_problems(deliver_pending(app.store, app.sinks,
+                                                           lease_seconds=app.settings.delivery_lease), logger)
     failed = [o.name for o in outcomes if o.status == "failed"]
-    return {"checked": len(outcomes) - len(failed), "failed": failed, "alerts": new_ids}
+    result = {"checked": len(outcomes) - len(failed), "failed": failed, "alerts": new_ids}
+    if failed:
+        problems.insert(0, f"{len(failed)} of {len(outcomes)} source(s) failed: {', '.join(failed)}")
+    return Failed(message="; ".join(problems), data=result) if problems else result
+
+
+def _delivery_problems(report: DeliveryReport, logger: Any) -> list[str]:
+    """What delivery left undone, each logged as an error; nothing when all went out."""
+    problems = []
+    if report.unsent:
+        problems.append(f"{report.unsent} alert(s) pending: {NO_SINK_HELP}")
+    for channel, why in report.stopped_channels.items():
+        problems.append(f"alerts for {channel} stay pending: {why}")
+    for problem in problems:
+        logger.error("%s", problem)
+    sent = ", ".join(f"{n} to {sink}" for sink, n in report.sent.items()) or "none"
+    logger.info("delivered %d alert(s) (%s)", len(report.delivered), sent)
+    return problems
 
 
 @flow(name="deliver-alerts")
-def deliver_alerts() -> dict[str, Any]:
-    """Drain the outbox. Idempotent: triggered by events and on a fallback schedule, racing is harmless."""
+def deliver_alerts() -> dict[str, Any] | State:
+    """Drain the outbox. Idempotent: triggered by events and on a fallback schedule, racing is harmless.
+    Fails when alerts stay pending (no sink configured on this worker, or a sink refused)."""
     with App.from_env() as app:
         report = deliver_pending(app.store, app.sinks, lease_seconds=app.settings.delivery_lease)
-    for channel, why in report.stopped_channels.items():
-        get_run_logger().error("alerts for %s stay pending: %s", channel, why)
-    return {"delivered": report.delivered, "failed": sorted(report.failed)}
+    problems = _delivery_problems(report, get_run_logger())
+    result = {"delivered": report.delivered, "failed": sorted(report.failed)}
+    return Failed(message="; ".join(problems), data=result) if problems else result
 
 
 @flow(name="daily-digest")
-def daily_digest() -> dict[str, str]:
+def daily_digest() -> dict[str, str] | State:
     """Post each channel's digest of the last 24 hours (once per channel and day)."""
     from alerts.digest import send_digests
 
     with App.from_env() as app:
-        return send_digests(app.store, app.sinks)
+        if not app.sinks:
+            return Failed(message=f"no digest posted: {NO_SINK_HELP}")
+        results = send_digests(app.store, app.sinks)
+    refused = {c: r for c, r in results.items() if r.startswith("not posted")}
+    return Failed(message="; ".join(f"{c}: {r}" for c, r in refused.items()), data=results) if refused else results

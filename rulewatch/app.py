@@ -35,6 +35,7 @@ class App:
         fetcher: Fetcher | None = None,
         taxonomy: Taxonomy | None = None,
         console: TextIO | None = None,
+        interactive: bool = False,
     ) -> None:
         self.settings = settings
         self._store = store
@@ -42,6 +43,7 @@ class App:
         self._taxonomy = taxonomy
         self._sinks: list[Sink] | None = None
         self._console = console
+        self.interactive = interactive  # a person watches the output: the console may stand in for a sink
         self._owned: list[Store | Fetcher] = []
 
     @classmethod
@@ -86,11 +88,12 @@ class App:
 
     @property
     def sinks(self) -> list[Sink]:
-        """Where alerts go: every sink the environment configures, else the console (alerts.sinks)."""
+        """Where alerts go: every sink the environment configures; the console only when chosen
+        (alerts.sinks.make_sinks); none at all is possible, and leaves alerts pending."""
         if self._sinks is None:
             from alerts.sinks import make_sinks
 
-            self._sinks = make_sinks(self.settings.env, self._console)
+            self._sinks = make_sinks(self.settings.env, self._console, interactive=self.interactive)
         return self._sinks
 
     def load_sources(self, path: str | Path, only: Sequence[str] = ()) -> list[Source]:

@@ -7,12 +7,14 @@ Imports stay lazy: a cycle must not pay for Prefect or Slack unless it uses them
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import ConfigError, SettingsError, StateError, TaxonomyError, UsageError
 from rulewatch import __version__
@@ -20,30 +22,47 @@ from rulewatch.app import App
 from rulewatch.config import Source
 from rulewatch.settings import Settings
 
+if TYPE_CHECKING:
+    from alerts.deliver import DeliveryReport
+
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_CONFIG = 0, 1, 2
 DEFAULT_SOURCES = "sources.yaml"
 
 
+def _app() -> App:
+    """The app for a command: the console may stand in for a sink only when a person reads the output."""
+    return App.from_env(interactive=sys.stdout.isatty())
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    with App.from_env() as app:
+    with _app() as app:
         sources = app.load_sources(args.sources, args.only or ())
         if not sources:
             print(f"{args.sources}: no sources to check")
             return EXIT_OK
-        if args.prefect or os.environ.get("PREFECT_API_URL"):
+        if args.prefect:  # only when asked: PREFECT_API_URL alone does not make a cycle a flow run
             return _run_through_prefect(args)
+        if not args.no_deliver:
+            _ = app.sinks  # a sink's settings error stops the run before it records anything
         return _run_here(app, sources, args)
 
 
 def _run_through_prefect(args: argparse.Namespace) -> int:
     from flows.check import check_sources
 
-    result = check_sources(sources_file=str(args.sources), only=list(args.only or []), deliver=not args.no_deliver)
+    state = check_sources(sources_file=str(args.sources), only=list(args.only or []), deliver=not args.no_deliver,
+                          return_state=True)
+    result = state.result(raise_on_failure=False)
+    if not isinstance(result, dict):  # the flow itself crashed: its exception is the result
+        print(f"the flow run ended {state.name}: {state.message or result}", file=sys.stderr)
+        return EXIT_SOURCE_FAILED
+    if state.is_failed() and state.message:
+        print(f"the flow run failed: {state.message}", file=sys.stderr)
     for name in result["failed"]:
         print(f"FAIL {name} (see the flow run's log)")
     print(f"{result['checked']} of {result['checked'] + len(result['failed'])} sources checked through Prefect, "
           f"{len(result['failed'])} failed, {len(result['alerts'])} new alert(s)")
-    return EXIT_SOURCE_FAILED if result["failed"] else EXIT_OK
+    return EXIT_SOURCE_FAILED if state.is_failed() else EXIT_OK
 
 
 def _run_here(app: App, sources: list[Source], args: argparse.Namespace) -> int:
@@ -60,10 +79,13 @@ def _run_here(app: App, sources: list[Source], args: argparse.Namespace) -> int:
             print(f"ok   {outcome.name}: {outcome.status}; {outcome.summary}{alerts}", flush=True)
 
     report = run_cycle(app, sources, on_outcome=show)
+    refused = False
     if not args.no_deliver:
         delivery = deliver_pending(app.store, app.sinks, lease_seconds=app.settings.delivery_lease)
-        for channel, why in delivery.stopped_channels.items():
-            print(f"alerts for {channel} stay pending: {why}", file=sys.stderr)
+        _report_delivery(delivery)
+        # With no sink at all the cycle still did its work (its alerts wait, as stderr says); a sink
+        # that refused is a failure to fix.
+        refused = bool(delivery.failed)
     checked = len(report.outcomes) - len(report.failed)
     print(f"{checked} of {len(report.outcomes)} sources checked, {len(report.failed)} failed, "
           f"{len(report.alert_ids)} new alert(s)")
@@ -72,11 +94,22 @@ def _run_here(app: App, sources: list[Source], args: argparse.Namespace) -> int:
     ):
         print("No source could be reached: is this machine offline? `rulewatch demo` (or `make demo`) "
               "shows rulewatch at work on a bundled local replay.")
-    return EXIT_SOURCE_FAILED if report.failed else EXIT_OK
+    return EXIT_SOURCE_FAILED if report.failed or refused else EXIT_OK
+
+
+def _report_delivery(report: DeliveryReport) -> bool:
+    """Say on stderr what stays pending and why; True when nothing does."""
+    from alerts.deliver import NO_SINK_HELP
+
+    if report.unsent:
+        print(f"{report.unsent} alert(s): {NO_SINK_HELP}", file=sys.stderr)
+    for channel, why in report.stopped_channels.items():
+        print(f"alerts for {channel} stay pending: {why}", file=sys.stderr)
+    return report.ok
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    with App.from_env() as app:
+    with _app() as app:
         records = app.store.alerts(pending_only=args.pending, limit=args.limit, source=args.source)
     if args.json:
         print(json.dumps([r.to_json() for r in records], ensure_ascii=False, indent=1))
@@ -95,7 +128,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    with App.from_env() as app:
+    with _app() as app:
         store = app.store
         state = store.source_state(args.name)
         if state is None:
@@ -123,9 +156,11 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from detection import compare
 
-    with App.from_env() as app:
+    with _app() as app:
         store = app.store
         snaps = store.snapshots(args.name)
+        if not snaps and store.source_state(args.name) is None:
+            raise UsageError(f"no source {args.name!r} has been checked (see `rulewatch sources`)")
         if args.old is None:
             if len(snaps) < 2:
                 raise UsageError(f"{args.name!r} has {len(snaps)} snapshot(s); a diff needs two")
@@ -162,7 +197,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    with App.from_env() as app:
+    with _app() as app:
         sources = app.load_sources(args.sources)
         print(f"{args.sources}: {len(sources)} source(s)")
         if args.check:
@@ -203,18 +238,23 @@ def _check_sources(app: App, sources: list[Source]) -> int:
 def cmd_deliver(args: argparse.Namespace) -> int:
     from alerts.deliver import deliver_pending
 
-    with App.from_env() as app:
+    with _app() as app:
+        if args.resend:
+            found = app.store.resend(args.resend)
+            missing = sorted(set(args.resend) - set(found))
+            if missing:
+                raise UsageError(f"no alert #{', #'.join(map(str, missing))} (see `rulewatch alerts`)")
+            print(f"alert(s) #{', #'.join(map(str, found))} will be sent again")
         report = deliver_pending(app.store, app.sinks, lease_seconds=app.settings.delivery_lease)
-    print(f"{len(report.delivered)} alert(s) delivered, {len(report.failed)} left pending")
-    for channel, why in report.stopped_channels.items():
-        print(f"  {channel}: {why}")
-    return EXIT_SOURCE_FAILED if report.failed else EXIT_OK
+    pending = len(report.failed) + report.unsent
+    print(f"{len(report.delivered)} alert(s) delivered, {pending} left pending")
+    return EXIT_OK if _report_delivery(report) else EXIT_SOURCE_FAILED
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
     from alerts.digest import send_digests
 
-    with App.from_env() as app:
+    with _app() as app:
         results = send_digests(app.store, app.sinks)
     for channel, outcome in results.items():
         print(f"digest for {channel}: {outcome}")
@@ -224,7 +264,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from flows.serve import serve_all
 
-    with App.from_env() as app:
+    with _app() as app:
         app.load_sources(args.sources)  # fail early, with a clear message, on a bad sources file
     if not os.environ.get("PREFECT_API_URL"):
         raise UsageError(
@@ -265,6 +305,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
+def _count(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{raw} is negative")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rulewatch",
@@ -273,6 +320,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rulewatch {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # -v works after the command too (`rulewatch run -v`); SUPPRESS keeps a -v given before it.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                         help="log what happens to stderr")
+    sub.add_parser = functools.partial(sub.add_parser, parents=[verbose])  # type: ignore[method-assign]
     sources_default = os.environ.get("RULEWATCH_SOURCES", DEFAULT_SOURCES)
 
     p = sub.add_parser("run", help="check every source once, record changes, deliver alerts")
@@ -287,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.add_argument("--pending", action="store_true", help="only alerts not yet delivered, and why")
     p.add_argument("--source", metavar="NAME", help="only this source's alerts")
-    p.add_argument("--limit", type=int, help="at most this many")
+    p.add_argument("--limit", type=_count, help="at most this many (0: none)")
     p.set_defaults(func=cmd_alerts)
 
     p = sub.add_parser("history", help="a source's snapshots, changes and recent checks")
@@ -306,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("deliver", help="send pending alerts now")
+    p.add_argument("--resend", nargs="+", type=int, metavar="ID", help="send these alerts again (to every sink)")
     p.set_defaults(func=cmd_deliver)
 
     p = sub.add_parser("digest", help="post today's digest (changes, sources in error, recoveries) per channel")
@@ -341,6 +394,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rulewatch: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`rulewatch history x | head`): stop quietly, as other commands do. What
+        # was recorded stays recorded; stdout is pointed at /dev/null so the exit flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -10,14 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Engine,
-    create_engine,
-    event,
-    func,
-    insert,
-    select,
-)
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -163,7 +156,7 @@ class Store:
         if source:
             query = query.where(a.c.source == source)
         query = query.order_by(a.c.id.desc() if newest_first else a.c.id)
-        if limit:
+        if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
             return [alert_from_row(r) for r in conn.execute(query).mappings()]
@@ -279,6 +272,17 @@ class Store:
         """Every sink has the alert (from earlier runs): it leaves the outbox."""
         with self.batch() as recorder:
             recorder.complete_delivery(alert_id, channel, ts, utcnow())
+
+    def resend(self, alert_ids: list[int]) -> list[int]:
+        """Put delivered alerts back in the outbox, for every sink to send again as new messages.
+        Returns the ids that exist."""
+        a = schema.alerts
+        with self.writer.begin() as conn:
+            found = sorted(r[0] for r in conn.execute(select(a.c.id).where(a.c.id.in_(alert_ids))))
+            conn.execute(delete(_D).where(_D.c.alert_id.in_(found)))
+            conn.execute(update(a).where(a.c.id.in_(found)).values(
+                delivered_at=None, delivered_channel=None, delivered_ts=None, attempts=0, last_error=""))
+        return found
 
     def deliveries(self, alert_ids: list[int]) -> dict[tuple[int, str], DeliveryRecord]:
         """What each sink did with these alerts so far, by (alert id, sink)."""

@@ -14,8 +14,12 @@ os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 # The suite runs the CLI in-process: `rulewatch run` keeping pytest on one CPU would keep every server
 # started after it there too. tests/rulewatch/test_cpu.py checks that behaviour in subprocesses.
 os.environ["RULEWATCH_ONE_CPU"] = "0"
-for _var in ("SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_WEBHOOK_URL", "RULEWATCH_DATABASE_URL", "PREFECT_API_URL"):
+for _var in ("SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN_BLOCK", "SLACK_CHANNEL", "SLACK_WEBHOOK_URL", "RULEWATCH_WEBHOOK_URL",
+             "RULEWATCH_DATABASE_URL", "PREFECT_API_URL"):
     os.environ.pop(_var, None)
+# Tests read alerts from the console: the suite chooses it as a sink, as a user at a terminal gets it.
+# Tests of what happens with no sink at all (a worker set up without one) take this away.
+os.environ["RULEWATCH_SINK"] = "console"
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"

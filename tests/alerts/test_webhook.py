@@ -148,7 +148,7 @@ def test_every_configured_sink_is_made_and_the_console_only_alone() -> None:
     env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_CHANNEL": "C1", "RULEWATCH_WEBHOOK_URL": "https://hooks.example/x"}
     assert [s.name for s in make_sinks(env)] == ["slack", "webhook"]
     assert [s.name for s in make_sinks({"SLACK_WEBHOOK_URL": "https://hooks.slack.com/x"})] == ["slack-webhook"]
-    assert [s.name for s in make_sinks({})] == ["console"]
+    assert [s.name for s in make_sinks({}, interactive=True)] == ["console"]
 
 
 @pytest.mark.parametrize("env, variable", [
@@ -172,3 +172,31 @@ def test_the_readme_documents_every_sink() -> None:
         assert f"`{kind.name}`" in readme, f"README.md does not document the sink {kind.name!r}"
         for variable in kind.variables:
             assert f"`{variable}`" in readme, f"README.md does not document {variable}"
+
+
+def test_the_console_is_a_sink_only_when_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert make_sinks({}) == []  # a worker, cron: nobody reads stdout
+    assert [s.name for s in make_sinks({}, interactive=True)] == ["console"]  # a person at a terminal
+    assert [s.name for s in make_sinks({"RULEWATCH_SINK": "console"})] == ["console"]
+    env = {"RULEWATCH_WEBHOOK_URL": "https://hooks.example/x"}
+    assert [s.name for s in make_sinks(env, interactive=True)] == ["webhook"]
+    assert [s.name for s in make_sinks(dict(env, RULEWATCH_SINK="console"))] == ["webhook", "console"]
+    with pytest.raises(SettingsError, match="RULEWATCH_SINK='slack'"):
+        make_sinks({"RULEWATCH_SINK": "slack"})
+
+
+@pytest.mark.parametrize("env, missing", [
+    ({"SLACK_BOT_TOKEN": TOKEN}, "SLACK_CHANNEL"),
+    ({"SLACK_CHANNEL": "#compliance"}, "SLACK_BOT_TOKEN"),
+    ({"SLACK_BOT_TOKEN": TOKEN, "SLACK_CHANNEL": "C1", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/x"},
+     "SLACK_WEBHOOK_URL and SLACK_BOT_TOKEN"),
+])
+def test_a_half_configuration_is_an_error_naming_the_variable(env: dict[str, str], missing: str) -> None:
+    with pytest.raises(SettingsError, match=missing):
+        make_sinks(env)
+
+
+def test_no_sink_leaves_alerts_pending_and_says_so(store: Store) -> None:
+    add_alert(store)
+    report = deliver_pending(store, [])
+    assert report.unsent == 1 and not report.ok and len(store.alerts(pending_only=True)) == 1

@@ -71,6 +71,36 @@ def test_check_sources_flow_records_alerts_and_delivers(
 
 
 @pytest.mark.slow
+def test_failures_end_the_runs_failed_with_their_result(
+    prefect_harness: None, httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("RULEWATCH_SINK")  # a worker started without any sink
+    src = tmp_path / "sources.yaml"
+    src.write_text(f"sources:\n  - name: cac\n    url: {httpserver.url_for('/rule')}\n"
+                   f"  - name: gone\n    url: {httpserver.url_for('/gone')}\n", encoding="utf-8")
+    httpserver.expect_request("/rule").respond_with_data(PAGE.format(rule="本办法自发布之日起施行。"),
+                                                         content_type="text/html")
+    httpserver.expect_request("/gone").respond_with_data("gone", status=404)
+    state = check_sources(sources_file=str(src), return_state=True)
+    assert state.is_failed() and "1 of 2 source(s) failed: gone" in str(state.message)
+    assert state.result(raise_on_failure=False) == {"checked": 1, "failed": ["gone"], "alerts": []}
+
+    httpserver.clear_all_handlers()  # type: ignore[no-untyped-call]
+    httpserver.expect_request("/rule").respond_with_data(PAGE.format(rule="本办法自2027年1月1日起施行。"),
+                                                         content_type="text/html")
+    state = check_sources(sources_file=str(src), only=["cac"], return_state=True)
+    assert state.is_failed() and "no sink is configured" in str(state.message)  # not "delivered to console"
+    state = deliver_alerts(return_state=True)
+    assert state.is_failed() and "1 alert(s) pending" in str(state.message)
+    store = Store(f"sqlite:///{Path(rw_env['RULEWATCH_HOME']).absolute() / 'rulewatch.db'}")
+    try:
+        assert len(store.alerts(pending_only=True)) == 1
+    finally:
+        store.close()
+
+
+@pytest.mark.slow
 def test_the_slack_token_can_come_from_a_prefect_secret_block(prefect_harness: None) -> None:
     from prefect.blocks.system import Secret
 

@@ -162,3 +162,85 @@ def test_db_current_and_upgrade(rw_env: dict[str, str], capsys: pytest.CaptureFi
     assert "newer than this rulewatch knows" in capsys.readouterr().out
     assert main(["alerts"]) == 2  # refused, with the reason
     assert "upgrade rulewatch on this machine" in capsys.readouterr().err.lower()
+
+
+def _one_change(httpserver: HTTPServer, tmp_path: Path) -> str:
+    """A baseline run, then a page whose rule changed: one alert recorded by the second `run`."""
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    src = sources_file(tmp_path, rule=httpserver.url_for("/rule"))
+    serve(httpserver, "/rule", RULE_V1.format(views=1, hours="二十四小时"))
+    assert main(["run", "--sources", src, "--no-deliver"]) == 0
+    serve(httpserver, "/rule", RULE_V1.format(views=2, hours="两小时"))
+    return src
+
+
+def test_without_a_sink_a_run_leaves_its_alerts_pending_and_says_so(
+    httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str], capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("RULEWATCH_SINK")  # as on a worker set up without Slack: nobody reads stdout
+    src = _one_change(httpserver, tmp_path)
+    assert main(["run", "--sources", src]) == 0  # the cycle did its work; its alert waits
+    captured = capsys.readouterr()
+    assert "=== Amended" not in captured.out  # printed is not delivered
+    assert "1 alert(s): no sink is configured, so they stay pending" in captured.err
+    assert main(["alerts", "--pending"]) == 0 and "PENDING" in capsys.readouterr().out
+    assert main(["deliver"]) == 1  # asked to deliver, and could not
+    monkeypatch.setenv("RULEWATCH_SINK", "console")  # chosen: now the console is delivery
+    assert main(["deliver"]) == 0
+    assert "=== Amended" in capsys.readouterr().out
+    assert main(["alerts", "--pending"]) == 0 and "no pending alerts" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("env, variable", [({"SLACK_BOT_TOKEN": "xoxb-test-token-123"}, "SLACK_CHANNEL"),
+                                           ({"SLACK_CHANNEL": "#compliance"}, "SLACK_BOT_TOKEN")])
+def test_a_half_slack_configuration_stops_the_run_before_it_records(
+    httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str], capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], variable: str,
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    src = sources_file(tmp_path, rule=httpserver.url_for("/rule"))
+    assert main(["run", "--sources", src]) == 2
+    assert variable in capsys.readouterr().err
+    assert httpserver.log == []  # nothing fetched, nothing recorded
+
+
+def test_resend_posts_chosen_alerts_again(httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    src = _one_change(httpserver, tmp_path)
+    assert main(["run", "--sources", src]) == 0
+    (alert,) = alerts_json(capsys)
+    assert main(["deliver"]) == 0 and "=== Amended" not in capsys.readouterr().out  # nothing pending
+    assert main(["deliver", "--resend", str(alert["id"])]) == 0
+    assert capsys.readouterr().out.count("=== Amended") == 1
+    assert main(["deliver", "--resend", "999"]) == 2
+    assert "no alert #999" in capsys.readouterr().err
+
+
+def test_small_things_users_hit(httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
+                                capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _one_change(httpserver, tmp_path)
+    # PREFECT_API_URL in the environment does not turn a run into a flow run (this one answers nothing).
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    assert main(["run", "-v", "--sources", src]) == 0
+    capsys.readouterr()
+    parser = build_parser()  # -v before or after the command
+    assert parser.parse_args(["run", "-v"]).verbose and parser.parse_args(["-v", "run"]).verbose
+    assert not parser.parse_args(["run"]).verbose
+    assert main(["alerts", "--limit", "0", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["diff", "nosuch"]) == 2
+    assert "no source 'nosuch' has been checked" in capsys.readouterr().err
+
+
+def test_history_into_a_closed_pipe_ends_quietly(httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str]) -> None:
+    src = _one_change(httpserver, tmp_path)
+    exe = Path(sys.executable).parent / "rulewatch"
+    subprocess.run([str(exe), "run", "-q", "--no-deliver", "--sources", src], check=True, capture_output=True)
+    # The reader is gone before the command writes a line (as `| head` is, once it has its lines).
+    proc = subprocess.Popen([str(exe), "history", "rule"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and "Traceback" not in err and "BrokenPipe" not in err
