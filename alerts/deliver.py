@@ -134,7 +134,15 @@ def _send(store: Store, sink: Sink, alert: Alert, retry: bool, lease_seconds: fl
     """One alert to one sink: claimed, sent, and recorded; None when it stays pending there.
     `completes`: this sink is the last to owe the alert (what the others did), so the alert leaves the
     outbox in the same transaction, shown as delivered where the first sink put it."""
-    channel = sink.channel_for(alert)
+    try:
+        channel = sink.channel_for(alert)
+    except DeliveryError as exc:  # the channel cannot be found (a name Slack does not know, a scope)
+        where = exc.channel if isinstance(exc, PermanentDeliveryError) else sink.name
+        if where not in report.stopped_channels:
+            log.error("%s channel %s: %s; its alerts stay pending until this is fixed", sink.name, where, exc)
+        report.failed[alert.outbox_id] = str(exc)
+        report.stopped_channels[where] = str(exc)
+        return None
     if channel in report.stopped_channels:
         return None
     thread = store.thread_of(alert.source, alert.subject, alert.outbox_id, sink.name) \

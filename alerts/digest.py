@@ -71,7 +71,10 @@ def send_digests(store: Store, sinks: Sink | Sequence[Sink], now: datetime | Non
     """Post each sink's digest per channel once per day. Returns channel -> outcome."""
     results = {}
     for sink in [sinks] if not isinstance(sinks, Sequence) else sinks:
-        results.update(_send_digests(store, sink, now))
+        try:
+            results.update(_send_digests(store, sink, now))
+        except DeliveryError as exc:  # its channels cannot be found: nothing of this sink's is posted
+            results[sink.name] = f"not posted: {exc}"
     return results
 
 

@@ -45,11 +45,25 @@ def make_web_client(token: str, base_url: str = "") -> WebClient:
     return client
 
 
+# What to do about each configuration error Slack answers with.
+_FIXES = {
+    "not_in_channel": "invite the bot: /invite @rulewatch in that channel",
+    "channel_not_found": "check the channel's ID or name; for a private channel, /invite @rulewatch first",
+    "invalid_auth": "check SLACK_BOT_TOKEN",
+    "not_authed": "set SLACK_BOT_TOKEN",
+    "token_revoked": "reinstall the app and use its new token",
+    "account_inactive": "reinstall the app and use its new token",
+    "missing_scope": "add the scope the manifest lists (slack/manifest.yaml) and reinstall the app",
+    "is_archived": "unarchive the channel or choose another",
+}
+
+
 def _api_error(exc: SlackApiError, channel: str) -> DeliveryError:
     """The delivery error for a Slack API error: permanent (configuration) or worth retrying."""
     error = str(exc.response.get("error", "unknown_error"))
     if error in PERMANENT_SLACK_ERRORS:
-        return PermanentDeliveryError(f"Slack refused: {error}", channel)
+        fix = _FIXES.get(error)
+        return PermanentDeliveryError(f"Slack refused: {error}" + (f" ({fix})" if fix else ""), channel)
     return DeliveryError(f"Slack error: {error}")
 
 
@@ -102,20 +116,83 @@ class SlackSink:
 
     def __init__(self, client: WebClient, default_channel: str, topic_channels: dict[str, str] | None = None) -> None:
         self.client = client
-        self.default_channel = default_channel
+        self.configured_channel = default_channel
         self.topic_channels = topic_channels or {}
+        self._ids: dict[str, str] = {}  # channel name -> ID, resolved once
+        self._unresolved: dict[str, PermanentDeliveryError] = {}
 
     def __repr__(self) -> str:
-        return f"SlackSink(channel={self.default_channel!r})"
+        return f"SlackSink(channel={self.configured_channel!r})"
+
+    @property
+    def default_channel(self) -> str:
+        return self.resolve(self.configured_channel)
 
     def channel_for(self, alert: Alert) -> str:
-        """The source's own channel, else the first routed topic's, else the default."""
+        """The source's own channel, else the first routed topic's, else the default: as an ID, which
+        Slack answers posts with, and which threads and history look-ups need."""
         if alert.channel:
-            return alert.channel
+            return self.resolve(alert.channel)
         for topic in alert.topics:
             if topic in self.topic_channels:
-                return self.topic_channels[topic]
+                return self.resolve(self.topic_channels[topic])
         return self.default_channel
+
+    def check_auth(self) -> str:
+        """Who the token is (auth.test): "bot NAME in TEAM". DeliveryError says what to fix."""
+        try:
+            response = self.client.auth_test()
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            raise PermanentDeliveryError(f"Slack refused the token: {error} (check SLACK_BOT_TOKEN; if it was "
+                                         "revoked, reinstall the app and use its new token)", "auth") from exc
+        except (SlackClientError, URLError, OSError) as exc:
+            raise DeliveryError(f"Slack unreachable: {type(exc).__name__}") from exc
+        return f"bot {response.get('user', '?')} in {response.get('team', '?')}"
+
+    def resolve(self, channel: str) -> str:
+        """A channel's ID: an ID as it is (C0123ABCD), a name (#compliance or compliance) looked up once
+        among the channels the token can see. PermanentDeliveryError says what is missing."""
+        if not channel.startswith("#") and channel == channel.upper():
+            return channel
+        name = channel.lstrip("#")
+        if name in self._ids:
+            return self._ids[name]
+        if name in self._unresolved:
+            raise self._unresolved[name]
+        try:
+            found = self._find(name)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            if error not in PERMANENT_SLACK_ERRORS:
+                raise DeliveryError(f"Slack error while looking up #{name}: {error}") from exc
+            hint = ("the app needs the channels:read scope (groups:read for private channels): add them and "
+                    "reinstall the app, or set the channel's ID (C0123...) instead of its name"
+                    if error == "missing_scope" else "check SLACK_BOT_TOKEN, or reinstall the app")
+            self._unresolved[name] = PermanentDeliveryError(f"Slack refused: {error} ({hint})", channel)
+            raise self._unresolved[name] from exc
+        except (SlackClientError, URLError, OSError) as exc:
+            raise DeliveryError(f"Slack unreachable: {type(exc).__name__}") from exc
+        if found is None:
+            self._unresolved[name] = PermanentDeliveryError(
+                f"Slack refused: channel_not_found (no channel #{name} that the bot can see: check the name; "
+                "for a private channel, /invite @rulewatch in it first)", channel)
+            raise self._unresolved[name]
+        self._ids[name] = found
+        return found
+
+    def _find(self, name: str) -> str | None:
+        cursor = ""
+        while True:
+            response = self.client.conversations_list(types="public_channel,private_channel",
+                                                      exclude_archived=True, limit=1000, cursor=cursor or None)
+            channels: list[dict[str, Any]] = response.get("channels", []) or []
+            for listed in channels:
+                if listed.get("name") == name:
+                    return str(listed["id"])
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return None
 
     def send(self, alert: Alert, thread_ts: str | None, retry: bool) -> Delivered:
         channel = self.channel_for(alert)

@@ -299,10 +299,42 @@ def cmd_db(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_slack_test(args: argparse.Namespace) -> int:
+    """Check the token, resolve the channel and post a sample alert in the real format."""
+    from alerts.slack import SlackSink
+    from core.errors import DeliveryError
+    from core.model import Alert
+    from state import utcnow
+
+    with _app() as app:
+        slack = [s for s in app.sinks if isinstance(s, SlackSink)]
+        if not slack:
+            raise UsageError("no Slack bot is configured: set SLACK_BOT_TOKEN and SLACK_CHANNEL (README, Slack)")
+        sink = slack[0]
+        now = utcnow()
+        sample = Alert(
+            kind="changed_text", title="rulewatch test: 银行业金融机构网络安全事件报告办法", url="https://example.org/",
+            topics=("cybersecurity",), matched_terms=("网络安全事件",), article="第四条",
+            removed="第四条 发生重大网络安全事件的，应当在二十四小时内向监管部门报告。",
+            added="第四条 发生重大网络安全事件的，应当在两小时内向监管部门报告。",
+            source="rulewatch-slack-test", idempotency_key=f"slack-test:{now}", detected_at=now)
+        try:
+            who = sink.check_auth()
+            print(f"token: ok, {who}")
+            channel = sink.default_channel
+            print(f"channel: {sink.configured_channel} is {channel}")
+            delivered = sink.send(sample, None, False)
+        except DeliveryError as exc:
+            print(f"slack-test failed: {exc}", file=sys.stderr)
+            return EXIT_SOURCE_FAILED
+    print(f"posted: a sample alert in {delivered.channel} (message {delivered.ts})")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from rulewatch.demo import run_demo
 
-    return run_demo()
+    return run_demo(slack=args.slack)
 
 
 def _count(raw: str) -> int:
@@ -370,11 +402,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="timezone of the cron schedules (default Asia/Shanghai or RULEWATCH_TIMEZONE)")
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("slack-test", help="check the Slack token and channel, and post a sample alert")
+    p.set_defaults(func=cmd_slack_test)
+
     p = sub.add_parser("db", help="the database schema: `current` shows its revision, `upgrade` upgrades it")
     p.add_argument("action", choices=("current", "upgrade"))
     p.set_defaults(func=cmd_db)
 
     p = sub.add_parser("demo", help="an offline showcase on a bundled local replay of regulator pages")
+    p.add_argument("--slack", action="store_true", help="send the demo's alerts to the configured Slack")
     p.set_defaults(func=cmd_demo)
     return parser
 

@@ -28,9 +28,14 @@ class Fault:
 
 
 class FakeSlack:
-    def __init__(self, token: str = "xoxb-test-token-123", channels: tuple[str, ...] = ("C-ALERTS", "C-OTHER")) -> None:
+    def __init__(self, token: str = "xoxb-test-token-123", channels: tuple[str, ...] = ("C-ALERTS", "C-OTHER"),
+                 private: tuple[str, ...] = ()) -> None:
         self.token = token
         self.channels = set(channels)
+        # Each channel's name, as Slack shows it: C-ALERTS is #alerts. `private` ones the bot is not in are
+        # missing from conversations.list, as Slack leaves them out.
+        self.names = {c.removeprefix("C-").lower(): c for c in channels}
+        self.private = set(private)
         self.messages: dict[str, list[dict[str, Any]]] = {c: [] for c in channels}
         self.uploads: list[dict[str, Any]] = []
         self.requests: list[tuple[str, dict[str, Any], dict[str, str]]] = []
@@ -74,9 +79,19 @@ class FakeSlack:
             self._ts += 1
             return f"{self._ts:.6f}"
 
+    def channel_id(self, channel: str) -> str:
+        """Posting takes an ID or a name (#alerts), as Slack does; the answer carries the ID."""
+        return self.names.get(channel.lstrip("#"), channel) if not channel.startswith("C-") else channel
+
     def api(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "chat.postMessage":
-            return self._post(body)
+            return self._post(dict(body, channel=self.channel_id(body.get("channel", ""))))
+        if method == "auth.test":
+            return {"ok": True, "user": "rulewatch", "user_id": "U-BOT", "team": "Compliance", "team_id": "T1"}
+        if method == "conversations.list":
+            listed = [{"id": c, "name": n, "is_member": True} for n, c in sorted(self.names.items())
+                      if c not in self.private]
+            return {"ok": True, "channels": listed, "response_metadata": {"next_cursor": ""}}
         if method == "conversations.history":
             channel = body.get("channel", "")
             if channel not in self.channels:

@@ -81,7 +81,9 @@ def write_sources(path: Path, base: str) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def run_demo(out: object = None) -> int:
+def run_demo(out: object = None, slack: bool = False) -> int:
+    """Two cycles over the bundled replay, then its alerts: on the console, or with `slack` to the sinks
+    the environment configures (SLACK_BOT_TOKEN and SLACK_CHANNEL, ...)."""
     from alerts.deliver import ConsoleSink, deliver_pending
     from rulewatch.app import App
     from rulewatch.runner import run_cycle
@@ -107,7 +109,18 @@ def run_demo(out: object = None) -> int:
                         print(f"  {o.name:<18} {o.status:<9} {detail}", file=stream)  # type: ignore[arg-type]
                     if report.failed:
                         return 1
-            print("\n--- alerts (printed to the console; set SLACK_BOT_TOKEN and SLACK_CHANNEL for Slack)\n",
+            if slack:
+                sinks = [s for s in app.sinks if s.name != "console"]
+                if not sinks:
+                    print("demo --slack: no sink is configured (set SLACK_BOT_TOKEN and SLACK_CHANNEL)",
+                          file=sys.stderr)
+                    return 2
+                delivery = deliver_pending(app.store, sinks)
+                print(f"\n--- {len(delivery.delivered)} alert(s) sent to {', '.join(s.name for s in sinks)}; "
+                      f"{len(delivery.failed)} not: {'; '.join(sorted(set(delivery.failed.values())))}",
+                      file=stream)  # type: ignore[arg-type]
+                return 0 if delivery.ok else 1
+            print("\n--- alerts (printed to the console; `rulewatch demo --slack` sends them to Slack)\n",
                   file=stream)  # type: ignore[arg-type]
             deliver_pending(app.store, ConsoleSink(stream))  # type: ignore[arg-type]
     return 0

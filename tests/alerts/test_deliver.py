@@ -130,7 +130,7 @@ def test_permanent_errors_stop_the_channel_and_leave_alerts_pending(store: Store
     target = sink(slack, channel="C-MISSING") if error == "channel_not_found" else sink(slack, token="xoxb-wrong")
     report = deliver_pending(store, target)
     assert report.delivered == [] and len(report.failed) == 1  # one attempt, not one per alert
-    assert list(report.stopped_channels.values())[0].endswith(error)
+    assert list(report.stopped_channels.values())[0].startswith(f"Slack refused: {error} (")
     assert len(store.alerts(pending_only=True)) == 3
 
 
@@ -184,3 +184,27 @@ def test_slow_slack_answers_still_deliver(store: Store, slack: FakeSlack) -> Non
     slack.fail(Fault("chat.postMessage", delay=2.0))
     assert len(deliver_pending(store, sink(slack)).delivered) == 1
     assert len(slack.posted()) == 1
+
+
+@pytest.mark.parametrize("configured", ["#alerts", "alerts"])
+def test_a_channel_named_by_name_is_resolved_once_and_used_by_id(store: Store, slack: FakeSlack, configured: str) -> None:
+    add_alerts(store, 2)
+    target = sink(slack, channel=configured)
+    # The first alert's answer was lost: the retry must look in the history by ID (Slack refuses names).
+    slack.fail(Fault("chat.postMessage", drop=True, after_success=True))
+    report = deliver_pending(store, target)
+    assert len(report.delivered) == 2 and report.failed == {}
+    assert len(slack.posted("C-ALERTS")) == 2  # the lost answer's message was found, not posted twice
+    assert {a.delivered_channel for a in store.alerts()} == {"C-ALERTS"}
+    lookups = [m for m, _, _ in slack.requests if m == "conversations.list"]
+    assert len(lookups) == 1
+    assert all(b.get("channel") == "C-ALERTS" for m, b, _ in slack.requests if m == "conversations.history")
+
+
+def test_an_unknown_channel_name_says_what_to_do(store: Store, slack: FakeSlack) -> None:
+    add_alerts(store, 2)
+    report = deliver_pending(store, sink(slack, channel="#compliance"))
+    assert report.delivered == [] and len(store.alerts(pending_only=True)) == 2
+    (why,) = report.stopped_channels.values()
+    assert "no channel #compliance that the bot can see" in why and "/invite @rulewatch" in why
+    assert len([m for m, _, _ in slack.requests if m == "conversations.list"]) == 1  # asked once per run

@@ -244,3 +244,31 @@ def test_history_into_a_closed_pipe_ends_quietly(httpserver: HTTPServer, tmp_pat
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0 and "Traceback" not in err and "BrokenPipe" not in err
+
+
+@pytest.mark.parametrize("case", ["ok", "by name", "wrong token", "unknown channel", "not configured"])
+def test_slack_test_checks_token_and_channel_and_posts_a_sample(
+    rw_env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, case: str,
+) -> None:
+    from fakeslack import FakeSlack
+
+    with FakeSlack("xoxb-test-token-123") as slack:
+        if case != "not configured":
+            monkeypatch.setenv("SLACK_API_BASE_URL", slack.base_url)
+            monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-wrong" if case == "wrong token" else "xoxb-test-token-123")
+            channel = {"by name": "#alerts", "unknown channel": "#compliance"}.get(case, "C-ALERTS")
+            monkeypatch.setenv("SLACK_CHANNEL", channel)
+        code = main(["slack-test"])
+        captured = capsys.readouterr()
+        if case in ("ok", "by name"):
+            assert code == 0 and "token: ok, bot rulewatch in Compliance" in captured.out
+            (message,) = slack.posted("C-ALERTS")
+            assert message["text"].startswith("Amended: rulewatch test:") and "posted: a sample alert" in captured.out
+        elif case == "wrong token":
+            assert code == 1 and "invalid_auth" in captured.err and "check SLACK_BOT_TOKEN" in captured.err
+        elif case == "unknown channel":
+            assert code == 1 and "/invite @rulewatch" in captured.err
+        else:
+            assert code == 2 and "no Slack bot is configured" in captured.err
+        if case != "ok" and case != "by name":
+            assert slack.posted("C-ALERTS") == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from rulewatch.demo import run_demo
 
 
@@ -18,3 +20,21 @@ def test_demo_shows_the_four_changes_and_nothing_else() -> None:
     assert "=== New: Computer-Security Incident Notification Requirements" in text
     for noise in ("2718", "浏览次数", "第四季度统计数据发布", "关于开展农村金融服务创新试点的通知"):
         assert noise not in text.split("--- alerts")[1]
+
+
+def test_demo_slack_sends_the_alerts_to_the_configured_slack(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakeslack import FakeSlack
+
+    with FakeSlack("xoxb-test-token-123") as slack:
+        monkeypatch.setenv("SLACK_API_BASE_URL", slack.base_url)
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token-123")
+        monkeypatch.setenv("SLACK_CHANNEL", "#alerts")
+        out = io.StringIO()
+        assert run_demo(out, slack=True) == 0
+        assert "4 alert(s) sent to slack" in out.getvalue() and "=== " not in out.getvalue()
+        assert len(slack.posted("C-ALERTS")) == 4
+
+
+def test_demo_slack_without_slack_says_what_to_set(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_demo(io.StringIO(), slack=True) == 2
+    assert "SLACK_BOT_TOKEN and SLACK_CHANNEL" in capsys.readouterr().err
