@@ -77,15 +77,17 @@ def _publish(outcomes: list[SourceOutcome], alerts: list[Alert]) -> None:
 
 @flow(name="check-sources")
 def check_sources(
-    sources_file: str = "sources.yaml", only: list[str] | None = None, group: str | None = None, deliver: bool = True
+    sources_file: str = "sources.yaml", only: list[str] | None = None, group: str | None = None, deliver: bool = True,
+    groups: list[str] | None = None,
 ) -> dict[str, Any] | State:
     """Check sources once: record snapshots, changes and alerts; emit an event per alert; deliver.
     Sources that failed, or alerts that could not be delivered, end the run Failed (red in the UI, and
     matched by automations), with the result still attached."""
     logger = get_run_logger()
     with App.from_env() as app:
+        wanted = set(groups or []) | ({group} if group is not None else set())
         sources = [s for s in app.load_sources(sources_file)
-                   if (not only or s.name in only) and (group is None or s.group == group)]
+                   if (not only or s.name in only) and (not wanted or s.group in wanted)]
         futures = [check_batch.submit(batch) for batch in batches(sources)]
         outcomes: list[SourceOutcome] = []
         for future in futures:

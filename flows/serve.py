@@ -13,8 +13,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval
 
 from flows.check import check_sources, daily_digest, deliver_alerts
-
-DELIVERY_FALLBACK_SECONDS = 600
+from rulewatch.schedules import DEFAULT_PREFECT_YAML, load_deployments
 
 
 def _sync(deployment: Any) -> RunnerDeployment:
@@ -22,22 +21,31 @@ def _sync(deployment: Any) -> RunnerDeployment:
     return deployment
 
 
-def deployments(sources_file: str, timezone: str) -> list[RunnerDeployment]:
-    """The same schedules as prefect.yaml, as runner deployments."""
-    return [
-        _sync(check_sources.to_deployment(
-            name="hourly", schedules=[Cron("0 * * * *", timezone=timezone)],
-            parameters={"sources_file": sources_file, "group": "regulators"},
-        )),
-        _sync(check_sources.to_deployment(
-            name="news", schedules=[Cron("*/15 * * * *", timezone=timezone)],
-            parameters={"sources_file": sources_file, "group": "news"},
-        )),
-        _sync(deliver_alerts.to_deployment(name="on-change", schedules=[Interval(DELIVERY_FALLBACK_SECONDS)])),
-        _sync(daily_digest.to_deployment(name="daily", schedules=[Cron("0 8 * * *", timezone=timezone)])),
-    ]
+SERVE_PREFIX = "serve-"  # its own names: serving never replaces prefect.yaml's work-pool deployments
+FLOWS: dict[str, Any] = {"flows/check.py:check_sources": check_sources, "flows/check.py:deliver_alerts": deliver_alerts,
+         "flows/check.py:daily_digest": daily_digest}
 
 
-def serve_all(sources_file: str = "sources.yaml", timezone: str = "Asia/Shanghai") -> None:
+def deployments(sources_file: str, timezone: str = "",
+                prefect_yaml: str = DEFAULT_PREFECT_YAML) -> list[RunnerDeployment]:
+    """prefect.yaml's deployments, as runner deployments named serve-NAME: the same flows, parameters and
+    schedules (crons in `timezone`), except that checks deliver their alerts themselves (serve has no
+    event triggers)."""
+    served = []
+    for declared in load_deployments(prefect_yaml):
+        flow = FLOWS.get(declared.entrypoint)
+        if flow is None:
+            continue
+        parameters = dict(declared.parameters)
+        if flow is check_sources:
+            parameters.update(sources_file=sources_file, deliver=True)
+        schedules = [Cron(s.cron, timezone=timezone or s.timezone) if s.cron else Interval(s.interval)
+                     for s in declared.schedules]
+        served.append(_sync(flow.to_deployment(name=SERVE_PREFIX + declared.name, schedules=schedules,
+                                               parameters=parameters)))
+    return served
+
+
+def serve_all(sources_file: str = "sources.yaml", timezone: str = "") -> None:
     """Serve the schedules of prefect.yaml until interrupted."""
     serve(*deployments(sources_file, timezone))

@@ -37,6 +37,8 @@ def _app() -> App:
 def cmd_run(args: argparse.Namespace) -> int:
     with _app() as app:
         sources = app.load_sources(args.sources, args.only or ())
+        if args.check_schedules:
+            return _check_schedules(sources, args.deployments)
         if not sources:
             print(f"{args.sources}: no sources to check")
             return EXIT_OK
@@ -202,12 +204,38 @@ def cmd_sources(args: argparse.Namespace) -> int:
         print(f"{args.sources}: {len(sources)} source(s)")
         if args.check:
             return _check_sources(app, sources)
+    schedules = _schedules(sources, args.deployments)
     for s in sources:
         extra = f"  [{s.kind}]" if s.kind != "auto" else ""
         print(f"  {s.name:<28} {s.url}{extra}")
         if s.description:
             print(f"  {'':<28} {s.description}")
+        if schedules is not None:
+            print(f"  {'':<28} group {s.group}: {schedules[s.name]}")
     return EXIT_OK
+
+
+def _schedules(sources: list[Source], prefect_yaml: str) -> dict[str, str] | None:
+    """Source name -> what schedules its checks, from prefect.yaml; None when there is no such file."""
+    from rulewatch.schedules import coverage, describe, load_deployments
+
+    if not Path(prefect_yaml).is_file():
+        return None
+    covered = coverage(sources, load_deployments(prefect_yaml))
+    return {name: describe(deployments) for name, deployments in covered.items()}
+
+
+def _check_schedules(sources: list[Source], prefect_yaml: str) -> int:
+    """Warn about every source that no scheduled deployment checks; exit 1 when there is one."""
+    schedules = _schedules(sources, prefect_yaml)
+    if schedules is None:
+        raise UsageError(f"{prefect_yaml}: no such file: the deployments that schedule checks are declared there")
+    missing = [name for name, text in schedules.items() if text.startswith("NOT SCHEDULED")]
+    for name in missing:
+        print(f"WARNING {name}: no deployment in {prefect_yaml} checks its group; it is never checked on a "
+              "schedule (give it a covered group, or add the group to a deployment's `groups`)", file=sys.stderr)
+    print(f"{len(sources) - len(missing)} of {len(sources)} sources are checked on a schedule")
+    return EXIT_SOURCE_FAILED if missing else EXIT_OK
 
 
 def _check_sources(app: App, sources: list[Source]) -> int:
@@ -365,6 +393,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefect", action="store_true", help="run through the Prefect flow (shown in the Prefect UI)")
     p.add_argument("--no-deliver", action="store_true", help="record alerts but leave them pending")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary line")
+    p.add_argument("--check-schedules", action="store_true",
+                   help="check nothing; warn about sources that no deployment in prefect.yaml schedules (exit 1)")
+    p.add_argument("--deployments", default="prefect.yaml", metavar="FILE", help="the deployments file")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("alerts", help="list recorded alerts, newest first")
@@ -387,6 +418,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sources", help="validate and list the configured sources")
     p.add_argument("--sources", default=sources_default, help=f"sources file (default {sources_default})")
     p.add_argument("--check", action="store_true", help="fetch each source once and show what was extracted")
+    p.add_argument("--deployments", default="prefect.yaml", metavar="FILE",
+                   help="the deployments file whose schedules are shown (default prefect.yaml)")
     p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("deliver", help="send pending alerts now")
@@ -398,8 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="run the scheduled checks, delivery and digest in this process (Prefect serve)")
     p.add_argument("--sources", default=sources_default, help=f"sources file (default {sources_default})")
-    p.add_argument("--timezone", default=os.environ.get("RULEWATCH_TIMEZONE", "Asia/Shanghai"),
-                   help="timezone of the cron schedules (default Asia/Shanghai or RULEWATCH_TIMEZONE)")
+    p.add_argument("--timezone", default=os.environ.get("RULEWATCH_TIMEZONE", ""),
+                   help="timezone of the cron schedules (default: RULEWATCH_TIMEZONE, else prefect.yaml's)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("slack-test", help="check the Slack token and channel, and post a sample alert")

@@ -19,7 +19,6 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 # Source fields that are extraction options (each extractor says which of them it reads).
 _EXTRACT_FIELDS = ("select", "exclude", "items", "items_path", "id_field", "title_field", "url_field", "date_field",
                    "url_template")
-_CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$|^[A-Za-z]{3}(-[A-Za-z]{3})?$")
 
 
 class Source(BaseModel):
@@ -32,7 +31,6 @@ class Source(BaseModel):
     description: str = ""
     kind: str = "auto"  # validated against scrapers.extract's registry
     group: str = "default"
-    schedule: str = ""
     # extraction overrides
     select: str = ""
     exclude: tuple[str, ...] = ()
@@ -93,13 +91,6 @@ class Source(BaseModel):
     def _template(cls, value: str) -> str:
         if value and not is_http_url(value.replace("{", "").replace("}", "")) and not value.startswith("/"):
             raise ValueError(f"{value!r} is not an http(s) URL template")
-        return value
-
-    @field_validator("schedule")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        if value and (len(value.split()) != 5 or not all(_CRON_FIELD.match(f) for f in value.split())):
-            raise ValueError(f"{value!r} is not a 5-field cron expression (for example '0 * * * *')")
         return value
 
     def extract_options(self) -> ExtractOptions:
@@ -178,6 +169,10 @@ def _validate(path: Path, text: str, index: int, entry: Any, seen: dict[str, int
 
     if not isinstance(entry, dict):
         raise fail("expected a mapping with `name` and `url`")
+    if "schedule" in entry:
+        raise fail("field 'schedule' is no longer read: a source is checked on the schedule of the deployments "
+                   "that cover its `group` (prefect.yaml; `rulewatch sources` shows each source's). Remove it, "
+                   "and give the source a group whose deployment runs when you need")
     try:
         source = Source.model_validate(entry)
     except ValidationError as exc:

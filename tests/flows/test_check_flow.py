@@ -123,11 +123,16 @@ def test_serve_builds_the_same_schedules_as_prefect_yaml() -> None:
 
     from flows.serve import deployments
 
-    served = {d.name: d for d in deployments("sources.yaml", "Asia/Shanghai")}
-    declared = yaml.safe_load((Path(__file__).parents[2] / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
-    assert set(served) == {d["name"] for d in declared}
+    prefect_yaml = Path(__file__).parents[2] / "prefect.yaml"
+    served = {d.name: d for d in deployments("sources.yaml", prefect_yaml=str(prefect_yaml))}
+    declared = yaml.safe_load(prefect_yaml.read_text(encoding="utf-8"))["deployments"]
+    # Its own names: serving never replaces the work-pool deployments `prefect deploy` made.
+    assert set(served) == {f"serve-{d['name']}" for d in declared}
     for d in declared:
-        for declared_schedule, runner_schedule in zip(d["schedules"], served[d["name"]].schedules, strict=True):
+        served_one = served[f"serve-{d['name']}"]
+        if "parameters" in d and "groups" in d["parameters"]:
+            assert served_one.parameters["groups"] == d["parameters"]["groups"] and served_one.parameters["deliver"]
+        for declared_schedule, runner_schedule in zip(d["schedules"], served_one.schedules, strict=True):
             schedule = runner_schedule.schedule
             if "cron" in declared_schedule:
                 assert schedule.cron == declared_schedule["cron"] and schedule.timezone == declared_schedule["timezone"]
