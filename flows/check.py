@@ -27,7 +27,8 @@ from rulewatch.runner import SourceOutcome, run_cycle
 from scrapers.urls import host_of
 
 MAX_BATCHES = 4
-CHANGE_EVENT = "rulewatch.change.detected"
+CHANGE_EVENT = "rulewatch.change.detected"  # one per alert, for automations that match a source or topic
+CYCLE_EVENT = "rulewatch.cycle.alerted"  # one per run that recorded alerts: what triggers delivery
 
 
 def batches(sources: list[Source], n: int = MAX_BATCHES) -> list[list[Source]]:
@@ -58,9 +59,28 @@ def _emit(alert: Alert) -> None:
     )
 
 
+def _emit_cycle(alerts: list[Alert]) -> None:
+    """One event for the run's alerts: a burst of changes starts one delivery run, not one per alert."""
+    emit_event(
+        event=CYCLE_EVENT,
+        resource={"prefect.resource.id": f"rulewatch.cycle.{_deployment_key()}"},
+        payload={"alerts": len(alerts), "alert_ids": [a.id for a in alerts]},
+    )
+
+
+def _deployment_key() -> str:
+    """The run's deployment as an artifact-key part (letters, digits, dashes); "adhoc" outside one."""
+    from prefect.runtime import deployment
+
+    name = str(deployment.name or "adhoc").lower()
+    return "".join(c if c.isalnum() else "-" for c in name)
+
+
 def _publish(outcomes: list[SourceOutcome], alerts: list[Alert]) -> None:
+    # A stable key per deployment: the UI keeps each deployment's latest cycle table under one name.
+    key = _deployment_key()
     create_table_artifact(
-        key="rulewatch-cycle",
+        key="rulewatch-cycle" if key == "adhoc" else f"rulewatch-cycle-{key}",
         table=[{"source": o.name, "status": o.status, "kind": o.kind, "change": o.error or o.summary,
                 "alerts": len(o.alert_ids)} for o in outcomes],
         description="rulewatch: one row per source checked in this run",
@@ -101,6 +121,8 @@ def check_sources(
         alerts = app.store.alerts_by_id(new_ids)
         for alert in alerts:
             _emit(alert)
+        if alerts:
+            _emit_cycle(alerts)
         _publish(outcomes, alerts)
         problems = []
         if deliver:

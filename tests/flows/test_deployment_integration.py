@@ -104,6 +104,12 @@ def test_deploy_run_by_hand_then_event_triggers_delivery(httpserver: HTTPServer,
         with process(server_cmd, env, tmp_path / "server.log"):
             wait_for(lambda: healthy(f"{api}/health"), 90, "the Prefect server")
             prefect(["work-pool", "create", "rulewatch", "--type", "process"], env)
+            # Forgetting RULEWATCH_DIR stops the deploy with the reason, before any deployment exists.
+            forgot = {k: v for k, v in env.items() if k != "RULEWATCH_DIR"}
+            failed = subprocess.run([str(BIN / "prefect"), "--no-prompt", "deploy", "--all"], env=forgot, cwd=ROOT,
+                                    capture_output=True, text=True, timeout=180)
+            assert failed.returncode != 0 and "RULEWATCH_DIR is not set" in failed.stdout + failed.stderr
+            assert "hourly" not in prefect(["deployment", "ls"], env)
             prefect(["--no-prompt", "deploy", "--all"], env)
             automations = prefect(["automation", "ls"], env)
             assert "on-change" in automations or "deliver" in automations

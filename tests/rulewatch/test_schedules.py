@@ -50,3 +50,17 @@ def test_run_check_schedules_warns_and_fails(tmp_path: Path, rw_env: dict[str, s
     assert main(["sources", "--sources", str(src), "--deployments", deployments]) == 0
     out = capsys.readouterr().out
     assert "group default: hourly: cron '0 * * * *' (Asia/Shanghai)" in out and "group weekly: NOT SCHEDULED" in out
+
+
+def test_prefect_yaml_runs_one_check_and_one_delivery_at_a_time() -> None:
+    import yaml
+
+    declared = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    for d in declared["deployments"]:
+        limit = d.get("concurrency_limit") or {}
+        if d["entrypoint"].endswith(":check_sources"):
+            assert limit == {"limit": 1, "collision_strategy": "CANCEL_NEW"}, d["name"]
+        if d["name"] == "on-change":
+            assert limit == {"limit": 1, "collision_strategy": "ENQUEUE"}
+            # One trigger event per check run, however many alerts it recorded.
+            assert d["triggers"][0]["expect"] == ["rulewatch.cycle.alerted"]
