@@ -48,12 +48,18 @@ SINKS: tuple[SinkKind, ...] = (
 CHOOSE_CONSOLE = "RULEWATCH_SINK"  # =console: print alerts, as delivery, whatever else is configured
 
 
-def make_sinks(env: Mapping[str, str], console: TextIO | None = None, *, interactive: bool = False) -> list[Sink]:
+def make_sinks(env: Mapping[str, str], console: TextIO | None = None, *, interactive: bool = False,
+               known_topics: tuple[str, ...] = ()) -> list[Sink]:
     """Every sink the environment configures. The console is a sink only when chosen: RULEWATCH_SINK=
     console, or nothing else configured in an interactive run (a terminal). Otherwise, with nothing
     configured, there is no sink, and alerts stay pending: printing them where nobody reads them (a
     worker's log) is no delivery. Settings errors name the variable (SettingsError)."""
     sinks = [sink for kind in SINKS if (sink := kind.from_env(env)) is not None]
+    for sink in sinks:  # a route to a topic that does not exist would never be taken
+        unknown = sorted(set(getattr(sink, "topic_channels", {})) - set(known_topics)) if known_topics else []
+        if unknown:
+            raise SettingsError(f"RULEWATCH_TOPIC_CHANNELS routes unknown topic(s) {', '.join(unknown)} "
+                                f"(known: {', '.join(known_topics)})")
     choice = env.get(CHOOSE_CONSOLE, "").strip().lower()
     if choice not in ("", "console"):
         raise SettingsError(f"{CHOOSE_CONSOLE}={choice!r}: the one choice is 'console' (other sinks are set up "

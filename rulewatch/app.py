@@ -93,7 +93,8 @@ class App:
         if self._sinks is None:
             from alerts.sinks import make_sinks
 
-            self._sinks = make_sinks(self.settings.env, self._console, interactive=self.interactive)
+            self._sinks = make_sinks(self.settings.env, self._console, interactive=self.interactive,
+                                     known_topics=self.taxonomy.names)
         return self._sinks
 
     def load_sources(self, path: str | Path, only: Sequence[str] = ()) -> list[Source]:

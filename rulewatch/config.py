@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -193,9 +194,17 @@ def _line(text: str, index: int) -> str:
     return f":{lines[index]}" if index < len(lines) else ""
 
 
+# How to write each list field, for "a list, e.g. ..." messages.
+_LIST_EXAMPLES = {"topics": "[cybersecurity]", "exclude": "['.sidebar', '#comments']"}
+
+
 def _message(error: Any) -> str:
+    field = str(error["loc"][0]) if error.get("loc") else ""
     if error["type"] == "extra_forbidden":
-        return "unknown field"
+        close = difflib.get_close_matches(field, list(Source.model_fields), n=1, cutoff=0.6)
+        return "unknown field" + (f" (did you mean `{close[0]}`?)" if close else "")
     if error["type"] == "missing":
         return "required"
+    if error["type"] in ("tuple_type", "list_type"):
+        return f"a list, e.g. {_LIST_EXAMPLES.get(field, '[one, two]')}"
     return str(error["msg"]).removeprefix("Value error, ")

@@ -11,9 +11,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+    ProgrammingError,
+)
 
+from core.errors import StateError
 from core.model import Alert, Document
 from state import migrate, schema
 from state.recorder import HealthRules, Recorder, read_document
@@ -32,6 +40,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Connections kept open: a cycle's threads (RULEWATCH_WORKERS, 16 by default) each read their source's
 # last snapshot, and a connection opened per page costs more than the read (SQLite's set-up pragmas,
 # PostgreSQL's handshake).
+SUPPORTED_URLS = ("sqlite", "postgresql")
 POOL_SIZE = 16
 POOL_OVERFLOW = 16
 
@@ -81,10 +90,21 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.writer = make_engine(url, writer=True)
+        if not url.startswith(SUPPORTED_URLS):
+            raise StateError(f"RULEWATCH_DATABASE_URL: rulewatch keeps its state in SQLite or PostgreSQL, "
+                             f"e.g. postgresql+psycopg://user@host/rulewatch (got {_shown(url)})")
+        try:
+            self.writer = make_engine(url, writer=True)
+        except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+            raise StateError(f"RULEWATCH_DATABASE_URL is not a database URL rulewatch can use ({exc}); "
+                             "e.g. postgresql+psycopg://user@host/rulewatch") from exc
         self.engine = self.writer if not url.startswith("sqlite") else make_engine(url)
         try:
             self.schema_before, self.schema_action = migrate.prepare(self.engine, self.writer)
+        except (OperationalError, InterfaceError, ProgrammingError) as exc:
+            self.close()
+            raise StateError(f"cannot open the database {_shown(url)} (RULEWATCH_DATABASE_URL): "
+                             f"{str(exc.orig).strip().splitlines()[0] if exc.orig else exc}") from exc
         except BaseException:
             self.close()
             raise
@@ -295,6 +315,14 @@ class Store:
                         r["alert_id"], r["sink"], r["channel"], r["ts"], r["delivered_at"], r["attempts"],
                         r["last_error"])
         return found
+
+
+def _shown(url: str) -> str:
+    """A database URL fit for a message: its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "an unparsable URL"
 
 
 def _source_state(row: Any, shape_history: Iterable[tuple[str, int, int]] = ()) -> SourceState:

@@ -272,3 +272,26 @@ def test_slack_test_checks_token_and_channel_and_posts_a_sample(
             assert code == 2 and "no Slack bot is configured" in captured.err
         if case != "ok" and case != "by name":
             assert slack.posted("C-ALERTS") == []
+
+
+@pytest.mark.parametrize("url, says", [
+    ("nonsense", "rulewatch keeps its state in SQLite or PostgreSQL"),
+    ("mysql://a/b", "rulewatch keeps its state in SQLite or PostgreSQL"),
+    ("postgresql+psycopg://u:hidden-pw@127.0.0.1:9/x", "cannot open the database postgresql+psycopg://u:***@"),
+])
+def test_a_bad_database_url_is_one_line(rw_env: dict[str, str], capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch, url: str, says: str) -> None:
+    monkeypatch.setenv("RULEWATCH_DATABASE_URL", url)
+    assert main(["alerts"]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err and "hidden-pw" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_routes_to_unknown_topics_are_refused(httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
+                                              capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token-123")
+    monkeypatch.setenv("SLACK_CHANNEL", "C-ALERTS")
+    monkeypatch.setenv("RULEWATCH_TOPIC_CHANNELS", "cybersecurity=C-SEC,cyber=C-OTHER")
+    src = sources_file(tmp_path, rule=httpserver.url_for("/rule"))
+    assert main(["run", "--sources", src]) == 2
+    assert "RULEWATCH_TOPIC_CHANNELS routes unknown topic(s) cyber" in capsys.readouterr().err
