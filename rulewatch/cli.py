@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,7 +115,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     with _app() as app:
         records = app.store.alerts(pending_only=args.pending, limit=args.limit, source=args.source)
     if args.json:
-        print(json.dumps([r.to_json() for r in records], ensure_ascii=False, indent=1))
+        _print_json([r.to_json() for r in records])
         return EXIT_OK
     from alerts.render import render_console
 
@@ -135,6 +136,15 @@ def cmd_history(args: argparse.Namespace) -> int:
         state = store.source_state(args.name)
         if state is None:
             raise UsageError(f"no history for {args.name!r}: it has not been checked yet")
+        if args.json:
+            _print_json({
+                "source": {k: v for k, v in asdict(state).items() if k != "shape_history"},
+                "snapshots": [asdict(s) for s in store.snapshots(args.name)],
+                "changes": [asdict(c) for c in store.changes(args.name)],
+                "checks": [{"checked_at": at, "outcome": outcome, "detail": detail}
+                           for at, outcome, detail in store.recent_checks(args.name, 20)],
+            })
+            return EXIT_OK
         print(f"{state.name}  {state.url}")
         failing = state.consecutive_failures
         print(f"  last checked {state.last_checked_at}, last success {state.last_success_at}"
@@ -177,6 +187,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
                     )
         old, new = store.document(old_id), store.document(new_id)
     change = compare(old, new)
+    if args.json:
+        _print_json({"source": args.name, "old_snapshot": old_id, "new_snapshot": new_id, "summary": change.summary(),
+                     "substantive": change.substantive, "change": change.to_json()})
+        return EXIT_OK
     print(f"{args.name}: snapshot #{old_id} -> #{new_id}: {change.summary()}")
     if change.title:
         print(f"  title: {change.title[0]!r} -> {change.title[1]!r}")
@@ -201,10 +215,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_sources(args: argparse.Namespace) -> int:
     with _app() as app:
         sources = app.load_sources(args.sources)
-        print(f"{args.sources}: {len(sources)} source(s)")
+        if not args.json:
+            print(f"{args.sources}: {len(sources)} source(s)")
         if args.check:
             return _check_sources(app, sources)
     schedules = _schedules(sources, args.deployments)
+    if args.json:
+        _print_json([dict(s.model_dump(mode="json", exclude_defaults=True), name=s.name, url=s.url, group=s.group,
+                          kind=s.kind, schedule=(schedules or {}).get(s.name)) for s in sources])
+        return EXIT_OK
     for s in sources:
         extra = f"  [{s.kind}]" if s.kind != "auto" else ""
         print(f"  {s.name:<28} {s.url}{extra}")
@@ -213,6 +232,10 @@ def cmd_sources(args: argparse.Namespace) -> int:
         if schedules is not None:
             print(f"  {'':<28} group {s.group}: {schedules[s.name]}")
     return EXIT_OK
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=1))
 
 
 def _schedules(sources: list[Source], prefect_yaml: str) -> dict[str, str] | None:
@@ -407,12 +430,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("history", help="a source's snapshots, changes and recent checks")
     p.add_argument("name")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("diff", help="the difference between two snapshots (default: the last two)")
     p.add_argument("name")
     p.add_argument("old", nargs="?", type=int, help="old snapshot id")
     p.add_argument("new", nargs="?", type=int, help="new snapshot id")
+    p.add_argument("--json", action="store_true", help="print the change as a JSON object")
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("sources", help="validate and list the configured sources")
@@ -420,6 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="fetch each source once and show what was extracted")
     p.add_argument("--deployments", default="prefect.yaml", metavar="FILE",
                    help="the deployments file whose schedules are shown (default prefect.yaml)")
+    p.add_argument("--json", action="store_true", help="print the sources as a JSON array")
     p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("deliver", help="send pending alerts now")

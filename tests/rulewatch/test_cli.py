@@ -295,3 +295,20 @@ def test_routes_to_unknown_topics_are_refused(httpserver: HTTPServer, tmp_path: 
     src = sources_file(tmp_path, rule=httpserver.url_for("/rule"))
     assert main(["run", "--sources", src]) == 2
     assert "RULEWATCH_TOPIC_CHANNELS routes unknown topic(s) cyber" in capsys.readouterr().err
+
+
+def test_history_diff_and_sources_speak_json(httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    src = _one_change(httpserver, tmp_path)
+    assert main(["run", "--sources", src]) == 0
+    capsys.readouterr()
+    assert main(["history", "rule", "--json"]) == 0
+    history = json.loads(capsys.readouterr().out)
+    assert history["source"]["name"] == "rule" and len(history["snapshots"]) == 2 and len(history["changes"]) == 1
+    assert [c["outcome"] for c in history["checks"]][:2] == ["changed", "baseline"]
+    assert main(["diff", "rule", "--json"]) == 0
+    diff = json.loads(capsys.readouterr().out)
+    assert diff["substantive"] and diff["change"]["text"][0]["new"].endswith("两小时内报告。")
+    assert main(["sources", "--sources", src, "--json"]) == 0
+    (source,) = json.loads(capsys.readouterr().out)
+    assert source["name"] == "rule" and source["group"] == "default" and "hourly" in source["schedule"]
