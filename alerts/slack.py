@@ -75,7 +75,10 @@ def slack_token(env: Env) -> Secret:
     name = env.get("SLACK_BOT_TOKEN_BLOCK", "").strip()
     if not name:
         return Secret("")
-    from prefect.blocks.system import Secret as SecretBlock  # Prefect loads only for users who keep the token there
+    try:  # Prefect loads only for users who keep the token there
+        from prefect.blocks.system import Secret as SecretBlock
+    except ImportError as exc:
+        raise SecretBlockError("SLACK_BOT_TOKEN_BLOCK needs Prefect: pip install 'rulewatch[prefect]'") from exc
 
     try:
         block: Any = SecretBlock.load(name)  # synchronous outside an event loop

@@ -50,7 +50,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _run_here(app, sources, args)
 
 
+def _needs_prefect(what: str) -> None:
+    """A clear error, instead of an ImportError, where Prefect (an extra) is not installed."""
+    try:
+        import prefect  # noqa: F401
+    except ImportError as exc:
+        raise UsageError(f"{what} needs Prefect: pip install 'rulewatch[prefect]' (`make` installs it)") from exc
+
+
 def _run_through_prefect(args: argparse.Namespace) -> int:
+    _needs_prefect("run --prefect")
     from flows.check import check_sources
 
     state = check_sources(sources_file=str(args.sources), only=list(args.only or []), deliver=not args.no_deliver,
@@ -313,6 +322,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    _needs_prefect("serve")
     from flows.serve import serve_all
 
     with _app() as app:

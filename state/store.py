@@ -95,7 +95,10 @@ class Store:
                              f"e.g. postgresql+psycopg://user@host/rulewatch (got {_shown(url)})")
         try:
             self.writer = make_engine(url, writer=True)
-        except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        except ImportError as exc:  # the driver is an extra
+            raise StateError(f"RULEWATCH_DATABASE_URL names PostgreSQL, whose driver is not installed ({exc}): "
+                             "pip install 'rulewatch[postgres]' (`make` installs it)") from exc
+        except (ArgumentError, NoSuchModuleError) as exc:
             raise StateError(f"RULEWATCH_DATABASE_URL is not a database URL rulewatch can use ({exc}); "
                              "e.g. postgresql+psycopg://user@host/rulewatch") from exc
         self.engine = self.writer if not url.startswith("sqlite") else make_engine(url)

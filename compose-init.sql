@@ -1,0 +1,2 @@
+-- Prefect's own database, next to rulewatch's (compose.yaml).
+CREATE DATABASE prefect;
