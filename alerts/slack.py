@@ -70,6 +70,9 @@ def _api_error(exc: SlackApiError, channel: str) -> DeliveryError:
 def slack_token(env: Env) -> Secret:
     """The bot token: SLACK_BOT_TOKEN, or the Prefect Secret block named by SLACK_BOT_TOKEN_BLOCK."""
     token = env.get("SLACK_BOT_TOKEN", "").strip()
+    if any(c.isspace() or not c.isprintable() for c in token):
+        raise SettingsError("SLACK_BOT_TOKEN holds a space, line break or control character: copy the token "
+                            "again (its value is not shown here)")
     if token:
         return Secret(token)
     name = env.get("SLACK_BOT_TOKEN_BLOCK", "").strip()

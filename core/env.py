@@ -4,6 +4,7 @@ sink's in its own module)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from core.errors import SettingsError
@@ -11,7 +12,10 @@ from core.errors import SettingsError
 Env = Mapping[str, str]
 
 
-def number(env: Env, name: str, default: float, kind: type = float) -> float:
+def number(env: Env, name: str, default: float, kind: type = float, *, minimum: float = 0,
+           maximum: float = math.inf) -> float:
+    """A finite number between `minimum` and `maximum` (a huge or infinite value would hang or
+    never expire rather than fail: it is refused at start)."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -19,8 +23,13 @@ def number(env: Env, name: str, default: float, kind: type = float) -> float:
         value = kind(raw)
     except ValueError as exc:
         raise SettingsError(f"{name}={raw!r} is not a {'whole ' if kind is int else ''}number") from exc
-    if value < 0:
-        raise SettingsError(f"{name}={raw!r} must not be negative")
+    if not math.isfinite(value):
+        raise SettingsError(f"{name}={raw!r} is not a finite number")
+    if value < minimum:
+        raise SettingsError(f"{name}={raw!r} must not be negative" if minimum == 0
+                            else f"{name}={raw!r} must be at least {minimum:g}")
+    if value > maximum:
+        raise SettingsError(f"{name}={raw!r} must be at most {maximum:g}")
     return float(value)
 
 

@@ -16,7 +16,7 @@ from scrapers.extract import EXTRACTORS, source_kinds
 from scrapers.extract.options import ExtractOptions
 from scrapers.urls import is_http_url
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")  # matched whole: no trailing newline slips by
 # Source fields that are extraction options (each extractor says which of them it reads).
 _EXTRACT_FIELDS = ("select", "exclude", "items", "items_path", "id_field", "title_field", "url_field", "date_field",
                    "url_template")
@@ -56,7 +56,7 @@ class Source(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not NAME_PATTERN.match(value):
+        if not NAME_PATTERN.fullmatch(value):
             raise ValueError("use letters, digits, '.', '_' or '-' (at most 100, starting with a letter or digit)")
         return value
 

@@ -18,6 +18,12 @@ from scrapers.fetch import DEFAULT_CONTACT_URL, FetchSettings
 DEFAULT_HOME = ".rulewatch"
 DEFAULT_WORKERS = 16  # pages fetched at once across all hosts; per-host limits still apply
 DEFAULT_FOLLOW_LIMIT = 10  # detail pages of new list items fetched per source and cycle
+MAX_HOST_CONCURRENCY = 64  # as a source's own host_concurrency; more is no politeness, and costs threads
+MAX_HOST_DELAY = 600.0
+MAX_WORKERS = 256
+# A lease shorter than a send can take (Slack's timeout with its retries, a file upload) lets a second
+# sender post the same alert while the first is still at it.
+MIN_DELIVERY_LEASE = 60.0
 
 
 @dataclass(frozen=True)
@@ -42,20 +48,23 @@ class Settings:
         env = dict(os.environ if env is None else env)
         home = Path(env.get("RULEWATCH_HOME") or DEFAULT_HOME)
         database_url = env.get("RULEWATCH_DATABASE_URL") or f"sqlite:///{(home / 'rulewatch.db').absolute()}"
-        concurrency = int(number(env, "RULEWATCH_HOST_CONCURRENCY", DEFAULT_HOST_CONCURRENCY, int))
+        concurrency = int(number(env, "RULEWATCH_HOST_CONCURRENCY", DEFAULT_HOST_CONCURRENCY, int,
+                                 maximum=MAX_HOST_CONCURRENCY))
         if concurrency < 1:
             raise SettingsError("RULEWATCH_HOST_CONCURRENCY must be at least 1")
         topics = env.get("RULEWATCH_TOPICS", "").strip()
         return cls(
             home=home,
             database_url=database_url,
-            host_policy=HostPolicy(concurrency, number(env, "RULEWATCH_HOST_DELAY", DEFAULT_HOST_DELAY)),
-            workers=max(1, int(number(env, "RULEWATCH_WORKERS", DEFAULT_WORKERS, int))),
+            host_policy=HostPolicy(concurrency, number(env, "RULEWATCH_HOST_DELAY", DEFAULT_HOST_DELAY,
+                                                       maximum=MAX_HOST_DELAY)),
+            workers=max(1, int(number(env, "RULEWATCH_WORKERS", DEFAULT_WORKERS, int, maximum=MAX_WORKERS))),
             follow_limit=int(number(env, "RULEWATCH_FOLLOW_LIMIT", DEFAULT_FOLLOW_LIMIT, int)),
             failing_after=max(1, int(number(env, "RULEWATCH_FAILING_AFTER", DEFAULT_FAILING_AFTER, int))),
             contact_url=env.get("RULEWATCH_CONTACT_URL") or DEFAULT_CONTACT_URL,
             topics_file=Path(topics) if topics else None,
-            delivery_lease=number(env, "RULEWATCH_DELIVERY_LEASE", DEFAULT_DELIVERY_LEASE),
+            delivery_lease=number(env, "RULEWATCH_DELIVERY_LEASE", DEFAULT_DELIVERY_LEASE,
+                                  minimum=MIN_DELIVERY_LEASE),
             shared_politeness=flag(env, "RULEWATCH_SHARED_POLITENESS", default=database_url.startswith("postgresql")),
             one_cpu=flag(env, "RULEWATCH_ONE_CPU", default=True),
             env=env,

@@ -59,3 +59,10 @@ def test_errors_name_file_line_entry_and_field(tmp_path: Path, yaml_text: str, e
 def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the sources file"):
         load_sources(tmp_path / "missing.yaml", TOPICS)
+
+
+def test_a_name_ending_in_a_newline_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text('sources:\n  - name: "cac\\n"\n    url: https://x.example/\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="field 'name'"):
+        load_sources(path)

@@ -1,0 +1,35 @@
+"""Settings from the environment: every unusable value is refused at start, naming its variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import SettingsError
+from rulewatch.settings import MIN_DELIVERY_LEASE, Settings
+
+
+@pytest.mark.parametrize("variable, value, says", [
+    ("RULEWATCH_DELIVERY_LEASE", "0", "must be at least 60"),  # two senders would post every alert twice
+    ("RULEWATCH_DELIVERY_LEASE", "inf", "not a finite number"),
+    ("RULEWATCH_HOST_DELAY", "nan", "not a finite number"),
+    ("RULEWATCH_HOST_DELAY", "1e9", "must be at most 600"),
+    ("RULEWATCH_HOST_CONCURRENCY", "100000000", "must be at most 64"),  # it hung at start-up
+    ("RULEWATCH_WORKERS", "99999", "must be at most 256"),
+    ("RULEWATCH_WORKERS", "-1", "must not be negative"),
+])
+def test_unusable_values_are_refused(variable: str, value: str, says: str) -> None:
+    with pytest.raises(SettingsError, match=f"{variable}=.*{says}"):
+        Settings.from_env({variable: value})
+
+
+def test_sensible_values_pass() -> None:
+    settings = Settings.from_env({"RULEWATCH_DELIVERY_LEASE": str(MIN_DELIVERY_LEASE), "RULEWATCH_HOST_CONCURRENCY": "64"})
+    assert settings.delivery_lease == MIN_DELIVERY_LEASE and settings.host_policy.concurrency == 64
+
+
+def test_a_token_with_a_line_break_is_refused_without_showing_it() -> None:
+    from alerts.sinks import make_sinks
+
+    with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN holds a space") as caught:
+        make_sinks({"SLACK_BOT_TOKEN": "xoxb-test-token-123\nX", "SLACK_CHANNEL": "C1"})
+    assert "xoxb" not in str(caught.value)
