@@ -40,6 +40,18 @@ def _halfwidth(match: re.Match[str]) -> str:
     return _HALFWIDTH[match.group()]
 
 
+# Characters a reader never sees: zero-width spaces and joiners, direction marks and overrides, the BOM,
+# the soft hyphen, and control characters other than tab and line breaks. Inside a keyword they hide
+# it; inserted alone they would make a change nobody can see.
+_INVISIBLE = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xAD,
+                            *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065), 0xFEFF])
+
+
+def strip_invisible(text: str) -> str:
+    """`text` without the characters a reader cannot see (one C-level pass)."""
+    return text.translate(_INVISIBLE)
+
+
 def nfkc(text: str) -> str:
     """unicodedata.normalize("NFKC", text), fast for Chinese text: its full-width punctuation (the
     usual reason NFKC has anything to do) is mapped first, as NFKC maps it, and the whole text is

@@ -14,11 +14,21 @@ DEFAULT_FAILING_AFTER = 3  # consecutive failures before a "source failing" noti
 ERROR_SHOWN = 500  # characters of the last error quoted in a "source failing" notice
 
 
+# A page that shrinks to one of these says the rule itself ended: the most important change, never an
+# error page (本办法已废止, "This rule has been repealed").
+REPEAL_MARKERS = ("废止", "失效", "撤销", "停止执行", "不再执行", "repealed", "rescinded", "revoked", "withdrawn",
+                  "no longer in effect", "superseded")
+
+
 def collapsed(previous: Document | None, document: Document) -> ContentCollapsed | None:
-    """The failure to report when `document` shrank to a fraction of the last good one, else None."""
+    """The failure to report when `document` shrank to a fraction of the last good one, else None
+    (also None when what is left says the rule was repealed or withdrawn: that is a change)."""
     if previous is None:
         return None
     if previous.size() >= COLLAPSE_MIN_SIZE and document.size() < COLLAPSE_RATIO * previous.size():
+        remaining = f"{document.title}\n{document.text}".lower()
+        if any(marker in remaining for marker in REPEAL_MARKERS):
+            return None
         return ContentCollapsed(
             f"content shrank from {previous.size()} to {document.size()} characters; "
             "treated as an error page, not as a change",

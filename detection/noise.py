@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from core.noise import LABEL_ONLY, NOISE_RULES, PLACEHOLDER, TEXT, rules
-from core.text import CJK_TEXT, nfkc
+from core.text import CJK_TEXT, nfkc, strip_invisible
 
 _TEXT_RULES = rules(TEXT)
 _SPACE_NEAR_CJK = re.compile(rf"\s+(?=[{CJK_TEXT}])|(?<=[{CJK_TEXT}])\s+")
@@ -31,8 +31,9 @@ class Masked:
 
 
 def normalise(text: str) -> str:
-    """Compare text as a reader would: NFKC, whitespace collapsed, no spaces next to CJK characters."""
-    text = nfkc(text)
+    """Compare text as a reader would: NFKC, invisible characters gone, whitespace collapsed, no spaces
+    next to CJK characters."""
+    text = nfkc(strip_invisible(text))
     return _SPACE_NEAR_CJK.sub("", _WS.sub(" ", text)).strip()
 
 

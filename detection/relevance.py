@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from core.errors import TaxonomyError
-from core.text import CJK_IDEOGRAPHS, nfkc
+from core.text import CJK_IDEOGRAPHS, nfkc, strip_invisible
 
 _CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
 _WS = re.compile(r"\s+")
@@ -61,7 +61,7 @@ class Matches:
 
 def _fold(text: str) -> str:
     """NFKC, lower case, separators unified; whitespace between CJK characters removed."""
-    text = nfkc(text).lower()
+    text = nfkc(strip_invisible(text)).lower()
     for separator in _SEPARATORS:
         if separator in text:
             text = text.replace(separator, " ")

@@ -212,7 +212,10 @@ class Fetcher:
             if resp.status not in REDIRECT_STATUSES or not location:
                 return resp, current
             _finish(resp)
-            target = urljoin(current, location.strip())
+            try:
+                target = urljoin(current, location.strip())
+            except ValueError as exc:
+                raise errors.BadURL(f"redirected to a malformed URL {location.strip()[:200]!r}", url=url) from exc
             if not is_http_url(target):
                 raise errors.BadURL(f"redirected to a non-http(s) URL {target!r}", url=url)
             if host_of(target) != host_of(current):
