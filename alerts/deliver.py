@@ -114,26 +114,20 @@ def deliver_pending(
             store.complete(alert.outbox_id, channel=first.channel, ts=first.ts)
             report.delivered.append(alert.outbox_id)
             continue
+        names = tuple(s.name for s in sinks)
         for sink in owed:
             previous = done.get((alert.outbox_id, sink.name))
             # An alert attempted before per-sink records existed counts as attempted by every sink.
             retry = previous.attempts > 0 if previous is not None else alert.attempts > 0
-            last = len(had) == len(sinks) - 1  # every other sink has it
-            delivered = _send(store, sink, alert, retry, lease_seconds, report, had if last else None, sinks)
-            if delivered is None:
-                continue  # pending for this sink; the others still get it
-            had[sink.name] = delivered
-            report.sent[sink.name] += 1
-            if last:
-                report.delivered.append(alert.outbox_id)
+            if _send(store, sink, alert, retry, lease_seconds, report, names):
+                report.sent[sink.name] += 1
     return report
 
 
 def _send(store: Store, sink: Sink, alert: Alert, retry: bool, lease_seconds: float, report: DeliveryReport,
-          completes: dict[str, Delivered] | None, sinks: list[Sink]) -> Delivered | None:
-    """One alert to one sink: claimed, sent, and recorded; None when it stays pending there.
-    `completes`: this sink is the last to owe the alert (what the others did), so the alert leaves the
-    outbox in the same transaction, shown as delivered where the first sink put it."""
+          sinks: tuple[str, ...]) -> bool:
+    """One alert to one sink: claimed, sent, and recorded; False when it stays pending there. When it
+    was the last of `sinks` to owe the alert, the alert leaves the outbox (and joins report.delivered)."""
     try:
         channel = sink.channel_for(alert)
     except DeliveryError as exc:  # the channel cannot be found (a name Slack does not know, a scope)
@@ -142,9 +136,9 @@ def _send(store: Store, sink: Sink, alert: Alert, retry: bool, lease_seconds: fl
             log.error("%s channel %s: %s; its alerts stay pending until this is fixed", sink.name, where, exc)
         report.failed[alert.outbox_id] = str(exc)
         report.stopped_channels[where] = str(exc)
-        return None
+        return False
     if channel in report.stopped_channels:
-        return None
+        return False
     thread = store.thread_of(alert.source, alert.subject, alert.outbox_id, sink.name) \
         if sink.threads and alert.subject else None
     thread_ts = thread[1] if thread and thread[0] == channel else None
@@ -152,24 +146,21 @@ def _send(store: Store, sink: Sink, alert: Alert, retry: bool, lease_seconds: fl
     # the sink took the message but before it is marked, the next run sees the attempt and looks
     # for the message instead of posting again (once the lease has run out).
     if not store.claim(alert.outbox_id, lease_seconds, sink.name):
-        return None
+        return False
     try:
         delivered = sink.send(alert, thread_ts or None, retry)
     except PermanentDeliveryError as exc:
         log.error("%s channel %s: %s; its alerts stay pending until this is fixed", sink.name, channel, exc)
         _failed(store, sink, alert, channel, str(exc), report)
-        return None
+        return False
     except DeliveryError as exc:
         log.warning("alert %s not delivered to %s (will retry): %s", alert.id, channel, exc)
         _failed(store, sink, alert, channel, str(exc), report)
-        return None
-    complete = None
-    if completes is not None:
-        first = completes.get(sinks[0].name, delivered)
-        complete = (first.channel, first.ts)
-    store.mark_delivered(alert.outbox_id, sink=sink.name, channel=delivered.channel, ts=delivered.ts,
-                         complete=complete)
-    return delivered
+        return False
+    if store.mark_delivered(alert.outbox_id, sink=sink.name, channel=delivered.channel, ts=delivered.ts,
+                            sinks=sinks):
+        report.delivered.append(alert.outbox_id)
+    return True
 
 
 def _failed(store: Store, sink: Sink, alert: Alert, channel: str, error: str, report: DeliveryReport) -> None:

@@ -46,6 +46,9 @@ _UPDATE_DELIVERY = Prepared(update(_D).where(*_ONE_DELIVERY))
 _MARK_DELIVERY = Prepared(update(_D).where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None)))
 _UPDATE_ALERT = Prepared(update(_A).where(_A.c.id == bindparam("b_id")))
 _COMPLETE = Prepared(update(_A).where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None)))
+_LOCK_ALERT = Prepared(select(_A.c.id).where(_A.c.id == bindparam("b_id")).with_for_update())
+_DELIVERED = Prepared(select(_D.c.sink, _D.c.channel, _D.c.ts)
+                      .where(_D.c.alert_id == bindparam("b_id"), _D.c.delivered_at.is_not(None)))
 _DOCUMENT = Prepared(select(schema.blobs.c.data)
                      .join(schema.snapshots, schema.snapshots.c.blob_hash == schema.blobs.c.hash)
                      .where(schema.snapshots.c.id == bindparam("b_id")))
@@ -189,6 +192,20 @@ class Recorder:
     def mark_delivery(self, alert_id: int, sink: str, channel: str, ts: str, now: str) -> None:
         _MARK_DELIVERY.run(self.conn, {"b_id": alert_id, "b_sink": sink, "delivered_at": now, "channel": channel,
                                        "ts": ts, "last_error": "", "claimed_until": None})
+
+    def complete_if_all(self, alert_id: int, sinks: tuple[str, ...], now: str) -> bool:
+        """Take the alert out of the outbox when every one of `sinks` has delivered it; True then."""
+        if self.conn.dialect.name == "postgresql":  # one sender at a time decides, on the alert's row
+            _LOCK_ALERT.first(self.conn, {"b_id": alert_id})
+        cursor = _DELIVERED.run(self.conn, {"b_id": alert_id})
+        try:
+            done = {sink: (channel, ts) for sink, channel, ts in cursor.fetchall()}
+        finally:
+            cursor.close()
+        if not all(s in done for s in sinks):
+            return False
+        self.complete_delivery(alert_id, *done[sinks[0]], now)
+        return True
 
     def complete_delivery(self, alert_id: int, channel: str, ts: str, now: str) -> None:
         _COMPLETE.run(self.conn, {"b_id": alert_id, "delivered_at": now, "delivered_channel": channel,

@@ -283,13 +283,15 @@ class Store:
             recorder.release_delivery(alert_id, sink, error)
 
     def mark_delivered(self, alert_id: int, *, sink: str, channel: str, ts: str,
-                       complete: tuple[str, str] | None = None) -> None:
-        """`sink` accepted the alert (in `channel`, as message `ts` where it has one). `complete`: it was
-        the last sink to; the alert leaves the outbox, shown as delivered to (channel, ts)."""
+                       sinks: tuple[str, ...] = ()) -> bool:
+        """`sink` accepted the alert (in `channel`, as message `ts` where it has one). When every one of
+        `sinks` (the configured ones, in order; just `sink` when empty) has it now, the alert leaves the
+        outbox in the same transaction, shown as delivered where the first sink put it: True then.
+        Decided on the locked alert row, so two senders each finishing one sink cannot both miss it."""
         with self.batch() as recorder:
-            recorder.mark_delivery(alert_id, sink, channel, ts, utcnow())
-            if complete is not None:
-                recorder.complete_delivery(alert_id, *complete, utcnow())
+            now = utcnow()
+            recorder.mark_delivery(alert_id, sink, channel, ts, now)
+            return recorder.complete_if_all(alert_id, sinks or (sink,), now)
 
     def complete(self, alert_id: int, *, channel: str, ts: str) -> None:
         """Every sink has the alert (from earlier runs): it leaves the outbox."""

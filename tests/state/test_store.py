@@ -101,10 +101,12 @@ def test_delivery_marks_and_attempts(store: Store) -> None:
     assert store.claim(alert.outbox_id, lease_seconds=0.01, sink="slack")  # released: claimable again
     time.sleep(0.05)
     assert store.claim(alert.outbox_id, lease_seconds=60, sink="slack")  # an expired lease (a dead sender) is taken over
-    store.mark_delivered(alert.outbox_id, sink="slack", channel="C1", ts="1700000000.000100")
+    both = ("slack", "webhook")
+    assert not store.mark_delivered(alert.outbox_id, sink="slack", channel="C1", ts="1700000000.000100", sinks=both)
     assert store.deliveries([alert.outbox_id])[(alert.outbox_id, "slack")].attempts == 3
     assert len(store.alerts(pending_only=True)) == 1  # pending until every sink has it
-    store.complete(alert.outbox_id, channel="C1", ts="1700000000.000100")
+    assert store.claim(alert.outbox_id, lease_seconds=60, sink="webhook")
+    assert store.mark_delivered(alert.outbox_id, sink="webhook", channel="json-webhook", ts="", sinks=both)
     assert store.alerts(pending_only=True) == []
     assert not store.claim(alert.outbox_id, lease_seconds=60, sink="webhook")  # delivered: no more sending
     done = store.alerts()[0]
