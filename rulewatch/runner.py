@@ -253,9 +253,12 @@ def run_cycle(
     bytes_before = fetcher.bytes_received
 
     def flush() -> None:
+        # Sources are written in name order: two runs writing overlapping batches then take the
+        # sources' row locks in one order, and cannot deadlock on them.
+        ordered = sorted(pending, key=lambda checked: checked.source.name)
+
         def write() -> list[SourceOutcome]:
-            with app.store.batch(health) as recorder:
-                return [record(recorder, checked) for checked in pending]
+            return app.store.write(lambda recorder: [record(recorder, checked) for checked in ordered], health)
 
         outcomes = _cpu_bound(write)
         pending.clear()

@@ -5,15 +5,16 @@ from __future__ import annotations
 import sqlite3
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DBAPIError,
     IntegrityError,
     InterfaceError,
     NoSuchModuleError,
@@ -41,10 +42,15 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # last snapshot, and a connection opened per page costs more than the read (SQLite's set-up pragmas,
 # PostgreSQL's handshake).
 SUPPORTED_URLS = ("sqlite", "postgresql")
+# Two writers can deadlock on PostgreSQL (rows locked in different orders); the database aborts one.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+WRITE_RETRIES = 3
+WRITE_RETRY_PAUSE = 0.05  # seconds, times the attempt
 POOL_SIZE = 16
 POOL_OVERFLOW = 16
 
 _D = schema.deliveries
+_T = TypeVar("_T")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -261,6 +267,20 @@ class Store:
         with self.batch(health) as recorder:
             return recorder.record_failure(**kwargs)
 
+    def write(self, records: Callable[[Recorder], _T], health: HealthRules | None = None) -> _T:
+        """`records(recorder)` in one transaction. A transaction PostgreSQL aborted to break a deadlock
+        (or a serialization failure) with another writer is run again, whole: it was rolled back, so
+        nothing is written twice. Other errors propagate."""
+        for attempt in range(WRITE_RETRIES + 1):
+            try:
+                with self.batch(health) as recorder:
+                    return records(recorder)
+            except _DATABASE_ERRORS as exc:
+                if attempt == WRITE_RETRIES or _sqlstate(exc) not in RETRYABLE_SQLSTATES:
+                    raise
+                time.sleep(WRITE_RETRY_PAUSE * (attempt + 1))
+        raise AssertionError("unreachable")
+
     @contextmanager
     def batch(self, health: HealthRules | None = None) -> Iterator[Recorder]:
         """One transaction for many sources' results (a cycle writes in batches, not per page), with
@@ -320,6 +340,24 @@ class Store:
                         r["alert_id"], r["sink"], r["channel"], r["ts"], r["delivered_at"], r["attempts"],
                         r["last_error"])
         return found
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """Database errors as they come: wrapped by SQLAlchemy, or raw from a driver's cursor (the
+    recorder's prepared statements); psycopg only where the postgres extra is installed."""
+    try:
+        from psycopg import Error as PsycopgError
+    except ImportError:
+        return (DBAPIError, sqlite3.Error)
+    return (DBAPIError, sqlite3.Error, PsycopgError)
+
+
+_DATABASE_ERRORS = _driver_errors()
+
+
+def _sqlstate(exc: BaseException) -> str:
+    """The SQLSTATE of a database error, wrapped by SQLAlchemy or raw from the driver's cursor."""
+    return str(getattr(getattr(exc, "orig", None) or exc, "sqlstate", "") or "")
 
 
 def _shown(url: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from typing import Any
 
 import pytest
 
@@ -163,3 +165,27 @@ def test_a_block_that_changes_on_every_check_is_learned_as_volatile(store: Store
         if n > 3:
             assert not change.substantive and any(i.what == "learned" for i in change.ignored)
     assert alerts_before_learning == 3  # it took three changes to learn
+
+
+def test_a_write_aborted_for_a_deadlock_is_run_again_whole(store: Store) -> None:
+    class Deadlock(sqlite3.OperationalError):
+        sqlstate = "40P01"  # as PostgreSQL's driver reports a transaction it aborted to break a deadlock
+
+    attempts = []
+
+    def records(recorder: Any) -> str:
+        recorder.record_failure(name="src", url="u", error=f"attempt {len(attempts)}")
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise Deadlock("deadlock detected")
+        return "written"
+
+    assert store.write(records) == "written" and len(attempts) == 3
+    state = store.source_state("src")
+    assert state is not None and state.consecutive_failures == 1  # the aborted attempts left nothing
+
+    def other_error(recorder: Any) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with pytest.raises(sqlite3.OperationalError, match="disk"):
+        store.write(other_error)
