@@ -275,7 +275,7 @@ class Store:
             try:
                 with self.batch(health) as recorder:
                     return records(recorder)
-            except _DATABASE_ERRORS as exc:
+            except _database_errors(self.writer.dialect.name) as exc:
                 if attempt == WRITE_RETRIES or _sqlstate(exc) not in RETRYABLE_SQLSTATES:
                     raise
                 time.sleep(WRITE_RETRY_PAUSE * (attempt + 1))
@@ -342,17 +342,14 @@ class Store:
         return found
 
 
-def _driver_errors() -> tuple[type[BaseException], ...]:
-    """Database errors as they come: wrapped by SQLAlchemy, or raw from a driver's cursor (the
-    recorder's prepared statements); psycopg only where the postgres extra is installed."""
-    try:
-        from psycopg import Error as PsycopgError
-    except ImportError:
+def _database_errors(dialect: str) -> tuple[type[BaseException], ...]:
+    """Database errors as they come: wrapped by SQLAlchemy, or raw from the driver's cursor (the
+    recorder's prepared statements). psycopg is imported only where it is in use already."""
+    if dialect != "postgresql":
         return (DBAPIError, sqlite3.Error)
-    return (DBAPIError, sqlite3.Error, PsycopgError)
+    from psycopg import Error as PsycopgError
 
-
-_DATABASE_ERRORS = _driver_errors()
+    return (DBAPIError, PsycopgError)
 
 
 def _sqlstate(exc: BaseException) -> str:
