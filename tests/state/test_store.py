@@ -168,7 +168,9 @@ def test_a_block_that_changes_on_every_check_is_learned_as_volatile(store: Store
 
 
 def test_a_write_aborted_for_a_deadlock_is_run_again_whole(store: Store) -> None:
-    class Deadlock(sqlite3.OperationalError):
+    from sqlalchemy.exc import OperationalError
+
+    class Deadlock(Exception):
         sqlstate = "40P01"  # as PostgreSQL's driver reports a transaction it aborted to break a deadlock
 
     attempts = []
@@ -177,7 +179,7 @@ def test_a_write_aborted_for_a_deadlock_is_run_again_whole(store: Store) -> None
         recorder.record_failure(name="src", url="u", error=f"attempt {len(attempts)}")
         attempts.append(1)
         if len(attempts) < 3:
-            raise Deadlock("deadlock detected")
+            raise OperationalError("UPDATE sources ...", {}, Deadlock("deadlock detected"))
         return "written"
 
     assert store.write(records) == "written" and len(attempts) == 3
