@@ -67,6 +67,11 @@ def _api_error(exc: SlackApiError, channel: str) -> DeliveryError:
     return DeliveryError(f"Slack error: {error}")
 
 
+def _token_named(env: Env) -> bool:
+    """Whether a bot token is configured (as SLACK_BOT_TOKEN or a Prefect Secret block's name)."""
+    return bool(env.get("SLACK_BOT_TOKEN", "").strip() or env.get("SLACK_BOT_TOKEN_BLOCK", "").strip())
+
+
 def slack_token(env: Env) -> Secret:
     """The bot token: SLACK_BOT_TOKEN, or the Prefect Secret block named by SLACK_BOT_TOKEN_BLOCK."""
     token = env.get("SLACK_BOT_TOKEN", "").strip()
@@ -105,7 +110,7 @@ class SlackSink:
     @classmethod
     def from_env(cls, env: Env) -> SlackSink | None:
         channel = env.get("SLACK_CHANNEL", "").strip()
-        token_named = env.get("SLACK_BOT_TOKEN", "").strip() or env.get("SLACK_BOT_TOKEN_BLOCK", "").strip()
+        token_named = _token_named(env)
         if not channel and not token_named:
             return None
         if not channel:
@@ -278,7 +283,7 @@ class SlackWebhookSink:
         url = env.get("SLACK_WEBHOOK_URL", "").strip()
         if not url:
             return None
-        if env.get("SLACK_BOT_TOKEN", "").strip() or env.get("SLACK_BOT_TOKEN_BLOCK", "").strip():
+        if _token_named(env):
             raise SettingsError("both SLACK_WEBHOOK_URL and SLACK_BOT_TOKEN are set: keep one (the bot token "
                                 "threads follow-ups and never posts twice; the webhook is simpler)")
         if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):

@@ -45,6 +45,7 @@ SUPPORTED_URLS = ("sqlite", "postgresql")
 # Two writers can deadlock on PostgreSQL (rows locked in different orders); the database aborts one.
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 WRITE_RETRIES = 3
+IN_LIST_MAX = 500  # ids per IN (...) list
 WRITE_RETRY_PAUSE = 0.05  # seconds, times the attempt
 POOL_SIZE = 16
 POOL_OVERFLOW = 16
@@ -195,8 +196,7 @@ class Store:
         a = schema.alerts
         found: list[Alert] = []
         with self.engine.connect() as conn:
-            for start in range(0, len(ids), 500):  # bounded IN lists
-                chunk = ids[start:start + 500]
+            for chunk in _chunks(ids):
                 found += [alert_from_row(r) for r in conn.execute(select(a).where(a.c.id.in_(chunk))).mappings()]
         return sorted(found, key=lambda alert: alert.outbox_id)
 
@@ -333,8 +333,7 @@ class Store:
         """What each sink did with these alerts so far, by (alert id, sink)."""
         found: dict[tuple[int, str], DeliveryRecord] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(alert_ids), 500):
-                chunk = alert_ids[start:start + 500]
+            for chunk in _chunks(alert_ids):
                 for r in conn.execute(select(_D).where(_D.c.alert_id.in_(chunk))).mappings():
                     found[(r["alert_id"], r["sink"])] = DeliveryRecord(
                         r["alert_id"], r["sink"], r["channel"], r["ts"], r["delivered_at"], r["attempts"],
@@ -350,6 +349,12 @@ def _database_errors(dialect: str) -> tuple[type[BaseException], ...]:
     from psycopg import Error as PsycopgError
 
     return (DBAPIError, PsycopgError)
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    """`ids` in slices of at most IN_LIST_MAX: IN lists stay within what every database takes."""
+    for start in range(0, len(ids), IN_LIST_MAX):
+        yield ids[start:start + IN_LIST_MAX]
 
 
 def _sqlstate(exc: BaseException) -> str:
