@@ -10,9 +10,9 @@ mean; anything outside this tree is a bug and is allowed to show its traceback.
     ├── StateError                the database cannot be used as it is (a newer schema than this code)
     ├── FetchError                a source could not be read; never a snapshot (`reason` tags it)
     │   ├── BadURL, ConnectFailed, FetchTimeout, TooManyRedirects, BodyTooLarge, TruncatedBody
-    │   ├── HTTPStatusError, RobotsDisallowed, ExtractError
+    │   ├── HTTPStatusError, RobotsDisallowed, ExtractError (> Undecodable)
     │   └── NotADocument          a 2xx answer that is no content
-    │       └── EmptyBody, ChallengePage, ContentCollapsed
+    │       └── EmptyBody, ChallengePage, ContentCollapsed, Maintenance, LooksWrong
     └── DeliveryError             an alert could not be delivered now; it stays pending
         └── PermanentDeliveryError  a sink cannot work until someone fixes its configuration
 """
@@ -149,7 +149,27 @@ class ContentCollapsed(NotADocument):
     reason = "collapsed"
 
 
+class Maintenance(NotADocument):
+    """A maintenance or "service paused" stub served in place of the page (系统维护中)."""
+
+    reason = "maintenance"
+
+
+class LooksWrong(NotADocument):
+    """Extraction ran but its result cannot be the document: no text, only a URL or only navigation,
+    no items from an answer that holds records, a title that is only the site's name. Reported as a
+    failure (never a snapshot), so a blind source is never green."""
+
+    reason = "looks_wrong"
+
+
 class ExtractError(FetchError):
     """The body could not be read as the kind it claims to be (malformed JSON, XML, PDF, charset)."""
 
     reason = "extract"
+
+
+class Undecodable(ExtractError):
+    """The body is its declared encoding with damaged stretches (invalid UTF-8 bytes, say)."""
+
+    reason = "undecodable"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from dataclasses import replace
 
 from core.model import Block, Change, Document, Ignored, Item, ItemChange, TextChange
 from core.noise import LIST_FIELD, noisy_name
@@ -174,9 +175,33 @@ def _flat(item: Item) -> dict[str, str]:
     return {"title": item.title, "url": item.url, "date": item.date, **item.field_map()}
 
 
+def _same_items_renamed(old: list[Item], new: list[Item], change: Change) -> list[Item]:
+    """`new` with each item that left under one id and came back under another, with the same title
+    and date, given its old id and URL back: some lists flip a rule between two URLs and ids from one
+    build to the next, and each flip is neither a removal nor a new rule."""
+    old_ids = {i.id for i in old}
+    new_ids = {i.id for i in new}
+    gone = Counter((i.title, i.date) for i in old if i.id not in new_ids and i.title)
+    came = Counter((i.title, i.date) for i in new if i.id not in old_ids and i.title)
+    # Only a title and date that name one item on each side identify it.
+    by_key = {(i.title, i.date): i for i in old if i.id not in new_ids and gone[(i.title, i.date)] == 1}
+    renamed = []
+    for item in new:
+        key = (item.title, item.date)
+        earlier = by_key.get(key) if item.id not in old_ids and came[key] == 1 else None
+        if earlier is None:
+            renamed.append(item)
+            continue
+        change.ignored.append(Ignored(f"item {item.title}", "the same title and date under a new id or URL: "
+                                      "the same item, renamed by the site"))
+        renamed.append(replace(item, id=earlier.id, url=earlier.url))
+    return renamed
+
+
 def _compare_items(old: list[Item], new: list[Item], change: Change) -> None:
     if not old and not new:
         return
+    new = _same_items_renamed(old, new, change)
     old_by = {i.id: i for i in old}
     new_by = {i.id: i for i in new}
     kept_old = [k for k, i in enumerate(old) if i.id in new_by]

@@ -20,7 +20,8 @@ from rulewatch.settings import Settings
 if TYPE_CHECKING:  # the parts import lazily: a cycle must not pay for Slack or Prefect unless it uses them
     from alerts.deliver import Sink
     from detection import Taxonomy
-    from scrapers.fetch import Fetcher
+    from scrapers.browser import BrowserFetcher
+    from scrapers.fetch import Fetcher, PageFetcher
     from state import Store
 
 
@@ -40,11 +41,12 @@ class App:
         self.settings = settings
         self._store = store
         self._fetcher = fetcher
+        self._browser: BrowserFetcher | None = None
         self._taxonomy = taxonomy
         self._sinks: list[Sink] | None = None
         self._console = console
         self.interactive = interactive  # a person watches the output: the console may stand in for a sink
-        self._owned: list[Store | Fetcher] = []
+        self._owned: list[Store | Fetcher | BrowserFetcher] = []
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **parts: object) -> App:
@@ -85,6 +87,20 @@ class App:
             self._fetcher = Fetcher(self.settings.fetch_settings(), gates=gates)
             self._owned.append(self._fetcher)
         return self._fetcher
+
+    @property
+    def browser(self) -> BrowserFetcher:
+        """The browser fetcher, started on first use; it obeys the HTTP fetcher's robots and gates."""
+        if self._browser is None:
+            from scrapers.browser import BrowserFetcher
+
+            self._browser = BrowserFetcher(self.fetcher)
+            self._owned.append(self._browser)
+        return self._browser
+
+    def fetcher_for(self, source: Source) -> PageFetcher:
+        """What reads `source`: the browser for `fetcher: browser`, else HTTP."""
+        return self.browser if source.fetcher == "browser" else self.fetcher
 
     @property
     def sinks(self) -> list[Sink]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import ConfigError, SettingsError, StateError, TaxonomyError, UsageError
+from core.model import Document
 from rulewatch import __version__
 from rulewatch.app import App
 from rulewatch.config import Source
@@ -270,6 +271,21 @@ def _check_schedules(sources: list[Source], prefect_yaml: str) -> int:
     return EXIT_SOURCE_FAILED if missing else EXIT_OK
 
 
+SAMPLE_LINES = 3  # lines of text, or items, that `sources --check` shows of each source
+SAMPLE_CHARS = 100
+
+
+def would_alert_on(doc: Document) -> list[str]:
+    """What an alert on this document would quote: its title, its first lines or its first items."""
+    lines = [f"title: {doc.title[:SAMPLE_CHARS] or '(none)'}"]
+    for item in doc.items[:SAMPLE_LINES]:
+        when = f" ({item.date})" if item.date else ""
+        lines.append(f"item:  {item.title[:SAMPLE_CHARS]}{when} {item.url}".rstrip())
+    for block in doc.blocks[:SAMPLE_LINES]:
+        lines.append(f"text:  {block.text[:SAMPLE_CHARS]}")
+    return lines
+
+
 def _check_sources(app: App, sources: list[Source]) -> int:
     """Fetch each source once and show what was extracted (nothing is recorded)."""
     from core.errors import FetchError
@@ -279,19 +295,18 @@ def _check_sources(app: App, sources: list[Source]) -> int:
     failed = 0
     for s in sources:
         try:
-            resp = app.fetcher.fetch(s.url, policy=s.host_policy(app.settings.host_policy))
+            resp = app.fetcher_for(s).fetch(s.url, policy=s.host_policy(app.settings.host_policy))
             assert not isinstance(resp, NotModified)
             doc = extract(resp.body, resp.content_type, resp.final_url, s.extract_options())
         except FetchError as exc:
             failed += 1
             print(f"FAIL {s.name}: {exc.describe()}")
             continue
-        sample = doc.items[0].title if doc.items else (doc.blocks[0].text if doc.blocks else "")
         reader = extractor_for(resp.body, resp.content_type, s.kind).name
         print(f"ok   {s.name}: HTTP {resp.status} {reader} -> {doc.kind}, "
-              f"{len(doc.blocks)} blocks, {len(doc.items)} items, {len(resp.body)} bytes; title {doc.title[:60]!r}")
-        if sample:
-            print(f"     first: {sample[:100]}")
+              f"{len(doc.blocks)} blocks, {len(doc.items)} items, {len(resp.body)} bytes")
+        for line in would_alert_on(doc):
+            print(f"     {line}")
     return EXIT_SOURCE_FAILED if failed else EXIT_OK
 
 

@@ -31,6 +31,7 @@ class Source(BaseModel):
     url: str
     description: str = ""
     kind: str = "auto"  # validated against scrapers.extract's registry
+    fetcher: Literal["http", "browser"] = "http"  # "browser": rendered in Chromium (JavaScript challenges)
     group: str = "default"
     # extraction overrides
     select: str = ""

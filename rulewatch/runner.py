@@ -28,7 +28,7 @@ from detection.health import SourceHealth, collapsed
 from detection.volatility import learned_volatile
 from rulewatch.config import Source
 from scrapers.extract import ExtractOptions, extract
-from scrapers.fetch import Fetcher, NotModified, Validators
+from scrapers.fetch import NotModified, PageFetcher, Validators
 from state import Recorder, SourceState
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def detail_url(source: Source, item: Item) -> str:
     return item.url
 
 
-def follow(source: Source, document: Document, previous: Document, fetcher: Fetcher, limit: int) -> Document:
+def follow(source: Source, document: Document, previous: Document, fetcher: PageFetcher, limit: int) -> Document:
     """Attach detail text to new items (fetched, within `limit`) and carry it over for known ones."""
     known = {i.id: i for i in previous.items}
     items: list[Item] = []
@@ -146,7 +146,7 @@ def follow(source: Source, document: Document, previous: Document, fetcher: Fetc
     return replace(document, items=items)
 
 
-def _detail_text(url: str, fetcher: Fetcher, source: Source) -> str:
+def _detail_text(url: str, fetcher: PageFetcher, source: Source) -> str:
     try:
         resp = fetcher.fetch(url, policy=source.host_policy(fetcher.settings.host_policy))
         if isinstance(resp, NotModified):
@@ -169,7 +169,7 @@ def check_source(source: Source, state: SourceState | None, app: App) -> Checked
     known = state is not None and seen is not None and state.url == source.url
     validators = Validators(state.etag, state.last_modified) if known and state else None
     try:
-        resp = app.fetcher.fetch(source.url, validators, source.host_policy(settings.host_policy))
+        resp = app.fetcher_for(source).fetch(source.url, validators, source.host_policy(settings.host_policy))
         if isinstance(resp, NotModified):
             return Checked(source, validators=resp.validators, not_modified=True, seen_snapshot_id=seen)
         # The last snapshot is read only when there is something new to compare it with.
@@ -183,7 +183,7 @@ def check_source(source: Source, state: SourceState | None, app: App) -> Checked
     if previous is None:
         return Checked(source, document=document, validators=resp.validators, baseline=True, seen_snapshot_id=seen)
     if document.kind == "list":
-        document = follow(source, document, previous, app.fetcher, settings.follow_limit)
+        document = follow(source, document, previous, app.fetcher_for(source), settings.follow_limit)
     volatile = learned_volatile(state.shape_history, state.compares) if state else frozenset()
 
     def compare_and_judge() -> tuple[Change, Verdict]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from core.errors import ExtractError
+from core.errors import ExtractError, Undecodable
 
 _SUPERSETS = {
     "gb2312": "gb18030",
@@ -26,8 +26,10 @@ _SUPERSETS = {
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-# A wrong guess shows as replacement characters; a few in a big page are the page's own defects.
-MAX_REPLACEMENT_RATIO = 0.001
+# Bytes invalid in the expected encoding, as a share of the body's non-ASCII bytes, up to which the
+# body is that encoding damaged (a mislabelled page is invalid nearly everywhere).
+DAMAGED_SHARE = 0.1
+_ESCAPED = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of an invalid byte
 # A detected encoding whose text is this messy (charset-normalizer's chaos ratio) is a wrong guess.
 MAX_DETECTION_CHAOS = 0.2
 
@@ -65,8 +67,19 @@ def _strict(body: bytes, encoding: str) -> str | None:
         return None
 
 
+def damaged_bytes(body: bytes, encoding: str) -> tuple[int, int]:
+    """How many bytes of `body` are not valid `encoding`, and the offset of the first (-1 if none)."""
+    text = body.decode(encoding, errors="surrogateescape")
+    first = _ESCAPED.search(text)
+    if first is None:
+        return 0, -1
+    return len(_ESCAPED.findall(text)), len(text[: first.start()].encode(encoding, errors="surrogateescape"))
+
+
 def decode(body: bytes, content_type: str = "") -> tuple[str, str]:
-    """Return (text, encoding used). Raises ExtractError when no encoding reads the bytes cleanly."""
+    """Return (text, encoding used). Raises ExtractError when no encoding reads the bytes cleanly,
+    and Undecodable when the bytes are the declared encoding (or UTF-8) with damaged stretches: such
+    a body is a failed fetch, not a change, and its repair is not a change either."""
     candidates: list[str] = []
     header = charset_from_content_type(content_type)
     if header:
@@ -84,6 +97,14 @@ def decode(body: bytes, content_type: str = "") -> tuple[str, str]:
     text = _strict(body, "utf-8")
     if text is not None:
         return text, "utf-8"
+    # Mostly valid in the declared encoding (or UTF-8), with a few bad stretches: a damaged body. A
+    # mislabelled page is invalid nearly everywhere instead, and is left to detection.
+    expected = (candidates or ["utf-8"])[0]
+    bad, offset = damaged_bytes(body, expected)
+    high = sum(1 for byte in body if byte >= 0x80)
+    if bad <= DAMAGED_SHARE * high:
+        raise Undecodable(f"{bad} byte(s) are not valid {expected} (the first at byte {offset}): "
+                          "the server sent a damaged body; it is not read as the page")
     from charset_normalizer import from_bytes  # imported late: only pages that need guessing pay for it
 
     best = from_bytes(body).best()
@@ -92,9 +113,4 @@ def decode(body: bytes, content_type: str = "") -> tuple[str, str]:
         text = _strict(body, encoding)
         if text is not None:
             return text, encoding
-    # Declared but slightly broken bytes: accept a handful of bad sequences, never a wrong guess.
-    fallback = (candidates or ["utf-8"])[0]
-    text = body.decode(fallback, errors="replace")
-    if text.count("\ufffd") <= max(1, int(len(text) * MAX_REPLACEMENT_RATIO)):
-        return text, fallback
-    raise ExtractError(f"bytes are not valid {fallback} and no other encoding reads them cleanly")
+    raise ExtractError(f"bytes are not valid {expected} and no other encoding reads them cleanly")

@@ -7,7 +7,9 @@ import os
 import threading
 import time
 import urllib.request
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urljoin
 
 import certifi
@@ -116,6 +118,16 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, parsed.timestamp() - time.time())
 
 
+class PageFetcher(Protocol):
+    """What reads a source: the HTTP Fetcher, or the browser fetcher (scrapers.browser)."""
+
+    settings: FetchSettings
+
+    def fetch(
+        self, url: str, validators: Validators | None = None, policy: HostPolicy | None = None
+    ) -> Response | NotModified: ...
+
+
 class Fetcher:
     """Fetches URLs politely. Thread-safe: share one Fetcher across a cycle's workers.
 
@@ -150,10 +162,7 @@ class Fetcher:
         self, url: str, validators: Validators | None = None, policy: HostPolicy | None = None
     ) -> Response | NotModified:
         """GET `url`; a 304 comes back as NotModified. Failures raise a FetchError subclass."""
-        if not is_http_url(url):
-            raise errors.BadURL(f"only http(s) URLs are fetched, not {url!r}", url=url)
-        if self.settings.respect_robots and not self._robots_allow(url, policy):
-            raise errors.RobotsDisallowed(f"robots.txt of {host_of(url)} disallows {url}", url=url)
+        self.admit(url, policy)
         headers = validators.headers() if validators else {}
         attempt = 0
         while True:
@@ -172,6 +181,18 @@ class Fetcher:
                 delay = self.settings.backoff_base * 2**attempt
             attempt += 1
             time.sleep(delay)
+
+    def admit(self, url: str, policy: HostPolicy | None = None) -> None:
+        """Raise unless `url` may be fetched at all: an http(s) URL that robots.txt allows us. The
+        browser fetcher asks this too, so both obey one robots cache."""
+        if not is_http_url(url):
+            raise errors.BadURL(f"only http(s) URLs are fetched, not {url!r}", url=url)
+        if self.settings.respect_robots and not self._robots_allow(url, policy):
+            raise errors.RobotsDisallowed(f"robots.txt of {host_of(url)} disallows {url}", url=url)
+
+    def slot(self, url: str, policy: HostPolicy | None = None) -> AbstractContextManager[None]:
+        """The politeness slot of `url`'s host (per-host concurrency and delay), shared with the browser."""
+        return self._gates.slot(host_of(url), policy)
 
     def _once(self, url: str, headers: dict[str, str], policy: HostPolicy | None) -> Response | NotModified:
         started = time.monotonic()

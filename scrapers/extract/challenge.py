@@ -23,6 +23,14 @@ _ERROR_TITLE = re.compile(
     re.IGNORECASE,
 )
 SHORT_TEXT = 300  # characters of visible text below which a page is suspect
+# A stub that says the site is down for maintenance right now ("系统维护中"), not a notice announcing
+# maintenance for a later date ("将于…进行系统维护"): only "in progress" phrasings.
+_MAINTENANCE = re.compile(
+    r"系统维护中|网站维护中|正在(?:进行)?(?:系统)?维护|维护升级中|升级维护中|系统升级中|网站升级中|"
+    r"under maintenance|down for maintenance|scheduled maintenance|maintenance mode|temporarily unavailable",
+    re.IGNORECASE,
+)
+MAINTENANCE_TEXT = 600  # characters of visible text up to which a maintenance phrase makes a stub
 
 
 CHALLENGE_HEAD = 20000  # characters of markup searched for challenge markers
@@ -48,3 +56,11 @@ def looks_like_challenge(raw: str, visible_text: str) -> bool:
 def looks_like_error_page(title: str, visible_text: str) -> bool:
     """True for a short page whose title is an HTTP error served with status 200."""
     return len(visible_text) < SHORT_TEXT * 2 and bool(_ERROR_TITLE.search(title or ""))
+
+
+def looks_like_maintenance(title: str, visible_text: str) -> bool:
+    """True for a maintenance stub: a maintenance phrase in the title, or in a short page's text. A
+    page of any size may be replaced by one, so this never depends on the last good page's size."""
+    if _MAINTENANCE.search(title or ""):
+        return True
+    return len(visible_text) <= MAINTENANCE_TEXT and bool(_MAINTENANCE.search(visible_text))

@@ -15,10 +15,11 @@ from functools import lru_cache
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from core.errors import ChallengePage, EmptyBody, ExtractError, NotADocument
+from core.errors import ChallengePage, EmptyBody, ExtractError, LooksWrong, Maintenance, NotADocument
 from core.model import Block, Document, Item
 from core.text import article_key, find_date, squash
-from scrapers.extract.challenge import SHORT_TEXT, challenge_signal, looks_like_error_page
+from scrapers.extract.challenge import SHORT_TEXT, challenge_signal, looks_like_error_page, looks_like_maintenance
+from scrapers.extract.furniture import link_boxes, without_furniture
 from scrapers.extract.options import ExtractOptions
 from scrapers.urls import clean_url
 
@@ -56,12 +57,17 @@ _UNLIKELY = frozenset(
 _LIKELY = frozenset(["article", "content", "main", "body", "text", "detail", "post", "entry", "story", "zw"])
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# Classes that frameworks define as display:none (AngularJS, Bootstrap); "mhide"-style responsive ones are not.
+_HIDDEN_CLASSES = frozenset(["ng-hide", "ng-cloak", "d-none", "hidden", "hide", "invisible"])
 MIN_ITEMS = 3  # repeated link blocks needed to call something a list
 # Elements that repeat once per list item (PBOC's lists are a table per item).
 _ITEM_TAGS = frozenset(["li", "tr", "div", "dd", "dt", "p", "article", "section", "table"])
 MIN_TITLE_CHARS = 4
 LIST_SHARE = 0.45  # share of the content text that item titles must carry for the page to be a list
 MAIN_SHARE = 0.6  # descend into a child while it holds this share of its parent's text
+NAVIGATION_SHARE = 0.8  # a page whose main text is this much link text is a menu, not a document
+_ONLY_URLS = re.compile(r"(?:\s*(?:https?://|www\.)\S+)+\s*", re.IGNORECASE)
+_UNRENDERED = re.compile(r"\{\{\s*[A-Za-z_$][\w$.\[\]|' ]*\}\}")  # AngularJS/Vue placeholders left unfilled
 # An element without attributes can be furniture only by its tag (most elements: skipped cheaply).
 _FURNITURE_TAGS = _DROP_TAGS | {"header", "footer", "form"}
 _TEXT = etree.XPath("string()", smart_strings=False)  # an element's text, descendants included
@@ -85,9 +91,16 @@ class _Stats:
 _PARSER = etree.HTMLParser()
 
 
+# End tags a browser ignores wherever they stand (HTML5 "after body" mode goes back to the body), but
+# libxml2 obeys: a CMS include that closes </html> after the header makes it drop the rest of the page.
+_STRAY_END_TAGS = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
+
+
 def parse(text: str) -> etree._Element:
-    """Parse HTML text into an lxml tree. Raises EmptyBody when there is nothing to parse."""
+    """Parse HTML text into an lxml tree, as a browser would build it. Raises EmptyBody when there is
+    nothing to parse."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    text = _STRAY_END_TAGS.sub("", text)
     if not text.strip():
         raise EmptyBody("the body is empty")
     try:
@@ -120,6 +133,7 @@ def _is_hidden(el: etree._Element) -> bool:
         or el.get("aria-hidden", "").lower() == "true"
         or bool(_HIDDEN_STYLE.search(el.get("style", "")))
         or el.get("type", "").lower() == "hidden"
+        or not _HIDDEN_CLASSES.isdisjoint(el.get("class", "").lower().split())
     )
 
 
@@ -278,20 +292,74 @@ def _candidate_groups(root: etree._Element) -> list[_Group]:
     return sorted(groups, key=lambda g: g.score, reverse=True)
 
 
-def _title(root: etree._Element) -> str:
-    h1 = root.find(".//h1")
-    if h1 is not None and text_of(h1):
-        return text_of(h1)
-    t = root.find(".//title")
-    return text_of(t) if t is not None else ""
+# <meta> names that carry the document's own title, best first (TRS and other CMSs write ArticleTitle),
+# and those that carry the site's name, which is never a document's title.
+_TITLE_METAS = ("articletitle", "og:title", "twitter:title", "dc.title", "dcterms.title")
+_SITE_METAS = ("sitename", "og:site_name", "application-name", "apple-mobile-web-app-title")
+# What separates a <title>'s parts ("Rule_Column_Site", "Site | Rule"); a bare hyphen only with spaces.
+_TITLE_PARTS = re.compile(r"\s*[_|｜–—]\s*|\s+-{1,2}\s+|\s*::\s*")
+_HEADINGS = ("h1", "h2", "h3")
+
+
+@dataclass(frozen=True, slots=True)
+class PageTitles:
+    """What a page says about its own title: its <meta> titles, its <title>, and the site's name."""
+
+    metas: tuple[str, ...]
+    head: str
+    site: str
+
+    @classmethod
+    def read(cls, root: etree._Element) -> PageTitles:
+        found: dict[str, str] = {}
+        for meta in root.iter("meta"):
+            key = (meta.get("name") or meta.get("property") or "").strip().lower()
+            value = squash(meta.get("content") or "")
+            if key and value:
+                found.setdefault(key, value)
+        head = root.find(".//title")
+        site = next((found[k] for k in _SITE_METAS if k in found), "")
+        return cls(tuple(found[k] for k in _TITLE_METAS if k in found), text_of(head) if head is not None else "", site)
+
+    def parts(self) -> tuple[list[str], str]:
+        """The <title>'s parts that are not the site's name, and the site's name (its <meta>, else the
+        last part of a "Rule_Column_Site" title)."""
+        parts = [p for p in _TITLE_PARTS.split(self.head) if p]
+        site = self.site or (parts[-1] if len(parts) > 1 else "")
+        return [p for p in parts if p != site] or parts, site
+
+    def trimmed(self, title: str) -> str:
+        """A <meta> title without a site-name part that some CMSs append to it too."""
+        parts = [p for p in _TITLE_PARTS.split(title) if p and p != self.site]
+        return title if len(parts) <= 1 or not self.site else parts[0]
+
+
+def _title(root: etree._Element, titles: PageTitles) -> str:
+    """The document's title: a <meta> title, else a heading that the <title> agrees with (or the h1),
+    else the <title> without its site-name part. Never the site's name when anything else is there."""
+    for meta in titles.metas:
+        if meta != titles.site:
+            return titles.trimmed(meta)
+    parts, site = titles.parts()
+    h1 = ""
+    for tag in _HEADINGS:
+        for heading in root.iter(tag):
+            text = text_of(heading)
+            if not text or text == site:
+                continue
+            if any(min(len(text), len(part)) >= MIN_TITLE_CHARS and (text in part or part in text) for part in parts):
+                return text
+            if tag == "h1" and not h1:
+                h1 = text
+    return h1 or (parts[0] if parts else "")
 
 
 def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> Document:
     """Extract a page (blocks) or a list (items) from HTML text. Pure: no fetching."""
     options = options or ExtractOptions()
     root = parse(text)
-    head_title = root.find(".//title")
-    page_title = text_of(head_title) if head_title is not None else ""
+    titles = PageTitles.read(root)
+    page_title = titles.head
     body = root.find("body")
     if body is None:
         body = root
@@ -300,16 +368,23 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
         raise ChallengePage("the server sent a JavaScript/cookie challenge page instead of content")
     chosen = [el for sel in (options.select, options.items) if sel for el in select(root, sel)]
     strip_furniture(root, options.exclude, keep=chosen)
-    title = _title(root) or page_title
+    title = _title(root, titles)
     content_text = text_of(body)
     if looks_like_error_page(page_title, content_text):
         raise NotADocument(f"the server sent an error page titled {page_title!r}")
+    if looks_like_maintenance(page_title, content_text):
+        raise Maintenance(f"the server sent a maintenance page: {content_text[:80]!r}")
     if not content_text:
         raise EmptyBody("the page has no visible text")
+    if _UNRENDERED.search(content_text):
+        raise LooksWrong("the page's text holds unrendered template placeholders ({{...}}): it is built by "
+                         "JavaScript in the browser; watch its JSON API, or set `fetcher: browser`")
 
     if options.kind != "page":
         if options.items:
             members = select(root, options.items)
+            if not members:
+                raise ExtractError(f"the items selector {options.items!r} matched nothing")
             items = _items(members, url)
             if options.kind == "list" or items:
                 return Document(kind="list", url=url, title=title, items=items)
@@ -328,10 +403,56 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
         found = select(root, options.select)
         if not found:
             raise ExtractError(f"the selector {options.select!r} matched nothing")
-        blocks = [b for el in found for b in _blocks(el)]
     else:
-        blocks = _blocks(_main_container(body))
+        found = [_main_container(body)]
+        stats = _stats(found[0], {})
+        if stats.link >= NAVIGATION_SHARE * stats.text:
+            raise LooksWrong(f"the page's main text is only navigation links ({text_of(found[0])[:80]!r}); "
+                             "if it is a list, set `kind: list`, else name its content with `select:`")
+    if title and title == titles.site:
+        raise LooksWrong(f"the page's only title is the site's name {title!r}: the document's own title is "
+                         "missing (a page rendered by JavaScript?); try `fetcher: browser`")
+    for container in found:
+        for box in link_boxes(container):
+            _drop(box)
+    blocks = without_furniture(without_repeats([b for el in found for b in _blocks(el)]))
+    text = " ".join(b.text for b in blocks)
+    if not text:
+        raise LooksWrong("the page has no text outside its furniture (menus, toolbars, link boxes)")
+    if _ONLY_URLS.fullmatch(text):
+        raise LooksWrong(f"the page's text is only a URL ({text[:80]!r}): its content was not found")
     return Document(kind="page", url=url, title=title, blocks=blocks)
+
+
+# A later run of blocks that repeats an earlier run is a second copy of the body when it is this long
+# (several different blocks, or one long one): short repeats ("罚款1万元" in a table, the same line
+# many times) are the page's own.
+MIN_REPEAT_CHARS = 200
+MIN_REPEAT_RUN_CHARS = 80
+
+
+def without_repeats(blocks: list[Block]) -> list[Block]:
+    """The blocks with any later copy of an earlier run removed: pages that carry their body twice
+    (a desktop and a mobile copy, one hidden by CSS) would otherwise report every edit twice."""
+    first: dict[str, int] = {}
+    kept: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        earlier = first.get(blocks[i].text)
+        if earlier is not None:
+            run = 0
+            while i + run < len(blocks) and earlier + run < i and blocks[earlier + run].text == blocks[i + run].text:
+                run += 1
+            copy = blocks[i : i + run]
+            chars = sum(len(b.text) for b in copy)
+            distinct = len({b.text for b in copy})
+            if (distinct == 1 and chars >= MIN_REPEAT_CHARS) or (distinct >= 2 and chars >= MIN_REPEAT_RUN_CHARS):
+                i += run
+                continue
+        first.setdefault(blocks[i].text, i)
+        kept.append(blocks[i])
+        i += 1
+    return kept
 
 
 def _items(members: list[etree._Element], base: str) -> list[Item]:

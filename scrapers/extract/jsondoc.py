@@ -5,29 +5,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
-from core.errors import ExtractError
+from core.errors import ExtractError, LooksWrong
 from core.model import Block, Document, Item
 from core.noise import JSON_KEY, noisy_name
 from core.text import find_date, squash
+from scrapers.extract.fields import DATE_KEYS, ID_KEYS, TITLE_KEYS, infer_roles, page_link
+from scrapers.extract.fields import norm_key as _norm
 from scrapers.extract.options import ExtractOptions
 from scrapers.urls import clean_url
 
-
-def _norm(key: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", key.lower())
-
-
-# Field names recognised by meaning, best first (compared without case, '_' or '-').
-ID_KEYS = [_norm(k) for k in ("id", "docId", "guid", "uuid", "document_number", "documentId", "articleId",
-                              "noticeId", "itemId", "infoId", "contentId", "code", "key", "slug")]
-TITLE_KEYS = [_norm(k) for k in ("title", "docTitle", "headline", "subject", "name", "docSubtitle", "caption")]
-URL_KEYS = [_norm(k) for k in ("url", "html_url", "link", "href", "docFileUrl", "detailUrl", "pageUrl",
-                               "uri", "permalink", "pdf_url", "fileUrl")]
-DATE_KEYS = [_norm(k) for k in ("publishDate", "publication_date", "pubDate", "publishTime", "published",
-                                "releaseDate", "issueDate", "date", "effective_on", "signing_date",
-                                "createTime", "created", "updated", "modified")]
 SUMMARY_KEYS = [_norm(k) for k in ("abstract", "summary", "description", "docSummary", "excerpt", "snippet")]
 ITEM_ARRAY_NAMES = frozenset(_norm(k) for k in ("rows", "results", "items", "list", "records", "data",
                                                   "docs", "documents", "entries", "articles", "content", "hits"))
@@ -41,19 +30,35 @@ def is_volatile_key(key: str) -> bool:
 
 
 def _arrays(node: Any, path: str = "") -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Every array of records in the answer, with its path ("data.3.docInfoVOList")."""
     if isinstance(node, dict):
         for key, value in node.items():
-            yield from _arrays(value, f"{path}.{key}" if path else str(key))
+            if isinstance(value, (dict, list)):
+                yield from _arrays(value, f"{path}.{key}" if path else str(key))
     elif isinstance(node, list):
         records = [r for r in node if isinstance(r, dict)]
         if records and len(records) >= len(node) / 2:
             yield path, records
-        for i, value in enumerate(node[:3]):  # nested arrays sit in the first records if anywhere
+        for i, value in enumerate(node):
             if isinstance(value, (dict, list)):
                 yield from _arrays(value, f"{path}.{i}")
 
 
+_INDEX = re.compile(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.|$)")
+
+
+def record_arrays(data: Any) -> dict[str, list[dict[str, Any]]]:
+    """The answer's record arrays, sibling arrays of one shape joined into one list: NFRA nests one
+    array per sub-column ("data.0.docInfoVOList", "data.1.docInfoVOList"...), and a rule in the sixth
+    is as new as one in the first. Keyed by the path with indexes as "*"."""
+    joined: dict[str, list[dict[str, Any]]] = {}
+    for path, records in _arrays(data):
+        joined.setdefault(_INDEX.sub("*", path), []).extend(records)
+    return joined
+
+
 def _pick(record: dict[str, Any], wanted: list[str], override: str = "") -> tuple[str, Any]:
+    """The first of `wanted` (normalised names) that the record fills, or the `override` path."""
     if override:
         return override, _dotted(record, override)
     normed = {_norm(k): k for k in record}
@@ -97,9 +102,23 @@ def extract_json(text: str, url: str, options: ExtractOptions | None = None) -> 
         if not isinstance(found, list):
             raise ExtractError(f"items_path {options.items_path!r} is not an array in this response")
         return _list_document(data, [r for r in found if isinstance(r, dict)], url, options)
-    scored = sorted(((_score(p, r), p, r) for p, r in _arrays(data)), key=lambda t: t[0], reverse=True)
+    arrays = record_arrays(data)
+    titled = [p for p, r in arrays.items() if _score(p, r) > 0]
+    # An array inside the records of a titled array is an attribute of each (a document's agencies).
+    lists = {p: r for p, r in arrays.items() if not any(p.startswith(f"{t}.*.") for t in titled)}
+    scored = sorted(((_score(p, r), p, r) for p, r in lists.items()), key=lambda t: t[0], reverse=True)
     if scored and scored[0][0] > 0:
         return _list_document(data, scored[0][2], url, options)
+    if _html_record(data) is not None:
+        return _page_document(data, url, options)
+    if arrays:
+        # No known field names: the largest array is the list; its fields are inferred by their shape.
+        path, records = max(arrays.items(), key=lambda kv: len(kv[1]))
+        document = _list_document(data, records, url, options)
+        if not document.items:
+            raise LooksWrong(f"the answer holds {len(records)} records at {path!r} but none reads as an item; "
+                             "name their fields with title_field and id_field (or items_path)")
+        return document
     if options.kind == "list" or _looks_like_empty_search(data):
         return _list_document(data, [], url, options)
     return _page_document(data, url, options)
@@ -111,14 +130,16 @@ def _looks_like_empty_search(data: Any) -> bool:
 
 
 def _list_document(data: Any, records: list[dict[str, Any]], url: str, options: ExtractOptions) -> Document:
+    roles = infer_roles(records)
     items: list[Item] = []
     seen: set[str] = set()
     volatile: set[str] = set()
     for record in records:
-        item = _item(record, url, options, volatile)
+        item = _item(record, url, options, roles, volatile)
         if item and item.id not in seen:
             seen.add(item.id)
             items.append(item)
+    items = without_constant_fields(items)
     title = ""
     if isinstance(data, dict):
         title = str(_pick(data, TITLE_KEYS)[1] or "")
@@ -126,11 +147,29 @@ def _list_document(data: Any, records: list[dict[str, Any]], url: str, options: 
     return Document(kind="list", url=url, title=squash(title), items=items, metadata=meta)
 
 
-def _item(record: dict[str, Any], base: str, options: ExtractOptions, volatile: set[str]) -> Item | None:
-    id_key, ident = _pick(record, ID_KEYS, options.id_field)
-    title_key, title = _pick(record, TITLE_KEYS, options.title_field)
-    url_key, link = _pick(record, URL_KEYS, options.url_field)
-    date_key, date = _pick(record, DATE_KEYS, options.date_field)
+MIN_ITEMS_FOR_CONSTANT = 3
+
+
+def without_constant_fields(items: list[Item]) -> list[Item]:
+    """Items without the fields whose value is the same in every item: an aggregator's boilerplate
+    ("Apply mitigations per vendor instructions") says nothing about one item, and would make every
+    item look relevant (or none)."""
+    if len(items) < MIN_ITEMS_FOR_CONSTANT:
+        return items
+    first = items[0].field_map()
+    constant = {k for k, v in first.items() if all(i.field_map().get(k) == v for i in items[1:])}
+    if not constant:
+        return items
+    return [replace(i, fields=tuple(f for f in i.fields if f[0] not in constant)) for i in items]
+
+
+def _item(
+    record: dict[str, Any], base: str, options: ExtractOptions, roles: dict[str, str], volatile: set[str]
+) -> Item | None:
+    id_key, ident = _pick(record, ID_KEYS, options.id_field or roles.get("id", ""))
+    title_key, title = _pick(record, TITLE_KEYS, options.title_field or roles.get("title", ""))
+    url_key, link = _pick(record, [], options.url_field) if options.url_field else page_link(record)
+    date_key, date = _pick(record, DATE_KEYS, options.date_field or roles.get("date", ""))
     if title is None and ident is None:
         return None
     fields = {}
@@ -167,10 +206,25 @@ def _field_text(value: Any) -> str:
     return squash(text)[:MAX_FIELD_CHARS]
 
 
-def _page_document(data: Any, url: str, options: ExtractOptions) -> Document:
+def _record(data: Any) -> Any:
+    """The answer's one record: the answer itself, or what its `data` holds (the first of a list)."""
     record = data.get("data", data) if isinstance(data, dict) else data
     if isinstance(record, list) and record and isinstance(record[0], dict):
         record = record[0]
+    return record
+
+
+def _html_record(data: Any) -> dict[str, Any] | None:
+    """The answer's one record when it carries HTML text (NFRA's docClob): a page, whatever arrays of
+    links (breadcrumbs, attachments) it also holds."""
+    record = _record(data)
+    if isinstance(record, dict) and any(isinstance(v, str) and HTML_HINT.search(v) for v in record.values()):
+        return record
+    return None
+
+
+def _page_document(data: Any, url: str, options: ExtractOptions) -> Document:
+    record = _record(data)
     if not isinstance(record, dict):
         raise ExtractError("the JSON holds neither a record array nor a record")
     title = squash(str(_pick(record, TITLE_KEYS, options.title_field)[1] or ""))

@@ -1,0 +1,222 @@
+"""An optional fetcher that renders pages in a headless Chromium, for sources behind a JavaScript
+challenge (a cookie set by a script, then a reload) or built in the browser (`fetcher: browser`).
+
+It keeps the HTTP fetcher's rules: robots.txt and the per-host politeness slots are the HTTP
+fetcher's own (one cache, one set of gates), the total timeout and the size cap are the same
+settings. Playwright's sync API belongs to the thread that started it, so one worker thread owns
+the browser and the cycle's threads hand it pages to load, one at a time.
+
+Install: `pip install 'rulewatch[browser]'` and a Chromium (Debian: `apt-get install chromium`).
+Playwright's own browser download is never used: the system's Chromium is, found at
+RULEWATCH_BROWSER or on the PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from core import errors
+from core.model import HostPolicy
+from scrapers.extract.challenge import looks_like_challenge
+from scrapers.fetch import Fetcher, Response, Validators
+
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+INSTALL_HINT = ("install the browser fetcher: pip install 'rulewatch[browser]' and a Chromium "
+                "(Debian/Ubuntu: apt-get install chromium), or set RULEWATCH_BROWSER to a Chromium binary")
+CHALLENGE_POLL = 0.25  # seconds between looks at a challenge page that is about to reload itself
+# What a page needs to be read; images, fonts and media are never fetched (lighter, and politer).
+_SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
+_LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+
+
+class BrowserUnavailable(errors.FetchError):
+    """The browser fetcher is asked for but Playwright or a Chromium is not installed."""
+
+    reason = "browser_missing"
+
+
+def find_browser(env: dict[str, str] | None = None) -> str:
+    """The Chromium binary to drive: RULEWATCH_BROWSER, else the first on the PATH. Raises
+    BrowserUnavailable saying how to install one."""
+    env = dict(os.environ) if env is None else env
+    configured = env.get("RULEWATCH_BROWSER", "").strip()
+    if configured:
+        if shutil.which(configured) is None:
+            raise BrowserUnavailable(f"RULEWATCH_BROWSER={configured!r} is not an executable; {INSTALL_HINT}")
+        return configured
+    for name in BROWSER_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise BrowserUnavailable(f"no Chromium found on the PATH; {INSTALL_HINT}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    url: str
+    deadline: float
+    result: Future[Response]
+
+
+class BrowserFetcher:
+    """Fetches pages by rendering them in one headless Chromium. Thread-safe: calls are queued to the
+    one thread that owns the browser. Pages come back as their rendered HTML (UTF-8)."""
+
+    def __init__(self, http: Fetcher, executable: str | None = None) -> None:
+        self.http = http
+        self.settings = http.settings
+        self._executable = executable
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._startup_error: errors.FetchError | None = None
+        self.bytes_received = 0
+
+    def fetch(
+        self, url: str, validators: Validators | None = None, policy: HostPolicy | None = None
+    ) -> Response:
+        """Render `url` and return its HTML. The validators are not sent: a browser cannot ask for a
+        conditional page, so every check reads it whole. Failures raise a FetchError subclass."""
+        self.http.admit(url, policy)
+        with self.http.slot(url, policy):
+            self._start()
+            job = _Job(url, time.monotonic() + self.settings.total_timeout, Future())
+            self._jobs.put(job)
+            try:
+                # The worker enforces the deadline; the margin covers a browser that hangs outright.
+                response = job.result.result(timeout=self.settings.total_timeout + self.settings.connect_timeout)
+            except TimeoutError as exc:
+                raise errors.FetchTimeout(f"the browser did not finish {url} in time", url=url) from exc
+        self.bytes_received += len(response.body)
+        return response
+
+    def close(self) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._jobs.put(None)
+            thread.join(timeout=30)
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._startup_error is not None:
+                raise self._startup_error
+            if self._thread is None:
+                ready: Future[None] = Future()
+                self._thread = threading.Thread(target=self._run, args=(ready,), name="rulewatch-browser", daemon=True)
+                self._thread.start()
+                try:
+                    ready.result()
+                except errors.FetchError as exc:
+                    self._startup_error, self._thread = exc, None
+                    raise
+
+    def _run(self, ready: Future[None]) -> None:
+        try:
+            from playwright.sync_api import Error as PlaywrightError
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            ready.set_exception(BrowserUnavailable(f"Playwright is not installed; {INSTALL_HINT}"))
+            return
+        try:
+            executable = self._executable or find_browser()
+            driver = sync_playwright().start()
+        except errors.FetchError as exc:
+            ready.set_exception(exc)
+            return
+        try:
+            browser = driver.chromium.launch(executable_path=executable, headless=True, args=_LAUNCH_ARGS)
+        except PlaywrightError as exc:
+            driver.stop()
+            ready.set_exception(BrowserUnavailable(f"{executable} would not start: {str(exc)[:300]}; {INSTALL_HINT}"))
+            return
+        ready.set_result(None)
+        try:
+            while (job := self._jobs.get()) is not None:
+                try:
+                    job.result.set_result(self._render(browser, job, PlaywrightError))
+                except errors.FetchError as exc:
+                    job.result.set_exception(exc)
+        finally:
+            browser.close()
+            driver.stop()
+
+    def _render(self, browser: Any, job: _Job, playwright_error: type[Exception]) -> Response:
+        """Load one page in a fresh context (no cookies carried between sources) and wait out a
+        challenge that reloads itself."""
+        started = time.monotonic()
+        context = browser.new_context(user_agent=self.settings.user_agent, ignore_https_errors=False)
+        try:
+            page = context.new_page()
+            page.route("**/*", _skip_heavy)
+            last: dict[str, Any] = {}
+            page.on("response", lambda r: _note_document(page, r, last))
+            remaining = _left(job)
+            page.goto(job.url, wait_until="load", timeout=remaining * 1000)
+            html = _settled_html(page, job, playwright_error)
+        except playwright_error as exc:
+            raise _fetch_error(job.url, exc) from exc
+        finally:
+            context.close()
+        status = int(last.get("status", 200))
+        if not 200 <= status < 300:
+            raise errors.HTTPStatusError(f"HTTP {status} (in the browser)", url=job.url, status=status)
+        body = html.encode("utf-8")
+        if len(body) > self.settings.max_body_bytes:
+            raise errors.BodyTooLarge(f"the rendered page passed {self.settings.max_body_bytes} bytes", url=job.url)
+        headers = {k.lower(): v for k, v in last.get("headers", {}).items()}
+        headers["content-type"] = "text/html; charset=utf-8"  # what page.content() gives, whatever was sent
+        return Response(url=job.url, final_url=str(last.get("url", job.url)), status=status, headers=headers,
+                        body=body, elapsed=time.monotonic() - started, validators=Validators())
+
+
+def _left(job: _Job) -> float:
+    left = job.deadline - time.monotonic()
+    if left <= 0:
+        raise errors.FetchTimeout(f"the browser did not finish {job.url} in time", url=job.url)
+    return left
+
+
+def _skip_heavy(route: Any) -> None:
+    if route.request.resource_type in _SKIPPED_RESOURCES:
+        route.abort()
+    else:
+        route.continue_()
+
+
+def _note_document(page: Any, response: Any, last: dict[str, Any]) -> None:
+    """Remember the main document's latest answer (a challenge's reload replaces the first)."""
+    if response.request.is_navigation_request() and response.frame == page.main_frame:
+        last.update(status=response.status, headers=response.headers, url=response.url)
+
+
+def _settled_html(page: Any, job: _Job, playwright_error: type[Exception]) -> str:
+    """The page's HTML once it is no longer a challenge page (or the deadline has passed)."""
+    while True:
+        try:
+            html: str = page.content()
+            text: str = page.evaluate("document.body ? document.body.innerText : ''")
+        except playwright_error as exc:
+            if "navigat" not in str(exc).lower():  # only "the page is navigating" is worth waiting out
+                raise
+        else:
+            if not looks_like_challenge(html, text):
+                return html
+        if time.monotonic() + CHALLENGE_POLL >= job.deadline:
+            raise errors.ChallengePage("the page was still a challenge when the time ran out", url=job.url)
+        page.wait_for_timeout(CHALLENGE_POLL * 1000)
+
+
+def _fetch_error(url: str, exc: Exception) -> errors.FetchError:
+    text = str(exc)
+    if type(exc).__name__ == "TimeoutError" or "Timeout" in text.split("\n", 1)[0]:
+        return errors.FetchTimeout(f"the browser timed out: {text.splitlines()[0][:200]}", url=url)
+    return errors.ConnectFailed(f"the browser could not load the page: {text.splitlines()[0][:200]}", url=url)
+

@@ -1,0 +1,121 @@
+"""The browser fetcher (issue 14, defect 8): a page behind a JavaScript cookie wall is read in Chromium,
+with the HTTP fetcher's robots rules, size cap and timeout. Runs where Playwright and a Chromium are
+installed (`make test` installs Playwright; Debian's `chromium` package gives the browser)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from core import errors
+from scrapers.browser import BrowserFetcher, BrowserUnavailable, find_browser
+from scrapers.extract import extract
+from scrapers.fetch import Fetcher, FetchSettings
+from tests.faultserver import FaultServer, respond, stall
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "realshapes"
+WALL = (DATA / "js_challenge.html").read_bytes()
+PAGE = (DATA / "article_furniture_v1.html").read_bytes()
+PASS = "wall_pass=" + format(7 * 191 + 13, "x")
+
+
+def _cookie_wall(h: BaseHTTPRequestHandler) -> None:
+    """The page for a client that ran the wall's script (it carries the cookie), else the wall."""
+    respond(PAGE if PASS in (h.headers.get("Cookie") or "") else WALL)(h)
+
+
+def _browser_or_skip() -> str:
+    pytest.importorskip("playwright.sync_api", reason="the browser extra is not installed")
+    try:
+        return find_browser()
+    except BrowserUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[FaultServer]:
+    server = FaultServer()
+    server.routes["/robots.txt"] = respond(b"User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    server.routes["/wall"] = _cookie_wall
+    server.routes["/private/wall"] = _cookie_wall
+    server.routes["/hangs"] = stall(20)
+    server.routes["/missing"] = respond(b"gone", status=404, content_type="text/plain")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[BrowserFetcher]:
+    _browser_or_skip()
+    fetcher = BrowserFetcher(Fetcher(FetchSettings(total_timeout=20, max_retries=0)))
+    yield fetcher
+    fetcher.close()
+
+
+def test_http_fetcher_sees_only_the_wall(site: FaultServer) -> None:
+    resp = Fetcher(FetchSettings(max_retries=0)).fetch(site.url("/wall"))
+    with pytest.raises(errors.ChallengePage):
+        extract(resp.body, resp.content_type, resp.final_url)
+
+
+@pytest.mark.slow
+def test_browser_passes_the_cookie_wall(site: FaultServer, browser: BrowserFetcher) -> None:
+    resp = browser.fetch(site.url("/wall"))
+    doc = extract(resp.body, resp.content_type, resp.final_url)
+    assert doc.title == "关于开展金融业信息系统安全可控评估的通知"
+    assert "2026年6月30日前报送评估报告" in doc.text
+    assert site.hits["/wall"] >= 2  # the wall, then the page after the script's reload
+
+
+@pytest.mark.slow
+def test_browser_obeys_robots_txt(site: FaultServer, browser: BrowserFetcher) -> None:
+    before = site.hits.get("/private/wall", 0)
+    with pytest.raises(errors.RobotsDisallowed):
+        browser.fetch(site.url("/private/wall"))
+    assert site.hits.get("/private/wall", 0) == before
+
+
+@pytest.mark.slow
+def test_browser_reports_an_error_status(site: FaultServer, browser: BrowserFetcher) -> None:
+    with pytest.raises(errors.HTTPStatusError) as caught:
+        browser.fetch(site.url("/missing"))
+    assert caught.value.status == 404
+
+
+@pytest.mark.slow
+def test_browser_keeps_the_size_cap(site: FaultServer) -> None:
+    _browser_or_skip()
+    small = BrowserFetcher(Fetcher(FetchSettings(max_body_bytes=1000, total_timeout=20, max_retries=0)))
+    try:
+        with pytest.raises(errors.BodyTooLarge):
+            small.fetch(site.url("/wall"))
+    finally:
+        small.close()
+
+
+@pytest.mark.slow
+def test_browser_keeps_the_total_timeout(site: FaultServer) -> None:
+    _browser_or_skip()
+    quick = BrowserFetcher(Fetcher(FetchSettings(total_timeout=2, max_retries=0)))
+    try:
+        with pytest.raises(errors.FetchTimeout):
+            quick.fetch(site.url("/hangs"))
+    finally:
+        quick.close()
+
+
+def test_a_missing_browser_says_how_to_install_one(site: FaultServer) -> None:
+    with pytest.raises(BrowserUnavailable, match="apt-get install chromium"):
+        find_browser({"RULEWATCH_BROWSER": "/nonexistent/chromium"})
+    missing = BrowserFetcher(Fetcher(FetchSettings(max_retries=0)), executable="/nonexistent/chromium")
+    try:
+        with pytest.raises(BrowserUnavailable) as caught:
+            missing.fetch(site.url("/wall"))
+        assert caught.value.reason == "browser_missing"
+        with pytest.raises(BrowserUnavailable):  # the failure is remembered, not retried per page
+            missing.fetch(site.url("/wall"))
+    finally:
+        missing.close()
