@@ -18,7 +18,6 @@ import re
 from lxml import etree
 
 from core.model import Block
-from core.text import squash
 
 _TEXT = etree.XPath("string()", smart_strings=False)
 # Elements that can hold a box of links.
@@ -103,7 +102,7 @@ def is_toolbar(text: str) -> bool:
 
 def without_furniture(blocks: list[Block]) -> list[Block]:
     """The blocks without toolbars, and without a copyright or disclaimer section at the page's end."""
-    kept = [b for b in blocks if not is_toolbar(squash(b.text))]
+    kept = [b for b in blocks if len(b.text) > TOOLBAR_CHARS or not is_toolbar(b.text)]  # block text is squashed
     start = max(len(kept) // 2, len(kept) - NOTICE_TAIL_BLOCKS)
     for i in range(start, len(kept)):
         if _NOTICE_START.match(kept[i].text):

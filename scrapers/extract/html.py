@@ -198,9 +198,8 @@ def _stats(el: etree._Element, memo: dict[etree._Element, _Stats]) -> _Stats:
     return found
 
 
-def _main_container(body: etree._Element) -> etree._Element:
+def _main_container(body: etree._Element, memo: dict[etree._Element, _Stats]) -> etree._Element:
     """The deepest container that still holds most of the non-link text (never a single paragraph)."""
-    memo: dict[etree._Element, _Stats] = {}
     node = body
     while True:
         stats = _stats(node, memo)
@@ -404,8 +403,9 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
         if not found:
             raise ExtractError(f"the selector {options.select!r} matched nothing")
     else:
-        found = [_main_container(body)]
-        stats = _stats(found[0], {})
+        memo: dict[etree._Element, _Stats] = {}
+        found = [_main_container(body, memo)]
+        stats = _stats(found[0], memo)
         if stats.link >= NAVIGATION_SHARE * stats.text:
             raise LooksWrong(f"the page's main text is only navigation links ({text_of(found[0])[:80]!r}); "
                              "if it is a list, set `kind: list`, else name its content with `select:`")
@@ -434,6 +434,8 @@ MIN_REPEAT_RUN_CHARS = 80
 def without_repeats(blocks: list[Block]) -> list[Block]:
     """The blocks with any later copy of an earlier run removed: pages that carry their body twice
     (a desktop and a mobile copy, one hidden by CSS) would otherwise report every edit twice."""
+    if len({b.text for b in blocks}) == len(blocks):
+        return blocks  # no block repeats: the usual page, decided by one set built in C
     first: dict[str, int] = {}
     kept: list[Block] = []
     i = 0
