@@ -11,6 +11,7 @@ import defusedxml.ElementTree as DET
 from core.errors import ExtractError
 from core.model import Document, Item
 from core.text import find_date, squash
+from scrapers.extract.fields import without_constant_fields
 from scrapers.urls import clean_url
 
 SUMMARY_CHARS = 500
@@ -100,4 +101,4 @@ def extract_feed(body: bytes, url: str) -> Document:
                 fields=(("summary", summary),) if summary else (),
             )
         )
-    return Document(kind="list", url=url, title=title, items=items)
+    return Document(kind="list", url=url, title=title, items=without_constant_fields(items))

@@ -5,15 +5,17 @@ Real APIs name fields in ways no list foresees (`cveID`, `vulnerabilityName`, `d
 array whose titles cannot be found must never read as "no items", so each role falls back to a test of
 the values: the id is short and unique across records, the date parses as a date, the title is the
 most title-like text. Links are ranked: a page beats a download, so an alert opens the rule's page and
-not a Word file.
+not a Word file. Fields with one value in every item (JSON records, feed summaries) are dropped.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from typing import Any
 
+from core.model import Item
 from core.text import find_date
 
 
@@ -116,3 +118,19 @@ def page_link(record: dict[str, Any]) -> tuple[str, Any]:
         if best is None or candidate[:2] < best[:2]:
             best = candidate
     return (best[2], best[3]) if best else ("", None)
+
+
+MIN_ITEMS_FOR_CONSTANT = 3
+
+
+def without_constant_fields(items: list[Item]) -> list[Item]:
+    """Items without the fields whose value is the same in every item: an aggregator's boilerplate
+    ("Apply mitigations per vendor instructions") says nothing about one item, and would make every
+    item look relevant (or none)."""
+    if len(items) < MIN_ITEMS_FOR_CONSTANT:
+        return items
+    first = items[0].field_map()
+    constant = {k for k, v in first.items() if all(i.field_map().get(k) == v for i in items[1:])}
+    if not constant:
+        return items
+    return [replace(i, fields=tuple(f for f in i.fields if f[0] not in constant)) for i in items]

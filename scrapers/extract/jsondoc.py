@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from core.errors import ExtractError, LooksWrong
 from core.model import Block, Document, Item
 from core.noise import JSON_KEY, noisy_name
 from core.text import find_date, squash
-from scrapers.extract.fields import DATE_KEYS, ID_KEYS, TITLE_KEYS, infer_roles, page_link
+from scrapers.extract.fields import DATE_KEYS, ID_KEYS, TITLE_KEYS, infer_roles, page_link, without_constant_fields
 from scrapers.extract.fields import norm_key as _norm
 from scrapers.extract.options import ExtractOptions
 from scrapers.urls import clean_url
@@ -145,22 +144,6 @@ def _list_document(data: Any, records: list[dict[str, Any]], url: str, options: 
         title = str(_pick(data, TITLE_KEYS)[1] or "")
     meta = {"volatile_fields": ",".join(sorted(volatile))} if volatile else {}
     return Document(kind="list", url=url, title=squash(title), items=items, metadata=meta)
-
-
-MIN_ITEMS_FOR_CONSTANT = 3
-
-
-def without_constant_fields(items: list[Item]) -> list[Item]:
-    """Items without the fields whose value is the same in every item: an aggregator's boilerplate
-    ("Apply mitigations per vendor instructions") says nothing about one item, and would make every
-    item look relevant (or none)."""
-    if len(items) < MIN_ITEMS_FOR_CONSTANT:
-        return items
-    first = items[0].field_map()
-    constant = {k for k, v in first.items() if all(i.field_map().get(k) == v for i in items[1:])}
-    if not constant:
-        return items
-    return [replace(i, fields=tuple(f for f in i.fields if f[0] not in constant)) for i in items]
 
 
 def _item(

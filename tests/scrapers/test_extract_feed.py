@@ -53,3 +53,16 @@ def test_hostile_xml_is_refused(body: bytes) -> None:
 def test_malformed_xml_is_an_extract_error() -> None:
     with pytest.raises(ExtractError, match="malformed"):
         extract(b"<rss><channel><item><title>x</channel>", "application/rss+xml", "http://feeds.example/rss.xml")
+
+
+def test_a_summary_the_same_in_every_item_is_boilerplate() -> None:
+    entries = "".join(f"<item><title>Rule {n}</title><link>http://feeds.example/{n}</link>"
+                      "<description>Click to read the full text on our site.</description></item>" for n in range(4))
+    entries += "<item><title>Rule 9</title><link>http://feeds.example/9</link><description>Banks must report.</description></item>"
+    varied = extract(f'<rss version="2.0"><channel><title>R</title>{entries}</channel></rss>'.encode(),
+                     "application/rss+xml", "http://feeds.example/rss.xml")
+    assert varied.items[0].field_map()["summary"] == "Click to read the full text on our site."
+    same = entries.replace("Banks must report.", "Click to read the full text on our site.")
+    boiler = extract(f'<rss version="2.0"><channel><title>R</title>{same}</channel></rss>'.encode(),
+                     "application/rss+xml", "http://feeds.example/rss.xml")
+    assert all(item.fields == () for item in boiler.items)
