@@ -8,6 +8,7 @@ superset, because Chinese government sites label GBK pages as gb2312 all the tim
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 
 from core.errors import ExtractError, Undecodable
@@ -30,6 +31,9 @@ _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)
 # body is that encoding damaged (a mislabelled page is invalid nearly everywhere).
 DAMAGED_SHARE = 0.1
 _ESCAPED = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of an invalid byte
+_ESCAPED_RUN = re.compile("[\udc80-\udcff]+")
+MAX_STRAY_BYTES = 20  # lone Windows-1252 bytes in a UTF-8 page read as such; more is a damaged body
+log = logging.getLogger(__name__)
 # A detected encoding whose text is this messy (charset-normalizer's chaos ratio) is a wrong guess.
 MAX_DETECTION_CHAOS = 0.2
 
@@ -76,6 +80,35 @@ def damaged_bytes(body: bytes, encoding: str) -> tuple[int, int]:
     return len(_ESCAPED.findall(text)), len(text[: first.start()].encode(encoding, errors="surrogateescape"))
 
 
+def _with_stray_cp1252(body: bytes) -> str | None:
+    """A UTF-8 body whose only invalid bytes are lone Windows-1252 characters (a curly quote pasted
+    from Word into the page), with those bytes read as Windows-1252; None
+    when the damage is anything else. Such a page keeps its own encoding and says so in the log: it
+    must not be switched whole to a guessed legacy code page."""
+    text = body.decode("utf-8", errors="surrogateescape")
+    runs = list(_ESCAPED_RUN.finditer(text))
+    if not runs or len(runs) > MAX_STRAY_BYTES:
+        return None
+    parts, last = [], 0
+    for run in runs:
+        start, end = run.span()
+        byte = ord(text[start]) - 0xDC00
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        # A lone byte: punctuation (0x80-0xBF: curly quotes, dashes) may sit anywhere; a letter byte
+        # (é is 0xE9) only between ASCII, since it is also how a cut multi-byte character starts.
+        if end - start != 1 or (byte >= 0xC0 and not (before.isascii() and after.isascii())):
+            return None
+        try:
+            char = bytes([byte]).decode("cp1252")
+        except UnicodeDecodeError:
+            return None
+        parts += [text[last:start], char]
+        last = end
+    log.info("%d stray Windows-1252 byte(s) in a UTF-8 body, read as Windows-1252", len(runs))
+    return "".join(parts) + text[last:]
+
+
 def decode(body: bytes, content_type: str = "") -> tuple[str, str]:
     """Return (text, encoding used). Raises ExtractError when no encoding reads the bytes cleanly,
     and Undecodable when the bytes are the declared encoding (or UTF-8) with damaged stretches: such
@@ -100,6 +133,10 @@ def decode(body: bytes, content_type: str = "") -> tuple[str, str]:
     # Mostly valid in the declared encoding (or UTF-8), with a few bad stretches: a damaged body. A
     # mislabelled page is invalid nearly everywhere instead, and is left to detection.
     expected = (candidates or ["utf-8"])[0]
+    if expected == "utf-8":
+        repaired = _with_stray_cp1252(body)
+        if repaired is not None:
+            return repaired, "utf-8"
     bad, offset = damaged_bytes(body, expected)
     high = sum(1 for byte in body if byte >= 0x80)
     if bad <= DAMAGED_SHARE * high:

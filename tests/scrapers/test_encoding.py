@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import codecs
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.errors import ExtractError
+from core.errors import ExtractError, Undecodable
 from scrapers.encoding import decode
 
 CN = "关于规范银行业金融机构信息技术产品源代码备案的通知：安全可控、镕"  # 镕 is GBK but not GB2312
@@ -59,3 +60,21 @@ def test_decoded_text_never_carries_more_than_a_trace_of_replacement_characters(
     except ExtractError:
         return
     assert text.count("\ufffd") <= max(1, int(len(text) * 0.001))
+
+
+def test_stray_windows_1252_bytes_keep_a_utf8_page_utf8() -> None:
+    """One curly quote pasted from Word must not switch the whole page to a guessed code page."""
+    body = html("utf-8", f"The {CN} rule \u2014 effective now.").encode("utf-8").replace(b"The ", b"The \x93")
+    body = body.replace(b" rule", b"\x94 rule")
+    text, encoding = decode(body, "text/html; charset=utf-8")
+    assert encoding == "utf-8" and f"The \u201c{CN}\u201d rule \u2014 effective now." in text
+
+
+def test_damaged_utf8_is_undecodable_not_a_guess() -> None:
+    """Broken multi-byte sequences inside CJK text: the body is damaged, never read as another code page."""
+    good = html("utf-8", CN * 6).encode("utf-8")
+    cut = good.index(CN.encode("utf-8")) + 10
+    for damaged in (good[:cut] + good[cut + 1 :], good[:cut] + b"\xff\xfe" + good[cut:]):
+        with pytest.raises(Undecodable) as caught:
+            decode(damaged, "text/html")
+        assert caught.value.reason == "undecodable" and "not valid utf-8" in str(caught.value)
