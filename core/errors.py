@@ -8,6 +8,7 @@ mean; anything outside this tree is a bug and is allowed to show its traceback.
     ├── TaxonomyError             a topics file that cannot be used
     ├── UsageError                a command that cannot run as asked (unknown source, snapshot...)
     ├── StateError                the database cannot be used as it is (a newer schema than this code)
+    │   └── WriteRefused          the database refused one result's data; its batch is written without it
     ├── FetchError                a source could not be read; never a snapshot (`reason` tags it)
     │   ├── BadURL, ConnectFailed, FetchTimeout, TooManyRedirects, BodyTooLarge, TruncatedBody
     │   ├── HTTPStatusError, RobotsDisallowed, ExtractError (> Undecodable)
@@ -47,6 +48,11 @@ class UsageError(RulewatchError):
 class StateError(RulewatchError):
     """The database cannot be used as it is: its schema is newer than this rulewatch, or it cannot be
     upgraded. Nothing was written."""
+
+
+class WriteRefused(StateError):
+    """The database refused a result's data (too long, malformed): that source's result is not
+    recorded; the others of its batch are written without it."""
 
 
 class DeliveryError(RulewatchError):

@@ -56,6 +56,12 @@ def strip_invisible(text: str) -> str:
     return text.translate(_INVISIBLE) if _ANY_INVISIBLE.search(text) else text
 
 
+def storable(text: str) -> str:
+    """`text` as every database stores it: PostgreSQL refuses NUL characters in text (a NUL in a JSON
+    title or a PDF's text failed a whole batch), so each becomes U+FFFD."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 def nfkc(text: str) -> str:
     """unicodedata.normalize("NFKC", text), fast for Chinese text: its full-width punctuation (the
     usual reason NFKC has anything to do) is mapped first, as NFKC maps it, and the whole text is

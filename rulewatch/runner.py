@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from core.errors import FetchError
+from core.errors import FetchError, WriteRefused
 from core.model import Change, Document, Item, Verdict
 from detection import RelevancePolicy, compare, judge
 from detection.health import SourceHealth, collapsed
@@ -240,6 +240,20 @@ def check_all(sources: list[Source], app: App) -> Iterator[Checked]:
                 yield Checked(source, error=f"internal_error: {type(exc).__name__}: {exc}")
 
 
+def _write_each(batch: list[Checked], write: Callable[[list[Checked]], list[SourceOutcome]]) -> list[SourceOutcome]:
+    """A batch the database refused, written one source at a time: the source whose data it refuses
+    is recorded as failed (its result is lost, and said so), and the others keep theirs."""
+    outcomes: list[SourceOutcome] = []
+    for checked in batch:
+        try:
+            outcomes += write([checked])
+        except WriteRefused as exc:
+            log.error("%s: result not recorded: %s (%s)", checked.source.name, exc, exc.__cause__)
+            failed = Checked(checked.source, error=f"not_recorded: {exc}", seen_snapshot_id=checked.seen_snapshot_id)
+            outcomes += write([failed])
+    return outcomes
+
+
 def run_cycle(
     app: App, sources: Iterable[Source], on_outcome: Callable[[SourceOutcome], None] | None = None
 ) -> CycleReport:
@@ -257,10 +271,13 @@ def run_cycle(
         # sources' row locks in one order, and cannot deadlock on them.
         ordered = sorted(pending, key=lambda checked: checked.source.name)
 
-        def write() -> list[SourceOutcome]:
-            return app.store.write(lambda recorder: [record(recorder, checked) for checked in ordered], health)
+        def write(batch: list[Checked]) -> list[SourceOutcome]:
+            return app.store.write(lambda recorder: [record(recorder, checked) for checked in batch], health)
 
-        outcomes = _cpu_bound(write)
+        try:
+            outcomes = _cpu_bound(lambda: write(ordered))
+        except WriteRefused:
+            outcomes = _cpu_bound(lambda: _write_each(ordered, write))
         pending.clear()
         report.outcomes.extend(outcomes)
         if on_outcome:

@@ -17,6 +17,21 @@ from sqlalchemy import Boolean, Table
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import Executable
 
+from core.text import storable
+
+
+def storable_params(params: Any) -> Any:
+    """Statement parameters (a dict, a sequence, or a list of them) with every string storable
+    (core.text.storable): the one boundary where text reaches the database, whichever it is."""
+    if isinstance(params, str):
+        return storable(params)
+    if isinstance(params, dict):
+        return {k: storable(v) if isinstance(v, str) else storable_params(v) if isinstance(v, (list, tuple, dict))
+                else v for k, v in params.items()}
+    if isinstance(params, (list, tuple)):
+        return type(params)(storable_params(v) if isinstance(v, (str, list, tuple, dict)) else v for v in params)
+    return params
+
 
 class Prepared:
     """One statement, compiled lazily per (dialect, parameter names), executed by the driver."""
@@ -47,7 +62,7 @@ class Prepared:
         """Execute with `params` (column values and b_-named bound parameters); returns the driver's
         cursor (for rowcount)."""
         sql, order, literals, _ = self._compile(conn.dialect, tuple(params))
-        values = {**literals, **params} if literals else params
+        values = storable_params({**literals, **params} if literals else params)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(sql, tuple(values[k] for k in order) if order is not None else values)
         return cursor

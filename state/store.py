@@ -22,9 +22,10 @@ from sqlalchemy.exc import (
     ProgrammingError,
 )
 
-from core.errors import StateError
+from core.errors import StateError, WriteRefused
 from core.model import Alert, Document
 from state import migrate, schema
+from state.prepared import storable_params
 from state.recorder import HealthRules, Recorder, read_document
 from state.records import (
     TIME_FORMAT,
@@ -44,6 +45,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SUPPORTED_URLS = ("sqlite", "postgresql")
 # Two writers can deadlock on PostgreSQL (rows locked in different orders); the database aborts one.
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+# Data exceptions (class 22: too long, bad encoding, NUL) and integrity violations (23) that one row's
+# data causes: the rest of its batch can be written without it.
+DATA_SQLSTATE_CLASSES = frozenset({"22", "23"})
 WRITE_RETRIES = 3
 IN_LIST_MAX = 500  # ids per IN (...) list
 WRITE_RETRY_PAUSE = 0.05  # seconds, times the attempt
@@ -76,10 +80,13 @@ def make_engine(url: str, *, writer: bool = False) -> Engine:
     so two cycles never interleave a read-then-write of the same source (readers are never blocked:
     WAL)."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+        event.listen(engine, "before_cursor_execute", _storable_text, retval=True)
+        return engine
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
                            pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
     event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "before_cursor_execute", _storable_text, retval=True)
     if writer:
         def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -90,6 +97,13 @@ def make_engine(url: str, *, writer: bool = False) -> Engine:
         event.listen(engine, "connect", _autocommit_driver)
         event.listen(engine, "begin", _begin_immediate)
     return engine
+
+
+def _storable_text(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                   executemany: bool) -> tuple[str, Any]:
+    """Every string SQLAlchemy sends the database made storable (no NUL): scraped text reaches every
+    table, and one NUL would fail a PostgreSQL batch (SQLite would keep it, to show up later)."""
+    return statement, storable_params(parameters)
 
 
 class Store:
@@ -270,13 +284,17 @@ class Store:
     def write(self, records: Callable[[Recorder], _T], health: HealthRules | None = None) -> _T:
         """`records(recorder)` in one transaction. A transaction PostgreSQL aborted to break a deadlock
         (or a serialization failure) with another writer is run again, whole: it was rolled back, so
-        nothing is written twice. Other errors propagate."""
+        nothing is written twice. Data the database refuses (too long, malformed) raises WriteRefused,
+        so the caller can write the others without it. Other errors propagate."""
         for attempt in range(WRITE_RETRIES + 1):
             try:
                 with self.batch(health) as recorder:
                     return records(recorder)
             except _database_errors(self.writer.dialect.name) as exc:
-                if attempt == WRITE_RETRIES or _sqlstate(exc) not in RETRYABLE_SQLSTATES:
+                state = _sqlstate(exc)
+                if state in DATA_SQLSTATE_CLASSES or state[:2] in DATA_SQLSTATE_CLASSES:
+                    raise WriteRefused(f"the database refused the data (SQLSTATE {state})") from exc
+                if attempt == WRITE_RETRIES or state not in RETRYABLE_SQLSTATES:
                     raise
                 time.sleep(WRITE_RETRY_PAUSE * (attempt + 1))
         raise AssertionError("unreachable")
