@@ -147,8 +147,13 @@ NOISE_RULES: tuple[NoiseRule, ...] = (
     ),
     NoiseRule(
         "cache_buster", URL_PARAM,
-        re.compile(r"v|ver|version|t|ts|_|_t|timestamp|time|rnd|rand|random|nocache|cb|cachebust|cache"),
+        re.compile(r"v|ver|version|t|ts|_|_t|r|timestamp|time|rnd|rand|random|nocache|cb|cachebust|cache"),
         "a build or cache-busting parameter",
+    ),
+    NoiseRule(
+        "signed_url", URL_PARAM,
+        re.compile(r"x-amz-[\w-]+|x-goog-[\w-]+|signature|awsaccesskeyid|key-pair-id"),
+        "a signature of a pre-signed download link, new on every page build",
     ),
     NoiseRule(
         "session", URL_PARAM,

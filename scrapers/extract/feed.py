@@ -11,7 +11,7 @@ import defusedxml.ElementTree as DET
 from core.errors import ExtractError
 from core.model import Document, Item
 from core.text import find_date, squash
-from scrapers.extract.fields import without_constant_fields
+from scrapers.extract.fields import with_unique_ids, without_constant_fields
 from scrapers.urls import clean_url
 
 SUMMARY_CHARS = 500
@@ -81,15 +81,13 @@ def extract_feed(body: bytes, url: str) -> Document:
     else:
         raise ExtractError(f"XML with root <{kind}> is neither RSS nor Atom")
     items: list[Item] = []
-    seen: set[str] = set()
     for entry in entries:
         link = _link(entry, url)
         item_title = _text(_child(entry, "title"))
         guid = _text(_child(entry, "guid", "id"))
         ident = guid or link or item_title
-        if not ident or ident in seen:
+        if not ident:
             continue
-        seen.add(ident)
         date_text = _text(_child(entry, "pubdate", "published", "updated", "date", "issued"))
         summary = _summary(entry)
         items.append(
@@ -101,4 +99,4 @@ def extract_feed(body: bytes, url: str) -> Document:
                 fields=(("summary", summary),) if summary else (),
             )
         )
-    return Document(kind="list", url=url, title=title, items=without_constant_fields(items))
+    return Document(kind="list", url=url, title=title, items=without_constant_fields(with_unique_ids(items)))

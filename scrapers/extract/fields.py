@@ -134,3 +134,22 @@ def without_constant_fields(items: list[Item]) -> list[Item]:
     if not constant:
         return items
     return [replace(i, fields=tuple(f for f in i.fields if f[0] not in constant)) for i in items]
+
+
+def with_unique_ids(items: list[Item]) -> list[Item]:
+    """Items identified by what stays stable. An id that several different items share (every link
+    `href="#"`, a feed repeating one <guid>, a URL that lost its only distinguishing parameter) says
+    nothing: those items are identified by their title and date instead. True duplicates (one id, one
+    title and date: a rule pinned on top and listed again) are kept once."""
+    versions: dict[str, set[tuple[str, str]]] = {}
+    for item in items:
+        versions.setdefault(item.id, set()).add((item.title, item.date))
+    unique: list[Item] = []
+    seen: set[str] = set()
+    for item in items:
+        if len(versions[item.id]) > 1 and item.title:
+            item = replace(item, id=f"{item.title} | {item.date}" if item.date else item.title)
+        if item.id not in seen:
+            seen.add(item.id)
+            unique.append(item)
+    return unique

@@ -19,6 +19,7 @@ from core.errors import ChallengePage, EmptyBody, ExtractError, LooksWrong, Main
 from core.model import Block, Document, Item
 from core.text import article_key, find_date, squash
 from scrapers.extract.challenge import SHORT_TEXT, challenge_signal, looks_like_error_page, looks_like_maintenance
+from scrapers.extract.fields import with_unique_ids
 from scrapers.extract.furniture import link_boxes, without_furniture
 from scrapers.extract.options import ExtractOptions
 from scrapers.urls import clean_url
@@ -458,11 +459,4 @@ def without_repeats(blocks: list[Block]) -> list[Block]:
 
 
 def _items(members: list[etree._Element], base: str) -> list[Item]:
-    seen: set[str] = set()
-    items = []
-    for el in members:
-        item = _item_from(el, base)
-        if item and item.id not in seen:
-            seen.add(item.id)
-            items.append(item)
-    return items
+    return with_unique_ids([item for item in (_item_from(el, base) for el in members) if item])

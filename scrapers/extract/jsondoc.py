@@ -11,7 +11,15 @@ from core.errors import ExtractError, LooksWrong
 from core.model import Block, Document, Item
 from core.noise import JSON_KEY, noisy_name
 from core.text import find_date, squash
-from scrapers.extract.fields import DATE_KEYS, ID_KEYS, TITLE_KEYS, infer_roles, page_link, without_constant_fields
+from scrapers.extract.fields import (
+    DATE_KEYS,
+    ID_KEYS,
+    TITLE_KEYS,
+    infer_roles,
+    page_link,
+    with_unique_ids,
+    without_constant_fields,
+)
 from scrapers.extract.fields import norm_key as _norm
 from scrapers.extract.options import ExtractOptions
 from scrapers.urls import clean_url
@@ -130,15 +138,9 @@ def _looks_like_empty_search(data: Any) -> bool:
 
 def _list_document(data: Any, records: list[dict[str, Any]], url: str, options: ExtractOptions) -> Document:
     roles = infer_roles(records)
-    items: list[Item] = []
-    seen: set[str] = set()
     volatile: set[str] = set()
-    for record in records:
-        item = _item(record, url, options, roles, volatile)
-        if item and item.id not in seen:
-            seen.add(item.id)
-            items.append(item)
-    items = without_constant_fields(items)
+    found = (_item(record, url, options, roles, volatile) for record in records)
+    items = without_constant_fields(with_unique_ids([item for item in found if item]))
     title = ""
     if isinstance(data, dict):
         title = str(_pick(data, TITLE_KEYS)[1] or "")

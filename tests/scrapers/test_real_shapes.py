@@ -17,7 +17,7 @@ from scrapers.extract import ExtractOptions, extract
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "realshapes"
 CASES = json.loads((DATA / "cases.json").read_text(encoding="utf-8"))
-TYPES = {".html": "text/html", ".json": "application/json"}
+TYPES = {".html": "text/html", ".json": "application/json", ".xml": "application/rss+xml"}
 
 
 def _extract(name: str, url: str = "https://www.example.gov.cn/page", kind: str = "auto", items: str = "") -> Any:
