@@ -7,9 +7,10 @@ import os
 import threading
 import time
 import urllib.request
+import zlib
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urljoin
 
 import certifi
@@ -283,36 +284,39 @@ class Fetcher:
         return manager
 
     def _read_body(self, resp: urllib3.BaseHTTPResponse, url: str, started: float) -> bytes:
+        """The body, decoded here rather than by urllib3: its decoder loops inside one read for as long
+        as the compressed stream yields nothing (endless empty deflate blocks), out of reach of the
+        deadline. Here both the bytes on the wire and the decoded bytes count against the cap, and the
+        deadline is checked on every chunk."""
         s = self.settings
         declared = resp.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > s.max_body_bytes:
             raise errors.BodyTooLarge(f"Content-Length {declared} exceeds the {s.max_body_bytes} byte cap", url=url)
-        chunks: list[bytes] = []
-        size = 0
-        raw = resp
+        decoder = _BodyDecoder(resp.headers.get("Content-Encoding", ""), s.max_body_bytes, url)
+        wire = 0
         try:
             # read1 returns whatever has arrived, so a slow drip (a byte now and then, never slow
             # enough for the read timeout) is caught by the total deadline between reads.
             while True:
-                chunk = raw.read1(_CHUNK, decode_content=True)
+                if time.monotonic() - started > s.total_timeout:
+                    raise errors.FetchTimeout(f"body still arriving after {s.total_timeout:g} s", url=url)
+                chunk = resp.read1(_CHUNK, decode_content=False)
                 if not chunk:
                     # Read to the end: the connection goes back to the pool for the next page on
                     # this host (closing it would cost a new TCP and TLS handshake per page).
-                    raw.release_conn()
+                    resp.release_conn()
                     break
-                size += len(chunk)
-                if size > s.max_body_bytes:
-                    raise errors.BodyTooLarge(f"body passed the {s.max_body_bytes} byte cap", url=url)
-                if time.monotonic() - started > s.total_timeout:
-                    raise errors.FetchTimeout(f"body still arriving after {s.total_timeout:g} s", url=url)
-                chunks.append(chunk)
+                wire += len(chunk)
+                if wire > s.max_body_bytes:
+                    raise errors.BodyTooLarge(f"body passed the {s.max_body_bytes} byte cap on the wire", url=url)
+                decoder.feed(chunk)
         except (ProtocolError, IncompleteRead) as exc:
             raise errors.TruncatedBody(f"connection closed mid-body: {_short(exc)}", url=url) from exc
         except ReadTimeoutError as exc:
             raise errors.FetchTimeout(f"body stalled for more than {s.read_timeout:g} s", url=url) from exc
         except (HTTPError, OSError) as exc:
             raise errors.ConnectFailed(f"connection lost mid-body: {_short(exc)}", url=url) from exc
-        return b"".join(chunks)
+        return decoder.body()
 
     def _robots_allow(self, url: str, policy: HostPolicy | None) -> bool:
         host = host_of(url)
@@ -336,6 +340,59 @@ class Fetcher:
         if isinstance(resp, NotModified):
             return None
         return Protego.parse(resp.body.decode("utf-8", "replace"))
+
+
+class _BodyDecoder:
+    """Content-Encoding gzip or deflate undone chunk by chunk, never producing more than the cap
+    (a decompression bomb stops at the cap, not in memory). Other encodings pass through."""
+
+    def __init__(self, encoding: str, cap: int, url: str) -> None:
+        self.encoding = encoding.strip().lower()
+        self.cap, self.url = cap, url
+        self.size = 0
+        self.chunks: list[bytes] = []
+        self._zlib: Any = None
+        self._members = 0  # whole gzip members decoded
+        self._trailing = False
+
+    def _new(self, first: bytes) -> Any:
+        if self.encoding in ("gzip", "x-gzip"):
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        # "deflate" is zlib-wrapped by the standard, raw deflate from some servers (as urllib3 allows).
+        wrapped = len(first) >= 2 and first[0] & 0x0F == 8 and (first[0] << 8 | first[1]) % 31 == 0
+        return zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+
+    def feed(self, chunk: bytes) -> None:
+        if self.encoding not in ("gzip", "x-gzip", "deflate"):
+            self._keep(chunk)
+            return
+        if self._zlib is None:
+            self._zlib = self._new(chunk)
+        pending = chunk
+        while pending and not self._trailing:
+            try:
+                out = self._zlib.decompress(pending, self.cap - self.size + 1)
+            except zlib.error as exc:
+                if self._members:
+                    self._trailing = True  # junk after a whole gzip member: ignored, as browsers do
+                    return
+                raise errors.ExtractError(f"the {self.encoding} body is corrupt: {exc}", url=self.url) from exc
+            self._keep(out)
+            pending = self._zlib.unconsumed_tail
+            if self._zlib.eof:
+                self._members += 1
+                if self._zlib.unused_data and self.encoding != "deflate":
+                    pending, self._zlib = self._zlib.unused_data, self._new(self._zlib.unused_data)  # next member
+
+    def _keep(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.cap:
+            raise errors.BodyTooLarge(f"body passed the {self.cap} byte cap once decompressed", url=self.url)
+        if data:
+            self.chunks.append(data)
+
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
 
 
 def _finish(resp: urllib3.BaseHTTPResponse) -> None:
