@@ -115,7 +115,25 @@ def test_sources_check_shows_what_was_extracted(httpserver: HTTPServer, tmp_path
     src = sources_file(tmp_path, rule=httpserver.url_for("/rule"))
     assert main(["sources", "--sources", src, "--check"]) == 0
     out = capsys.readouterr().out
-    assert "ok   rule: HTTP 200 html -> page, 5 blocks, 0 items" in out and "网络安全事件报告办法" in out
+    assert "ok   rule: HTTP 200 html -> page, 5 blocks, 0 items" in out
+    # What an alert would quote: the title, then the first lines of text.
+    lines = [line.strip() for line in out.splitlines()]
+    title = lines.index("title: 网络安全事件报告办法")
+    assert lines[title + 1].startswith("text:  ") and len([x for x in lines if x.startswith("text:  ")]) == 3
+
+
+def test_sources_check_shows_items_and_says_what_looks_wrong(
+    httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = Path(__file__).resolve().parents[1] / "data" / "realshapes"
+    httpserver.expect_request("/list").respond_with_data((data / "list_flip_v1.html").read_bytes(), content_type="text/html")
+    httpserver.expect_request("/angular").respond_with_data((data / "js_rendered.html").read_bytes(),
+                                                            content_type="text/html")
+    src = sources_file(tmp_path, list=httpserver.url_for("/list"), angular=httpserver.url_for("/angular"))
+    assert main(["sources", "--sources", src, "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "item:  关于开展2026年银行业网络安全检查的通知 (2026-10-20) http://" in out
+    assert "FAIL angular: looks_wrong: " in out and "fetcher: browser" in out
 
 
 def test_every_command_has_help() -> None:
