@@ -66,6 +66,7 @@ _ITEM_TAGS = frozenset(["li", "tr", "div", "dd", "dt", "p", "article", "section"
 MIN_TITLE_CHARS = 4
 LIST_SHARE = 0.45  # share of the content text that item titles must carry for the page to be a list
 MAIN_SHARE = 0.6  # descend into a child while it holds this share of its parent's text
+CHAIN_TEXT = 20  # characters of its own a chain link must hold for the chain to be the content
 NAVIGATION_SHARE = 0.8  # a page whose main text is this much link text is a menu, not a document
 _ONLY_URLS = re.compile(r"(?:\s*(?:https?://|www\.)\S+)+\s*", re.IGNORECASE)
 _UNRENDERED = re.compile(r"\{\{\s*[A-Za-z_$][\w$.\[\]|' ]*\}\}")  # AngularJS/Vue placeholders left unfilled
@@ -199,9 +200,18 @@ def _stats(el: etree._Element, memo: dict[etree._Element, _Stats]) -> _Stats:
     return found
 
 
+def _signature(el: etree._Element) -> tuple[str, str]:
+    return el.tag, el.get("class", "")
+
+
 def _main_container(body: etree._Element, memo: dict[etree._Element, _Stats]) -> etree._Element:
-    """The deepest container that still holds most of the non-link text (never a single paragraph)."""
+    """The deepest container that still holds most of the non-link text: never a single paragraph,
+    and never a link of a chain of unclosed tags. An unclosed <div>, <center> or <font> nests each
+    paragraph in the one before, as browsers nest them; descending the chain would leave all but the
+    last paragraphs out. A chain shows as a kind of element (tag and class) met again on the way down
+    while the step leaves text of its own behind."""
     node = body
+    path: set[tuple[str, str]] = set()
     while True:
         stats = _stats(node, memo)
         own = stats.text - stats.link
@@ -214,6 +224,9 @@ def _main_container(body: etree._Element, memo: dict[etree._Element, _Stats]) ->
             if t > best_text:
                 best, best_text = child, t
         if best is None or own <= 0 or best_text < MAIN_SHARE * own:
+            return node
+        path.add(_signature(node))
+        if _signature(best) in path and own - best_text >= CHAIN_TEXT:
             return node
         node = best
 
