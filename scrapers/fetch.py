@@ -8,7 +8,8 @@ import threading
 import time
 import urllib.request
 import zlib
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urljoin
@@ -36,6 +37,7 @@ DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_TOTAL_TIMEOUT = 90.0  # a slow-drip body cannot hold a worker longer than this
 MAX_BODY_BYTES = 20 * 1024 * 1024
 MAX_REDIRECTS = 5
+MIN_READ_TIMEOUT = 0.1  # seconds a read may wait even when the check's budget is nearly spent
 MAX_RETRIES = 2
 BACKOFF_BASE = 0.5  # seconds; doubled on each retry
 MAX_RETRY_AFTER = 30.0  # a longer Retry-After fails this check and the next cycle tries again
@@ -166,9 +168,10 @@ class Fetcher:
         self.admit(url, policy)
         headers = validators.headers() if validators else {}
         attempt = 0
+        budget = _Budget(self.settings.total_timeout)  # one for the whole check, retries included
         while True:
             try:
-                return self._once(url, headers, policy)
+                return self._once(url, headers, policy, budget)
             except errors.HTTPStatusError as exc:
                 retry_after = exc.retry_after
                 if exc.status not in RETRY_STATUSES or attempt >= self.settings.max_retries:
@@ -177,7 +180,7 @@ class Fetcher:
                     raise
                 delay = retry_after if retry_after is not None else self.settings.backoff_base * 2**attempt
             except (errors.ConnectFailed, errors.FetchTimeout, errors.TruncatedBody):
-                if attempt >= self.settings.max_retries:
+                if attempt >= self.settings.max_retries or budget.spent():
                     raise
                 delay = self.settings.backoff_base * 2**attempt
             attempt += 1
@@ -195,10 +198,13 @@ class Fetcher:
         """The politeness slot of `url`'s host (per-host concurrency and delay), shared with the browser."""
         return self._gates.slot(host_of(url), policy)
 
-    def _once(self, url: str, headers: dict[str, str], policy: HostPolicy | None) -> Response | NotModified:
-        started = time.monotonic()
-        with self._gates.slot(host_of(url), policy):
-            resp, final_url = self._open_following_redirects(url, headers)
+    def _once(
+        self, url: str, headers: dict[str, str], policy: HostPolicy | None, budget: _Budget | None = None
+    ) -> Response | NotModified:
+        budget = budget or _Budget(self.settings.total_timeout)
+        with self._gates.slot(host_of(url), policy), budget.running() as deadline:
+            started = time.monotonic()
+            resp, final_url = self._open_following_redirects(url, headers, deadline)
             try:
                 if resp.status == 304:
                     return NotModified(url, _validators(resp, headers), time.monotonic() - started)
@@ -209,7 +215,7 @@ class Fetcher:
                         status=resp.status,
                         retry_after=_retry_after_seconds(resp.headers.get("Retry-After")),
                     )
-                body = self._read_body(resp, url, started)
+                body = self._read_body(resp, url, deadline)
             finally:
                 _finish(resp)
         self.bytes_received += len(body)
@@ -223,13 +229,15 @@ class Fetcher:
             validators=_validators(resp, {}),
         )
 
-    def _open_following_redirects(self, url: str, headers: dict[str, str]) -> tuple[urllib3.BaseHTTPResponse, str]:
+    def _open_following_redirects(
+        self, url: str, headers: dict[str, str], deadline: float
+    ) -> tuple[urllib3.BaseHTTPResponse, str]:
         """The response at the end of at most max_redirects redirects (only ever to http(s) URLs),
         with the URL it came from; its body is not read yet."""
         s = self.settings
         current = url
         for _ in range(s.max_redirects + 1):
-            resp = self._open(current, headers, url)
+            resp = self._open(current, headers, url, deadline)
             location = resp.headers.get("Location")
             if resp.status not in REDIRECT_STATUSES or not location:
                 return resp, current
@@ -245,13 +253,14 @@ class Fetcher:
             current = target
         raise errors.TooManyRedirects(f"more than {s.max_redirects} redirects", url=url)
 
-    def _open(self, url: str, headers: dict[str, str], asked: str) -> urllib3.BaseHTTPResponse:
+    def _open(self, url: str, headers: dict[str, str], asked: str, deadline: float) -> urllib3.BaseHTTPResponse:
         s = self.settings
         try:
             return self._manager_for(url).request(
                 "GET", url, headers={**self._headers, **headers}, redirect=False, retries=False,
                 preload_content=False, decode_content=True,
-                timeout=urllib3.Timeout(connect=s.connect_timeout, read=s.read_timeout),
+                timeout=urllib3.Timeout(connect=s.connect_timeout,
+                                        read=max(MIN_READ_TIMEOUT, min(s.read_timeout, deadline - time.monotonic()))),
             )
         except LocationValueError as exc:
             raise errors.BadURL(f"not a fetchable URL: {exc}", url=asked) from exc
@@ -283,7 +292,7 @@ class Fetcher:
             self._pool_by_host[host] = manager
         return manager
 
-    def _read_body(self, resp: urllib3.BaseHTTPResponse, url: str, started: float) -> bytes:
+    def _read_body(self, resp: urllib3.BaseHTTPResponse, url: str, deadline: float) -> bytes:
         """The body, decoded here rather than by urllib3: its decoder loops inside one read for as long
         as the compressed stream yields nothing (endless empty deflate blocks), out of reach of the
         deadline. Here both the bytes on the wire and the decoded bytes count against the cap, and the
@@ -298,8 +307,8 @@ class Fetcher:
             # read1 returns whatever has arrived, so a slow drip (a byte now and then, never slow
             # enough for the read timeout) is caught by the total deadline between reads.
             while True:
-                if time.monotonic() - started > s.total_timeout:
-                    raise errors.FetchTimeout(f"body still arriving after {s.total_timeout:g} s", url=url)
+                if time.monotonic() > deadline:
+                    raise errors.FetchTimeout(f"body still arriving after {s.total_timeout:g} s in all", url=url)
                 chunk = resp.read1(_CHUNK, decode_content=False)
                 if not chunk:
                     # Read to the end: the connection goes back to the pool for the next page on
@@ -340,6 +349,27 @@ class Fetcher:
         if isinstance(resp, NotModified):
             return None
         return Protego.parse(resp.body.decode("utf-8", "replace"))
+
+
+class _Budget:
+    """The total timeout of one check, spent only while a request runs (waiting for the host's
+    politeness slot is not the server's slowness), and shared by its retries: a slow drip retried
+    three times still ends within the one total the README promises."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    def spent(self) -> bool:
+        return self.left <= 0
+
+    @contextmanager
+    def running(self) -> Iterator[float]:
+        """The deadline of the attempt that runs inside; what it used is taken off the budget."""
+        started = time.monotonic()
+        try:
+            yield started + self.left
+        finally:
+            self.left -= time.monotonic() - started
 
 
 class _BodyDecoder:

@@ -42,7 +42,7 @@ class DatabaseHostGates:
         holder = f"{self.holder}-{threading.get_ident()}"
         slot = self._acquire(host, max(1, policy.concurrency), holder)
         try:
-            wait = self._pace(host, policy.delay)
+            wait = self._pace(host, policy.delay, max(1, policy.concurrency))
             if wait > 0:
                 time.sleep(wait)
             yield
@@ -71,8 +71,11 @@ class DatabaseHostGates:
                         return slot
             time.sleep(POLL_SECONDS)
 
-    def _pace(self, host: str, delay: float) -> float:
-        """Reserve the next start time for `host`; returns how long to wait for it."""
+    def _pace(self, host: str, delay: float, concurrency: int) -> float:
+        """Reserve the next start time for `host`; returns how long to wait for it. Start times are
+        wall-clock (they are shared between machines), so a wait is never longer than the longest a
+        queue of `concurrency` slot holders can justify: a clock stepped back (or a reservation from
+        a machine whose clock is ahead) must not make every later run sleep for the size of the step."""
         if delay <= 0:
             return 0.0
         with self.store.writer.begin() as conn:
@@ -81,7 +84,7 @@ class DatabaseHostGates:
                 query = query.with_for_update()
             next_start = conn.execute(query).scalar()
             now = time.time()
-            start = max(now, next_start or 0.0)
+            start = min(max(now, next_start or 0.0), now + delay * concurrency)
             if next_start is None:
                 try:
                     with conn.begin_nested():

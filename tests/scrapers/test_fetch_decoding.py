@@ -14,7 +14,7 @@ import pytest
 
 from core import errors
 from scrapers.fetch import Fetcher, FetchSettings
-from tests.faultserver import FaultServer, respond
+from tests.faultserver import FaultServer, respond, slow_drip
 
 TEXT = ("<html><body><p>" + "第一条 运营者应当在二十四小时内报告网络安全事件。" * 50 + "</p></body></html>").encode()
 
@@ -62,7 +62,7 @@ def site() -> Iterator[FaultServer]:
 
 
 def _fetcher(**settings: object) -> Fetcher:
-    return Fetcher(FetchSettings(max_retries=0, respect_robots=False, **settings))  # type: ignore[arg-type]
+    return Fetcher(FetchSettings(**{"max_retries": 0, "respect_robots": False, **settings}))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("path", ["/gzip", "/deflate", "/raw-deflate", "/members", "/trailing-junk"])
@@ -86,3 +86,15 @@ def test_endless_empty_deflate_blocks_stop_at_the_deadline(site: FaultServer) ->
     then a truncation); the deadline must end it instead."""
     with pytest.raises(errors.FetchTimeout):
         _fetcher(total_timeout=1.0).fetch(site.url("/endless"))
+
+
+def test_the_total_timeout_is_per_check_not_per_attempt() -> None:
+    """A slow drip used to be retried with a fresh 90 s each time (3 x 90 s); the budget is the check's."""
+    server = FaultServer()
+    server.routes["/drip"] = slow_drip
+    try:
+        with pytest.raises(errors.FetchTimeout, match="in all"):
+            _fetcher(total_timeout=1.0, max_retries=2).fetch(server.url("/drip"))
+        assert server.hits["/drip"] == 1  # the budget was spent by the first attempt: no retry
+    finally:
+        server.stop()
