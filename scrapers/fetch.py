@@ -37,6 +37,7 @@ DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_TOTAL_TIMEOUT = 90.0  # a slow-drip body cannot hold a worker longer than this
 MAX_BODY_BYTES = 20 * 1024 * 1024
 MAX_REDIRECTS = 5
+ROBOTS_MAX_BYTES = 500 * 1024  # of robots.txt read and parsed (Google's limit); the rest is ignored
 MIN_READ_TIMEOUT = 0.1  # seconds a read may wait even when the check's budget is nearly spent
 MAX_RETRIES = 2
 BACKOFF_BASE = 0.5  # seconds; doubled on each retry
@@ -154,6 +155,7 @@ class Fetcher:
         self._gates = gates or LocalGates(self.settings.host_policy)
         self._robots: dict[str, Protego | None] = {}
         self._robots_lock = threading.Lock()
+        self._robots_loading: dict[str, threading.Lock] = {}
         self.bytes_received = 0
 
     def close(self) -> None:
@@ -199,8 +201,10 @@ class Fetcher:
         return self._gates.slot(host_of(url), policy)
 
     def _once(
-        self, url: str, headers: dict[str, str], policy: HostPolicy | None, budget: _Budget | None = None
+        self, url: str, headers: dict[str, str], policy: HostPolicy | None, budget: _Budget | None = None,
+        keep: int | None = None,
     ) -> Response | NotModified:
+        """One request. `keep`: read only the body's first `keep` bytes (robots.txt), never fail on more."""
         budget = budget or _Budget(self.settings.total_timeout)
         with self._gates.slot(host_of(url), policy), budget.running() as deadline:
             started = time.monotonic()
@@ -215,7 +219,7 @@ class Fetcher:
                         status=resp.status,
                         retry_after=_retry_after_seconds(resp.headers.get("Retry-After")),
                     )
-                body = self._read_body(resp, url, deadline)
+                body = self._read_body(resp, url, deadline, keep)
             finally:
                 _finish(resp)
         self.bytes_received += len(body)
@@ -292,16 +296,17 @@ class Fetcher:
             self._pool_by_host[host] = manager
         return manager
 
-    def _read_body(self, resp: urllib3.BaseHTTPResponse, url: str, deadline: float) -> bytes:
+    def _read_body(self, resp: urllib3.BaseHTTPResponse, url: str, deadline: float, keep: int | None = None) -> bytes:
         """The body, decoded here rather than by urllib3: its decoder loops inside one read for as long
         as the compressed stream yields nothing (endless empty deflate blocks), out of reach of the
         deadline. Here both the bytes on the wire and the decoded bytes count against the cap, and the
         deadline is checked on every chunk."""
         s = self.settings
         declared = resp.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > s.max_body_bytes:
+        if keep is None and declared and declared.isdigit() and int(declared) > s.max_body_bytes:
             raise errors.BodyTooLarge(f"Content-Length {declared} exceeds the {s.max_body_bytes} byte cap", url=url)
-        decoder = _BodyDecoder(resp.headers.get("Content-Encoding", ""), s.max_body_bytes, url)
+        cap = s.max_body_bytes if keep is None else keep
+        decoder = _BodyDecoder(resp.headers.get("Content-Encoding", ""), cap, url)
         wire = 0
         try:
             # read1 returns whatever has arrived, so a slow drip (a byte now and then, never slow
@@ -318,7 +323,12 @@ class Fetcher:
                 wire += len(chunk)
                 if wire > s.max_body_bytes:
                     raise errors.BodyTooLarge(f"body passed the {s.max_body_bytes} byte cap on the wire", url=url)
-                decoder.feed(chunk)
+                try:
+                    decoder.feed(chunk)
+                except errors.BodyTooLarge:
+                    if keep is None:
+                        raise
+                    return decoder.body()  # its first `keep` bytes; the rest is never read (_finish closes)
         except (ProtocolError, IncompleteRead) as exc:
             raise errors.TruncatedBody(f"connection closed mid-body: {_short(exc)}", url=url) from exc
         except ReadTimeoutError as exc:
@@ -330,20 +340,24 @@ class Fetcher:
     def _robots_allow(self, url: str, policy: HostPolicy | None) -> bool:
         host = host_of(url)
         with self._robots_lock:
-            known = host in self._robots
-            parser = self._robots.get(host)
-        if not known:
-            parser = self._load_robots(url, policy)
+            loading = self._robots_loading.setdefault(host, threading.Lock())
+        with loading:  # one thread reads a host's robots.txt; the others wait for its answer
             with self._robots_lock:
-                self._robots[host] = parser
+                known = host in self._robots
+                parser = self._robots.get(host)
+            if not known:
+                parser = self._load_robots(url, policy)
+                with self._robots_lock:
+                    self._robots[host] = parser
         return parser is None or parser.can_fetch(url, self.settings.user_agent)
 
     def _load_robots(self, url: str, policy: HostPolicy | None) -> Protego | None:
-        """robots.txt of the URL's host, or None (allow all) when there is none or it cannot be read."""
+        """robots.txt of the URL's host, or None (allow all) when there is none or it cannot be read.
+        Only its first ROBOTS_MAX_BYTES are read and parsed, as Google does."""
         scheme = url.split(":", 1)[0]
         robots_url = f"{scheme}://{host_of(url)}/robots.txt"
         try:
-            resp = self._once(robots_url, {}, policy)
+            resp = self._once(robots_url, {}, policy, keep=ROBOTS_MAX_BYTES)
         except errors.FetchError:
             return None  # as Scrapy and browsers do: no readable robots.txt means no restriction
         if isinstance(resp, NotModified):
@@ -415,8 +429,10 @@ class _BodyDecoder:
                     pending, self._zlib = self._zlib.unused_data, self._new(self._zlib.unused_data)  # next member
 
     def _keep(self, data: bytes) -> None:
+        room = self.cap - self.size
         self.size += len(data)
         if self.size > self.cap:
+            self.chunks.append(data[:room])  # what fits: a caller that reads only a prefix keeps it
             raise errors.BodyTooLarge(f"body passed the {self.cap} byte cap once decompressed", url=self.url)
         if data:
             self.chunks.append(data)
