@@ -10,7 +10,7 @@ mean; anything outside this tree is a bug and is allowed to show its traceback.
     ├── StateError                the database cannot be used as it is (a newer schema than this code)
     │   └── WriteRefused          the database refused one result's data; its batch is written without it
     ├── FetchError                a source could not be read; never a snapshot (`reason` tags it)
-    │   ├── BadURL, ConnectFailed, FetchTimeout, TooManyRedirects, BodyTooLarge, TruncatedBody
+    │   ├── BadURL, OutOfScope, ConnectFailed, FetchTimeout, TooManyRedirects, BodyTooLarge, TruncatedBody
     │   ├── HTTPStatusError, RobotsDisallowed, ExtractError (> Undecodable)
     │   └── NotADocument          a 2xx answer that is no content
     │       └── EmptyBody, ChallengePage, ContentCollapsed, Maintenance, LooksWrong
@@ -84,6 +84,12 @@ class BadURL(FetchError):
     """The URL is not http(s) or is malformed; rulewatch never fetches file:// or other schemes."""
 
     reason = "bad_url"
+
+
+class OutOfScope(FetchError):
+    """A followed link or a redirect leads off the source's site, or to an internal address."""
+
+    reason = "out_of_scope"
 
 
 class ConnectFailed(FetchError):

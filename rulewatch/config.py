@@ -46,6 +46,7 @@ class Source(BaseModel):
     # list sources: fetch the detail page of each new item (detail_url may build it from the item's id)
     follow: bool = True
     detail_url: str = ""
+    follow_hosts: tuple[str, ...] = ()  # sites besides the source's own whose links may be followed
     # relevance and routing
     topics: tuple[str, ...] = ()
     alert_on: Literal["relevant", "any"] = "relevant"

@@ -26,6 +26,7 @@ from core import errors
 from core.model import HostPolicy
 from scrapers.extract.challenge import looks_like_challenge
 from scrapers.fetch import Fetcher, Response, Validators
+from scrapers.urls import FetchScope
 
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_HINT = ("install the browser fetcher: pip install 'rulewatch[browser]' and a Chromium "
@@ -80,11 +81,13 @@ class BrowserFetcher:
         self.bytes_received = 0
 
     def fetch(
-        self, url: str, validators: Validators | None = None, policy: HostPolicy | None = None
+        self, url: str, validators: Validators | None = None, policy: HostPolicy | None = None,
+        scope: FetchScope | None = None,
     ) -> Response:
         """Render `url` and return its HTML. The validators are not sent: a browser cannot ask for a
-        conditional page, so every check reads it whole. Failures raise a FetchError subclass."""
-        self.http.admit(url, policy)
+        conditional page, so every check reads it whole. The page's final URL must be in `scope` too.
+        Failures raise a FetchError subclass."""
+        self.http.admit(url, policy, scope)
         with self.http.slot(url, policy):
             self._start()
             job = _Job(url, time.monotonic() + self.settings.total_timeout, Future())
@@ -94,6 +97,9 @@ class BrowserFetcher:
                 response = job.result.result(timeout=self.settings.total_timeout + self.settings.connect_timeout)
             except TimeoutError as exc:
                 raise errors.FetchTimeout(f"the browser did not finish {url} in time", url=url) from exc
+        refusal = scope.refusal(response.final_url) if scope else ""
+        if refusal:
+            raise errors.OutOfScope(f"the page redirected off its scope: {refusal}", url=url)
         self.bytes_received += len(response.body)
         return response
 

@@ -30,7 +30,7 @@ from urllib3.exceptions import (
 from core import errors
 from core.model import HostPolicy
 from scrapers.politeness import Gates, LocalGates
-from scrapers.urls import host_of, is_http_url
+from scrapers.urls import FetchScope, host_of, is_http_url
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 30.0
@@ -49,6 +49,7 @@ CONNECTIONS_PER_HOST = 32  # kept open per host; the politeness gates decide how
 DRAIN_LIMIT = 4096  # bytes of an unread body worth reading to keep its connection
 DEFAULT_CONTACT_URL = "https://github.com/rulewatch/rulewatch"
 _CHUNK = 64 * 1024
+OPEN_SCOPE = FetchScope()  # any host, internal addresses included: what a fetch without a source may reach
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,8 @@ class PageFetcher(Protocol):
     settings: FetchSettings
 
     def fetch(
-        self, url: str, validators: Validators | None = None, policy: HostPolicy | None = None
+        self, url: str, validators: Validators | None = None, policy: HostPolicy | None = None,
+        scope: FetchScope | None = None,
     ) -> Response | NotModified: ...
 
 
@@ -164,16 +166,19 @@ class Fetcher:
             manager.clear()
 
     def fetch(
-        self, url: str, validators: Validators | None = None, policy: HostPolicy | None = None
+        self, url: str, validators: Validators | None = None, policy: HostPolicy | None = None,
+        scope: FetchScope | None = None,
     ) -> Response | NotModified:
-        """GET `url`; a 304 comes back as NotModified. Failures raise a FetchError subclass."""
-        self.admit(url, policy)
+        """GET `url`; a 304 comes back as NotModified. Failures raise a FetchError subclass. `scope`
+        bounds where the URL and its redirects may lead (default: anywhere)."""
+        scope = scope or OPEN_SCOPE
+        self.admit(url, policy, scope)
         headers = validators.headers() if validators else {}
         attempt = 0
         budget = _Budget(self.settings.total_timeout)  # one for the whole check, retries included
         while True:
             try:
-                return self._once(url, headers, policy, budget)
+                return self._once(url, headers, policy, budget, scope=scope)
             except errors.HTTPStatusError as exc:
                 retry_after = exc.retry_after
                 if exc.status not in RETRY_STATUSES or attempt >= self.settings.max_retries:
@@ -188,11 +193,14 @@ class Fetcher:
             attempt += 1
             time.sleep(delay)
 
-    def admit(self, url: str, policy: HostPolicy | None = None) -> None:
-        """Raise unless `url` may be fetched at all: an http(s) URL that robots.txt allows us. The
-        browser fetcher asks this too, so both obey one robots cache."""
+    def admit(self, url: str, policy: HostPolicy | None = None, scope: FetchScope | None = None) -> None:
+        """Raise unless `url` may be fetched at all: an http(s) URL in `scope` that robots.txt allows
+        us. The browser fetcher asks this too, so both obey one robots cache."""
         if not is_http_url(url):
             raise errors.BadURL(f"only http(s) URLs are fetched, not {url!r}", url=url)
+        refusal = (scope or OPEN_SCOPE).refusal(url)
+        if refusal:
+            raise errors.OutOfScope(f"not fetched: {refusal}", url=url)
         if self.settings.respect_robots and not self._robots_allow(url, policy):
             raise errors.RobotsDisallowed(f"robots.txt of {host_of(url)} disallows {url}", url=url)
 
@@ -202,13 +210,13 @@ class Fetcher:
 
     def _once(
         self, url: str, headers: dict[str, str], policy: HostPolicy | None, budget: _Budget | None = None,
-        keep: int | None = None,
+        keep: int | None = None, scope: FetchScope | None = None,
     ) -> Response | NotModified:
         """One request. `keep`: read only the body's first `keep` bytes (robots.txt), never fail on more."""
         budget = budget or _Budget(self.settings.total_timeout)
         with self._gates.slot(host_of(url), policy), budget.running() as deadline:
             started = time.monotonic()
-            resp, final_url = self._open_following_redirects(url, headers, deadline)
+            resp, final_url = self._open_following_redirects(url, headers, deadline, scope or OPEN_SCOPE)
             try:
                 if resp.status == 304:
                     return NotModified(url, _validators(resp, headers), time.monotonic() - started)
@@ -234,7 +242,7 @@ class Fetcher:
         )
 
     def _open_following_redirects(
-        self, url: str, headers: dict[str, str], deadline: float
+        self, url: str, headers: dict[str, str], deadline: float, scope: FetchScope
     ) -> tuple[urllib3.BaseHTTPResponse, str]:
         """The response at the end of at most max_redirects redirects (only ever to http(s) URLs),
         with the URL it came from; its body is not read yet."""
@@ -252,6 +260,9 @@ class Fetcher:
                 raise errors.BadURL(f"redirected to a malformed URL {location.strip()[:200]!r}", url=url) from exc
             if not is_http_url(target):
                 raise errors.BadURL(f"redirected to a non-http(s) URL {target!r}", url=url)
+            refusal = scope.refusal(target)
+            if refusal:
+                raise errors.OutOfScope(f"redirect not followed: {refusal}", url=url)
             if host_of(target) != host_of(current):
                 headers = {}  # validators belong to the page that was asked for, not another host's
             current = target

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
+import threading
+from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from core.noise import URL_PARAM, noisy_name
@@ -49,3 +53,78 @@ def clean_url(url: str, base: str = "") -> str:
 def host_of(url: str) -> str:
     parts = _split(url)
     return parts.netloc.lower() if parts is not None else ""
+
+
+_RESOLVED: dict[str, bool] = {}  # host -> whether it is internal, for the process's life
+_RESOLVED_LOCK = threading.Lock()
+
+
+_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: internal, though not "private" to Python
+
+
+def _internal_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
+            or ip.is_unspecified or ip in _SHARED)
+
+
+def is_internal_host(host: str) -> bool:
+    """Whether `host` (a name or an address, with or without a port) is, or resolves to, a private,
+    loopback or link-local address. A name that does not resolve is not internal: fetching it fails
+    on its own. Resolved once per host."""
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    name = name.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return _internal_address(name)
+    except ValueError:
+        pass  # a name, not an address
+    with _RESOLVED_LOCK:
+        known = _RESOLVED.get(name)
+    if known is not None:
+        return known
+    try:
+        infos = socket.getaddrinfo(name, None)
+    except (OSError, UnicodeError):
+        return False
+    internal = any(_internal_address(str(info[4][0])) for info in infos)
+    with _RESOLVED_LOCK:
+        _RESOLVED[name] = internal
+    return internal
+
+
+def same_site(host: str, other: str) -> bool:
+    """One host, or one a subdomain of the other (cac.gov.cn and www.cac.gov.cn)."""
+    a, b = host.lower(), other.lower()
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchScope:
+    """Where a fetch (and each of its redirects) may go. `hosts`: the sites allowed (None: any);
+    `internal`: whether private, loopback and link-local addresses may be reached (only when the
+    source itself is on one). Links found on a page are followed only within the source's scope, so
+    a list cannot send rulewatch to a cloud metadata service and the answer into a Slack alert."""
+
+    hosts: frozenset[str] | None = None
+    internal: bool = True
+
+    @classmethod
+    def of_source(cls, url: str, follow_hosts: tuple[str, ...] = (), *, links: bool) -> FetchScope:
+        """The scope of a source's own URL (`links` False: any host, as its redirects go) or of the
+        links it follows (`links` True: its own site and `follow_hosts`)."""
+        home = host_of(url)
+        hosts = frozenset({home, *follow_hosts}) if links else None
+        return cls(hosts, internal=is_internal_host(home))
+
+    def refusal(self, url: str) -> str:
+        """Why `url` is out of this scope, or "" when it is in."""
+        host = host_of(url)
+        if self.hosts is not None and not any(same_site(host, allowed) for allowed in self.hosts):
+            return f"{host} is not the source's site (list it in follow_hosts to allow it)"
+        if not self.internal and is_internal_host(host):
+            return f"{host} is a private, loopback or link-local address, and the source is not"
+        return ""
