@@ -77,6 +77,12 @@ def _slack_section(section: Section) -> tuple[str, bool]:
     return f"*{section.label}*\n{quoted}"[:SECTION_MAX], bool(cut)
 
 
+def _verbatim(text: str) -> dict[str, Any]:
+    """A mrkdwn text object Slack shows as written: no bare URL turned into a link, no @channel,
+    @here or #channel in scraped text turned into a mention (only our own <url|label> links are)."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
 def slack_message(message: Message) -> SlackMessage:
     """The Block Kit message for a Message. Pure: the same message always renders the same blocks."""
     head = message.headline
@@ -85,12 +91,12 @@ def slack_message(message: Message) -> SlackMessage:
         {"type": "header", "text": {"type": "plain_text", "text": header_text, "emoji": False}}]
     if message.facts:
         context = " · ".join(_mrkdwn_fact(f) for f in message.facts)[:SECTION_MAX]
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
+        blocks.append({"type": "context", "elements": [_verbatim(context)]})
     truncated = False
     for section in message.sections:
         text, cut = _slack_section(section)
         truncated = truncated or cut
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+        blocks.append({"type": "section", "text": _verbatim(text)})
     if truncated:
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": "The full diff is attached in the thread."}]})

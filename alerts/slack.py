@@ -217,7 +217,7 @@ class SlackSink:
                         return Delivered(channel, found)
                 response = self.client.chat_postMessage(
                     channel=channel, text=message.text, blocks=message.blocks, metadata=message.metadata,
-                    thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
+                    thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, parse="none", link_names=False,
                 )
                 break
             except SlackApiError as exc:
@@ -238,7 +238,8 @@ class SlackSink:
         rendered = slack_message(message)
         try:
             response = self.client.chat_postMessage(channel=channel, text=rendered.text, blocks=rendered.blocks,
-                                                    metadata=rendered.metadata, unfurl_links=False)
+                                                    metadata=rendered.metadata, unfurl_links=False,
+                                                    unfurl_media=False, parse="none", link_names=False)
         except SlackApiError as exc:
             raise _api_error(exc, channel) from exc
         except (SlackClientError, URLError, OSError) as exc:

@@ -208,3 +208,12 @@ def test_an_unknown_channel_name_says_what_to_do(store: Store, slack: FakeSlack)
     (why,) = report.stopped_channels.values()
     assert "no channel #compliance that the bot can see" in why and "/invite @rulewatch" in why
     assert len([m for m, _, _ in slack.requests if m == "conversations.list"]) == 1  # asked once per run
+
+
+def test_slack_posts_ask_for_no_parsing_of_links_or_names(store: Store, slack: FakeSlack) -> None:
+    add_alerts(store, 1)
+    deliver_pending(store, sink(slack))
+    posts = [body for method, body, _ in slack.requests if method == "chat.postMessage"]
+    assert posts and all(str(p.get("parse")) == "none" and str(p.get("link_names")).lower() in ("false", "0")
+                         for p in posts)
+    assert all(str(p.get("unfurl_links")).lower() in ("false", "0") for p in posts)

@@ -56,3 +56,13 @@ def test_limits_are_respected_and_long_text_is_truncated_with_a_note() -> None:
 def test_console_rendering() -> None:
     text = render_console(alert())
     assert "Amended:" in text and "- 第八条 应当在二十四小时内报告。" in text and "+ 第八条 应当在两小时内报告。" in text
+
+
+def test_scraped_text_is_sent_verbatim() -> None:
+    """Bare URLs and @channel-like words in page text must not become links or mentions: every mrkdwn
+    text object is verbatim (issue 19, finding 15); only our own <url|label> links are live."""
+    text = "see https://evil.example/x and @channel #general"
+    msg = render_slack(alert(title=text, added=text, removed=text))
+    objects = [b["text"] for b in msg.blocks if b["type"] == "section"]
+    objects += [e for b in msg.blocks if b["type"] == "context" for e in b["elements"]]
+    assert objects and all(o["type"] == "mrkdwn" and o["verbatim"] is True for o in objects)
