@@ -68,13 +68,19 @@ class ConsoleSink:
         return "console"
 
     def send(self, alert: Alert, thread_ts: str | None, retry: bool) -> Delivered:
-        self.stream.write(render_console(alert) + "\n")
-        self.stream.flush()
-        return Delivered("console", "")
+        return self._write(render_console(alert))
 
     def post(self, channel: str, message: Message) -> Delivered:
-        self.stream.write(text_message(message) + "\n")
-        self.stream.flush()
+        return self._write(text_message(message))
+
+    def _write(self, text: str) -> Delivered:
+        """Write one alert; a closed or failing stream (`rulewatch run | head`) delivers nothing, so
+        the alert stays pending instead of being marked delivered to nobody."""
+        try:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+        except (OSError, ValueError) as exc:  # BrokenPipeError, a full disk; ValueError: a closed file
+            raise PermanentDeliveryError(f"the console cannot be written to: {exc}", channel="console") from exc
         return Delivered("console", "")
 
 

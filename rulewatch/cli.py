@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -78,6 +79,26 @@ def _run_through_prefect(args: argparse.Namespace) -> int:
     return EXIT_SOURCE_FAILED if state.is_failed() else EXIT_OK
 
 
+_stdout_gone = threading.Event()  # the reader of stdout went away (`rulewatch run | head`)
+
+
+def say(text: str) -> None:
+    """Print a line of a command's progress. A reader that went away stops the printing, never the
+    work: the cycle goes on recording and delivering (console alerts then stay pending: nobody saw
+    them)."""
+    if _stdout_gone.is_set():
+        return
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        _stdout_gone.set()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's exit flush cannot fail on a closed pipe."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _run_here(app: App, sources: list[Source], args: argparse.Namespace) -> int:
     from alerts.deliver import deliver_pending
     from rulewatch.runner import SourceOutcome, run_cycle
@@ -86,10 +107,10 @@ def _run_here(app: App, sources: list[Source], args: argparse.Namespace) -> int:
         if args.quiet:
             return
         if outcome.status == "failed":
-            print(f"FAIL {outcome.name}: {outcome.error}", flush=True)
+            say(f"FAIL {outcome.name}: {outcome.error}")
         else:
             alerts = f" -> {len(outcome.alert_ids)} alert(s)" if outcome.alert_ids else ""
-            print(f"ok   {outcome.name}: {outcome.status}; {outcome.summary}{alerts}", flush=True)
+            say(f"ok   {outcome.name}: {outcome.status}; {outcome.summary}{alerts}")
 
     report = run_cycle(app, sources, on_outcome=show)
     refused = False
@@ -100,13 +121,13 @@ def _run_here(app: App, sources: list[Source], args: argparse.Namespace) -> int:
         # that refused is a failure to fix.
         refused = bool(delivery.failed)
     checked = len(report.outcomes) - len(report.failed)
-    print(f"{checked} of {len(report.outcomes)} sources checked, {len(report.failed)} failed, "
-          f"{len(report.alert_ids)} new alert(s)")
+    say(f"{checked} of {len(report.outcomes)} sources checked, {len(report.failed)} failed, "
+        f"{len(report.alert_ids)} new alert(s)")
     if report.failed and len(report.failed) == len(report.outcomes) and all(
         o.error.startswith(("connection", "timeout")) for o in report.failed
     ):
-        print("No source could be reached: is this machine offline? `rulewatch demo` (or `make demo`) "
-              "shows rulewatch at work on a bundled local replay.")
+        say("No source could be reached: is this machine offline? `rulewatch demo` (or `make demo`) "
+            "shows rulewatch at work on a bundled local replay.")
     return EXIT_SOURCE_FAILED if report.failed or refused else EXIT_OK
 
 
@@ -509,7 +530,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        if _stdout_gone.is_set():
+            _silence_stdout()
+        return code
     except (ConfigError, SettingsError, StateError, TaxonomyError, UsageError) as exc:
         print(f"rulewatch: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -519,7 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (`rulewatch history x | head`): stop quietly, as other commands do. What
         # was recorded stays recorded; stdout is pointed at /dev/null so the exit flush cannot fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         return EXIT_OK
 
 

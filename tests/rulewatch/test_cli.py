@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -330,3 +331,36 @@ def test_history_diff_and_sources_speak_json(httpserver: HTTPServer, tmp_path: P
     assert main(["sources", "--sources", src, "--json"]) == 0
     (source,) = json.loads(capsys.readouterr().out)
     assert source["name"] == "rule" and source["group"] == "default" and "hourly" in source["schedule"]
+
+
+@pytest.mark.slow
+def test_a_run_into_a_closed_pipe_records_every_change(tmp_path: Path, rw_env: dict[str, str]) -> None:
+    """`rulewatch run | head` (issue 19, finding 18): the reader leaves, and the cycle still records all
+    its changes, past its first write batch; console alerts nobody saw stay pending."""
+    from rulewatch.runner import RECORD_BATCH
+    from tests.faultserver import FaultServer, respond
+
+    server = FaultServer()
+    server.routes["/robots.txt"] = respond(b"", status=404)
+    names = [f"rule{n:03d}" for n in range(RECORD_BATCH + 50)]  # more than one write batch
+    for name in names:
+        server.routes[f"/{name}"] = respond(RULE_V1.format(views=1, hours="二十四小时").encode())
+    src = sources_file(tmp_path, **{name: server.url(f"/{name}") for name in names})
+    exe = Path(sys.executable).parent / "rulewatch"
+    env = {**os.environ, **rw_env, "RULEWATCH_SINK": "console"}
+    try:
+        subprocess.run([str(exe), "run", "-q", "--sources", src], check=True, capture_output=True, env=env)
+        for name in names:
+            server.routes[f"/{name}"] = respond(RULE_V1.format(views=2, hours="两小时").encode())
+        proc = subprocess.Popen([str(exe), "run", "--sources", src], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # the reader is gone before the first line (as `head` is, once it has its lines)
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) in (0, 1) and "Traceback" not in err, err
+        shown = subprocess.run([str(exe), "alerts", "--json"], check=True, capture_output=True, env=env)
+        alerts = json.loads(shown.stdout)
+        assert sorted(a["source"] for a in alerts) == names  # every change recorded
+        assert all(a["delivered_at"] is None for a in alerts)  # the console could not show them
+    finally:
+        server.stop()
