@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.model import Alert
+from core.text import strip_invisible
 
 HEADLINES = {
     "new_item": "New",
@@ -76,7 +77,9 @@ class Message:
 
 
 def headline(alert: Alert) -> str:
-    return f"{HEADLINES.get(alert.kind, alert.kind.replace('_', ' ').capitalize())}: {alert.title}"
+    """What the alert is, and the document's title without invisible characters: an RTL override
+    in a scraped title must not reorder what a headline (or a notification) shows."""
+    return f"{HEADLINES.get(alert.kind, alert.kind.replace('_', ' ').capitalize())}: {strip_invisible(alert.title)}"
 
 
 def diff_text(alert: Alert) -> str:

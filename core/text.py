@@ -31,6 +31,16 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
+# Control characters str.split() does not treat as spaces, and noncharacters: never text.
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1b\x7f\ufffe\uffff]")
+
+
+def squash_printable(text: str) -> str:
+    """squash(), and control characters dropped: for text that reaches us without an HTML or XML
+    parser's cleaning (JSON strings, PDF text), so an ESC never reaches a terminal or an alert."""
+    return squash(_CONTROL_CHARS.sub("", text) if _CONTROL_CHARS.search(text) else text)
+
+
 _FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")
 _HALFWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
 _COMMON_FULLWIDTH = "，：；（）！？"  # most of Chinese text's full-width forms: replaced in C, not per match

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import xml.etree.ElementTree as ET
 
 import defusedxml
@@ -56,14 +57,32 @@ def _link(el: ET.Element, base: str) -> str:
     return ""
 
 
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _is_eight_bit(body: bytes) -> bool:
+    """Not UTF-16 or UTF-32, where zero bytes are part of every character."""
+    return not body.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00<" not in body[:4] and b"<\x00" not in body[:4]
+
+
+def _parse(body: bytes) -> ET.Element:
+    try:
+        return DET.fromstring(body)
+    except defusedxml.DefusedXmlException as exc:
+        raise ExtractError(f"refused hostile XML ({type(exc).__name__})") from exc
+
+
 def extract_feed(body: bytes, url: str) -> Document:
     """Items of an RSS or Atom feed. Pure; raises ExtractError on malformed or hostile XML."""
     try:
-        root = DET.fromstring(body)
-    except defusedxml.DefusedXmlException as exc:
-        raise ExtractError(f"refused hostile XML ({type(exc).__name__})") from exc
+        root = _parse(body)
     except ET.ParseError as exc:
-        raise ExtractError(f"malformed XML: {exc}") from exc
+        if not _is_eight_bit(body) or not _CONTROL_BYTES.search(body):
+            raise ExtractError(f"malformed XML: {exc}") from exc
+        try:  # control characters XML forbids, which feed readers forgive: dropped, then parsed again
+            root = _parse(_CONTROL_BYTES.sub(b" ", body))
+        except ET.ParseError as again:
+            raise ExtractError(f"malformed XML: {again}") from again
     kind = _local(root.tag)
     if kind == "rss":
         channel = _child(root, "channel")

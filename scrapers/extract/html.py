@@ -98,11 +98,23 @@ _PARSER = etree.HTMLParser()
 _STRAY_END_TAGS = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
 
 
+# Characters no XML or HTML tree may hold (lxml refuses them in text and failed the page for good):
+# C0 controls but tab and newlines, DEL, noncharacters and lone surrogates. Vertical tab and form feed
+# separate words, so they become a space; the others are dropped, as browsers do.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+
+
+def _control_replacement(match: re.Match[str]) -> str:
+    return " " if match.group() in "\x0b\x0c" else ""
+
+
 def parse(text: str) -> etree._Element:
     """Parse HTML text into an lxml tree, as a browser would build it. Raises EmptyBody when there is
     nothing to parse."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     text = _STRAY_END_TAGS.sub("", text)
+    if _CONTROLS.search(text):
+        text = _CONTROLS.sub(_control_replacement, text)
     if not text.strip():
         raise EmptyBody("the body is empty")
     try:

@@ -10,7 +10,7 @@ from typing import Any
 from core.errors import ExtractError, LooksWrong
 from core.model import Block, Document, Item
 from core.noise import JSON_KEY, noisy_name
-from core.text import find_date, squash
+from core.text import find_date, squash_printable
 from scrapers.extract.fields import (
     DATE_KEYS,
     ID_KEYS,
@@ -145,7 +145,7 @@ def _list_document(data: Any, records: list[dict[str, Any]], url: str, options: 
     if isinstance(data, dict):
         title = str(_pick(data, TITLE_KEYS)[1] or "")
     meta = {"volatile_fields": ",".join(sorted(volatile))} if volatile else {}
-    return Document(kind="list", url=url, title=squash(title), items=items, metadata=meta)
+    return Document(kind="list", url=url, title=squash_printable(title), items=items, metadata=meta)
 
 
 def _item(
@@ -171,13 +171,13 @@ def _item(
         except (KeyError, IndexError, ValueError) as exc:
             raise ExtractError(f"url_template {options.url_template!r} names a field this record lacks: {exc}") from exc
     clean = clean_url(str(link), base) if link else ""
-    title_text = squash(str(title or ""))
+    title_text = squash_printable(str(title or ""))
     item_id = str(ident) if ident not in (None, "") else (clean or title_text)
     return Item(
         id=item_id,
         title=title_text,
         url=clean,
-        date=find_date(str(date)) or squash(str(date or "")),
+        date=find_date(str(date)) or squash_printable(str(date or "")),
         fields=tuple(sorted(fields.items())),
     )
 
@@ -188,7 +188,7 @@ def _field_text(value: Any) -> str:
         from scrapers.extract.html import extract_html  # local: only records that carry HTML need it
 
         text = extract_html(f"<html><body>{text}</body></html>", "", ExtractOptions(kind="page")).text
-    return squash(text)[:MAX_FIELD_CHARS]
+    return squash_printable(text)[:MAX_FIELD_CHARS]
 
 
 def _record(data: Any) -> Any:
@@ -212,7 +212,7 @@ def _page_document(data: Any, url: str, options: ExtractOptions) -> Document:
     record = _record(data)
     if not isinstance(record, dict):
         raise ExtractError("the JSON holds neither a record array nor a record")
-    title = squash(str(_pick(record, TITLE_KEYS, options.title_field)[1] or ""))
+    title = squash_printable(str(_pick(record, TITLE_KEYS, options.title_field)[1] or ""))
     html_fields = [v for v in record.values() if isinstance(v, str) and HTML_HINT.search(v)]
     if html_fields:
         from scrapers.extract.html import extract_html
@@ -221,7 +221,7 @@ def _page_document(data: Any, url: str, options: ExtractOptions) -> Document:
         doc = extract_html(f"<html><body>{body}</body></html>", url, ExtractOptions(kind="page"))
         return Document(kind="page", url=url, title=title or doc.title, blocks=doc.blocks)
     blocks = [
-        Block(text=f"{k}: {squash(str(v))}", key=str(k))
+        Block(text=f"{k}: {squash_printable(str(v))}", key=str(k))
         for k, v in record.items()
         if not isinstance(v, (dict, list)) and v not in (None, "") and not is_volatile_key(k)
     ]

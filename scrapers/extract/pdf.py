@@ -7,7 +7,7 @@ import re
 
 from core.errors import ExtractError
 from core.model import Block, Document
-from core.text import article_key, squash
+from core.text import article_key, squash_printable
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|(?=\n\s*(?:第[一二三四五六七八九十百千零〇\d]+条|Article\s+\d+|§))")
 
@@ -26,5 +26,6 @@ def extract_pdf(body: bytes, url: str) -> Document:
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
         raise ExtractError(f"unreadable PDF: {exc}") from exc
     text = "\n\n".join(pages)
-    blocks = [Block(text=t, key=article_key(t)) for t in (squash(p) for p in _PARAGRAPH_BREAK.split(text)) if t]
-    return Document(kind="pdf", url=url, title=squash(title), blocks=blocks)
+    paragraphs = (squash_printable(p) for p in _PARAGRAPH_BREAK.split(text))
+    blocks = [Block(text=t, key=article_key(t)) for t in paragraphs if t]
+    return Document(kind="pdf", url=url, title=squash_printable(title), blocks=blocks)

@@ -66,3 +66,8 @@ def test_scraped_text_is_sent_verbatim() -> None:
     objects = [b["text"] for b in msg.blocks if b["type"] == "section"]
     objects += [e for b in msg.blocks if b["type"] == "context" for e in b["elements"]]
     assert objects and all(o["type"] == "mrkdwn" and o["verbatim"] is True for o in objects)
+
+
+def test_an_rtl_override_in_a_title_stays_out_of_the_headline() -> None:
+    msg = render_slack(alert(title="关于\u202egnp.exe\u202c的通知"))
+    assert "\u202e" not in msg.blocks[0]["text"]["text"] and "\u202e" not in msg.text
