@@ -230,7 +230,8 @@ def check_all(sources: list[Source], app: App) -> Iterator[Checked]:
     """Check sources concurrently (per-host limits live in the fetcher); yield each result as it is ready."""
     states = {s.name: s for s in app.store.all_source_states()}
     _ = app.fetcher, app.taxonomy  # opened once here, not raced for by the pool's threads
-    with ThreadPoolExecutor(max_workers=min(app.settings.workers, max(1, len(sources)))) as pool:
+    pool = ThreadPoolExecutor(max_workers=min(app.settings.workers, max(1, len(sources))))
+    try:
         futures = {pool.submit(check_source, s, states.get(s.name), app): s for s in sources}
         for future in as_completed(futures):
             source = futures.pop(future)  # drop the finished future: it holds a whole document
@@ -241,6 +242,10 @@ def check_all(sources: list[Source], app: App) -> Iterator[Checked]:
             except Exception as exc:  # noqa: BLE001
                 log.error("%s: internal error\n%s", source.name, traceback.format_exc())
                 yield Checked(source, error=f"internal_error: {type(exc).__name__}: {exc}")
+    finally:
+        # Interrupted (Ctrl-C) or stopped early: checks not started yet are dropped at once, and only
+        # the ones under way finish (each within its timeout); the cycle is not fetched to its end.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _write_each(batch: list[Checked], write: Callable[[list[Checked]], list[SourceOutcome]]) -> list[SourceOutcome]:
@@ -288,11 +293,17 @@ def run_cycle(
                 on_outcome(outcome)
 
     last_flush = time.monotonic()
-    for checked in check_all(sources, app):
-        pending.append(checked)
-        if len(pending) >= RECORD_BATCH or time.monotonic() - last_flush > RECORD_SECONDS:
-            flush()
-            last_flush = time.monotonic()
+    try:
+        for checked in check_all(sources, app):
+            pending.append(checked)
+            if len(pending) >= RECORD_BATCH or time.monotonic() - last_flush > RECORD_SECONDS:
+                flush()
+                last_flush = time.monotonic()
+    except KeyboardInterrupt:
+        if pending:
+            log.warning("interrupted: recording the %d check(s) that finished, then stopping", len(pending))
+            flush()  # what was checked is kept, not thrown away
+        raise
     if pending:
         flush()
     report.bytes_received = fetcher.bytes_received - bytes_before

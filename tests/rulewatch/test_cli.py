@@ -364,3 +364,49 @@ def test_a_run_into_a_closed_pipe_records_every_change(tmp_path: Path, rw_env: d
         assert all(a["delivered_at"] is None for a in alerts)  # the console could not show them
     finally:
         server.stop()
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_promptly_and_keeps_what_was_checked(tmp_path: Path, rw_env: dict[str, str]) -> None:
+    """Issue 19, finding 12: Ctrl-C used to fetch the rest of the cycle and then throw it all away."""
+    import signal
+    import time as clock
+
+    from state import Store
+    from tests.faultserver import FaultServer, respond
+
+    page = RULE_V1.format(views=1, hours="二十四小时").encode()
+
+    def slow_page(h):  # type: ignore[no-untyped-def]
+        clock.sleep(0.3)
+        respond(page)(h)
+
+    server = FaultServer()
+    server.routes["/robots.txt"] = respond(b"", status=404)
+    names = [f"rule{n:02d}" for n in range(80)]
+    for name in names:
+        server.routes[f"/{name}"] = slow_page
+    src = sources_file(tmp_path, **{name: server.url(f"/{name}") for name in names})
+    exe = Path(sys.executable).parent / "rulewatch"
+    env = {**os.environ, **rw_env, "RULEWATCH_WORKERS": "2", "RULEWATCH_HOST_CONCURRENCY": "2"}
+    try:
+        proc = subprocess.Popen([str(exe), "run", "--no-deliver", "--sources", src], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env, text=True)
+        assert proc.stdout is not None
+        printed = [proc.stdout.readline()]  # the first batch is recorded (about a second in)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        printed += out.splitlines()
+        assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
+        fetched = sum(server.hits.get(f"/{name}", 0) for name in names)
+        assert fetched < len(names)  # the rest of the cycle was not fetched
+        store = Store(f"sqlite:///{Path(rw_env['RULEWATCH_HOME']) / 'rulewatch.db'}")
+        try:
+            recorded = [s for s in store.all_source_states() if s.last_snapshot_id is not None]
+        finally:
+            store.close()
+        ok_lines = [line for line in printed if line.startswith("ok   ")]
+        assert len(recorded) >= len(ok_lines) >= 1
+        assert len(recorded) >= fetched - 2  # every finished check was kept, but the two under way
+    finally:
+        server.stop()
