@@ -304,6 +304,9 @@ def would_alert_on(doc: Document) -> list[str]:
         lines.append(f"item:  {item.title[:SAMPLE_CHARS]}{when} {item.url}".rstrip())
     for block in doc.blocks[:SAMPLE_LINES]:
         lines.append(f"text:  {block.text[:SAMPLE_CHARS]}")
+    if "items_cut" in doc.metadata:
+        lines.append(f"note:  the list holds {doc.metadata['items_cut']} items; only the first {len(doc.items)} "
+                     "are watched")
     return lines
 
 

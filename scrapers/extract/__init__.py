@@ -8,6 +8,7 @@ test case; sources.yaml's `kind:` is validated against this registry.
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from core.errors import EmptyBody
@@ -17,11 +18,12 @@ from scrapers.encoding import decode
 from scrapers.extract.feed import extract_feed
 from scrapers.extract.html import extract_html
 from scrapers.extract.jsondoc import extract_json
-from scrapers.extract.options import ExtractOptions
+from scrapers.extract.options import MAX_ITEMS, ExtractOptions
 from scrapers.extract.pdf import extract_pdf
 
 __all__ = ["EXTRACTORS", "SHAPES", "ExtractOptions", "Extractor", "extract", "extractor_for", "source_kinds"]
 
+log = logging.getLogger(__name__)
 SHAPES = ("page", "list")  # kinds that say what a document is, not how to read it: hints, never forcing
 SNIFF_BYTES = 1024  # how much of a body sniffing looks at
 
@@ -142,4 +144,8 @@ def extract(body: bytes, content_type: str, url: str, options: ExtractOptions | 
     options = options or ExtractOptions()
     if not body.strip():
         raise EmptyBody("the server answered 200 with an empty body", url=url)
-    return extractor_for(body, content_type, options.kind).extract(body, content_type, url, options)
+    document = extractor_for(body, content_type, options.kind).extract(body, content_type, url, options)
+    if "items_cut" in document.metadata:
+        log.warning("%s: the list holds %s items; only the first %d are watched", url,
+                    document.metadata["items_cut"], MAX_ITEMS)
+    return document

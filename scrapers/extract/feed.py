@@ -13,6 +13,7 @@ from core.errors import ExtractError
 from core.model import Document, Item
 from core.text import find_date, squash
 from scrapers.extract.fields import with_unique_ids, without_constant_fields
+from scrapers.extract.options import MAX_ITEMS, items_cut
 from scrapers.urls import clean_url
 
 SUMMARY_CHARS = 500
@@ -100,7 +101,7 @@ def extract_feed(body: bytes, url: str) -> Document:
     else:
         raise ExtractError(f"XML with root <{kind}> is neither RSS nor Atom")
     items: list[Item] = []
-    for entry in entries:
+    for entry in entries[:MAX_ITEMS]:
         link = _link(entry, url)
         item_title = _text(_child(entry, "title"))
         guid = _text(_child(entry, "guid", "id"))
@@ -118,4 +119,5 @@ def extract_feed(body: bytes, url: str) -> Document:
                 fields=(("summary", summary),) if summary else (),
             )
         )
-    return Document(kind="list", url=url, title=title, items=without_constant_fields(with_unique_ids(items)))
+    return Document(kind="list", url=url, title=title, items=without_constant_fields(with_unique_ids(items)),
+                    metadata=items_cut(len(entries)))

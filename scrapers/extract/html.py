@@ -21,7 +21,7 @@ from core.text import article_key, find_date, squash
 from scrapers.extract.challenge import SHORT_TEXT, challenge_signal, looks_like_error_page, looks_like_maintenance
 from scrapers.extract.fields import with_unique_ids
 from scrapers.extract.furniture import link_boxes, without_furniture
-from scrapers.extract.options import ExtractOptions
+from scrapers.extract.options import MAX_ITEMS, ExtractOptions, items_cut
 from scrapers.urls import clean_url
 
 _DROP_TAGS = frozenset(
@@ -410,17 +410,18 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
             members = select(root, options.items)
             if not members:
                 raise ExtractError(f"the items selector {options.items!r} matched nothing")
-            items = _items(members, url)
+            items = _items(members[:MAX_ITEMS], url)
             if options.kind == "list" or items:
-                return Document(kind="list", url=url, title=title, items=items)
+                return Document(kind="list", url=url, title=title, items=items, metadata=items_cut(len(members)))
         else:
             groups = _candidate_groups(body)
             if groups:
-                items = _items(groups[0].elements, url)
+                members = groups[0].elements
+                items = _items(members[:MAX_ITEMS], url)
                 # A list page is mostly its items (their titles and dates), an article mostly prose.
                 item_chars = sum(len(text_of(el).replace(" ", "")) for el in groups[0].elements)
                 if options.kind == "list" or item_chars >= LIST_SHARE * len(content_text.replace(" ", "")):
-                    return Document(kind="list", url=url, title=title, items=items)
+                    return Document(kind="list", url=url, title=title, items=items, metadata=items_cut(len(members)))
         if options.kind == "list":
             return Document(kind="list", url=url, title=title)
 

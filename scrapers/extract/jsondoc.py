@@ -21,7 +21,7 @@ from scrapers.extract.fields import (
     without_constant_fields,
 )
 from scrapers.extract.fields import norm_key as _norm
-from scrapers.extract.options import ExtractOptions
+from scrapers.extract.options import MAX_ITEMS, ExtractOptions, items_cut
 from scrapers.urls import clean_url
 
 SUMMARY_KEYS = [_norm(k) for k in ("abstract", "summary", "description", "docSummary", "excerpt", "snippet")]
@@ -137,6 +137,7 @@ def _looks_like_empty_search(data: Any) -> bool:
 
 
 def _list_document(data: Any, records: list[dict[str, Any]], url: str, options: ExtractOptions) -> Document:
+    held, records = len(records), records[:MAX_ITEMS]
     roles = infer_roles(records)
     volatile: set[str] = set()
     found = (_item(record, url, options, roles, volatile) for record in records)
@@ -145,6 +146,7 @@ def _list_document(data: Any, records: list[dict[str, Any]], url: str, options: 
     if isinstance(data, dict):
         title = str(_pick(data, TITLE_KEYS)[1] or "")
     meta = {"volatile_fields": ",".join(sorted(volatile))} if volatile else {}
+    meta.update(items_cut(held))
     return Document(kind="list", url=url, title=squash_printable(title), items=items, metadata=meta)
 
 
