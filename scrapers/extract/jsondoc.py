@@ -99,7 +99,13 @@ def _score(path: str, records: list[dict[str, Any]]) -> float:
 
 def extract_json(text: str, url: str, options: ExtractOptions | None = None) -> Document:
     """Extract items from the best record array, or a page from a single record. Pure."""
-    options = options or ExtractOptions()
+    try:
+        return _extract_json(text, url, options or ExtractOptions())
+    except RecursionError as exc:  # json.loads and the array search both recurse, as deep as the nesting
+        raise ExtractError("JSON nested too deeply to read (hundreds of levels): not an API answer") from exc
+
+
+def _extract_json(text: str, url: str, options: ExtractOptions) -> Document:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

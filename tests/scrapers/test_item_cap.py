@@ -1,8 +1,11 @@
-"""Lists are cut at MAX_ITEMS before their items are built, and say so (issue 19, finding 11)."""
+"""Bounded extraction (issue 19, finding 11): lists cut at MAX_ITEMS before their items are built, pages
+of too many tags refused before their tree is built, JSON nested too deep refused."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 from scrapers.extract import extract
 from scrapers.extract.options import MAX_ITEMS
@@ -33,3 +36,20 @@ def test_a_feed_is_cut_and_a_short_list_says_nothing() -> None:
     short = extract(b'<rss version="2.0"><channel><title>R</title><item><title>a</title></item></channel></rss>',
                     "application/rss+xml", "https://www.example.gov.cn/rss")
     assert "items_cut" not in short.metadata
+
+
+def test_a_page_of_too_many_tags_is_refused_before_its_tree_is_built() -> None:
+    from core.errors import ExtractError
+    from scrapers.extract.html import MAX_TAGS
+
+    links = "".join(f'<a href="/{n}">第{n}</a>' for n in range(MAX_TAGS // 2 + 10))
+    with pytest.raises(ExtractError, match="tags, more than"):
+        extract(f"<html><body><div>{links}</div></body></html>".encode(), "text/html", "https://x.example/")
+
+
+@pytest.mark.parametrize("depth", [5_000, 100_000])
+def test_json_nested_thousands_deep_is_an_extract_error(depth: int) -> None:
+    from core.errors import ExtractError
+
+    with pytest.raises(ExtractError, match="nested too deeply"):
+        extract(b"[" * depth + b"]" * depth, "application/json", "https://x.example/api")
