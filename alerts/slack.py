@@ -16,7 +16,7 @@ from slack_sdk.webhook import WebhookClient
 from alerts.deliver import PERMANENT_SLACK_ERRORS, Delivered
 from alerts.message import ALERT_EVENT, Message
 from alerts.render import HISTORY_KEY_FIELD, SlackMessage, render_slack, slack_message
-from core.env import Env, routes
+from core.env import Env, routes, secret_url
 from core.errors import DeliveryError, PermanentDeliveryError, SecretBlockError, SettingsError
 from core.model import Alert
 from core.secret import Secret
@@ -281,14 +281,12 @@ class SlackWebhookSink:
 
     @classmethod
     def from_env(cls, env: Env) -> SlackWebhookSink | None:
-        url = env.get("SLACK_WEBHOOK_URL", "").strip()
+        url = secret_url(env, "SLACK_WEBHOOK_URL")
         if not url:
             return None
         if _token_named(env):
             raise SettingsError("both SLACK_WEBHOOK_URL and SLACK_BOT_TOKEN are set: keep one (the bot token "
                                 "threads follow-ups and never posts twice; the webhook is simpler)")
-        if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
-            raise SettingsError("SLACK_WEBHOOK_URL is not an http(s) URL")
         return cls(url)
 
     def __init__(self, url: str) -> None:

@@ -29,7 +29,7 @@ import urllib3
 from alerts.deliver import Delivered
 from alerts.message import Message, alert_message
 from alerts.render import text_message
-from core.env import Env
+from core.env import Env, secret_url
 from core.errors import DeliveryError, PermanentDeliveryError, SettingsError
 from core.model import Alert
 from core.secret import Secret
@@ -136,11 +136,9 @@ class JsonWebhookSink:
 
     @classmethod
     def from_env(cls, env: Env) -> JsonWebhookSink | None:
-        url = env.get("RULEWATCH_WEBHOOK_URL", "").strip()
+        url = secret_url(env, "RULEWATCH_WEBHOOK_URL")
         if not url:
             return None
-        if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
-            raise SettingsError("RULEWATCH_WEBHOOK_URL is not an http(s) URL")
         form = env.get("RULEWATCH_WEBHOOK_FORMAT", "").strip().lower() or "rulewatch"
         if form not in FORMATS:
             raise SettingsError(f"RULEWATCH_WEBHOOK_FORMAT={form!r} is not one of {', '.join(FORMATS)}")

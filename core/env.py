@@ -53,3 +53,29 @@ def routes(name: str, raw: str) -> tuple[tuple[str, str], ...]:
             raise SettingsError(f"{name}: {part!r} is not topic=channel")
         routes.append((topic.strip(), channel.strip()))
     return tuple(routes)
+
+
+def secret_url(env: Env, name: str) -> str:
+    """An http(s) URL that carries a secret (a webhook's path is its password), or "" when unset.
+    A malformed one is refused at start with the variable named and the value never shown: before,
+    a bad host or port surfaced as a traceback at the first delivery."""
+    from urllib.parse import urlsplit
+
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ""
+    problem = ""
+    if any(c.isspace() or not c.isprintable() for c in raw):
+        problem = "holds a space, line break or control character"
+    else:
+        try:
+            parts = urlsplit(raw)
+            _ = parts.port  # parsed lazily: a bad port raises here
+        except ValueError:
+            problem = "cannot be parsed as a URL (a bracket, a bad port?)"
+        else:
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                problem = "is not an http(s) URL with a host"
+    if problem:
+        raise SettingsError(f"{name} {problem}: copy the URL again (its value is not shown here)")
+    return raw

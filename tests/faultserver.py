@@ -91,6 +91,11 @@ def redirect_to(location: str) -> Fault:
     return fault
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-request is what most faults provoke: not worth a traceback."""
+
+
 class FaultServer:
     def __init__(self, port: int = 0) -> None:
         self.routes: dict[str, Fault] = {}
@@ -118,7 +123,7 @@ class FaultServer:
                 else:
                     fault(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server = _QuietServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         self.port = int(self.server.server_address[1])
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

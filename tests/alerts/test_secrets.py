@@ -54,3 +54,15 @@ def test_cli_output_never_contains_the_token(httpserver: HTTPServer, tmp_path: P
     if token == "xoxb-wrong":
         assert "invalid_auth" in everything  # the error is reported, without the credential
     logging.getLogger("test").info("checked %d outputs", len(outputs))
+
+
+@pytest.mark.parametrize("variable", ["SLACK_WEBHOOK_URL", "RULEWATCH_WEBHOOK_URL"])
+@pytest.mark.parametrize("url", ["http://[hooks-secret-path/x", "https://hooks.example:99999/hooks-secret-path",
+                                 "https://hooks.example/hooks-secret-path\nX-Injected: 1", "ftp://hooks-secret-path/x"])
+def test_a_malformed_webhook_url_is_refused_at_start_without_showing_it(variable: str, url: str) -> None:
+    """Issue 19, finding 14: a malformed webhook URL crashed the first delivery with a traceback."""
+    from core.errors import SettingsError
+
+    with pytest.raises(SettingsError) as caught:
+        make_sinks({variable: url})
+    assert variable in str(caught.value) and "hooks-secret-path" not in str(caught.value)
