@@ -16,10 +16,7 @@ from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
     IntegrityError,
-    InterfaceError,
     NoSuchModuleError,
-    OperationalError,
-    ProgrammingError,
 )
 
 from core.errors import StateError, WriteRefused
@@ -125,10 +122,13 @@ class Store:
         self.engine = self.writer if not url.startswith("sqlite") else make_engine(url)
         try:
             self.schema_before, self.schema_action = migrate.prepare(self.engine, self.writer)
-        except (OperationalError, InterfaceError, ProgrammingError) as exc:
+        except DBAPIError as exc:  # unreachable, refused, locked, read-only, or not a database at all
             self.close()
+            hint = ""
+            if "not a database" in str(exc.orig) or "malformed" in str(exc.orig):
+                hint = "; the file is damaged or is not rulewatch's: move it away to start afresh (its history is lost)"
             raise StateError(f"cannot open the database {_shown(url)} (RULEWATCH_DATABASE_URL): "
-                             f"{str(exc.orig).strip().splitlines()[0] if exc.orig else exc}") from exc
+                             f"{str(exc.orig).strip().splitlines()[0] if exc.orig else exc}{hint}") from exc
         except BaseException:
             self.close()
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -191,3 +192,13 @@ def test_a_write_aborted_for_a_deadlock_is_run_again_whole(store: Store) -> None
 
     with pytest.raises(sqlite3.OperationalError, match="disk"):
         store.write(other_error)
+
+
+def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path: Path) -> None:
+    """Issue 19, finding 20: a damaged state file gave a raw traceback."""
+    from core.errors import StateError
+
+    damaged = tmp_path / "rulewatch.db"
+    damaged.write_bytes(b"this is not an SQLite database, just some bytes a disk left behind" * 100)
+    with pytest.raises(StateError, match="file is not a database; the file is damaged"):
+        Store(f"sqlite:///{damaged}")
