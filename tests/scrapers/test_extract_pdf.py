@@ -43,3 +43,25 @@ def test_pdf_text_becomes_article_blocks() -> None:
 def test_bytes_that_are_not_a_pdf(body: bytes) -> None:
     with pytest.raises(ExtractError):
         extract(body, "application/pdf", "https://regulator.example/rule.pdf")
+
+
+def test_encrypted_truncated_and_hostile_pdfs_are_extract_errors() -> None:
+    """Issue 19, finding 20: pypdf's errors and limits were raw tracebacks."""
+    import io
+
+    from pypdf import PdfWriter
+
+    from core.errors import ExtractError
+    from scrapers.extract import extract
+
+    writer = PdfWriter()
+    writer.add_blank_page(100, 100)
+    writer.encrypt("secret", algorithm="RC4-40")
+    out = io.BytesIO()
+    writer.write(out)
+    encrypted = out.getvalue()
+    with pytest.raises(ExtractError, match="encrypted"):
+        extract(encrypted, "application/pdf", "https://x.example/rule.pdf")
+    for broken in (encrypted[: len(encrypted) // 2], b"%PDF-1.7\n" + b"1 0 obj << /Kids [" * 5000):
+        with pytest.raises(ExtractError, match="unreadable PDF"):
+            extract(broken, "application/pdf", "https://x.example/rule.pdf")
