@@ -5,20 +5,16 @@ alert follows when the good page returns."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 from faultserver import FaultServer, redirect_to, reset_mid_body, respond, slow_drip, stall, truncated
 from pytest_httpserver import HTTPServer
 
 from core.model import HostPolicy
-from detection import Taxonomy
-from rulewatch.app import App
 from rulewatch.config import Source
-from rulewatch.runner import run_cycle
-from rulewatch.settings import Settings
-from scrapers.fetch import Fetcher, FetchSettings
+from scrapers.fetch import FetchSettings
 from state import Store
+from tests.cycles import cycle as run_one_cycle
 
 ARTICLES = "".join(f"<p>第{n}条 银行业金融机构应当落实网络安全等级保护制度，定期开展第{n}项安全评估。</p>" for n in range(1, 9))
 GOOD = f"<html><head><meta charset='utf-8'><title>网络安全管理办法</title></head><body><div class='content'><h1>网络安全管理办法</h1>{ARTICLES}</div></body></html>".encode()
@@ -68,13 +64,7 @@ def victim() -> Iterator[FaultServer]:
 
 
 def cycle(store: Store, sources: list[Source]):  # type: ignore[no-untyped-def]
-    settings = replace(Settings.from_env({"RULEWATCH_HOST_DELAY": "0"}), failing_after=3)
-    fetcher = Fetcher(FAST)
-    try:
-        app = App(settings, store=store, fetcher=fetcher, taxonomy=Taxonomy.load())
-        return {o.name: o for o in run_cycle(app, sources).outcomes}
-    finally:
-        fetcher.close()
+    return run_one_cycle(store, sources, FAST)
 
 
 @pytest.mark.parametrize("kind", ["page", "list"])

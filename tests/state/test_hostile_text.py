@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from core.model import HostPolicy
-from detection import Taxonomy
-from rulewatch.app import App
 from rulewatch.config import Source
-from rulewatch.runner import run_cycle
-from rulewatch.settings import Settings
-from scrapers.fetch import Fetcher, FetchSettings
+from rulewatch.runner import SourceOutcome
+from scrapers.fetch import FetchSettings
 from state import Store
+from tests.cycles import cycle
 from tests.faultserver import FaultServer, respond
 
 FAST = FetchSettings(host_policy=HostPolicy(4, 0.0), connect_timeout=1, read_timeout=2, total_timeout=5, max_retries=0)
@@ -47,14 +44,8 @@ def site() -> Iterator[FaultServer]:
     server.stop()
 
 
-def _cycle(store: Store, sources: list[Source]) -> dict[str, object]:
-    settings = replace(Settings.from_env({"RULEWATCH_HOST_DELAY": "0"}), failing_after=3)
-    fetcher = Fetcher(FAST)
-    try:
-        app = App(settings, store=store, fetcher=fetcher, taxonomy=Taxonomy.load())
-        return {o.name: o for o in run_cycle(app, sources).outcomes}
-    finally:
-        fetcher.close()
+def _cycle(store: Store, sources: list[Source]) -> dict[str, SourceOutcome]:
+    return cycle(store, sources, FAST)
 
 
 def _sources(site: FaultServer) -> list[Source]:
@@ -65,15 +56,15 @@ def test_nul_characters_are_stored_as_replacement_characters(site: FaultServer, 
     site.routes["/api"] = respond(_records(["关于网络安全\u0000检查的通知"]), content_type="application/json")
     site.routes["/page"] = respond(PAGE.format(hours="二十四小时", nul="").encode())
     site.routes["/busy"] = respond(PAGE.format(hours="一小时", nul="").encode())
-    assert {o.status for o in _cycle(store, _sources(site)).values()} == {"baseline"}  # type: ignore[attr-defined]
+    assert {o.status for o in _cycle(store, _sources(site)).values()} == {"baseline"}
 
     site.routes["/api"] = respond(_records(["关于网络安全\u0000检查的通知", "数据\u0000出境评估办法"]),
                                   content_type="application/json")
     site.routes["/page"] = respond(PAGE.format(hours="两小时", nul="\x00").encode())
     site.routes["/busy"] = _nul_reason
     outcomes = _cycle(store, _sources(site))
-    assert outcomes["api"].status == "changed" and outcomes["page"].status == "changed"  # type: ignore[attr-defined]
-    assert outcomes["busy"].status == "failed"  # type: ignore[attr-defined]
+    assert outcomes["api"].status == "changed" and outcomes["page"].status == "changed"
+    assert outcomes["busy"].status == "failed"
     titles = [a.title for a in store.alerts(pending_only=True)]
     assert "数据\ufffd出境评估办法" in titles or "数据出境评估办法" in titles
     assert all("\x00" not in t for t in titles)
@@ -88,7 +79,7 @@ def test_a_result_the_database_refuses_fails_only_its_source(site: FaultServer, 
         site.routes["/api"] = respond(_records(["关于网络安全检查的通知"]), content_type="application/json")
         site.routes["/page"] = respond(PAGE.format(hours="二十四小时", nul="").encode())
         site.routes["/busy"] = respond(PAGE.format(hours="一小时", nul="").encode())
-        assert {o.status for o in _cycle(store, _sources(site)).values()} == {"baseline"}  # type: ignore[attr-defined]
+        assert {o.status for o in _cycle(store, _sources(site)).values()} == {"baseline"}
         with store.writer.begin() as conn:
             conn.exec_driver_sql("ALTER TABLE alerts ADD CONSTRAINT no_poison CHECK (position('POISON' in title) = 0)")
 
@@ -96,9 +87,9 @@ def test_a_result_the_database_refuses_fails_only_its_source(site: FaultServer, 
         site.routes["/page"] = respond(PAGE.format(hours="两小时", nul="").encode())
         site.routes["/busy"] = respond(PAGE.format(hours="三小时", nul="").encode())
         outcomes = _cycle(store, _sources(site))
-        assert outcomes["api"].status == "failed"  # type: ignore[attr-defined]
-        assert outcomes["api"].error.startswith("not_recorded: ")  # type: ignore[attr-defined]
-        assert outcomes["page"].status == "changed" and outcomes["busy"].status == "changed"  # type: ignore[attr-defined]
+        assert outcomes["api"].status == "failed"
+        assert outcomes["api"].error.startswith("not_recorded: ")
+        assert outcomes["page"].status == "changed" and outcomes["busy"].status == "changed"
         assert sorted(a.source for a in store.alerts(pending_only=True)) == ["busy", "page"]
     finally:
         store.close()
