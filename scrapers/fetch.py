@@ -29,6 +29,7 @@ from urllib3.exceptions import (
 
 from core import errors
 from core.model import HostPolicy
+from scrapers.deadline import POOL_CLASSES, HeadersCut, set_deadline
 from scrapers.politeness import Gates, LocalGates
 from scrapers.urls import FetchScope, host_of, is_http_url
 
@@ -150,6 +151,7 @@ class Fetcher:
         per_host = max(CONNECTIONS_PER_HOST, self.settings.host_policy.concurrency)
         self._pool_args = dict(num_pools=POOLS, maxsize=per_host, cert_reqs="CERT_REQUIRED", ca_certs=ca_bundle)
         self._direct = urllib3.PoolManager(**self._pool_args)  # type: ignore[arg-type]
+        self._direct.pool_classes_by_scheme = POOL_CLASSES
         self._proxied: dict[str, urllib3.ProxyManager] = {}
         self._env_proxies = urllib.request.getproxies()
         self._pool_by_host: dict[str, urllib3.PoolManager] = {}
@@ -270,6 +272,7 @@ class Fetcher:
 
     def _open(self, url: str, headers: dict[str, str], asked: str, deadline: float) -> urllib3.BaseHTTPResponse:
         s = self.settings
+        set_deadline(deadline)
         try:
             return self._manager_for(url).request(
                 "GET", url, headers={**self._headers, **headers}, redirect=False, retries=False,
@@ -277,6 +280,9 @@ class Fetcher:
                 timeout=urllib3.Timeout(connect=s.connect_timeout,
                                         read=max(MIN_READ_TIMEOUT, min(s.read_timeout, deadline - time.monotonic()))),
             )
+        except HeadersCut as exc:
+            raise errors.FetchTimeout(f"no complete answer within {s.total_timeout:g} s in all "
+                                      "(headers still arriving)", url=asked) from exc
         except LocationValueError as exc:
             raise errors.BadURL(f"not a fetchable URL: {exc}", url=asked) from exc
         except NewConnectionError as exc:  # a subclass of ConnectTimeoutError, but a refusal is no timeout
@@ -304,6 +310,7 @@ class Fetcher:
                 manager = self._proxied.get(proxy)
                 if manager is None:
                     manager = self._proxied[proxy] = urllib3.ProxyManager(proxy, **self._pool_args)  # type: ignore[arg-type]
+                    manager.pool_classes_by_scheme = POOL_CLASSES
             self._pool_by_host[host] = manager
         return manager
 

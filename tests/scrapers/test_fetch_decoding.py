@@ -98,3 +98,30 @@ def test_the_total_timeout_is_per_check_not_per_attempt() -> None:
         assert server.hits["/drip"] == 1  # the budget was spent by the first attempt: no retry
     finally:
         server.stop()
+
+
+def _slow_headers(h: BaseHTTPRequestHandler) -> None:
+    """A status line, then one header byte every 0.2 s for 15 s: never slow enough for a read timeout."""
+    h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+    h.wfile.flush()
+    stop = time.monotonic() + 15
+    try:
+        while time.monotonic() < stop:
+            h.wfile.write(b"X")
+            h.wfile.flush()
+            time.sleep(0.2)
+    except OSError:
+        pass  # cut off: what we wanted
+
+
+def test_headers_dripped_slower_than_the_deadline_stop_at_it() -> None:
+    """Issue 19, finding 8 (slowloris): urllib3's timeouts apply per read, so a header drip went on
+    as long as the server liked; the check's deadline now covers the headers too."""
+    server = FaultServer()
+    server.routes["/slow-headers"] = _slow_headers
+    try:
+        with pytest.raises(errors.FetchTimeout, match="headers still arriving"):
+            _fetcher(total_timeout=1.5, read_timeout=1.0).fetch(server.url("/slow-headers"))
+        assert server.hits["/slow-headers"] == 1
+    finally:
+        server.stop()
