@@ -40,7 +40,8 @@ class _Watchdog:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="rulewatch-deadlines", daemon=True)
                 self._thread.start()
-            self._wake.notify()
+            if self._heap[0][1] == token:
+                self._wake.notify()  # the earliest deadline now: the watchdog must wait less
             return token
 
     def disarm(self, token: int) -> bool:
