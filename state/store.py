@@ -295,7 +295,11 @@ class Store:
                 if state in DATA_SQLSTATE_CLASSES or state[:2] in DATA_SQLSTATE_CLASSES:
                     raise WriteRefused(f"the database refused the data (SQLSTATE {state})") from exc
                 if attempt == WRITE_RETRIES or state not in RETRYABLE_SQLSTATES:
-                    raise
+                    # Locked past the busy timeout, read-only, a full disk, a lost server: nothing of
+                    # this batch was written; say so in one line (the CLI exits 2, the flow fails).
+                    why = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+                    raise StateError(f"cannot write to the database {_shown(self.url)}: {why[0]}; "
+                                     "nothing of this batch was recorded") from exc
                 time.sleep(WRITE_RETRY_PAUSE * (attempt + 1))
         raise AssertionError("unreachable")
 

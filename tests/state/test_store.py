@@ -190,8 +190,33 @@ def test_a_write_aborted_for_a_deadlock_is_run_again_whole(store: Store) -> None
     def other_error(recorder: Any) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    with pytest.raises(sqlite3.OperationalError, match="disk"):
+    from core.errors import StateError
+
+    with pytest.raises(StateError, match="cannot write to the database .*: disk I/O error; nothing of this batch"):
         store.write(other_error)
+
+
+def test_a_full_disk_is_one_clear_error_and_keeps_what_was_written(tmp_path: Path) -> None:
+    """Issue 19, finding 20: SQLite's own "database or disk is full" (a page limit stands in for the
+    disk) ends the write with one line, and nothing half-written."""
+    from sqlalchemy import event
+
+    from core.errors import StateError
+
+    store = Store(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        store.write(lambda recorder: recorder.record_failure(name="src", url="u", error="first"))
+        with store.writer.connect() as conn:
+            pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+        store.writer.dispose()
+        event.listen(store.writer, "connect", lambda dbapi, _: dbapi.execute(f"PRAGMA max_page_count = {pages}"))
+        with pytest.raises(StateError, match="database or disk is full; nothing of this batch was recorded"):
+            store.write(lambda recorder: [recorder.record_failure(name=f"s{n}", url="u", error="x" * 5000)
+                                          for n in range(200)])
+        state = store.source_state("src")
+        assert state is not None and state.last_error == "first" and store.source_state("s0") is None
+    finally:
+        store.close()
 
 
 def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path: Path) -> None:
