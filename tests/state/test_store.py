@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -188,7 +187,7 @@ def test_a_write_aborted_for_a_deadlock_is_run_again_whole(store: Store) -> None
     assert state is not None and state.consecutive_failures == 1  # the aborted attempts left nothing
 
     def other_error(recorder: Any) -> None:
-        raise sqlite3.OperationalError("disk I/O error")
+        raise OperationalError("UPDATE sources ...", {}, Exception("disk I/O error"))  # as SQLAlchemy wraps it
 
     from core.errors import StateError
 
