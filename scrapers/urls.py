@@ -70,12 +70,16 @@ def _internal_address(address: str) -> bool:
             or ip.is_unspecified or ip in _SHARED)
 
 
-def is_internal_host(host: str) -> bool:
-    """Whether `host` (a name or an address, with or without a port) is, or resolves to, a private,
-    loopback or link-local address. A name that does not resolve is not internal: fetching it fails
-    on its own. Resolved once per host."""
-    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    name = name.strip("[]").lower()
+def hostname_of(url: str) -> str:
+    """The URL's host name or address, without port or IPv6 brackets, lower-cased ("" if malformed)."""
+    parts = _split(url)
+    return (parts.hostname or "") if parts is not None else ""
+
+
+def is_internal_host(name: str) -> bool:
+    """Whether the host `name` (hostname_of) is, or resolves to, a private, loopback or link-local
+    address. A name that does not resolve is not internal: fetching it fails on its own. Resolved
+    once per host."""
     if name == "localhost" or name.endswith(".localhost"):
         return True
     try:
@@ -97,7 +101,7 @@ def is_internal_host(host: str) -> bool:
 
 
 def same_site(host: str, other: str) -> bool:
-    """One host, or one a subdomain of the other (cac.gov.cn and www.cac.gov.cn)."""
+    """One host name, or one a subdomain of the other (cac.gov.cn and www.cac.gov.cn); ports aside."""
     a, b = host.lower(), other.lower()
     return a == b or a.endswith("." + b) or b.endswith("." + a)
 
@@ -116,13 +120,13 @@ class FetchScope:
     def of_source(cls, url: str, follow_hosts: tuple[str, ...] = (), *, links: bool) -> FetchScope:
         """The scope of a source's own URL (`links` False: any host, as its redirects go) or of the
         links it follows (`links` True: its own site and `follow_hosts`)."""
-        home = host_of(url)
-        hosts = frozenset({home, *follow_hosts}) if links else None
+        home = hostname_of(url)
+        hosts = frozenset({home, *(h.lower() for h in follow_hosts)}) if links else None
         return cls(hosts, internal=is_internal_host(home))
 
     def refusal(self, url: str) -> str:
         """Why `url` is out of this scope, or "" when it is in."""
-        host = host_of(url)
+        host = hostname_of(url)
         if self.hosts is not None and not any(same_site(host, allowed) for allowed in self.hosts):
             return f"{host} is not the source's site (list it in follow_hosts to allow it)"
         if not self.internal and is_internal_host(host):

@@ -66,6 +66,8 @@ def test_scope_rules() -> None:
     assert "not the source's site" in links.refusal("https://www.gov.cn/a.htm")
     assert "private, loopback or link-local" in FetchScope(None, internal=False).refusal("http://169.254.169.254/x")
     assert "private" in FetchScope(None, internal=False).refusal("http://[::ffff:10.0.0.1]/x")
+    assert "loopback" in FetchScope(None, internal=False).refusal("http://[::1]:8080/x")  # bracketed, with a port
+    assert links.refusal("https://www.cac.gov.cn:8443/a.htm") == ""  # the site, on another port
     assert FetchScope(None, internal=True).refusal("http://127.0.0.1:8080/x") == ""
 
 
