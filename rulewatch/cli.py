@@ -315,13 +315,12 @@ def _check_sources(app: App, sources: list[Source]) -> int:
     from core.errors import FetchError
     from scrapers.extract import extract, extractor_for
     from scrapers.fetch import NotModified
-    from scrapers.urls import FetchScope
 
     failed = 0
     for s in sources:
         try:
             resp = app.fetcher_for(s).fetch(s.url, policy=s.host_policy(app.settings.host_policy),
-                                            scope=FetchScope.of_source(s.url, links=False))
+                                            scope=s.fetch_scope(links=False))
             assert not isinstance(resp, NotModified)
             doc = extract(resp.body, resp.content_type, resp.final_url, s.extract_options())
         except FetchError as exc:

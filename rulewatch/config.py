@@ -14,7 +14,7 @@ from core.errors import ConfigError
 from core.model import HostPolicy
 from scrapers.extract import EXTRACTORS, source_kinds
 from scrapers.extract.options import ExtractOptions
-from scrapers.urls import is_http_url
+from scrapers.urls import FetchScope, is_http_url
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")  # matched whole: no trailing newline slips by
 # Source fields that are extraction options (each extractor says which of them it reads).
@@ -102,6 +102,11 @@ class Source(BaseModel):
             items_path=self.items_path, id_field=self.id_field, title_field=self.title_field,
             url_field=self.url_field, date_field=self.date_field, url_template=self.url_template,
         )
+
+    def fetch_scope(self, *, links: bool) -> FetchScope:
+        """Where this source's fetches may lead: its own URL's redirects (`links` False), or the links
+        it follows (`links` True: its site and `follow_hosts`)."""
+        return FetchScope.of_source(self.url, self.follow_hosts, links=links)
 
     def host_policy(self, default: HostPolicy) -> HostPolicy | None:
         if self.host_concurrency is None and self.host_delay is None:

@@ -29,7 +29,6 @@ from detection.volatility import learned_volatile
 from rulewatch.config import Source
 from scrapers.extract import ExtractOptions, extract
 from scrapers.fetch import NotModified, PageFetcher, Validators
-from scrapers.urls import FetchScope
 from state import Recorder, SourceState
 
 if TYPE_CHECKING:
@@ -149,8 +148,8 @@ def follow(source: Source, document: Document, previous: Document, fetcher: Page
 
 def _detail_text(url: str, fetcher: PageFetcher, source: Source) -> str:
     try:
-        scope = FetchScope.of_source(source.url, source.follow_hosts, links=True)
-        resp = fetcher.fetch(url, policy=source.host_policy(fetcher.settings.host_policy), scope=scope)
+        resp = fetcher.fetch(url, policy=source.host_policy(fetcher.settings.host_policy),
+                             scope=source.fetch_scope(links=True))
         if isinstance(resp, NotModified):
             return ""
         detail = _cpu_bound(lambda: extract(resp.body, resp.content_type, resp.final_url, ExtractOptions(kind="page")))
@@ -171,8 +170,8 @@ def check_source(source: Source, state: SourceState | None, app: App) -> Checked
     known = state is not None and seen is not None and state.url == source.url
     validators = Validators(state.etag, state.last_modified) if known and state else None
     try:
-        scope = FetchScope.of_source(source.url, links=False)
-        resp = app.fetcher_for(source).fetch(source.url, validators, source.host_policy(settings.host_policy), scope)
+        resp = app.fetcher_for(source).fetch(source.url, validators, source.host_policy(settings.host_policy),
+                                             source.fetch_scope(links=False))
         if isinstance(resp, NotModified):
             return Checked(source, validators=resp.validators, not_modified=True, seen_snapshot_id=seen)
         # The last snapshot is read only when there is something new to compare it with.
