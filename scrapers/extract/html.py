@@ -427,7 +427,7 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
                 members = groups[0].elements
                 items = _items(members[:MAX_ITEMS], url)
                 # A list page is mostly its items (their titles and dates), an article mostly prose.
-                item_chars = sum(len(text_of(el).replace(" ", "")) for el in groups[0].elements)
+                item_chars = sum(len(text_of(el).replace(" ", "")) for el in members)
                 if options.kind == "list" or item_chars >= LIST_SHARE * len(content_text.replace(" ", "")):
                     return Document(kind="list", url=url, title=title, items=items, metadata=items_cut(len(members)))
         if options.kind == "list":

@@ -116,12 +116,12 @@ def _extract_json(text: str, url: str, options: ExtractOptions) -> Document:
             raise ExtractError(f"items_path {options.items_path!r} is not an array in this response")
         return _list_document(data, [r for r in found if isinstance(r, dict)], url, options)
     arrays = record_arrays(data)
-    titled = [p for p, r in arrays.items() if _score(p, r) > 0]
+    scores = {p: _score(p, r) for p, r in arrays.items()}
+    titled = [p for p, score in scores.items() if score > 0]
     # An array inside the records of a titled array is an attribute of each (a document's agencies).
-    lists = {p: r for p, r in arrays.items() if not any(p.startswith(f"{t}.*.") for t in titled)}
-    scored = sorted(((_score(p, r), p, r) for p, r in lists.items()), key=lambda t: t[0], reverse=True)
-    if scored and scored[0][0] > 0:
-        return _list_document(data, scored[0][2], url, options)
+    lists = [p for p in titled if not any(p.startswith(f"{t}.*.") for t in titled)]
+    if lists:
+        return _list_document(data, arrays[max(lists, key=lambda p: scores[p])], url, options)
     if _html_record(data) is not None:
         return _page_document(data, url, options)
     if arrays:
