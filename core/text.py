@@ -31,14 +31,25 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
-# Control characters str.split() does not treat as spaces, and noncharacters: never text.
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1b\x7f\ufffe\uffff]")
+# Control characters (but tab and newlines), DEL, noncharacters and lone surrogates: never text, and no
+# XML or HTML tree may hold them (lxml refuses them, failing the page for good).
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+
+
+def _space_or_nothing(match: re.Match[str]) -> str:
+    return " " if match.group().isspace() else ""  # a vertical tab or form feed separates words
+
+
+def without_controls(text: str) -> str:
+    """`text` without control characters: those that separate words (vertical tab, form feed, the
+    separators) become a space, the others are dropped, as browsers do. One scan when there are none."""
+    return _CONTROLS.sub(_space_or_nothing, text) if _CONTROLS.search(text) else text
 
 
 def squash_printable(text: str) -> str:
-    """squash(), and control characters dropped: for text that reaches us without an HTML or XML
-    parser's cleaning (JSON strings, PDF text), so an ESC never reaches a terminal or an alert."""
-    return squash(_CONTROL_CHARS.sub("", text) if _CONTROL_CHARS.search(text) else text)
+    """squash() of without_controls(): for text that reaches us without an HTML or XML parser's
+    cleaning (JSON strings, PDF text), so an ESC never reaches a terminal or an alert."""
+    return squash(without_controls(text))
 
 
 _FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")

@@ -17,7 +17,7 @@ from lxml.cssselect import CSSSelector
 
 from core.errors import ChallengePage, EmptyBody, ExtractError, LooksWrong, Maintenance, NotADocument
 from core.model import Block, Document, Item
-from core.text import article_key, find_date, squash
+from core.text import article_key, find_date, squash, without_controls
 from scrapers.extract.challenge import SHORT_TEXT, challenge_signal, looks_like_error_page, looks_like_maintenance
 from scrapers.extract.fields import with_unique_ids
 from scrapers.extract.furniture import link_boxes, without_furniture
@@ -102,14 +102,6 @@ _STRAY_END_TAGS = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
 # largest real regulator page seen about 5,000. A tree costs some 250 bytes an element, so a 20 MB
 # page of nothing but tags (900,000 links) took 900 MB.
 MAX_TAGS = 500_000
-# Characters no XML or HTML tree may hold (lxml refuses them in text and failed the page for good):
-# C0 controls but tab and newlines, DEL, noncharacters and lone surrogates. Vertical tab and form feed
-# separate words, so they become a space; the others are dropped, as browsers do.
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
-
-
-def _control_replacement(match: re.Match[str]) -> str:
-    return " " if match.group() in "\x0b\x0c" else ""
 
 
 def parse(text: str) -> etree._Element:
@@ -120,9 +112,7 @@ def parse(text: str) -> etree._Element:
         raise ExtractError(f"the page has about {tags} tags, more than the {MAX_TAGS} rulewatch reads "
                            "(its tree alone would take gigabytes)")
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-    text = _STRAY_END_TAGS.sub("", text)
-    if _CONTROLS.search(text):
-        text = _CONTROLS.sub(_control_replacement, text)
+    text = without_controls(_STRAY_END_TAGS.sub("", text))
     if not text.strip():
         raise EmptyBody("the body is empty")
     try:
