@@ -76,14 +76,16 @@ def make_engine(url: str, *, writer: bool = False) -> Engine:
     """An engine for `url`. On SQLite a writer engine starts every transaction with BEGIN IMMEDIATE,
     so two cycles never interleave a read-then-write of the same source (readers are never blocked:
     WAL)."""
-    if not url.startswith("sqlite"):
+    sqlite = url.startswith("sqlite")
+    if sqlite:
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+                               pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
-        event.listen(engine, "before_cursor_execute", _storable_text, retval=True)
-        return engine
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-                           pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
-    event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "before_cursor_execute", _storable_text, retval=True)
+    if not sqlite:
+        return engine
+    event.listen(engine, "connect", _sqlite_pragmas)
     if writer:
         def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -292,7 +294,7 @@ class Store:
                     return records(recorder)
             except _database_errors(self.writer.dialect.name) as exc:
                 state = _sqlstate(exc)
-                if state in DATA_SQLSTATE_CLASSES or state[:2] in DATA_SQLSTATE_CLASSES:
+                if state[:2] in DATA_SQLSTATE_CLASSES:
                     raise WriteRefused(f"the database refused the data (SQLSTATE {state})") from exc
                 if attempt == WRITE_RETRIES or state not in RETRYABLE_SQLSTATES:
                     # Locked past the busy timeout, read-only, a full disk, a lost server: nothing of
