@@ -67,18 +67,30 @@ def stall(seconds: float) -> Fault:
     return fault
 
 
-def slow_drip(h: BaseHTTPRequestHandler) -> None:
-    """A byte every 0.2 s, for at most 15 s: never slow enough for a read timeout, never finished."""
-    _promise(h, 100000)
+def _drip(h: BaseHTTPRequestHandler, byte: bytes) -> None:
+    """`byte` every 0.2 s, for at most 15 s: never slow enough for a read timeout, never finished."""
     deadline = time.monotonic() + 15
     try:
         while time.monotonic() < deadline:
-            h.wfile.write(b"z")
+            h.wfile.write(byte)
             h.wfile.flush()
             time.sleep(0.2)
     except OSError:
         pass  # the client gave up: what we wanted
     h.close_connection = True
+
+
+def slow_drip(h: BaseHTTPRequestHandler) -> None:
+    """A body that arrives a byte at a time and never ends."""
+    _promise(h, 100000)
+    _drip(h, b"z")
+
+
+def slow_headers(h: BaseHTTPRequestHandler) -> None:
+    """A status line, then headers that arrive a byte at a time and never end (slowloris)."""
+    h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+    h.wfile.flush()
+    _drip(h, b"X")
 
 
 def redirect_to(location: str) -> Fault:

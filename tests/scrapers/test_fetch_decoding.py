@@ -14,7 +14,7 @@ import pytest
 
 from core import errors
 from scrapers.fetch import Fetcher, FetchSettings
-from tests.faultserver import FaultServer, respond, slow_drip
+from tests.faultserver import FaultServer, respond, slow_drip, slow_headers
 
 TEXT = ("<html><body><p>" + "第一条 运营者应当在二十四小时内报告网络安全事件。" * 50 + "</p></body></html>").encode()
 
@@ -100,25 +100,11 @@ def test_the_total_timeout_is_per_check_not_per_attempt() -> None:
         server.stop()
 
 
-def _slow_headers(h: BaseHTTPRequestHandler) -> None:
-    """A status line, then one header byte every 0.2 s for 15 s: never slow enough for a read timeout."""
-    h.wfile.write(b"HTTP/1.1 200 OK\r\n")
-    h.wfile.flush()
-    stop = time.monotonic() + 15
-    try:
-        while time.monotonic() < stop:
-            h.wfile.write(b"X")
-            h.wfile.flush()
-            time.sleep(0.2)
-    except OSError:
-        pass  # cut off: what we wanted
-
-
 def test_headers_dripped_slower_than_the_deadline_stop_at_it() -> None:
     """Issue 19, finding 8 (slowloris): urllib3's timeouts apply per read, so a header drip went on
     as long as the server liked; the check's deadline now covers the headers too."""
     server = FaultServer()
-    server.routes["/slow-headers"] = _slow_headers
+    server.routes["/slow-headers"] = slow_headers
     try:
         with pytest.raises(errors.FetchTimeout, match="headers still arriving"):
             _fetcher(total_timeout=1.5, read_timeout=1.0).fetch(server.url("/slow-headers"))
