@@ -133,6 +133,15 @@ class HostPolicy:
 # ---- what changed --------------------------------------------------------------------------------
 
 TextChangeKind = Literal["added", "removed", "changed"]
+RunOp = Literal["same", "removed", "added"]
+
+
+@dataclass(frozen=True, slots=True)
+class InlineRun:
+    """A run of one changed sentence as a reader sees it: kept, struck through (removed) or new (added)."""
+
+    text: str
+    op: RunOp = "same"
 ItemChangeKind = Literal["added", "removed", "changed", "moved_off"]
 
 
@@ -146,6 +155,7 @@ class TextChange:
     new: str = ""
     removed_fragments: tuple[str, ...] = ()
     added_fragments: tuple[str, ...] = ()
+    inline: tuple[InlineRun, ...] = ()  # old and new as one run list (a changed block only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +227,21 @@ class Change:
 
 # ---- what it means -------------------------------------------------------------------------------
 
+KeyDateRole = Literal["effective", "comment_deadline", "compliance_deadline", "repeal"]
+KEY_DATE_ROLES: tuple[KeyDateRole, ...] = ("effective", "comment_deadline", "compliance_deadline", "repeal")
+SeverityLevel = Literal["high", "medium", "low"]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyDate:
+    """A date a rule sets: when it takes effect, when comments close, when an obligation must be met,
+    or a repeal (whose date is the day it takes effect, "" when the text names none)."""
+
+    role: KeyDateRole
+    date: str  # ISO 8601 day; "" when the text ties it to an unknown day (发布之日, before publication)
+    evidence: str  # the sentence it came from, as the page says it
+    article: str = ""  # the article the sentence belongs to (第十二条, § 3), when known
+
 AlertKind = Literal[
     "new_item", "removed_item", "changed_item", "changed_text", "title_changed", "source_failing", "source_recovered"
 ]
@@ -242,6 +267,14 @@ class Alert:
     removed: str = ""
     article: str = ""
     subject: str = ""  # what the alert is about (item id or page url): later alerts thread under it
+    # ---- the explanation (detection.explain): the exact change, its dates, English, and weight
+    change_inline: tuple[InlineRun, ...] = ()
+    key_dates: tuple[KeyDate, ...] = ()
+    gloss_en: str = ""
+    severity: str = ""  # a SeverityLevel; "" for health notices
+    severity_reasons: tuple[str, ...] = ()
+    publisher: str = ""
+    published: str = ""  # ISO 8601 day the rule or item was published, when known
     # ---- set by state/ when the draft enters the outbox
     id: int | None = None
     idempotency_key: str = ""
@@ -274,15 +307,25 @@ class Alert:
         for f in fields(self):
             if f.name in ALERT_JSON_HIDDEN:
                 continue
-            value = getattr(self, f.name)
-            out[f.name] = list(value) if isinstance(value, tuple) else value
+            out[f.name] = plain(getattr(self, f.name))
         out["channel"] = self.delivered_channel or self.channel or None
         out["last_error"] = self.last_error or None
+        out["severity"] = {"level": self.severity, "reasons": list(self.severity_reasons)} if self.severity else None
         return out
 
 
 # Fields of Alert that `alerts --json` leaves out: internal keys and delivery details it summarises.
-ALERT_JSON_HIDDEN = frozenset({"idempotency_key", "subject", "change_id", "delivered_channel", "delivered_ts"})
+ALERT_JSON_HIDDEN = frozenset({"idempotency_key", "subject", "change_id", "delivered_channel", "delivered_ts",
+                               "severity_reasons"})
+
+
+def plain(value: Any) -> Any:
+    """A field's value as JSON data: tuples become lists, and model records (InlineRun, KeyDate) dicts."""
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    return value
 
 
 @dataclass(slots=True)

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from core.errors import StateError
 from state import schema
 
-SCHEMA_HEAD = "0002"  # the newest revision in state/migrations/versions (a test keeps them in step)
+SCHEMA_HEAD = "0003"  # the newest revision in state/migrations/versions (a test keeps them in step)
 FIRST_REVISION = "0001"
 VERSION_TABLE = "alembic_version"
 SCHEMA_LOCK_ID = 7_104_2026  # pg_advisory_xact_lock key for schema changes

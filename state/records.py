@@ -8,8 +8,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from core.model import Alert
-from state.schema import ALERT_LIST_FIELDS
+from core.model import Alert, plain
+from state.schema import ALERT_LIST_FIELDS, ALERT_RECORD_FIELDS
 
 ANY_SNAPSHOT: Any = object()  # record_success without an optimistic check on the last snapshot
 
@@ -94,7 +94,7 @@ def alert_row(alert: Alert) -> dict[str, Any]:
         value = getattr(alert, name)
         if name == "id" and value is None:
             continue
-        row[name] = json.dumps(list(value), ensure_ascii=False) if name in ALERT_LIST_FIELDS else value
+        row[name] = json.dumps(plain(value), ensure_ascii=False) if name in ALERT_LIST_FIELDS else value
     return row
 
 
@@ -104,5 +104,9 @@ def alert_from_row(row: Any) -> Alert:
     values: dict[str, Any] = {}
     for name in ALERT_FIELDS:
         value = row[name]
-        values[name] = tuple(json.loads(value)) if name in ALERT_LIST_FIELDS else value
+        if name in ALERT_RECORD_FIELDS:
+            record = ALERT_RECORD_FIELDS[name]
+            values[name] = tuple(record(**element) for element in json.loads(value))
+        else:
+            values[name] = tuple(json.loads(value)) if name in ALERT_LIST_FIELDS else value
     return Alert(**values)

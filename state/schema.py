@@ -6,8 +6,8 @@ Times are ISO 8601 UTC strings ("2026-11-28T01:02:03Z"): portable, sortable and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields
-from typing import Any, get_type_hints
+from dataclasses import fields, is_dataclass
+from typing import Any, get_args, get_type_hints
 
 from sqlalchemy import (
     Boolean,
@@ -30,6 +30,11 @@ metadata = MetaData()
 _ALERT_TYPES = get_type_hints(Alert)
 # Alert fields stored as JSON lists (the tuples); every other field is stored as it is.
 ALERT_LIST_FIELDS = frozenset(name for name, kind in _ALERT_TYPES.items() if str(kind).startswith("tuple"))
+# List fields whose elements are model records (InlineRun, KeyDate), stored as JSON objects.
+ALERT_RECORD_FIELDS: dict[str, type] = {
+    name: get_args(_ALERT_TYPES[name])[0] for name in ALERT_LIST_FIELDS
+    if is_dataclass(get_args(_ALERT_TYPES[name])[0])
+}
 
 sources = Table(
     "sources",
