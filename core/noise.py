@@ -50,7 +50,9 @@ _TIME = (
     r"(?:\s*(?:UTC|GMT|CST|[+-]\d{2}:?\d{2}|Z))?)"
 )
 _TIMESTAMP_LABEL = (
-    r"(?:更新时间|更新日期|发布时间|发布日期|生成时间|修改时间|最后更新|时间|日期|"
+    # A bare 时间/日期 labels a stamp, but not a rule's own date (截止日期, 生效日期, 施行日期: key dates).
+    r"(?:更新时间|更新日期|发布时间|发布日期|生成时间|修改时间|最后更新|"
+    r"(?<!截止)(?<!生效)(?<!施行)(?<!实施)(?<!执行)(?<!废止)(?<!反馈)(?:时间|日期)|"
     r"last\s+updated|last\s+modified|updated(?:\s+on|\s+at)?|modified|published(?:\s+on|\s+at)?|"
     r"posted(?:\s+on|\s+at)?|as\s+of|generated(?:\s+on|\s+at)?|retrieved)"
 )

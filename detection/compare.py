@@ -13,9 +13,10 @@ import re
 from collections import Counter
 from dataclasses import replace
 
-from core.model import Block, Change, Document, Ignored, Item, ItemChange, TextChange
+from core.model import Block, Change, Document, Ignored, InlineRun, Item, ItemChange, RunOp, TextChange
 from core.noise import LIST_FIELD, noisy_name
 from core.text import CJK_IDEOGRAPHS
+from detection.dates import find_key_dates
 from detection.noise import Masked, describe, mask, normalise
 from detection.volatility import shape
 
@@ -129,7 +130,18 @@ def _pair(
 
 def _note_masked(old: Block, new: Block, masked: Masked, change: Change) -> None:
     if old.text != new.text and masked.kinds:
-        _ignore(change, masked, old.key)
+        if _key_dates_differ(old.text, new.text):
+            _report_changed(old, new, change)
+        else:
+            _ignore(change, masked, old.key)
+
+
+def _key_dates_differ(old: str, new: str) -> bool:
+    """Whether two versions of a block set different key dates: such a change is substantive even where
+    its date looks like noise (a labelled 截止日期：…, a deadline with a time of day, a learned block)."""
+    def roles_and_days(text: str) -> set[tuple[str, str]]:
+        return {(d.role, d.date) for d in find_key_dates([("", text)])}
+    return roles_and_days(old) != roles_and_days(new)
 
 
 def _ignore(change: Change, masked: Masked, key: str) -> None:
@@ -156,40 +168,68 @@ def _changed(
     old: Block, new: Block, old_m: Masked, new_m: Masked, change: Change, learned: frozenset[str]
 ) -> None:
     if old_m.text == new_m.text or (old_m.only_volatile and new_m.only_volatile):
-        _ignore(change, Masked(new_m.text, old_m.kinds | new_m.kinds), old.key)
+        if _key_dates_differ(old.text, new.text):
+            _report_changed(old, new, change)
+        else:
+            _ignore(change, Masked(new_m.text, old_m.kinds | new_m.kinds), old.key)
         return
     block_shape = shape(old_m.text)
     if block_shape == shape(new_m.text):
         change.observed.append(block_shape)
-        if block_shape in learned:
+        if block_shape in learned and not _key_dates_differ(old.text, new.text):
             where = f" in {old.key}" if old.key else ""
             change.ignored.append(Ignored(f"learned{where}", "this block changes on nearly every check of this source"))
             return
-    removed, added = inline_diff(old.text, new.text)
-    change.text.append(TextChange("changed", new.key or old.key, old.text, new.text, removed, added))
+    _report_changed(old, new, change)
+
+
+def _report_changed(old: Block, new: Block, change: Change) -> None:
+    runs = inline_runs(old.text, new.text)
+    removed = tuple(r.text.strip() for r in runs if r.op == "removed" and r.text.strip())
+    added = tuple(r.text.strip() for r in runs if r.op == "added" and r.text.strip())
+    change.text.append(TextChange("changed", new.key or old.key, old.text, new.text, removed, added, runs))
 
 
 def inline_diff(old: str, new: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The removed and added fragments between two versions of a block, as runs of original text.
+    """The removed and added fragments between two versions of a block, as runs of original text."""
+    runs = inline_runs(old, new)
+    return (tuple(r.text.strip() for r in runs if r.op == "removed" and r.text.strip()),
+            tuple(r.text.strip() for r in runs if r.op == "added" and r.text.strip()))
+
+
+def inline_runs(old: str, new: str) -> tuple[InlineRun, ...]:
+    """Old and new as one list of runs: kept text (as the new version has it), removed and added text.
 
     By token (a CJK character, a word); a block too long for that (the matching is quadratic: a
     rewritten 40,000-character block took 30 s) is compared by sentence, and one too long even for
-    that is reported whole."""
+    that is reported whole. Each run reaches to the next token, so the runs' text keeps its spaces."""
     for pattern in (_TOKEN, _SENTENCE):
-        ta = [(m.group(), m.start(), m.end()) for m in pattern.finditer(old)]
-        tb = [(m.group(), m.start(), m.end()) for m in pattern.finditer(new)]
+        ta = [(m.group(), m.start()) for m in pattern.finditer(old)]
+        tb = [(m.group(), m.start()) for m in pattern.finditer(new)]
         if len(ta) * len(tb) <= MAX_INLINE_CELLS:
             break
     else:
-        return (old,), (new,)
+        return (InlineRun(old, "removed"), InlineRun(new, "added"))
+    cut_a = [0, *(start for _, start in ta[1:]), len(old)]
+    cut_b = [0, *(start for _, start in tb[1:]), len(new)]
     matcher = difflib.SequenceMatcher(None, [t[0] for t in ta], [t[0] for t in tb], autojunk=False)
-    removed, added = [], []
+    runs: list[InlineRun] = []
+
+    def emit(text: str, op: RunOp) -> None:
+        if not text:
+            return
+        if runs and runs[-1].op == op:
+            runs[-1] = InlineRun(runs[-1].text + text, op)
+        else:
+            runs.append(InlineRun(text, op))
+
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag in ("replace", "delete") and i2 > i1:
-            removed.append(old[ta[i1][1] : ta[i2 - 1][2]])
-        if tag in ("replace", "insert") and j2 > j1:
-            added.append(new[tb[j1][1] : tb[j2 - 1][2]])
-    return tuple(removed), tuple(added)
+        if tag == "equal":
+            emit(new[cut_b[j1]:cut_b[j2]], "same")
+            continue
+        emit(old[cut_a[i1]:cut_a[i2]], "removed")
+        emit(new[cut_b[j1]:cut_b[j2]], "added")
+    return tuple(runs)
 
 
 # ---- list items ----------------------------------------------------------------------------------

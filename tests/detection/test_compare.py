@@ -34,6 +34,32 @@ def test_amended_article_has_inline_fragments() -> None:
     assert t.removed_fragments == ("二十四",) and t.added_fragments == ("两",)
 
 
+def test_a_changed_block_carries_its_sentence_as_styled_runs() -> None:
+    new = ARTS[:2] + ["第三条 发生网络安全事件的，应当在两小时内报告。"]
+    (text,) = compare(page(*ARTS), page(*new)).text
+    assert [(r.op, r.text) for r in text.inline] == [
+        ("same", "第三条 发生网络安全事件的，应当在"), ("removed", "二十四"), ("added", "两"), ("same", "小时内报告。")]
+    assert "".join(r.text for r in text.inline if r.op != "removed") == text.new
+    assert "".join(r.text for r in text.inline if r.op != "added") == text.old
+
+
+def test_a_changed_key_date_is_substantive_even_where_its_label_looks_like_a_stamp() -> None:
+    old = page(*ARTS, "意见反馈截止时间：2026年6月12日 17:00")
+    new = page(*ARTS, "意见反馈截止时间：2026年6月30日 17:00")
+    (text,) = compare(old, new).text
+    assert text.removed_fragments == ("12",) and text.added_fragments == ("30",)
+    stamp_old, stamp_new = page(*ARTS, "更新时间：2026-06-12 17:00"), page(*ARTS, "更新时间：2026-06-30 09:00")
+    assert not compare(stamp_old, stamp_new).substantive
+
+
+def test_a_learned_block_still_reports_a_new_key_date() -> None:
+    from detection.noise import mask
+    from detection.volatility import shape
+    old, new = page(*ARTS, "本办法自2027年1月1日起施行。"), page(*ARTS, "本办法自2027年7月1日起施行。")
+    learned = frozenset({shape(mask("本办法自2027年1月1日起施行。").text)})
+    assert compare(old, new, learned).text
+
+
 def test_added_and_removed_articles() -> None:
     added = compare(page(*ARTS), page(*ARTS[:2], "第三条之一 国产化率每年应当提高百分之十五。", ARTS[2]))
     assert [(t.kind, t.key) for t in added.text] == [("added", "第三条")]

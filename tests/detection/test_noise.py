@@ -49,6 +49,10 @@ SUBSTANTIVE = [
     ("Comments are due by December 1, 2026.", "Comments are due by December 15, 2026."),
     ("Consumer reviews: 30 days after purchase", "Consumer reviews: 60 days after purchase"),
     ("The rule takes effect on 01/07/2027.", "The rule takes effect on 01/10/2027."),
+    # A rule's own labelled dates are key dates, not update stamps.
+    ("反馈意见截止日期：2026年6月12日", "反馈意见截止日期：2026年6月30日"),
+    ("施行日期：2027年1月1日", "施行日期：2027年7月1日"),
+    ("生效日期：2027-01-01", "生效日期：2027-07-01"),
 ]
 
 
