@@ -20,7 +20,7 @@ import yaml
 
 from core.errors import TaxonomyError
 from core.model import TextChange
-from core.text import CJK_IDEOGRAPHS, nfkc
+from core.text import CJK_IDEOGRAPHS, article_key, nfkc
 from detection.dates import cn_number, find_key_dates
 
 MAX_TERMS = 4  # glossary terms one line names; more is a word list, not a summary
@@ -263,7 +263,7 @@ def block_facts(change: TextChange, glossary: Glossary) -> BlockFacts:
             else f"{_ROLE_EN[role]} {day or 'set'}"
             for role, day in sorted(after - before))
     return BlockFacts(
-        article=article_english(change.key),
+        article=article_english(change.key or article_key(new or old)),
         kind=change.kind,
         chinese=bool(_CJK.search(old + new)),
         quantities=tuple(quantity_changes(old, new)) if change.kind == "changed" else (),
@@ -281,7 +281,7 @@ def gloss_line(facts: BlockFacts) -> str:
     if not facts.chinese:
         return ""
     parts = []
-    head = facts.article or ("text" if facts.kind == "changed" else "")
+    head = facts.article
     if facts.kind != "changed":
         head = f"{head} {facts.kind}".strip()
     if head:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.model import Alert, Change, Document, Item, ItemChange, Verdict
+from detection.explain import ExplainContext, explain_item, explain_text
 from detection.relevance import Matches, Taxonomy
 
 DETAIL_OPENING_CHARS = 400
@@ -27,9 +28,17 @@ class RelevancePolicy:
 
 
 def judge(
-    change: Change, old: Document, new: Document, taxonomy: Taxonomy, policy: RelevancePolicy | None = None
+    change: Change,
+    old: Document,
+    new: Document,
+    taxonomy: Taxonomy,
+    policy: RelevancePolicy | None = None,
+    context: ExplainContext | None = None,
 ) -> Verdict:
+    """The verdict on a change, with each alert explained (detection.explain) for `context`: the
+    source's publisher and today's date (by default, the bundled tables and the local date)."""
     policy = policy or RelevancePolicy()
+    context = context or ExplainContext.default()
     if not change.substantive:
         noise = [f"ignored {i.what}: {i.why}" for i in change.ignored] or ["no change"]
         return Verdict(substantive=False, relevant=False, reasons=noise)
@@ -38,7 +47,7 @@ def judge(
     if change.text or change.title:
         draft = _text_alert(change, new, taxonomy, policy)
         if draft:
-            alerts.append(draft)
+            alerts.append(explain_text(draft, change.text, new, context))
         else:
             reasons.append("text changed, but neither the change nor the document names a watched topic")
     for item_change in change.items:
@@ -46,7 +55,7 @@ def judge(
             continue
         draft = _item_alert(item_change, new, taxonomy, policy)
         if draft:
-            alerts.append(draft)
+            alerts.append(explain_item(draft, item_change, context))
         else:
             reasons.append(f"item {item_change.kind} {item_change.item.title!r} names no watched topic")
     topics = tuple(sorted({t for a in alerts for t in a.topics}))
