@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import SettingsError
 
@@ -31,6 +33,18 @@ def number(env: Env, name: str, default: float, kind: type = float, *, minimum: 
     if value > maximum:
         raise SettingsError(f"{name}={raw!r} must be at most {maximum:g}")
     return float(value)
+
+
+def timezone(env: Env, name: str) -> tzinfo:
+    """An IANA time zone (Asia/Shanghai, Europe/London); the machine's own when unset."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        local = datetime.now().astimezone().tzinfo
+        return local if local is not None else UTC
+    try:
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"{name}={raw!r} is not a time zone (use an IANA name such as Asia/Shanghai)") from exc
 
 
 def flag(env: Env, name: str, default: bool) -> bool:

@@ -160,7 +160,10 @@ def explain_item(alert: Alert, change: ItemChange, context: ExplainContext) -> A
     """A list item's alert with its dates (from its detail page and fields), English line and severity."""
     item: Item = change.item
     field_text = " ".join(v for _, v in item.fields)
-    key_dates = _merge(field_key_dates(item.fields), find_key_dates([("", item.detail)], item.date)) \
+    # Structured dates first (effective_on), then those a field's text or the detail page states
+    # (the Federal Register's "dates": "Comments must be received on or before ...").
+    texts = [("", value) for _, value in item.fields] + [("", item.detail)]
+    key_dates = _merge(field_key_dates(item.fields), find_key_dates(texts, item.date)) \
         if change.kind != "removed" else ()
     stage = document_stage(f"{item.title} {field_text}", item.detail, context.issuer)
     what = " · ".join(filter(None, [_ITEM_WHAT.get(change.kind, ""), _STAGE_WHAT[stage]]))

@@ -20,6 +20,9 @@ from rulewatch.settings import Settings
 if TYPE_CHECKING:  # the parts import lazily: a cycle must not pay for Slack or Prefect unless it uses them
     from alerts.deliver import Sink
     from detection import Taxonomy
+    from detection.explain import ExplainContext
+    from detection.gloss import Glossary
+    from detection.severity import SeverityWeights
     from scrapers.browser import BrowserFetcher
     from scrapers.fetch import Fetcher, PageFetcher
     from state import Store
@@ -43,6 +46,7 @@ class App:
         self._fetcher = fetcher
         self._browser: BrowserFetcher | None = None
         self._taxonomy = taxonomy
+        self._explain_tables: tuple[Glossary, SeverityWeights] | None = None
         self._sinks: list[Sink] | None = None
         self._console = console
         self.interactive = interactive  # a person watches the output: the console may stand in for a sink
@@ -72,6 +76,24 @@ class App:
 
             self._taxonomy = Taxonomy.load(self.settings.topics_file)
         return self._taxonomy
+
+    @property
+    def explain_tables(self) -> tuple[Glossary, SeverityWeights]:
+        """The glossary and severity table alerts are explained with, each extended by the user's file."""
+        if self._explain_tables is None:
+            from detection.gloss import Glossary
+            from detection.severity import SeverityWeights
+
+            self._explain_tables = (Glossary.load(self.settings.glossary_file),
+                                    SeverityWeights.load(self.settings.severity_file))
+        return self._explain_tables
+
+    def explain_context(self, source: Source) -> ExplainContext:
+        """What judging `source` today needs to explain its alerts."""
+        from detection.explain import ExplainContext
+
+        glossary, weights = self.explain_tables
+        return ExplainContext(glossary, weights, self.settings.today(), source.publisher_name, source.issuer)
 
     @property
     def fetcher(self) -> Fetcher:

@@ -6,6 +6,7 @@ import difflib
 import re
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -51,6 +52,10 @@ class Source(BaseModel):
     topics: tuple[str, ...] = ()
     alert_on: Literal["relevant", "any"] = "relevant"
     channel: str = ""
+    # how alerts present it: the publisher's name as readers know it (the site's host when unset), and
+    # what kind of issuer it is (weighs in severity: see detection/severity.yaml)
+    publisher: str = ""
+    issuer: Literal["regulator", "government", "standards", "press"] = "regulator"
     # politeness for this source's host (the stricter of this and the global setting wins)
     host_concurrency: int | None = Field(default=None, ge=1, le=64)
     host_delay: float | None = Field(default=None, ge=0, le=600)
@@ -95,6 +100,10 @@ class Source(BaseModel):
         if value and not is_http_url(value.replace("{", "").replace("}", "")) and not value.startswith("/"):
             raise ValueError(f"{value!r} is not an http(s) URL template")
         return value
+
+    @property
+    def publisher_name(self) -> str:
+        return self.publisher or (urlsplit(self.url).hostname or "").removeprefix("www.")
 
     def extract_options(self) -> ExtractOptions:
         return ExtractOptions(

@@ -188,9 +188,12 @@ def check_source(source: Source, state: SourceState | None, app: App) -> Checked
         document = follow(source, document, previous, app.fetcher_for(source), settings.follow_limit)
     volatile = learned_volatile(state.shape_history, state.compares) if state else frozenset()
 
+    context = app.explain_context(source)
+
     def compare_and_judge() -> tuple[Change, Verdict]:
         change = compare(previous, document, volatile)
-        return change, judge(change, previous, document, app.taxonomy, RelevancePolicy(source.topics, source.alert_on))
+        return change, judge(change, previous, document, app.taxonomy, RelevancePolicy(source.topics, source.alert_on),
+                             context)
 
     change, verdict = _cpu_bound(compare_and_judge)
     return Checked(source, document, change, verdict, resp.validators, seen_snapshot_id=seen)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 from alerts.deliver import DEFAULT_DELIVERY_LEASE
-from core.env import flag, number
+from core.env import flag, number, timezone
 from core.errors import SettingsError
 from core.model import DEFAULT_HOST_CONCURRENCY, DEFAULT_HOST_DELAY, HostPolicy
 from detection.health import DEFAULT_FAILING_AFTER
@@ -36,6 +37,9 @@ class Settings:
     failing_after: int
     contact_url: str
     topics_file: Path | None
+    glossary_file: Path | None = None  # RULEWATCH_GLOSSARY: more Chinese-English pairs for alerts' English line
+    severity_file: Path | None = None  # RULEWATCH_SEVERITY: the user's weights for alert severity
+    timezone: tzinfo | None = None  # RULEWATCH_TIMEZONE: the team's day and clock in alerts (machine's if unset)
     delivery_lease: float = DEFAULT_DELIVERY_LEASE
     shared_politeness: bool = False  # per-host limits kept in the database, across processes
     one_cpu: bool = True  # `rulewatch run` keeps its threads on one CPU (see rulewatch/cpu.py)
@@ -63,6 +67,9 @@ class Settings:
             failing_after=max(1, int(number(env, "RULEWATCH_FAILING_AFTER", DEFAULT_FAILING_AFTER, int))),
             contact_url=env.get("RULEWATCH_CONTACT_URL") or DEFAULT_CONTACT_URL,
             topics_file=Path(topics) if topics else None,
+            glossary_file=_path(env, "RULEWATCH_GLOSSARY"),
+            severity_file=_path(env, "RULEWATCH_SEVERITY"),
+            timezone=timezone(env, "RULEWATCH_TIMEZONE"),
             delivery_lease=number(env, "RULEWATCH_DELIVERY_LEASE", DEFAULT_DELIVERY_LEASE,
                                   minimum=MIN_DELIVERY_LEASE),
             shared_politeness=flag(env, "RULEWATCH_SHARED_POLITENESS", default=database_url.startswith("postgresql")),
@@ -70,9 +77,18 @@ class Settings:
             env=env,
         )
 
+    def today(self) -> date:
+        """Today in the team's time zone: what "effective within 30 days" counts from."""
+        return datetime.now(self.timezone).date()
+
     def fetch_settings(self) -> FetchSettings:
         return FetchSettings(host_policy=self.host_policy, contact_url=self.contact_url)
 
     def ensure_home(self) -> None:
         if self.database_url.startswith("sqlite"):
             self.home.mkdir(parents=True, exist_ok=True)
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    return Path(raw) if raw else None

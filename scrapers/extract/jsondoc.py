@@ -156,6 +156,9 @@ def _list_document(data: Any, records: list[dict[str, Any]], url: str, options: 
     return Document(kind="list", url=url, title=squash_printable(title), items=items, metadata=meta)
 
 
+MAX_LIST_FIELD = 20  # scalar values a list field may hold to be kept as one field (longer: data, not metadata)
+
+
 def _item(
     record: dict[str, Any], base: str, options: ExtractOptions, roles: dict[str, str], volatile: set[str]
 ) -> Item | None:
@@ -167,6 +170,9 @@ def _item(
         return None
     fields = {}
     for key, value in record.items():
+        if isinstance(value, list) and 0 < len(value) <= MAX_LIST_FIELD and all(
+                isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+            value = ", ".join(map(str, value))  # docket_ids, regulation_id_numbers: a record's own short lists
         if key in (id_key, title_key, url_key, date_key) or isinstance(value, (dict, list)) or value is None:
             continue
         if is_volatile_key(key):

@@ -64,3 +64,11 @@ def test_a_federal_register_item_takes_its_dates_from_its_fields() -> None:
     assert explained.published == "2026-11-20"
     assert "a draft for comment (+2)" in explained.severity_reasons
     assert any(r.startswith("comments close 2026-12-10, in 11 days") for r in explained.severity_reasons)
+
+
+def test_a_federal_register_item_reads_the_dates_its_dates_field_states() -> None:
+    item = Item(id="2026-02222", title="Cyber Incident Reporting", url="https://fr/d/2026-02222", date="2026-11-20",
+                fields=(("dates", "This rule is effective January 5, 2027."), ("type", "Rule")))
+    alert = Alert(kind="new_item", title=item.title, url=item.url, topics=("cybersecurity",))
+    explained = explain_item(alert, ItemChange("added", item), CONTEXT)
+    assert [(d.role, d.date) for d in explained.key_dates] == [("effective", "2027-01-05")]

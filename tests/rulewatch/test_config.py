@@ -23,10 +23,24 @@ def test_name_and_url_are_enough(tmp_path: Path) -> None:
     assert source.name == "cac" and source.kind == "auto" and source.follow
 
 
+def test_publisher_and_issuer(tmp_path: Path) -> None:
+    text = ("sources:\n  - name: cac\n    url: https://www.cac.gov.cn/x.htm\n"
+            "  - name: press\n    url: https://news.example/x\n    publisher: Example News\n    issuer: press\n")
+    cac, press = load_sources(write(tmp_path, text), TOPICS)
+    assert (cac.publisher_name, cac.issuer) == ("cac.gov.cn", "regulator")
+    assert (press.publisher_name, press.issuer) == ("Example News", "press")
+    with pytest.raises(ConfigError, match="issuer"):
+        load_sources(write(tmp_path, text.replace("issuer: press", "issuer: blog")), TOPICS)
+
+
 def test_the_bundled_catalog_is_valid() -> None:
     sources = load_sources(Path(__file__).parents[2] / "sources.yaml", TOPICS)
     names = {s.name for s in sources}
     assert {"nfra-rules", "cac-policy", "pboc-rules", "miit-policy", "us-federal-register-cyber"} <= names
+    assert all(s.publisher for s in sources)  # alerts name the publisher readers know
+    federal = [s for s in sources if "federalregister" in s.url]
+    assert federal and all("fields[]=effective_on" in s.url and "fields[]=comments_close_on" in s.url
+                           and "fields[]=docket_ids" in s.url for s in federal)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from rulewatch.settings import MIN_DELIVERY_LEASE, Settings
     ("RULEWATCH_HOST_CONCURRENCY", "100000000", "must be at most 64"),  # it hung at start-up
     ("RULEWATCH_WORKERS", "99999", "must be at most 256"),
     ("RULEWATCH_WORKERS", "-1", "must not be negative"),
+    ("RULEWATCH_TIMEZONE", "Mars/Olympus", "not a time zone"),
 ])
 def test_unusable_values_are_refused(variable: str, value: str, says: str) -> None:
     with pytest.raises(SettingsError, match=f"{variable}=.*{says}"):
@@ -33,3 +34,11 @@ def test_a_token_with_a_line_break_is_refused_without_showing_it() -> None:
     with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN holds a space") as caught:
         make_sinks({"SLACK_BOT_TOKEN": "xoxb-test-token-123\nX", "SLACK_CHANNEL": "C1"})
     assert "xoxb" not in str(caught.value)
+
+
+def test_the_teams_time_zone_and_explanation_files() -> None:
+    settings = Settings.from_env({"RULEWATCH_TIMEZONE": "Asia/Shanghai", "RULEWATCH_GLOSSARY": "/g.yaml",
+                                  "RULEWATCH_SEVERITY": "/s.yaml"})
+    assert str(settings.timezone) == "Asia/Shanghai"
+    assert (str(settings.glossary_file), str(settings.severity_file)) == ("/g.yaml", "/s.yaml")
+    assert Settings.from_env({}).glossary_file is None

@@ -102,3 +102,19 @@ def test_stable_field_names(key: str) -> None:
     from scrapers.extract.jsondoc import is_volatile_key
 
     assert not is_volatile_key(key)
+
+
+def test_short_lists_of_values_are_fields_and_lists_of_records_are_not() -> None:
+    """The Federal Register's docket_ids and regulation_id_numbers (asked for with fields[]) are lists."""
+    data = {"count": 1, "results": [{
+        "title": "Cyber Incident Reporting for Critical Infrastructure; Proposed Rule", "type": "Proposed Rule",
+        "document_number": "2026-01234", "html_url": "https://www.federalregister.gov/d/2026-01234",
+        "publication_date": "2026-11-20", "comments_close_on": "2026-12-21", "effective_on": None,
+        "docket_ids": ["CISA-2026-0001", "CISA-2026-0002"], "regulation_id_numbers": ["1670-AA04"],
+        "agencies": [{"name": "Homeland Security Department"}], "page_ids": list(range(40)),
+    }]}
+    (item,) = extract(as_bytes(data), "application/json", "https://www.federalregister.gov/api/v1/documents.json").items
+    fields = dict(item.fields)
+    assert fields["docket_ids"] == "CISA-2026-0001, CISA-2026-0002"
+    assert fields["regulation_id_numbers"] == "1670-AA04" and fields["comments_close_on"] == "2026-12-21"
+    assert "agencies" not in fields and "page_ids" not in fields and "effective_on" not in fields
