@@ -10,9 +10,11 @@ and the alert leaves the outbox once every sink has it.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Protocol, TextIO
 
 from alerts.message import Message
@@ -61,14 +63,17 @@ class ConsoleSink:
     default_channel = "console"
     threads = False
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, tz: tzinfo | None = None) -> None:
         self.stream = stream or sys.stdout
+        self.tz = tz
+        isatty = getattr(self.stream, "isatty", None)
+        self.colour = bool(isatty and isatty()) and "NO_COLOR" not in os.environ  # no-color.org
 
     def channel_for(self, alert: Alert) -> str:
         return "console"
 
     def send(self, alert: Alert, thread_ts: str | None, retry: bool) -> Delivered:
-        return self._write(render_console(alert))
+        return self._write(render_console(alert, self.tz, self.colour))
 
     def post(self, channel: str, message: Message) -> Delivered:
         return self._write(text_message(message))

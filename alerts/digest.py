@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from alerts.deliver import Sink
 from alerts.message import DIGEST_EVENT, HEADLINES, Line, Message, Section, Span
 from core.errors import DeliveryError
-from core.model import Alert
+from core.model import SEVERITY_ORDER, Alert
 from state import SourceState, Store
 
 MAX_LINES = 40  # changes listed in full; the rest are counted
@@ -25,13 +25,17 @@ class Digest:
 
 
 def render_digest(digest: Digest) -> Message:
-    """One channel's digest as a neutral Message. Pure."""
+    """One channel's digest as a neutral Message, the most severe changes first. Pure."""
     lines: list[Line] = []
-    for a in digest.changes[:MAX_LINES]:
+    # sorted() is stable: within a level, changes keep the order they were found in
+    ordered = sorted(digest.changes, key=lambda a: SEVERITY_ORDER.get(a.severity, len(SEVERITY_ORDER)))
+    for a in ordered[:MAX_LINES]:
         label = HEADLINES.get(a.kind, a.kind)
         topics = f" ({', '.join(a.topics)})" if a.topics else ""
-        lines.append((Span("• "), Span(a.source, strong=True), Span(f" — {label}: "),
-                      Span(a.title[:120], url=a.url), Span(topics)))
+        level = f"[{a.severity.upper()}] " if a.severity else ""
+        english = a.gloss_en.split("\n", 1)[0]
+        lines.append((Span(f"• {level}"), Span(a.publisher or a.source, strong=True), Span(f" — {label}: "),
+                      Span(a.title[:120], url=a.url), Span(topics + (f" — {english[:160]}" if english else ""))))
     if len(digest.changes) > MAX_LINES:
         lines.append((Span(f"… and {len(digest.changes) - MAX_LINES} more (`rulewatch alerts`)"),))
     sections = [Section(f"{len(digest.changes)} change(s)", tuple(lines) or ((Span("No relevant changes."),),))]

@@ -7,8 +7,9 @@ no sink un-escapes another's markup, and a new alert field reaches every sink by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 
-from core.model import Alert
+from core.model import Alert, InlineRun, KeyDate
 from core.text import strip_invisible
 
 HEADLINES = {
@@ -31,6 +32,7 @@ class Span:
     text: str
     url: str = ""
     strong: bool = False
+    struck: bool = False  # removed text, in a `styled` section
 
 
 Line = tuple[Span, ...]
@@ -53,6 +55,7 @@ class Section:
     label: str
     lines: tuple[Line, ...]
     marker: str = ""
+    styled: bool = False  # the exact change: struck spans were removed, strong spans added, the rest kept
 
     @property
     def plain(self) -> str:
@@ -70,6 +73,7 @@ class Message:
     key: str  # the alert's idempotency key, or the digest's day: sinks that can, store it with the post
     summary: str = ""  # one line for notifications; the headline when empty
     attachment: str = ""  # the whole change as a diff, for sinks that can attach a file
+    elided: bool = False  # the sections show part of the change: sinks that can should attach the whole
 
     @property
     def notification(self) -> str:
@@ -93,23 +97,87 @@ def _quoted(label: str, body: str, marker: str) -> Section:
     return Section(label, tuple((Span(line),) for line in body.splitlines()), marker)
 
 
-def alert_message(alert: Alert) -> Message:
-    """The message for one alert: headline, facts, and the removed and added text."""
-    facts = [Fact("", alert.source)]
+LINK_LABEL_MAX = 80
+EVIDENCE_MAX = 160
+KEY_DATE_LABELS = {"effective": "Takes effect", "comment_deadline": "Comments due",
+                   "compliance_deadline": "Comply by", "repeal": "Repeals"}
+_UNDATED = {"effective": "on publication (day not stated)", "repeal": "when the rule takes effect",
+            "comment_deadline": "date not stated", "compliance_deadline": "date not stated"}
+
+
+def detected(stamp: str, tz: tzinfo | None) -> str:
+    """An ISO UTC stamp as the team's clock reads it: 2026-11-29 22:05 CST."""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(tz or UTC)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".rstrip()
+
+
+def change_section(runs: tuple[InlineRun, ...]) -> Section:
+    """The exact change: kept text plain, removed text struck, added text strong; one line per block."""
+    lines: list[list[Span]] = [[]]
+    for run in runs:
+        for n, part in enumerate(run.text.split("\n")):
+            if n:
+                lines.append([])
+            if part:
+                lines[-1].append(Span(part, strong=run.op == "added", struck=run.op == "removed"))
+    return Section("Change", tuple(tuple(line) for line in lines if line), styled=True)
+
+
+def key_date_line(kd: KeyDate) -> Line:
+    when = kd.date or _UNDATED[kd.role]
+    where = f" · {kd.article}" if kd.article and not kd.evidence.startswith(kd.article) else ""
+    evidence = kd.evidence if len(kd.evidence) <= EVIDENCE_MAX else kd.evidence[:EVIDENCE_MAX - 1] + "…"
+    return (Span(f"{KEY_DATE_LABELS[kd.role]}: "), Span(when, strong=True), Span(f"{where} · {evidence}"))
+
+
+def _elided(alert: Alert) -> bool:
+    """Whether the styled runs leave part of the change out (the rest goes in the attachment)."""
+    shown_new = "".join(r.text for r in alert.change_inline if r.op != "removed")
+    shown_old = "".join(r.text for r in alert.change_inline if r.op != "added")
+    return len(shown_new) < len(alert.added) or len(shown_old) < len(alert.removed)
+
+
+def alert_message(alert: Alert, tz: tzinfo | None = None) -> Message:
+    """The message for one alert: severity and headline; who published it, when, and a link; the exact
+    change; what it means in English; its key dates; and why it matters this much. `tz`: the team's
+    time zone (UTC when None)."""
+    facts = [Fact("", alert.publisher or alert.source)]
+    if alert.published:
+        facts.append(Fact("published", alert.published))
     if alert.topics:
         facts.append(Fact("topics", ", ".join(alert.topics)))
-    if alert.matched_terms:
-        facts.append(Fact("matched", ", ".join(alert.matched_terms[:8])))
     if alert.article:
         facts.append(Fact("article", alert.article))
-    facts.append(Fact("detected", f"{alert.detected_at[:16].replace('T', ' ')} UTC"))
+    if alert.matched_terms:
+        facts.append(Fact("matched", ", ".join(alert.matched_terms[:8])))
+    facts.append(Fact("detected", detected(alert.detected_at, tz)))
     if alert.url:
-        facts.append(Fact("link", "open page", alert.url))
+        title = strip_invisible(alert.title) or "open page"
+        label = title if len(title) <= LINK_LABEL_MAX else title[:LINK_LABEL_MAX - 1] + "…"
+        facts.append(Fact("link", label, alert.url))
     # A health notice's text is its explanation, not page text that was added.
-    sections = [_quoted("Removed", alert.removed, "-"), _quoted("Added", alert.added, "+")]
     if alert.is_health:
         sections = [Section("Details", tuple((Span(line),) for line in alert.added.splitlines()))]
+    elif alert.change_inline and alert.kind == "changed_text":
+        sections = [change_section(alert.change_inline)]
+    else:
+        sections = [_quoted("Removed", alert.removed, "-"), _quoted("Added", alert.added, "+")]
+    if alert.gloss_en:
+        sections.append(Section("In English", tuple((Span(line),) for line in alert.gloss_en.splitlines())))
+    if alert.key_dates:
+        sections.append(Section("Key dates", tuple(key_date_line(kd) for kd in alert.key_dates)))
+    if alert.severity:
+        sections.append(Section(f"Why {alert.severity}", tuple((Span(r),) for r in alert.severity_reasons)))
+    title = headline(alert)
     return Message(
-        headline=headline(alert), facts=tuple(facts), sections=tuple(s for s in sections if s.plain.strip()),
-        event=ALERT_EVENT, key=alert.idempotency_key, attachment=diff_text(alert),
+        headline=f"{alert.severity.upper()} · {title}" if alert.severity else title,
+        facts=tuple(facts), sections=tuple(s for s in sections if s.plain.strip()),
+        event=ALERT_EVENT, key=alert.idempotency_key, summary=title, attachment=diff_text(alert),
+        elided=bool(alert.change_inline) and alert.kind == "changed_text" and _elided(alert),
     )

@@ -8,10 +8,11 @@ Scraped text is data: it is escaped for mrkdwn (& < >), so a page can never ping
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any
 from urllib.parse import quote
 
-from alerts.message import Fact, Line, Message, Section, alert_message, diff_text, headline
+from alerts.message import Fact, Line, Message, Section, Span, alert_message, diff_text, headline
 from core.model import Alert
 
 HEADER_MAX = 150  # Slack: header text
@@ -19,6 +20,7 @@ SECTION_MAX = 3000  # Slack: section text
 MAX_BLOCKS = 50  # Slack: blocks per message
 FALLBACK_MAX = 300  # the notification text; Slack allows more, phones show less
 BODY_SHARE = 1300  # characters of removed/added text shown inline, each; the rest goes to a file
+RICH_TEXT_MAX = 3000  # characters of one rich_text block we send (Slack states no lower bound; sections take 3000)
 HISTORY_KEY_FIELD = "key"  # metadata.event_payload field that carries the idempotency key
 
 __all__ = [
@@ -83,6 +85,26 @@ def _verbatim(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
+def _rich_text(section: Section) -> tuple[dict[str, Any], bool]:
+    """A styled section as a rich_text block: mrkdwn's ~strike~ and *bold* do not render next to CJK
+    characters, styled runs do. Text elements are plain text: scraped text cannot mention or link."""
+    elements: list[dict[str, Any]] = []
+    budget = RICH_TEXT_MAX
+    cut = False
+    for n, line in enumerate(section.lines):
+        for span in ((Span("\n"),) if n else ()) + line:
+            if budget <= 0:
+                cut = True
+                break
+            text = span.text[:budget]
+            budget -= len(text)
+            element: dict[str, Any] = {"type": "text", "text": text}
+            if span.struck or span.strong:
+                element["style"] = {"strike": True} if span.struck else {"bold": True}
+            elements.append(element)
+    return {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": elements}]}, cut
+
+
 def slack_message(message: Message) -> SlackMessage:
     """The Block Kit message for a Message. Pure: the same message always renders the same blocks."""
     head = message.headline
@@ -94,6 +116,11 @@ def slack_message(message: Message) -> SlackMessage:
         blocks.append({"type": "context", "elements": [_verbatim(context)]})
     truncated = False
     for section in message.sections:
+        if section.styled:
+            block, cut = _rich_text(section)
+            truncated = truncated or cut or message.elided
+            blocks.append(block)
+            continue
         text, cut = _slack_section(section)
         truncated = truncated or cut
         blocks.append({"type": "section", "text": _verbatim(text)})
@@ -111,18 +138,33 @@ def slack_message(message: Message) -> SlackMessage:
     )
 
 
-def render_slack(alert: Alert) -> SlackMessage:
+def render_slack(alert: Alert, tz: tzinfo | None = None) -> SlackMessage:
     """The Block Kit message for an alert."""
-    return slack_message(alert_message(alert))
+    return slack_message(alert_message(alert, tz))
 
 
-def text_message(message: Message) -> str:
-    """A Message as plain text: for a terminal, a log, or a chat webhook that takes text."""
+# The exact change in plain text: wdiff's markers, or colour (red struck, green bold) on a terminal.
+PLAIN_MARKS = (("[-", "-]"), ("{+", "+}"))
+COLOUR_MARKS = (("\x1b[9;31m", "\x1b[0m"), ("\x1b[1;32m", "\x1b[0m"))
+
+
+def _styled_line(line: Line, colour: bool) -> str:
+    (rem_open, rem_close), (add_open, add_close) = COLOUR_MARKS if colour else PLAIN_MARKS
+    return "".join(f"{rem_open}{s.text}{rem_close}" if s.struck else f"{add_open}{s.text}{add_close}" if s.strong
+                   else s.text for s in line)
+
+
+def text_message(message: Message, colour: bool = False) -> str:
+    """A Message as plain text: for a terminal (`colour` on a TTY), a log, or a chat webhook."""
     lines = [f"=== {message.headline}"]
     for fact in message.facts:
-        value = fact.url if fact.url else fact.value
-        lines.append(f"{fact.label or 'source'}: {value}")
+        value = f"{fact.value} <{fact.url}>" if fact.url else fact.value
+        lines.append(f"{fact.label or 'from'}: {value}")
     for section in message.sections:
+        if section.styled:
+            lines.append(f"{section.label}:")
+            lines += ["  " + _styled_line(line, colour) for line in section.lines]
+            continue
         if section.marker:
             lines += [f"{section.marker} {text}" for text in section.plain.splitlines() if text.strip()]
             continue
@@ -132,6 +174,6 @@ def text_message(message: Message) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_console(alert: Alert) -> str:
+def render_console(alert: Alert, tz: tzinfo | None = None, colour: bool = False) -> str:
     """A plain-text alert for a terminal."""
-    return text_message(alert_message(alert))
+    return text_message(alert_message(alert, tz), colour)

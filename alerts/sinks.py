@@ -13,6 +13,7 @@ from importlib import import_module
 from typing import Any, TextIO
 
 from alerts.deliver import ConsoleSink, Sink
+from core.env import TIMEZONE_VARIABLE, timezone
 from core.errors import SettingsError
 
 
@@ -65,5 +66,5 @@ def make_sinks(env: Mapping[str, str], console: TextIO | None = None, *, interac
         raise SettingsError(f"{CHOOSE_CONSOLE}={choice!r}: the one choice is 'console' (other sinks are set up "
                             "by their own variables: SLACK_CHANNEL, SLACK_WEBHOOK_URL, RULEWATCH_WEBHOOK_URL)")
     if choice == "console" or (not sinks and interactive):
-        sinks.append(ConsoleSink(console))
+        sinks.append(ConsoleSink(console, timezone(env, TIMEZONE_VARIABLE)))
     return sinks

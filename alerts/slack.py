@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import tzinfo
 from typing import Any
 from urllib.error import URLError
 
@@ -16,9 +17,9 @@ from slack_sdk.webhook import WebhookClient
 from alerts.deliver import PERMANENT_SLACK_ERRORS, Delivered
 from alerts.message import ALERT_EVENT, Message
 from alerts.render import HISTORY_KEY_FIELD, SlackMessage, render_slack, slack_message
-from core.env import Env, routes, secret_url
+from core.env import TIMEZONE_VARIABLE, Env, routes, secret_url, severity_channels, timezone
 from core.errors import DeliveryError, PermanentDeliveryError, SecretBlockError, SettingsError
-from core.model import Alert
+from core.model import SEVERITY_ORDER, Alert
 from core.secret import Secret
 
 log = logging.getLogger("rulewatch.slack")
@@ -123,10 +124,14 @@ class SlackSink:
         if not token:
             raise SettingsError("SLACK_BOT_TOKEN_BLOCK names a Secret block that holds no token")
         client = make_web_client(token.reveal(), env.get("SLACK_API_BASE_URL", "").strip())
-        return cls(client, channel, dict(routes("RULEWATCH_TOPIC_CHANNELS", env.get("RULEWATCH_TOPIC_CHANNELS", ""))))
+        return cls(client, channel, dict(routes("RULEWATCH_TOPIC_CHANNELS", env.get("RULEWATCH_TOPIC_CHANNELS", ""))),
+                   severity_channels(env), timezone(env, TIMEZONE_VARIABLE))
 
-    def __init__(self, client: WebClient, default_channel: str, topic_channels: dict[str, str] | None = None) -> None:
+    def __init__(self, client: WebClient, default_channel: str, topic_channels: dict[str, str] | None = None,
+                 severity_routes: tuple[tuple[str, str], ...] = (), tz: tzinfo | None = None) -> None:
         self.client = client
+        self.severity_routes = severity_routes  # (level, channel): alerts at that level or above go there
+        self.tz = tz
         self.configured_channel = default_channel
         self.topic_channels = topic_channels or {}
         self._ids: dict[str, str] = {}  # channel name -> ID, resolved once
@@ -140,8 +145,12 @@ class SlackSink:
         return self.resolve(self.configured_channel)
 
     def channel_for(self, alert: Alert) -> str:
-        """The source's own channel, else the first routed topic's, else the default: as an ID, which
-        Slack answers posts with, and which threads and history look-ups need."""
+        """A severity route's channel when the alert reaches its floor, else the source's own channel,
+        else the first routed topic's, else the default: as an ID, which Slack answers posts with, and
+        which threads and history look-ups need."""
+        for floor, channel in self.severity_routes:
+            if alert.severity and SEVERITY_ORDER[alert.severity] <= SEVERITY_ORDER[floor]:
+                return self.resolve(channel)
         if alert.channel:
             return self.resolve(alert.channel)
         for topic in alert.topics:
@@ -207,7 +216,7 @@ class SlackSink:
 
     def send(self, alert: Alert, thread_ts: str | None, retry: bool) -> Delivered:
         channel = self.channel_for(alert)
-        message = render_slack(alert)
+        message = render_slack(alert, self.tz)
         attempt = 0
         while True:
             try:
@@ -287,10 +296,11 @@ class SlackWebhookSink:
         if _token_named(env):
             raise SettingsError("both SLACK_WEBHOOK_URL and SLACK_BOT_TOKEN are set: keep one (the bot token "
                                 "threads follow-ups and never posts twice; the webhook is simpler)")
-        return cls(url)
+        return cls(url, timezone(env, TIMEZONE_VARIABLE))
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, tz: tzinfo | None = None) -> None:
         self._client = WebhookClient(url, timeout=DEFAULT_SLACK_TIMEOUT)
+        self.tz = tz
 
     def __repr__(self) -> str:
         return "WebhookSink(url='***')"
@@ -299,7 +309,7 @@ class SlackWebhookSink:
         return "webhook"
 
     def send(self, alert: Alert, thread_ts: str | None, retry: bool) -> Delivered:
-        return self._send(render_slack(alert))
+        return self._send(render_slack(alert, self.tz))
 
     def post(self, channel: str, message: Message) -> Delivered:
         return self._send(slack_message(message))

@@ -21,6 +21,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any
 from urllib.parse import quote
 
@@ -29,7 +30,7 @@ import urllib3
 from alerts.deliver import Delivered
 from alerts.message import Message, alert_message
 from alerts.render import text_message
-from core.env import Env, secret_url
+from core.env import TIMEZONE_VARIABLE, Env, secret_url, timezone
 from core.errors import DeliveryError, PermanentDeliveryError, SettingsError
 from core.model import Alert
 from core.secret import Secret
@@ -126,8 +127,10 @@ class JsonWebhookSink:
     threads = False
 
     def __init__(self, url: str, form: str = "rulewatch", secret: Secret = NO_SECRET,
-                 timeout: float = DEFAULT_WEBHOOK_TIMEOUT, clock: Callable[[], float] = time.time) -> None:
+                 timeout: float = DEFAULT_WEBHOOK_TIMEOUT, clock: Callable[[], float] = time.time,
+                 tz: tzinfo | None = None) -> None:
         self._url = Secret(url)
+        self.tz = tz  # the team's time zone, for the times the text shows
         self._format = FORMATS[form]
         self.form = form
         self._secret = secret
@@ -145,7 +148,7 @@ class JsonWebhookSink:
         secret = env.get("RULEWATCH_WEBHOOK_SECRET", "").strip()
         if form == "wecom" and secret:
             raise SettingsError("RULEWATCH_WEBHOOK_SECRET: WeCom bots take no signature; unset it")
-        return cls(url, form, Secret(secret))
+        return cls(url, form, Secret(secret), tz=timezone(env, TIMEZONE_VARIABLE))
 
     def __repr__(self) -> str:
         return f"JsonWebhookSink(format={self.form!r}, url='***')"
@@ -154,7 +157,7 @@ class JsonWebhookSink:
         return self.default_channel
 
     def send(self, alert: Alert, thread_ts: str | None, retry: bool) -> Delivered:
-        return self._post(alert_message(alert), alert)
+        return self._post(alert_message(alert, self.tz), alert)
 
     def post(self, channel: str, message: Message) -> Delivered:
         return self._post(message, None)

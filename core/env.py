@@ -35,6 +35,21 @@ def number(env: Env, name: str, default: float, kind: type = float, *, minimum: 
     return float(value)
 
 
+TIMEZONE_VARIABLE = "RULEWATCH_TIMEZONE"  # the team's time zone: alerts' clock and "today" for severity
+SEVERITY_CHANNELS_VARIABLE = "RULEWATCH_SEVERITY_CHANNELS"
+_LEVELS = ("high", "medium", "low")
+
+
+def severity_channels(env: Env) -> tuple[tuple[str, str], ...]:
+    """`high=#reg-urgent,medium=C0123`: alerts at a level or above go to its channel, the highest floor
+    first."""
+    pairs = routes(SEVERITY_CHANNELS_VARIABLE, env.get(SEVERITY_CHANNELS_VARIABLE, ""))
+    for level, _ in pairs:
+        if level not in _LEVELS:
+            raise SettingsError(f"{SEVERITY_CHANNELS_VARIABLE}: {level!r} is not a level (use high, medium or low)")
+    return tuple(sorted(pairs, key=lambda pair: _LEVELS.index(pair[0])))
+
+
 def timezone(env: Env, name: str) -> tzinfo:
     """An IANA time zone (Asia/Shanghai, Europe/London); the machine's own when unset."""
     raw = env.get(name, "").strip()

@@ -230,6 +230,7 @@ class Change:
 KeyDateRole = Literal["effective", "comment_deadline", "compliance_deadline", "repeal"]
 KEY_DATE_ROLES: tuple[KeyDateRole, ...] = ("effective", "comment_deadline", "compliance_deadline", "repeal")
 SeverityLevel = Literal["high", "medium", "low"]
+SEVERITY_ORDER: dict[str, int] = {"high": 0, "medium": 1, "low": 2, "": 3}  # most severe first; "": unrated
 
 
 @dataclass(frozen=True, slots=True)

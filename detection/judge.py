@@ -135,7 +135,9 @@ def _item_alert(
     found = _decide(own, context, policy)
     if found is None:
         return None
-    base = {"title": item.title or item.id, "url": item.url or doc.url, "topics": found.topics,
+    # A withdrawn item links to the page it had, or to nothing: never to the list (an API endpoint).
+    url = item.url or ("" if change.kind == "removed" else doc.url)
+    base = {"title": item.title or item.id, "url": url, "topics": found.topics,
             "matched_terms": found.terms, "subject": item.id}
     if change.kind == "added":
         return Alert(kind="new_item", added=_describe(item), **base)  # type: ignore[arg-type]

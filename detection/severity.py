@@ -23,7 +23,6 @@ from detection.gloss import BlockFacts
 Stage = Literal["final", "draft", "news"]
 EFFECTIVE_SOON_DAYS = 30
 COMMENTS_CLOSE_SOON_DAYS = 14
-SEVERITY_ORDER: dict[str, int] = {"high": 0, "medium": 1, "low": 2, "": 3}  # for sorting, most severe first
 
 _DRAFT = re.compile(r"征求意见稿|草案|公开征求意见|征求意见的通知|proposed\s+rule|notice\s+of\s+proposed\s+rulemaking|"
                     r"\bNPRM\b|request\s+for\s+comments?|draft\s+for\s+comment", re.IGNORECASE)

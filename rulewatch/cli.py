@@ -145,6 +145,7 @@ def _report_delivery(report: DeliveryReport) -> bool:
 def cmd_alerts(args: argparse.Namespace) -> int:
     with _app() as app:
         records = app.store.alerts(pending_only=args.pending, limit=args.limit, source=args.source)
+        tz = app.settings.timezone
     if args.json:
         _print_json([r.to_json() for r in records])
         return EXIT_OK
@@ -157,7 +158,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         if not r.delivered_at and r.last_error:
             state += f" after {r.attempts} attempt(s): {r.last_error}"
         print(f"#{r.id} [{state}]")
-        print(render_console(r))
+        print(render_console(r, tz, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
     return EXIT_OK
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 from alerts.deliver import DEFAULT_DELIVERY_LEASE
-from core.env import flag, number, timezone
+from core.env import TIMEZONE_VARIABLE, flag, number, timezone
 from core.errors import SettingsError
 from core.model import DEFAULT_HOST_CONCURRENCY, DEFAULT_HOST_DELAY, HostPolicy
 from detection.health import DEFAULT_FAILING_AFTER
@@ -69,7 +69,7 @@ class Settings:
             topics_file=Path(topics) if topics else None,
             glossary_file=_path(env, "RULEWATCH_GLOSSARY"),
             severity_file=_path(env, "RULEWATCH_SEVERITY"),
-            timezone=timezone(env, "RULEWATCH_TIMEZONE"),
+            timezone=timezone(env, TIMEZONE_VARIABLE),
             delivery_lease=number(env, "RULEWATCH_DELIVERY_LEASE", DEFAULT_DELIVERY_LEASE,
                                   minimum=MIN_DELIVERY_LEASE),
             shared_politeness=flag(env, "RULEWATCH_SHARED_POLITENESS", default=database_url.startswith("postgresql")),

@@ -127,6 +127,10 @@ class FakeSlack:
                 return {"ok": False, "error": "invalid_blocks", "detail": "header text over 150"}
             if block["type"] == "section" and len(text) > 3000:
                 return {"ok": False, "error": "invalid_blocks", "detail": "section text over 3000"}
+            if block["type"] == "rich_text":
+                problem = rich_text_problem(block)
+                if problem:
+                    return {"ok": False, "error": "invalid_blocks", "detail": problem}
         if not body.get("text") and not blocks:
             return {"ok": False, "error": "no_text"}
         metadata = body.get("metadata")
@@ -205,3 +209,31 @@ def _make_handler(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
         do_GET = _handle
 
     return Handler
+
+
+RICH_TEXT_CONTAINERS = {"rich_text_section", "rich_text_list", "rich_text_quote", "rich_text_preformatted"}
+TEXT_STYLES = {"bold", "italic", "strike", "code", "underline", "highlight"}
+RICH_TEXT_LIMIT = 4000  # characters of text in one rich_text block that this fake accepts
+
+
+def rich_text_problem(block: dict[str, Any]) -> str:
+    """What Slack would refuse in a rich_text block (or ""): the shape of its containers and text
+    elements, their styles, and empty text (Slack answers invalid_blocks for a text element of "")."""
+    containers = block.get("elements")
+    if not isinstance(containers, list) or not containers:
+        return "rich_text needs a non-empty elements list"
+    total = 0
+    for container in containers:
+        if container.get("type") not in RICH_TEXT_CONTAINERS:
+            return f"rich_text element type {container.get('type')!r}"
+        for element in container.get("elements") or []:
+            if element.get("type") != "text":
+                return f"unexpected rich text element {element.get('type')!r}"
+            text = element.get("text")
+            if not isinstance(text, str) or not text:
+                return "a rich text element with empty text"
+            style = element.get("style", {})
+            if not isinstance(style, dict) or set(style) - TEXT_STYLES or not all(v is True for v in style.values()):
+                return f"bad style {style!r}"
+            total += len(text)
+    return f"rich_text over {RICH_TEXT_LIMIT} characters" if total > RICH_TEXT_LIMIT else ""

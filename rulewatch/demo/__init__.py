@@ -20,11 +20,15 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
-DEMO_SOURCES = {
-    "demo-rule-page": ("rule/index.html", "A rule page: an incident-reporting deadline is amended"),
-    "demo-notice-list": ("notices/index.html", "A GBK notice list: a source-code filing notice appears"),
-    "demo-json-api": ("api/list.json", "An NFRA-style JSON list API: an outsourcing rule is withdrawn"),
-    "demo-rss-feed": ("feed/rss.xml", "A Federal Register-style RSS feed: an incident rule is published"),
+DEMO_SOURCES = {  # name: (entry, description, publisher)
+    "demo-rule-page": ("rule/index.html", "A rule page: an incident-reporting deadline is amended",
+                       "Demo Banking Regulator"),
+    "demo-notice-list": ("notices/index.html", "A GBK notice list: a source-code filing notice appears",
+                         "Demo Central Bank"),
+    "demo-json-api": ("api/list.json", "An NFRA-style JSON list API: an outsourcing rule is withdrawn",
+                      "Demo Financial Regulator (NFRA-style)"),
+    "demo-rss-feed": ("feed/rss.xml", "A Federal Register-style RSS feed: an incident rule is published",
+                      "Demo Federal Register"),
 }
 
 
@@ -76,8 +80,9 @@ def copy_site(target: Path) -> Path:
 
 def write_sources(path: Path, base: str) -> None:
     lines = ["sources:"]
-    for name, (entry, description) in DEMO_SOURCES.items():
-        lines += [f"  - name: {name}", f"    url: {base}/{entry}", f"    description: {json.dumps(description)}"]
+    for name, (entry, description, publisher) in DEMO_SOURCES.items():
+        lines += [f"  - name: {name}", f"    url: {base}/{entry}", f"    description: {json.dumps(description)}",
+                  f"    publisher: {json.dumps(publisher)}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -14,6 +14,7 @@ from alerts.digest import send_digests
 from alerts.slack import SlackSink, make_web_client
 from core.model import Document, Item
 from detection import Taxonomy, compare, judge
+from detection.explain import ExplainContext
 from detection.health import SourceHealth
 from state import Store
 
@@ -24,7 +25,7 @@ HEALTH = SourceHealth(notify_after=3)
 
 @pytest.fixture
 def slack() -> Iterator[FakeSlack]:
-    with FakeSlack(TOKEN, channels=("C-ALERTS", "C-SEC", "C-BUY")) as server:
+    with FakeSlack(TOKEN, channels=("C-ALERTS", "C-SEC", "C-BUY", "C-URGENT")) as server:
         yield server
 
 
@@ -52,14 +53,14 @@ def lst(*titles: str) -> Document:
     return Document(kind="list", url="http://x/list", items=[Item(id=t, title=t, url=f"http://x/{t}") for t in titles])
 
 
-def record_change(store: Store, source: str, title: str) -> None:
+def record_change(store: Store, source: str, title: str, issuer: str = "regulator") -> None:
     tax = Taxonomy.load()
     old = lst("基线")
     store.record_success(name=source, url="u", document=old, etag="", last_modified="", change=None, verdict=None)
     new = lst(title, "基线")
     change = compare(old, new)
     store.record_success(name=source, url="u", document=new, etag="", last_modified="", change=change,
-                         verdict=judge(change, old, new, tax))
+                         verdict=judge(change, old, new, tax, context=ExplainContext.default(issuer=issuer)))
 
 
 def test_alerts_are_routed_by_topic(store: Store, slack: FakeSlack) -> None:
@@ -87,3 +88,50 @@ def test_quiet_day_digest_on_the_console(store: Store) -> None:
     out = io.StringIO()
     assert send_digests(store, ConsoleSink(out), now=datetime(2026, 11, 28, 8, tzinfo=UTC)) == {"console": "posted"}
     assert "rulewatch digest 2026-11-28" in out.getvalue() and "No relevant changes." in out.getvalue()
+
+
+def record_amendment(store: Store, source: str) -> None:
+    """A rule whose reporting deadline is cut from 24 hours to 2: a high alert."""
+    from core.model import Block
+
+    text = "第八条 银行业金融机构发生网络安全事件的，应当在二十四小时内向监管部门报告。"
+    old = Document(kind="page", url=f"http://x/{source}", title="网络安全事件报告管理办法", blocks=[Block(text)])
+    new = Document(kind="page", url=old.url, title=old.title, blocks=[Block(text.replace("二十四", "两"))])
+    store.record_success(name=source, url=old.url, document=old, etag="", last_modified="", change=None, verdict=None)
+    change = compare(old, new)
+    store.record_success(name=source, url=old.url, document=new, etag="", last_modified="", change=change,
+                         verdict=judge(change, old, new, Taxonomy.load()))
+
+
+def test_alerts_at_a_severity_floor_go_to_its_channel(store: Store, slack: FakeSlack) -> None:
+    record_amendment(store, "rule")
+    record_change(store, "list", "关于网络安全等级保护的通知")
+    assert [a.severity for a in store.alerts(newest_first=False)] == ["high", "medium"]
+    sink = SlackSink(make_web_client(TOKEN, slack.base_url), "C-ALERTS", {"cybersecurity": "C-SEC"},
+                     severity_routes=(("high", "C-URGENT"),))
+    assert len(deliver_pending(store, sink).delivered) == 2
+    (urgent,) = slack.posted("C-URGENT")
+    assert urgent["blocks"][0]["text"]["text"].startswith("HIGH · Amended")
+    assert any(b["type"] == "rich_text" for b in urgent["blocks"])  # the fake checked its shape
+    assert len(slack.posted("C-SEC")) == 1
+
+
+def test_the_severity_routes_setting_names_its_mistakes() -> None:
+    from core.env import severity_channels
+    from core.errors import SettingsError
+
+    assert severity_channels({"RULEWATCH_SEVERITY_CHANNELS": "medium=#reg, high=#reg-urgent"}) == (
+        ("high", "#reg-urgent"), ("medium", "#reg"))
+    with pytest.raises(SettingsError, match="RULEWATCH_SEVERITY_CHANNELS: 'urgent' is not a level"):
+        severity_channels({"RULEWATCH_SEVERITY_CHANNELS": "urgent=#x"})
+
+
+def test_the_digest_lists_the_most_severe_first(store: Store) -> None:
+    record_change(store, "press", "网络安全新闻：业内人士谈数据安全", issuer="press")
+    record_change(store, "list", "关于网络安全等级保护的通知")
+    record_amendment(store, "rule")
+    out = io.StringIO()
+    send_digests(store, ConsoleSink(out))
+    levels = [line.split("]")[0] + "]" for line in out.getvalue().splitlines() if line.startswith("• [")]
+    assert levels == ["• [HIGH]", "• [MEDIUM]", "• [LOW]"]
+    assert "reporting deadline 24 hours → 2 hours" in out.getvalue()

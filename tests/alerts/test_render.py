@@ -25,7 +25,7 @@ def test_message_shape() -> None:
     assert msg.blocks[0]["text"]["text"].startswith("Amended: 关于规范")
     context = msg.blocks[1]["elements"][0]["text"]
     assert "*nfra-rules*" in context and "cybersecurity" in context and "第八条" in context
-    assert "<https://x.example/rule?id=1&a=b|open page>" in context
+    assert "<https://x.example/rule?id=1&a=b|关于规范银行业金融机构信息技术产品源代码备案的通知>" in context
     bodies = [b["text"]["text"] for b in msg.blocks if b["type"] == "section"]
     assert bodies[0].startswith("*Removed*\n> 第八条 应当在二十四小时内报告。")
     assert bodies[1].startswith("*Added*\n> 第八条 应当在两小时内报告。")
@@ -71,3 +71,101 @@ def test_scraped_text_is_sent_verbatim() -> None:
 def test_an_rtl_override_in_a_title_stays_out_of_the_headline() -> None:
     msg = render_slack(alert(title="关于\u202egnp.exe\u202c的通知"))
     assert "\u202e" not in msg.blocks[0]["text"]["text"] and "\u202e" not in msg.text
+
+
+# ---- the explained alert: the exact change, English, key dates, severity --------------------------
+
+from datetime import date  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
+
+from fakeslack import rich_text_problem  # noqa: E402
+
+from core.model import InlineRun, KeyDate, TextChange  # noqa: E402
+from detection.compare import inline_runs  # noqa: E402
+from detection.explain import ExplainContext, change_runs  # noqa: E402
+
+RUNS = (InlineRun("第八条 应当在", "same"), InlineRun("二十四", "removed"), InlineRun("两", "added"),
+        InlineRun("小时内报告。", "same"))
+
+
+def explained(**kw: object) -> Alert:
+    base: dict[str, object] = dict(
+        change_inline=RUNS, publisher="National Financial Regulatory Administration (NFRA)", published="2026-11-20",
+        gloss_en="Art. 8 · reporting deadline 24 hours → 2 hours · shall (应当)",
+        key_dates=(KeyDate("effective", "2027-01-01", "第十条 本办法自2027年1月1日起施行。", "第十条"),
+                   KeyDate("repeal", "", "原办法同时废止。")),
+        severity="high", severity_reasons=("reporting deadline 24 hours → 2 hours in Art. 8 (+3)",))
+    return alert(**(base | kw))
+
+
+def test_the_exact_change_is_a_rich_text_block_of_styled_runs() -> None:
+    msg = render_slack(explained())
+    (rich,) = [b for b in msg.blocks if b["type"] == "rich_text"]
+    assert rich["elements"][0]["elements"] == [
+        {"type": "text", "text": "第八条 应当在"}, {"type": "text", "text": "二十四", "style": {"strike": True}},
+        {"type": "text", "text": "两", "style": {"bold": True}}, {"type": "text", "text": "小时内报告。"}]
+    assert rich_text_problem(rich) == ""
+    assert msg.blocks[0]["text"]["text"].startswith("HIGH · Amended: ")
+    assert msg.text.startswith("Amended: ")  # the notification: the rule, not the rating
+    bodies = [b["text"]["text"] for b in msg.blocks if b["type"] == "section"]
+    assert not any("*Removed*" in b for b in bodies)  # the sentence is shown once
+    assert any("Art. 8 · reporting deadline 24 hours → 2 hours" in b for b in bodies)
+    assert any("Takes effect: *2027-01-01* · 第十条 本办法自2027年1月1日起施行。" in b for b in bodies)
+    assert any("Repeals: *when the rule takes effect*" in b for b in bodies)
+    assert any(b.startswith("*Why high*") for b in bodies)
+    context = msg.blocks[1]["elements"][0]["text"]
+    assert context.startswith("*National Financial Regulatory Administration (NFRA)* · published: 2026-11-20")
+    assert "nfra-rules" not in context
+
+
+def test_the_team_sees_its_own_clock() -> None:
+    msg = render_slack(explained(), ZoneInfo("Asia/Shanghai"))
+    assert "detected: 2026-11-28 00:41 CST" in msg.blocks[1]["elements"][0]["text"]
+
+
+def test_the_console_marks_the_change_and_colours_it_on_a_terminal() -> None:
+    plain = render_console(explained())
+    assert "  第八条 应当在[-二十四-]{+两+}小时内报告。" in plain
+    assert "In English:\nArt. 8 · reporting deadline" in plain and "Why high:" in plain
+    coloured = render_console(explained(), colour=True)
+    assert "\x1b[9;31m二十四\x1b[0m\x1b[1;32m两\x1b[0m" in coloured
+
+
+def test_a_long_rewrite_stays_within_block_kit_limits_and_the_whole_goes_to_the_thread() -> None:
+    old = "。".join(f"第{n}句旧的规定内容" for n in range(400))
+    new = "。".join(f"第{n}句新的规定文字" for n in range(400))
+    runs = change_runs([TextChange("changed", "", old, new, inline=inline_runs(old, new))])
+    msg = render_slack(explained(change_inline=runs, added=new, removed=old))
+    assert len(msg.blocks) <= 50 and msg.truncated
+    for block in msg.blocks:
+        if block["type"] == "rich_text":
+            assert rich_text_problem(block) == ""
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+    assert f"-{old}\n+{new}\n" in msg.full_diff
+
+
+def test_alerts_json_carries_the_explanation() -> None:
+    data = json.loads(json.dumps(explained().to_json(), ensure_ascii=False))
+    assert data["change_inline"][1] == {"text": "二十四", "op": "removed"}
+    assert data["key_dates"][0] == {"role": "effective", "date": "2027-01-01",
+                                    "evidence": "第十条 本办法自2027年1月1日起施行。", "article": "第十条"}
+    assert data["severity"] == {"level": "high", "reasons": ["reporting deadline 24 hours → 2 hours in Art. 8 (+3)"]}
+    assert data["gloss_en"].startswith("Art. 8") and data["publisher"].endswith("(NFRA)")
+    assert data["published"] == "2026-11-20"
+    assert alert().to_json()["severity"] is None
+
+
+def test_an_explained_alert_from_judge_renders_end_to_end() -> None:
+    from core.model import Block, Document
+    from detection import Taxonomy, compare, judge
+
+    v1 = ["第八条 银行业金融机构发生网络安全事件的，应当在二十四小时内向监管部门报告。", "第十条 本办法自2027年1月1日起施行。"]
+    old = Document(kind="page", url="http://x/r", title="网络安全事件报告办法", blocks=[Block(t) for t in v1])
+    new = Document(kind="page", url="http://x/r", title=old.title,
+                   blocks=[Block(t.replace("二十四", "两")) for t in v1])
+    context = ExplainContext.default(date(2026, 12, 20), publisher="NFRA")
+    (judged,) = judge(compare(old, new), old, new, Taxonomy.load(), context=context).alerts
+    text = render_console(judged)
+    assert "应当在[-二十四-]{+两+}小时内" in text and "Takes effect: 2027-01-01" in text
+    assert "takes effect 2027-01-01, in 12 days" in text and text.startswith("=== HIGH · Amended")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from core.errors import TaxonomyError
-from core.model import KeyDate, TextChange
+from core.model import SEVERITY_ORDER, KeyDate, TextChange
 from detection import Taxonomy, compare, judge
 from detection.explain import ExplainContext
 from detection.gloss import Glossary, block_facts
-from detection.severity import SEVERITY_ORDER, SeverityWeights, document_stage, rate
+from detection.severity import SeverityWeights, document_stage, rate
 from scrapers.extract import extract
 
 TODAY = date(2026, 11, 29)

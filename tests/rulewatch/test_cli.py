@@ -59,13 +59,18 @@ def test_baseline_then_change_then_alert(httpserver: HTTPServer, tmp_path: Path,
     httpserver.expect_request("/farm").respond_with_data(FARM.format(days="七日"), content_type="text/html")
     assert main(["run", "--sources", src]) == 0
     out = capsys.readouterr().out
-    assert "=== Amended: 网络安全事件报告办法" in out  # console delivery without Slack
+    assert "Amended: 网络安全事件报告办法" in out  # console delivery without Slack
     (alert,) = alerts_json(capsys)
     assert alert["source"] == "rule" and alert["kind"] == "changed_text"
     assert "两小时" in str(alert["added"]) and "二十四小时" in str(alert["removed"])
     assert alert["topics"] == ["cybersecurity"] and alert["matched_terms"]
     assert str(alert["detected_at"]).endswith("Z") and alert["delivered_at"]
     assert "浏览次数" not in json.dumps(alert, ensure_ascii=False)
+    # what changed, by when, in English, how much it matters, and who published it
+    assert [r["op"] for r in alert["change_inline"]] == ["same", "removed", "added", "same"]
+    assert alert["gloss_en"].startswith("Art.") and "24 hours → 2 hours" in alert["gloss_en"]
+    assert alert["severity"]["level"] in ("high", "medium") and alert["severity"]["reasons"]
+    assert alert["publisher"] == "localhost" and isinstance(alert["key_dates"], list)
 
     assert main(["history", "farm"]) == 0
     assert "not relevant: 1 text changed" in capsys.readouterr().out  # recorded, not alerted
@@ -201,13 +206,13 @@ def test_without_a_sink_a_run_leaves_its_alerts_pending_and_says_so(
     src = _one_change(httpserver, tmp_path)
     assert main(["run", "--sources", src]) == 0  # the cycle did its work; its alert waits
     captured = capsys.readouterr()
-    assert "=== Amended" not in captured.out  # printed is not delivered
+    assert "Amended: " not in captured.out  # printed is not delivered
     assert "1 alert(s): no sink is configured, so they stay pending" in captured.err
     assert main(["alerts", "--pending"]) == 0 and "PENDING" in capsys.readouterr().out
     assert main(["deliver"]) == 1  # asked to deliver, and could not
     monkeypatch.setenv("RULEWATCH_SINK", "console")  # chosen: now the console is delivery
     assert main(["deliver"]) == 0
-    assert "=== Amended" in capsys.readouterr().out
+    assert "Amended: " in capsys.readouterr().out
     assert main(["alerts", "--pending"]) == 0 and "no pending alerts" in capsys.readouterr().out
 
 
@@ -230,9 +235,9 @@ def test_resend_posts_chosen_alerts_again(httpserver: HTTPServer, tmp_path: Path
     src = _one_change(httpserver, tmp_path)
     assert main(["run", "--sources", src]) == 0
     (alert,) = alerts_json(capsys)
-    assert main(["deliver"]) == 0 and "=== Amended" not in capsys.readouterr().out  # nothing pending
+    assert main(["deliver"]) == 0 and "Amended: " not in capsys.readouterr().out  # nothing pending
     assert main(["deliver", "--resend", str(alert["id"])]) == 0
-    assert capsys.readouterr().out.count("=== Amended") == 1
+    assert capsys.readouterr().out.count("Amended: ") == 1
     assert main(["deliver", "--resend", "999"]) == 2
     assert "no alert #999" in capsys.readouterr().err
 

@@ -14,10 +14,16 @@ def test_demo_shows_the_four_changes_and_nothing_else() -> None:
     assert run_demo(out) == 0
     text = out.getvalue()
     assert text.count("=== ") == 4
-    assert "=== Amended: 银行业金融机构信息科技采购管理办法" in text and "+ 第四条" in text
-    assert "=== New: 关于银行业金融机构信息技术产品源代码备案有关事项的通知" in text
-    assert "=== Withdrawn: 关于银行业金融机构数据安全管理办法" in text
-    assert "=== New: Computer-Security Incident Notification Requirements" in text
+    assert "=== HIGH · Amended: 银行业金融机构信息科技采购管理办法" in text
+    assert "应当在[-二十四-]{+两+}小时内向监管部门报告" in text  # the exact change, once
+    assert "Art. 4 · reporting deadline 24 hours → 2 hours · shall (应当)" in text
+    assert "Takes effect: 2026-11-27 · 第五条 本办法自发布之日起施行。" in text
+    assert "reporting deadline 24 hours → 2 hours in Art. 4 (+3)" in text
+    assert "from: Demo Banking Regulator" in text
+    assert "New: 关于银行业金融机构信息技术产品源代码备案有关事项的通知" in text
+    assert "Withdrawn: 关于银行业金融机构数据安全管理办法" in text
+    assert "New: Computer-Security Incident Notification Requirements" in text
+    assert "api/list.json" not in text.split("--- alerts")[1]  # a withdrawn item never links to the API
     for noise in ("2718", "浏览次数", "第四季度统计数据发布", "关于开展农村金融服务创新试点的通知"):
         assert noise not in text.split("--- alerts")[1]
 
