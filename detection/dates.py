@@ -76,6 +76,9 @@ _EN_SENTENCE_END = re.compile(r"\.\s+(?=[A-Z(])")
 _ABBREVIATIONS = frozenset({"no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
                             "dec", "art", "arts", "sec", "secs", "fed", "reg", "inc", "co", "st", "vol", "pt",
                             "s", "u.s", "mr", "ms", "dr", "e.g", "i.e", "etc", "cf", "para", "p", "pp"})
+# Words without which a block holds no key date: one quick scan of literals skips most blocks before the
+# date patterns (whose alternatives are costly to try at every position) run.
+_CANDIDATE = re.compile(r"[年月废]|\d{4}|之日|停止执行|不再执行|[Pp]ublication|[Rr]epeal|[Rr]escind|PUBLICATION|REPEAL")
 _CLAUSE_BREAK = re.compile(r"[,，、:：]")
 
 
@@ -240,6 +243,9 @@ def find_key_dates(blocks: Iterable[tuple[str, str]], published: str = "") -> tu
     for key, raw in blocks:
         if budget <= 0 or len(out) >= MAX_DATES:
             break
+        if not _CANDIDATE.search(raw):
+            budget -= len(raw)
+            continue
         text = nfkc(raw[:budget])
         budget -= len(raw)
         if not _DATE.search(text) and not _PUBLICATION.search(text) and not _REPEAL.search(text):
