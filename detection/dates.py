@@ -275,3 +275,13 @@ def field_key_dates(fields: Iterable[tuple[str, str]]) -> tuple[KeyDate, ...]:
         if role and _parse_published(day):
             out.append(KeyDate(role, day, f"{name}: {value.strip()}"))
     return tuple(out)
+
+
+def kept_with_key_dates(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, followed by the sentences past the cut that set key dates
+    (at most MAX_DATES): a rule's effective date sits in its last article, past any opening kept."""
+    if len(text) <= limit:
+        return text
+    opening, rest = text[:limit], text[limit:]
+    sentences = list(dict.fromkeys(kd.evidence for kd in find_key_dates([("", rest)]) if kd.evidence))
+    return opening + ("\n…\n" + "\n".join(sentences) if sentences else "")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 from core.errors import FetchError, WriteRefused
 from core.model import Change, Document, Item, Verdict
 from detection import RelevancePolicy, compare, judge
+from detection.dates import kept_with_key_dates
 from detection.health import SourceHealth, collapsed
 from detection.volatility import learned_volatile
 from rulewatch.config import Source
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("rulewatch.cycle")
 
-DETAIL_CHARS = 4000  # how much of a followed detail page is kept with its item
+DETAIL_CHARS = 4000  # how much of a followed detail page is kept with its item (and its key-date sentences)
 # Results are written in batches (one transaction each): per-page transactions cost more than the
 # page. A batch is written when it is this big or this old, so alerts still go out promptly.
 RECORD_BATCH = 200
@@ -159,7 +160,7 @@ def _detail_text(url: str, fetcher: PageFetcher, source: Source) -> str:
     blocks = [b.text for b in detail.blocks]
     if blocks and blocks[0] == detail.title:
         blocks = blocks[1:]  # the heading repeats the item's title
-    return "\n".join(blocks)[:DETAIL_CHARS]
+    return kept_with_key_dates("\n".join(blocks), DETAIL_CHARS)
 
 
 def check_source(source: Source, state: SourceState | None, app: App) -> Checked:

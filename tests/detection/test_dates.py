@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from detection.dates import MAX_DATES, cn_number, field_key_dates, find_key_dates
+from detection.dates import MAX_DATES, cn_number, field_key_dates, find_key_dates, kept_with_key_dates
 
 CASES = json.loads((Path(__file__).parents[1] / "data" / "key_dates" / "cases.json").read_text("utf-8"))["cases"]
 REQUIRED_ACCURACY = 0.95
@@ -71,3 +71,13 @@ def test_structured_fields_name_their_dates() -> None:
     dates = field_key_dates([("effective_on", "2026-03-01"), ("comments_close_on", "2026-01-15"),
                              ("docket_ids", "CFPB-2026-0001"), ("effective_on", "")])
     assert [(d.role, d.date) for d in dates] == [("effective", "2026-03-01"), ("comment_deadline", "2026-01-15")]
+
+
+def test_a_long_detail_page_keeps_its_opening_and_the_sentences_that_set_its_dates() -> None:
+    articles = [f"第{n}条 银行业金融机构应当加强信息科技风险管理。" for n in range(1, 200)]
+    text = "\n".join(articles + ["第二百条 本办法自2027年1月1日起施行。"])
+    kept = kept_with_key_dates(text, 500)
+    assert kept.startswith(text[:500]) and kept.endswith("\n…\n第二百条 本办法自2027年1月1日起施行。")
+    assert [(d.role, d.date) for d in find_key_dates([("", kept)])] == [("effective", "2027-01-01")]
+    assert kept_with_key_dates("短文本", 500) == "短文本"
+    assert kept_with_key_dates("\n".join(articles), 500) == "\n".join(articles)[:500]
