@@ -98,6 +98,7 @@ def _quoted(label: str, body: str, marker: str) -> Section:
 
 
 LINK_LABEL_MAX = 80
+MACHINE_TRANSLATION_LABEL = "Machine translation (not reviewed)"
 EVIDENCE_MAX = 160
 KEY_DATE_LABELS = {"effective": "Takes effect", "comment_deadline": "Comments due",
                    "compliance_deadline": "Comply by", "repeal": "Repeals"}
@@ -170,6 +171,9 @@ def alert_message(alert: Alert, tz: tzinfo | None = None) -> Message:
         sections = [_quoted("Removed", alert.removed, "-"), _quoted("Added", alert.added, "+")]
     if alert.gloss_en:
         sections.append(Section("In English", tuple((Span(line),) for line in alert.gloss_en.splitlines())))
+    if alert.machine_translation:
+        sections.append(Section(MACHINE_TRANSLATION_LABEL,
+                                tuple((Span(line),) for line in alert.machine_translation.splitlines())))
     if alert.key_dates:
         sections.append(Section("Key dates", tuple(key_date_line(kd) for kd in alert.key_dates)))
     if alert.severity:

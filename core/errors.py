@@ -67,6 +67,10 @@ class PermanentDeliveryError(DeliveryError):
         self.channel = channel
 
 
+class TranslationError(RulewatchError):
+    """The optional translation service gave no translation; the alert goes out without one."""
+
+
 class FetchError(RulewatchError):
     """A source could not be fetched or read as a document. `reason` is a short machine-readable tag."""
 

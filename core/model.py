@@ -276,6 +276,7 @@ class Alert:
     severity_reasons: tuple[str, ...] = ()
     publisher: str = ""
     published: str = ""  # ISO 8601 day the rule or item was published, when known
+    machine_translation: str = ""  # the optional translation hook's English (alerts.translate), labelled so
     # ---- set by state/ when the draft enters the outbox
     id: int | None = None
     idempotency_key: str = ""

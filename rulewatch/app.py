@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 
 from core.errors import ConfigError
 from rulewatch.config import Source, load_sources
@@ -19,6 +19,7 @@ from rulewatch.settings import Settings
 
 if TYPE_CHECKING:  # the parts import lazily: a cycle must not pay for Slack or Prefect unless it uses them
     from alerts.deliver import Sink
+    from alerts.translate import Translator
     from detection import Taxonomy
     from detection.explain import ExplainContext
     from detection.gloss import Glossary
@@ -47,6 +48,7 @@ class App:
         self._browser: BrowserFetcher | None = None
         self._taxonomy = taxonomy
         self._explain_tables: tuple[Glossary, SeverityWeights] | None = None
+        self._translator: Translator | None | Literal[False] = False  # False: not read yet
         self._sinks: list[Sink] | None = None
         self._console = console
         self.interactive = interactive  # a person watches the output: the console may stand in for a sink
@@ -87,6 +89,15 @@ class App:
             self._explain_tables = (Glossary.load(self.settings.glossary_file),
                                     SeverityWeights.load(self.settings.severity_file))
         return self._explain_tables
+
+    @property
+    def translator(self) -> Translator | None:
+        """The optional machine translation of alerts (off unless RULEWATCH_TRANSLATE_* is set)."""
+        if self._translator is False:
+            from alerts.translate import translator_from_env
+
+            self._translator = translator_from_env(self.settings.env)
+        return self._translator
 
     def explain_context(self, source: Source) -> ExplainContext:
         """What judging `source` today needs to explain its alerts."""

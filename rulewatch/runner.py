@@ -197,6 +197,9 @@ def check_source(source: Source, state: SourceState | None, app: App) -> Checked
                              context)
 
     change, verdict = _cpu_bound(compare_and_judge)
+    translator = app.translator
+    if translator is not None and verdict.alerts:  # network IO: outside the CPU turn
+        verdict = replace(verdict, alerts=[translator.explain(a) for a in verdict.alerts])
     return Checked(source, document, change, verdict, resp.validators, seen_snapshot_id=seen)
 
 
@@ -275,6 +278,7 @@ def run_cycle(
     pending: list[Checked] = []
     health = SourceHealth(app.settings.failing_after)
     fetcher = app.fetcher
+    _ = app.translator, app.explain_tables  # their settings errors surface here, before any source runs
     bytes_before = fetcher.bytes_received
 
     def flush() -> None:

@@ -415,3 +415,32 @@ def test_ctrl_c_stops_promptly_and_keeps_what_was_checked(tmp_path: Path, rw_env
         assert len(recorded) >= fetched - 2  # every finished check was kept, but the two under way
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("service", ["up", "down"])
+def test_a_cycle_adds_the_machine_translation_and_a_down_service_loses_no_alert(
+        service: str, httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from fakeopenai import FakeOpenAI
+
+    fake = FakeOpenAI()
+    fake.mode = "ok" if service == "up" else "error"
+    monkeypatch.setenv("RULEWATCH_TRANSLATE_URL", fake.url)
+    monkeypatch.setenv("RULEWATCH_TRANSLATE_MODEL", "qwen")
+    try:
+        src = sources_file(tmp_path, rule=httpserver.url_for("/rule"))
+        for hours in ("二十四小时", "两小时"):
+            httpserver.clear_all_handlers()  # type: ignore[no-untyped-call]
+            httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+            httpserver.expect_request("/rule").respond_with_data(RULE_V1.format(views=1, hours=hours),
+                                                                 content_type="text/html")
+            assert main(["run", "--sources", src]) == 0
+        (alert,) = alerts_json(capsys)
+    finally:
+        fake.close()
+    assert alert["gloss_en"]  # the offline English line is there either way
+    if service == "up":
+        assert alert["machine_translation"] == "Art. 8: report within two hours."
+        assert "两小时" in fake.requests[0]["body"]["messages"][-1]["content"]
+    else:
+        assert alert["machine_translation"] == "" and len(fake.requests) == 1

@@ -1,5 +1,6 @@
 """Alerts explain themselves: the exact change as styled runs, key dates, an English line, severity
-with its reasons, and the publisher and publication date. Alerts written before get empty values.
+with its reasons, the publisher and publication date, and an optional machine translation. Alerts
+written before get empty values.
 
 Revision ID: 0003
 Revises: 0002
@@ -16,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 _LISTS = ("change_inline", "key_dates", "severity_reasons")  # JSON lists
-_TEXTS = ("gloss_en", "severity", "publisher", "published")
+_TEXTS = ("gloss_en", "severity", "publisher", "published", "machine_translation")
 
 
 def upgrade() -> None:

@@ -1,0 +1,155 @@
+"""An optional machine translation of an alert's changed Chinese sentences, by a service the team
+already uses: an OpenAI-compatible chat API (RULEWATCH_TRANSLATE_URL) or a command
+(RULEWATCH_TRANSLATE_COMMAND, text on stdin, English on stdout). Off unless one is set.
+
+The translation is labelled as machine translation wherever it is shown, and it never holds an alert
+back for long: each request has a timeout (RULEWATCH_TRANSLATE_TIMEOUT, 5 s by default), and after
+MAX_FAILURES failures in a row the translator rests for the rest of the cycle. A failure leaves the
+alert as it was (the offline English line stays).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shlex
+import subprocess
+import threading
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Protocol
+
+import urllib3
+
+from core.env import number
+from core.errors import SettingsError, TranslationError
+from core.model import Alert
+from core.secret import Secret
+from core.text import CJK_IDEOGRAPHS
+
+log = logging.getLogger("rulewatch.translate")
+_CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
+
+DEFAULT_TRANSLATE_TIMEOUT = 5.0
+MAX_TRANSLATE_TIMEOUT = 60.0
+MAX_SOURCE_CHARS = 2000  # of changed text sent for translation
+MAX_TRANSLATION_CHARS = 4000  # of a translation kept
+MAX_FAILURES = 3  # in a row, before the translator rests for the cycle
+SYSTEM_PROMPT = ("Translate the user's Chinese regulatory text into plain English. Keep article numbers, "
+                 "numbers, units and dates exact. Reply with the translation only.")
+
+
+class Translate(Protocol):
+    def __call__(self, text: str) -> str: ...
+
+
+class OpenAICompatible:
+    """POST {url}/chat/completions, as OpenAI, vLLM, Ollama and most gateways answer it."""
+
+    def __init__(self, url: str, model: str, api_key: Secret, timeout: float) -> None:
+        self.endpoint = url.rstrip("/") + "/chat/completions"
+        self.model = model
+        self._key = api_key
+        self._http = urllib3.PoolManager(timeout=urllib3.Timeout(total=timeout), retries=False)
+
+    def __call__(self, text: str) -> str:
+        body = json.dumps({"model": self.model, "temperature": 0, "messages": [
+            {"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": text}]}).encode()
+        headers = {"Content-Type": "application/json"}
+        if self._key:
+            headers["Authorization"] = f"Bearer {self._key.reveal()}"
+        try:
+            response = self._http.request("POST", self.endpoint, body=body, headers=headers)
+        except urllib3.exceptions.HTTPError as exc:
+            raise TranslationError(f"translation service unreachable: {type(exc).__name__}") from exc
+        if response.status != 200:
+            raise TranslationError(f"translation service answered HTTP {response.status}")
+        try:
+            return str(json.loads(response.data)["choices"][0]["message"]["content"]).strip()
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise TranslationError("translation service answered without choices[0].message.content") from exc
+
+
+class Command:
+    """Runs a command with the text on stdin; its stdout is the translation."""
+
+    def __init__(self, argv: list[str], timeout: float) -> None:
+        self.argv = argv
+        self.timeout = timeout
+
+    def __call__(self, text: str) -> str:
+        try:
+            done = subprocess.run(self.argv, input=text.encode(), capture_output=True, timeout=self.timeout,
+                                  check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise TranslationError(f"translation command took more than {self.timeout:g} s") from exc
+        except OSError as exc:
+            raise TranslationError(f"translation command could not run: {exc}") from exc
+        if done.returncode != 0:
+            raise TranslationError(f"translation command exited with {done.returncode}")
+        return done.stdout.decode("utf-8", errors="replace").strip()
+
+
+class Translator:
+    """Translates alerts' changed Chinese text, resting after MAX_FAILURES failures in a row."""
+
+    def __init__(self, translate: Translate) -> None:
+        self._translate = translate
+        self._failures = 0
+        self._lock = threading.Lock()
+
+    def resting(self) -> bool:
+        return self._failures >= MAX_FAILURES
+
+    def explain(self, alert: Alert) -> Alert:
+        """The alert with its machine translation, or as it was when there is nothing to translate or
+        the service fails (logged, never raised)."""
+        text = source_text(alert)
+        if not text or self.resting():
+            return alert
+        try:
+            english = self._translate(text)
+        except TranslationError as exc:
+            with self._lock:
+                self._failures += 1
+            log.warning("%s: no machine translation: %s", alert.source or alert.title, exc)
+            return alert
+        with self._lock:
+            self._failures = 0
+        return replace(alert, machine_translation=english[:MAX_TRANSLATION_CHARS]) if english else alert
+
+
+def source_text(alert: Alert) -> str:
+    """What to translate: the changed sentences as they read now (or the new item's text), if Chinese."""
+    if alert.change_inline:
+        text = "".join(r.text for r in alert.change_inline if r.op != "removed")
+    else:
+        text = alert.added or alert.removed
+    text = text[:MAX_SOURCE_CHARS].strip()
+    return text if _CJK.search(text) else ""
+
+
+def translator_from_env(env: Mapping[str, str]) -> Translator | None:
+    """The configured translator, or None (the default: no text leaves the machine)."""
+    url = env.get("RULEWATCH_TRANSLATE_URL", "").strip()
+    command = env.get("RULEWATCH_TRANSLATE_COMMAND", "").strip()
+    if url and command:
+        raise SettingsError("set RULEWATCH_TRANSLATE_URL or RULEWATCH_TRANSLATE_COMMAND, not both")
+    timeout = number(env, "RULEWATCH_TRANSLATE_TIMEOUT", DEFAULT_TRANSLATE_TIMEOUT, minimum=0.1,
+                     maximum=MAX_TRANSLATE_TIMEOUT)
+    if url:
+        if not url.startswith(("http://", "https://")):
+            raise SettingsError("RULEWATCH_TRANSLATE_URL must be an http(s) URL (the API base, e.g. .../v1)")
+        model = env.get("RULEWATCH_TRANSLATE_MODEL", "").strip()
+        if not model:
+            raise SettingsError("RULEWATCH_TRANSLATE_URL is set but RULEWATCH_TRANSLATE_MODEL is not")
+        return Translator(OpenAICompatible(url, model, Secret(env.get("RULEWATCH_TRANSLATE_API_KEY", "").strip()),
+                                           timeout))
+    if command:
+        try:
+            argv = shlex.split(command)
+        except ValueError as exc:
+            raise SettingsError(f"RULEWATCH_TRANSLATE_COMMAND cannot be split into words: {exc}") from exc
+        return Translator(Command(argv, timeout))
+    return None
