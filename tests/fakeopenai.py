@@ -22,7 +22,7 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
                 if fake.mode == "stall":
-                    time.sleep(2)
+                    time.sleep(5)
                 status, answer = 200, {"choices": [{"message": {"content": "Art. 8: report within two hours."}}]}
                 if fake.mode == "error":
                     status, answer = 500, {"error": "down"}
@@ -42,6 +42,7 @@ class FakeOpenAI:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True  # a stalled answer does not hold up close()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

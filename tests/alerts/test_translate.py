@@ -47,7 +47,7 @@ def test_a_failing_service_leaves_the_alert_as_it_was(fake: FakeOpenAI, mode: st
         translate("第八条")
     started = time.monotonic()
     assert Translator(translate).explain(ALERT) == ALERT
-    assert time.monotonic() - started < 1.9  # the timeout, not the stall, bounds the wait
+    assert time.monotonic() - started < 4  # the 0.5 s timeout, not the 5 s stall, bounds the wait
 
 
 def test_after_repeated_failures_the_translator_rests(fake: FakeOpenAI) -> None:
