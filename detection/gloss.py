@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Literal
-
-import yaml
 
 from core.errors import TaxonomyError
 from core.model import TextChange
 from core.text import CJK_IDEOGRAPHS, article_key, nfkc
 from detection.dates import cn_number, find_key_dates
+from detection.tables import bundled_table, user_table
 
 MAX_TERMS = 4  # glossary terms one line names; more is a word list, not a summary
 MAX_LINES = 5  # changed blocks glossed in one alert; the rest are counted
@@ -196,14 +194,9 @@ class Glossary:
     @classmethod
     def load(cls, extra: Path | None = None) -> Glossary:
         """The bundled glossary, extended (and overridden) by `extra`, a YAML file of the same shape."""
-        bundled = resources.files("detection").joinpath("glossary.yaml").read_text(encoding="utf-8")
-        terms = _parse(yaml.safe_load(bundled), "detection/glossary.yaml")
+        terms = _parse(bundled_table("glossary.yaml"), "detection/glossary.yaml")
         if extra is not None:
-            try:
-                data = yaml.safe_load(Path(extra).read_text(encoding="utf-8"))
-            except (OSError, yaml.YAMLError) as exc:
-                raise TaxonomyError(f"{extra}: cannot read the glossary: {exc}") from exc
-            terms.update(_parse(data, str(extra)))
+            terms.update(_parse(user_table(extra, "the glossary"), str(extra)))
         return cls(terms)
 
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-
-import yaml
 
 from core.errors import TaxonomyError
 from core.text import CJK_IDEOGRAPHS, nfkc, strip_invisible
+from detection.tables import bundled_table, user_table
 
 _CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
 _WS = re.compile(r"\s+")
@@ -138,14 +136,9 @@ class Taxonomy:
     @classmethod
     def load(cls, extra: Path | None = None) -> Taxonomy:
         """The bundled taxonomy, extended by `extra` (a YAML file of the same shape) if given."""
-        bundled = resources.files("detection").joinpath("topics.yaml").read_text(encoding="utf-8")
-        topics = _parse(yaml.safe_load(bundled), "detection/topics.yaml")
+        topics = _parse(bundled_table("topics.yaml"), "detection/topics.yaml")
         if extra is not None:
-            try:
-                data = yaml.safe_load(Path(extra).read_text(encoding="utf-8"))
-            except (OSError, yaml.YAMLError) as exc:
-                raise TaxonomyError(f"{extra}: cannot read topics: {exc}") from exc
-            for name, terms in _parse(data, str(extra)).items():
+            for name, terms in _parse(user_table(extra, "topics"), str(extra)).items():
                 topics[name] = topics.get(name, []) + [t for t in terms if t not in topics.get(name, [])]
         return cls(topics)
 

@@ -10,15 +10,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
-
-import yaml
 
 from core.errors import TaxonomyError
 from core.model import KeyDate, SeverityLevel
 from detection.gloss import BlockFacts
+from detection.tables import bundled_table, user_table
 
 Stage = Literal["final", "draft", "news"]
 EFFECTIVE_SOON_DAYS = 30
@@ -48,13 +46,9 @@ class SeverityWeights:
     @classmethod
     def load(cls, extra: Path | None = None) -> SeverityWeights:
         """The bundled table, with `extra` (a YAML file of the same shape) replacing values key by key."""
-        bundled = resources.files("detection").joinpath("severity.yaml").read_text(encoding="utf-8")
-        data = _parse(yaml.safe_load(bundled), "detection/severity.yaml", known=None)
+        data = _parse(bundled_table("severity.yaml"), "detection/severity.yaml", known=None)
         if extra is not None:
-            try:
-                override = yaml.safe_load(Path(extra).read_text(encoding="utf-8"))
-            except (OSError, yaml.YAMLError) as exc:
-                raise TaxonomyError(f"{extra}: cannot read the severity table: {exc}") from exc
+            override = user_table(extra, "the severity table")
             for section, values in _parse(override, str(extra), known=data["signals"]).items():
                 data[section].update(values)
         levels = data["levels"]
