@@ -14,7 +14,7 @@ from functools import lru_cache
 from core.model import Alert, Document, InlineRun, Item, ItemChange, KeyDate, TextChange
 from core.text import find_date
 from detection.dates import field_key_dates, find_key_dates
-from detection.gloss import Glossary, block_facts, gloss_text_changes, gloss_title
+from detection.gloss import ROLE_EN, BlockFacts, Glossary, block_facts, gloss_text_changes, gloss_title
 from detection.severity import SeverityWeights, Stage, document_stage, rate
 
 CONTEXT_CHARS = 60  # unchanged text kept on each side of a change, back to the sentence it sits in
@@ -166,9 +166,19 @@ def explain_item(alert: Alert, change: ItemChange, context: ExplainContext) -> A
     key_dates = _merge(field_key_dates(item.fields), find_key_dates(texts, item.date)) \
         if change.kind != "removed" else ()
     stage = document_stage(f"{item.title} {field_text}", item.detail, context.issuer)
-    what = " · ".join(filter(None, [_ITEM_WHAT.get(change.kind, ""), _STAGE_WHAT[stage]]))
-    gloss = gloss_title(item.title, context.glossary, what)
-    severity = rate(stage=stage, key_dates=key_dates, withdrawn=change.kind == "removed", issuer=context.issuer,
-                    topics=alert.topics, today=context.today, weights=context.weights)
+    moved = _moved_field_dates(change)
+    what = " · ".join(filter(None, [_ITEM_WHAT.get(change.kind, ""), _STAGE_WHAT[stage], *moved]))
+    gloss = gloss_title(item.title, context.glossary, what) or " · ".join(moved)
+    facts = [BlockFacts(article="", kind="changed", chinese=False, dates=moved)] if moved else []
+    severity = rate(stage=stage, facts=facts, key_dates=key_dates, withdrawn=change.kind == "removed",
+                    issuer=context.issuer, topics=alert.topics, today=context.today, weights=context.weights)
     return replace(alert, key_dates=key_dates, gloss_en=gloss, severity=severity.level,
                    severity_reasons=severity.reasons, publisher=context.publisher, published=item.date)
+
+
+def _moved_field_dates(change: ItemChange) -> tuple[str, ...]:
+    """Key dates a changed record's fields moved (the Federal Register's comments_close_on), in English."""
+    before = {d.role: d.date for d in field_key_dates([(name, old) for name, old, _ in change.fields])}
+    after = {d.role: d.date for d in field_key_dates([(name, new) for name, _, new in change.fields])}
+    return tuple(f"{ROLE_EN[role]} {before.get(role) or '?'} → {day}"
+                 for role, day in after.items() if before.get(role) != day)

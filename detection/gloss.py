@@ -215,7 +215,7 @@ def _parse(data: object, where: str) -> dict[str, str]:
 
 _ARTICLE_EN = re.compile(r"第([一二三四五六七八九十百千零〇两\d]+)([条章节款])")
 _ARTICLE_WORD = {"条": "Art.", "章": "Ch.", "节": "Sec.", "款": "Para."}
-_ROLE_EN = {"effective": "effective date", "comment_deadline": "comment deadline",
+ROLE_EN = {"effective": "effective date", "comment_deadline": "comment deadline",
             "compliance_deadline": "compliance deadline", "repeal": "repeal"}
 
 
@@ -252,8 +252,8 @@ def block_facts(change: TextChange, glossary: Glossary) -> BlockFacts:
         after = {(d.role, d.date) for d in find_key_dates([("", new)])}
         old_by_role = {role: day for role, day in before - after}
         dates = tuple(
-            f"{_ROLE_EN[role]} {old_by_role[role] or '?'} → {day or '?'}" if role in old_by_role
-            else f"{_ROLE_EN[role]} {day or 'set'}"
+            f"{ROLE_EN[role]} {old_by_role[role] or '?'} → {day or '?'}" if role in old_by_role
+            else f"{ROLE_EN[role]} {day or 'set'}"
             for role, day in sorted(after - before))
     return BlockFacts(
         article=article_english(change.key or article_key(new or old)),

@@ -72,3 +72,14 @@ def test_a_federal_register_item_reads_the_dates_its_dates_field_states() -> Non
     alert = Alert(kind="new_item", title=item.title, url=item.url, topics=("cybersecurity",))
     explained = explain_item(alert, ItemChange("added", item), CONTEXT)
     assert [(d.role, d.date) for d in explained.key_dates] == [("effective", "2027-01-05")]
+
+
+def test_a_record_whose_comment_deadline_moved_says_so_and_weighs_it() -> None:
+    old = Item(id="2026-1", title="Cyber Incident Reporting; Proposed Rule", url="https://fr/d/2026-1",
+               fields=(("comments_close_on", "2026-12-10"),))
+    new = Item(id="2026-1", title=old.title, url=old.url, fields=(("comments_close_on", "2027-01-10"),))
+    alert = Alert(kind="changed_item", title=old.title, url=old.url, topics=("cybersecurity",))
+    change = ItemChange("changed", new, old, (("comments_close_on", "2026-12-10", "2027-01-10"),))
+    explained = explain_item(alert, change, CONTEXT)
+    assert explained.gloss_en == "comment deadline 2026-12-10 → 2027-01-10"
+    assert "comment deadline 2026-12-10 → 2027-01-10 (+2)" in explained.severity_reasons
