@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from alerts.calendar import DIGEST_HORIZON_DAYS, Deadline, deadlines, describe, upcoming
 from alerts.deliver import Sink
 from alerts.message import DIGEST_EVENT, HEADLINES, Line, Message, Section, Span
 from core.errors import DeliveryError
@@ -22,6 +23,7 @@ class Digest:
     changes: list[Alert] = field(default_factory=list)
     failing: list[SourceState] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)  # in the next DIGEST_HORIZON_DAYS
 
 
 def render_digest(digest: Digest) -> Message:
@@ -44,6 +46,12 @@ def render_digest(digest: Digest) -> Message:
             (Span("• "), Span(s.name, strong=True),
              Span(f": {s.consecutive_failures} failed check(s), {s.last_error[:200]}"))
             for s in digest.failing)))
+    if digest.deadlines:
+        today = date.fromisoformat(digest.day)
+        sections.append(Section(f"Deadlines in the next {DIGEST_HORIZON_DAYS} days", tuple(
+            (Span("• "), Span(describe(d, today).split(": ", 1)[0] + ": ", strong=True),
+             Span(d.title[:120], url=d.url), Span(f" — {d.publisher}"))
+            for d in digest.deadlines[:MAX_LINES])))
     if digest.recovered:
         sections.append(Section("Recovered", ((Span(", ".join(digest.recovered)),),)))
     summary = (f"rulewatch digest {digest.day}: {len(digest.changes)} change(s), "
@@ -65,6 +73,13 @@ def build_digests(store: Store, sink: Sink, now: datetime | None = None) -> dict
         elif alert.kind != "source_failing":
             digests[channel].changes.append(alert)
     digests[sink.default_channel]  # noqa: B018 - the default channel always gets one: "all quiet" is news too
+    dated: dict[str, list[Alert]] = defaultdict(list)
+    for alert in store.alerts_with_key_dates():
+        dated[sink.channel_for(alert)].append(alert)
+    for channel, alerts in dated.items():
+        coming = upcoming(deadlines(alerts), now.date(), DIGEST_HORIZON_DAYS)
+        if coming:
+            digests[channel].deadlines = coming
     failing = [s for s in store.all_source_states() if s.consecutive_failures > 0]
     for d in digests.values():
         d.failing = failing

@@ -15,9 +15,11 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from alerts.calendar import DEFAULT_HORIZON_DAYS
 from core.errors import ConfigError, SettingsError, StateError, TaxonomyError, UsageError
 from core.model import Document
 from rulewatch import __version__
@@ -159,6 +161,33 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             state += f" after {r.attempts} attempt(s): {r.last_error}"
         print(f"#{r.id} [{state}]")
         print(render_console(r, tz, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+    return EXIT_OK
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    """The coming comment deadlines, effective dates and compliance deadlines of watched rules."""
+    from alerts.calendar import deadlines, describe, to_ics, upcoming
+
+    with _app() as app:
+        today = app.settings.today()
+        coming = upcoming(deadlines(app.store.alerts_with_key_dates()), today, args.days)
+    if args.ics:
+        data = to_ics(coming, datetime.now(UTC))
+        if args.ics == "-":
+            sys.stdout.buffer.write(data)
+        else:
+            Path(args.ics).write_bytes(data)
+            print(f"{len(coming)} deadline(s) written to {args.ics}")
+        return EXIT_OK
+    if args.json:
+        _print_json([d.to_json() for d in coming])
+        return EXIT_OK
+    if not coming:
+        print(f"no deadlines in the next {args.days} days")
+    for d in coming:
+        print(describe(d, today))
+        if d.url:
+            print(f"    {d.url}")
     return EXIT_OK
 
 
@@ -478,6 +507,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", metavar="NAME", help="only this source's alerts")
     p.add_argument("--limit", type=_count, help="at most this many (0: none)")
     p.set_defaults(func=cmd_alerts)
+
+    p = sub.add_parser("calendar", help="coming comment deadlines and effective dates (--ics: an iCalendar file)")
+    p.add_argument("--days", type=int, default=DEFAULT_HORIZON_DAYS, help="how far ahead to look (default 90)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--ics", metavar="FILE", help="write an iCalendar file to subscribe to ('-': standard output)")
+    p.set_defaults(func=cmd_calendar)
 
     p = sub.add_parser("history", help="a source's snapshots, changes and recent checks")
     p.add_argument("name")

@@ -231,6 +231,13 @@ class Store:
             row = conn.execute(query).first()
         return (row[0], row[1]) if row else None
 
+    def alerts_with_key_dates(self) -> list[Alert]:
+        """Alerts that name key dates, oldest first (the deadline radar reads each rule's latest)."""
+        a = schema.alerts
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(a).where(a.c.key_dates != "[]").order_by(a.c.id)).mappings()
+            return [alert_from_row(r) for r in rows]
+
     def alerts_since(self, since: str) -> list[Alert]:
         a = schema.alerts
         with self.engine.connect() as conn:

@@ -444,3 +444,34 @@ def test_a_cycle_adds_the_machine_translation_and_a_down_service_loses_no_alert(
         assert "两小时" in fake.requests[0]["body"]["messages"][-1]["content"]
     else:
         assert alert["machine_translation"] == "" and len(fake.requests) == 1
+
+
+def test_a_draft_with_a_comment_deadline_reaches_the_calendar(
+        httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import date, timedelta
+
+    from icalendar import Calendar
+
+    deadline = date.today() + timedelta(days=20)
+    page = ("<html><head><meta charset='utf-8'><title>数据安全管理办法（征求意见稿）</title></head><body>"
+            "<div class='content'><h1>数据安全管理办法（征求意见稿）</h1><p>第一条 为了保障网络安全和数据安全，制定本办法。</p>"
+            "<p>第二条 银行业金融机构应当建立数据安全管理制度。</p>{extra}</div></body></html>")
+    src = sources_file(tmp_path, draft=httpserver.url_for("/draft"))
+    for extra in ("", f"<p>意见反馈截止时间为{deadline.year}年{deadline.month}月{deadline.day}日。</p>"):
+        httpserver.clear_all_handlers()  # type: ignore[no-untyped-call]
+        httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+        httpserver.expect_request("/draft").respond_with_data(page.format(extra=extra), content_type="text/html")
+        assert main(["run", "--sources", src]) == 0
+    capsys.readouterr()
+    assert main(["calendar", "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert entry["role"] == "comment_deadline" and entry["date"] == deadline.isoformat()
+    assert entry["title"] == "数据安全管理办法（征求意见稿）" and entry["url"] == httpserver.url_for("/draft")
+    assert main(["calendar"]) == 0
+    assert f"{deadline.isoformat()} (in 20 days) Comments due: 数据安全管理办法" in capsys.readouterr().out
+    ics = tmp_path / "deadlines.ics"
+    assert main(["calendar", "--ics", str(ics)]) == 0
+    (event,) = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert event.decoded("DTSTART") == deadline
+    assert main(["calendar", "--days", "10"]) == 0
+    assert "no deadlines in the next 10 days" in capsys.readouterr().out

@@ -1,0 +1,116 @@
+"""The deadline radar: coming comment deadlines, effective dates and compliance deadlines, from the key
+dates alerts carry (detection.dates), as a list and as an iCalendar file teams subscribe to. Pure,
+but for the clock the caller passes in.
+
+A rule's dates come from its latest alert that names any: when an amendment moves a deadline, the
+moved date replaces the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from core.model import Alert
+
+DEFAULT_HORIZON_DAYS = 90
+DIGEST_HORIZON_DAYS = 14
+CALENDAR_ROLES = ("comment_deadline", "effective", "compliance_deadline")  # a repeal's day is its rule's
+ROLE_LABELS = {"comment_deadline": "Comments due", "effective": "Takes effect", "compliance_deadline": "Comply by"}
+ICS_PRODUCT = "-//rulewatch//deadline radar//EN"
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """One dated key date of one rule, with what the reader needs to act on it."""
+
+    day: str  # ISO 8601
+    role: str
+    title: str
+    url: str
+    publisher: str
+    source: str
+    subject: str
+    evidence: str
+    article: str
+    alert_id: int | None
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def uid(self) -> str:
+        """Stable across runs and alerts: one rule's one kind of date is one calendar event, moved
+        (not duplicated) when an amendment moves it."""
+        digest = hashlib.sha256(f"{self.source}\0{self.subject}\0{self.role}".encode()).hexdigest()[:32]
+        return f"{digest}@rulewatch"
+
+    def to_json(self) -> dict[str, object]:
+        return {"date": self.day, "role": self.role, "title": self.title, "url": self.url,
+                "publisher": self.publisher, "source": self.source, "evidence": self.evidence,
+                "article": self.article, "alert_id": self.alert_id}
+
+
+def deadlines(alerts: Iterable[Alert]) -> list[Deadline]:
+    """Every dated key date of every rule, from each rule's latest alert that names any, by day."""
+    latest: dict[tuple[str, str], Alert] = {}
+    for alert in alerts:
+        if any(kd.date and kd.role in CALENDAR_ROLES for kd in alert.key_dates):
+            key = (alert.source, alert.subject or alert.url)
+            if key not in latest or (alert.id or 0) >= (latest[key].id or 0):
+                latest[key] = alert
+    out = []
+    for alert in latest.values():
+        seen: set[str] = set()
+        for kd in alert.key_dates:
+            if kd.date and kd.role in CALENDAR_ROLES and kd.role not in seen:
+                seen.add(kd.role)  # a rule's first-named date of a kind is its date of that kind
+                out.append(Deadline(kd.date, kd.role, alert.title, alert.url, alert.publisher or alert.source,
+                                    alert.source, alert.subject or alert.url, kd.evidence, kd.article, alert.id))
+    return sorted(out, key=lambda d: (d.day, d.role, d.title))
+
+
+def upcoming(items: Iterable[Deadline], today: date, days: int) -> list[Deadline]:
+    """The deadlines from today to `days` days ahead, soonest first."""
+    first, last = today.isoformat(), (today + timedelta(days=days)).isoformat()
+    return [d for d in items if first <= d.day <= last]
+
+
+def describe(deadline: Deadline, today: date) -> str:
+    left = (date.fromisoformat(deadline.day) - today).days
+    when = "today" if left == 0 else "tomorrow" if left == 1 else f"in {left} days"
+    return f"{deadline.day} ({when}) {deadline.label}: {deadline.title} — {deadline.publisher}"
+
+
+def to_ics(items: Iterable[Deadline], now: datetime) -> bytes:
+    """An iCalendar (RFC 5545) file: one all-day event per deadline, stable UIDs, the evidence and
+    the link in the description."""
+    from icalendar import Calendar, Event  # imported here: only `calendar --ics` pays for it
+
+    calendar = Calendar()
+    calendar.add("prodid", ICS_PRODUCT)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", "rulewatch deadlines")
+    for deadline in items:
+        day = date.fromisoformat(deadline.day)
+        event = Event()
+        event.add("uid", deadline.uid)
+        event.add("dtstamp", now)
+        event.add("dtstart", day)
+        event.add("dtend", day + timedelta(days=1))
+        event.add("summary", f"{deadline.label}: {deadline.title}")
+        lines = [deadline.evidence, f"Publisher: {deadline.publisher}"]
+        if deadline.article:
+            lines.insert(1, f"Article: {deadline.article}")
+        if deadline.url:
+            lines.append(deadline.url)
+            event.add("url", deadline.url)
+        event.add("description", "\n".join(line for line in lines if line))
+        event.add("categories", [deadline.label])
+        event.add("transp", "TRANSPARENT")
+        calendar.add_component(event)
+    return calendar.to_ical()
