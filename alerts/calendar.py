@@ -13,13 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from core.model import Alert
+from core.model import Alert, KeyDate
 
 DEFAULT_HORIZON_DAYS = 90
 DIGEST_HORIZON_DAYS = 14
 CALENDAR_ROLES = ("comment_deadline", "effective", "compliance_deadline")  # a repeal's day is its rule's
 ROLE_LABELS = {"comment_deadline": "Comments due", "effective": "Takes effect", "compliance_deadline": "Comply by"}
 ICS_PRODUCT = "-//rulewatch//deadline radar//EN"
+REMINDER_DAYS = (7, 1)  # reminders this many days before a deadline, each once
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,8 @@ class Deadline:
     evidence: str
     article: str
     alert_id: int | None
+    topics: tuple[str, ...] = ()
+    channel: str = ""  # the source's own channel, as its alerts had it
 
     @property
     def label(self) -> str:
@@ -69,7 +72,8 @@ def deadlines(alerts: Iterable[Alert]) -> list[Deadline]:
             if kd.date and kd.role in CALENDAR_ROLES and kd.role not in seen:
                 seen.add(kd.role)  # a rule's first-named date of a kind is its date of that kind
                 out.append(Deadline(kd.date, kd.role, alert.title, alert.url, alert.publisher or alert.source,
-                                    alert.source, alert.subject or alert.url, kd.evidence, kd.article, alert.id))
+                                    alert.source, alert.subject or alert.url, kd.evidence, kd.article, alert.id,
+                                    alert.topics, alert.channel))
     return sorted(out, key=lambda d: (d.day, d.role, d.title))
 
 
@@ -114,3 +118,26 @@ def to_ics(items: Iterable[Deadline], now: datetime) -> bytes:
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
     return calendar.to_ical()
+
+
+def reminders_due(items: Iterable[Deadline], today: date) -> list[Alert]:
+    """Reminder drafts for deadlines REMINDER_DAYS away or nearer: the nearest reminder only (a run
+    missed at 7 days sends the 1-day reminder, not both). Each carries an idempotency key of its
+    deadline, day and reminder, so the outbox takes it once however often this runs."""
+    drafts = []
+    for d in items:
+        left = (date.fromisoformat(d.day) - today).days
+        if left < 0:
+            continue
+        due = [days for days in sorted(REMINDER_DAYS) if left <= days]
+        if not due:
+            continue
+        when = "today" if left == 0 else "tomorrow" if left == 1 else f"in {left} days"
+        drafts.append(Alert(
+            kind="deadline_reminder", title=d.title, url=d.url, topics=d.topics, source=d.source,
+            subject=d.subject, channel=d.channel, publisher=d.publisher,
+            added=f"{d.label} {when}: {d.day}\n{d.evidence}",
+            key_dates=(KeyDate(d.role, d.day, d.evidence, d.article),),  # type: ignore[arg-type]
+            idempotency_key=f"reminder:{d.uid}:{d.day}:{due[0]}d",
+        ))
+    return drafts

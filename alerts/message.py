@@ -20,6 +20,7 @@ HEADLINES = {
     "title_changed": "Retitled",
     "source_failing": "Source failing",
     "source_recovered": "Source recovered",
+    "deadline_reminder": "Reminder",
 }
 ALERT_EVENT = "rulewatch_alert"
 DIGEST_EVENT = "rulewatch_digest"

@@ -244,7 +244,8 @@ class KeyDate:
     article: str = ""  # the article the sentence belongs to (第十二条, § 3), when known
 
 AlertKind = Literal[
-    "new_item", "removed_item", "changed_item", "changed_text", "title_changed", "source_failing", "source_recovered"
+    "new_item", "removed_item", "changed_item", "changed_text", "title_changed", "source_failing", "source_recovered",
+    "deadline_reminder",
 ]
 HEALTH_KINDS = frozenset({"source_failing", "source_recovered"})
 

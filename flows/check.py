@@ -160,6 +160,18 @@ def deliver_alerts() -> dict[str, Any] | State:
     return Failed(message="; ".join(problems), data=result) if problems else result
 
 
+@flow(name="deadline-reminders")
+def deadline_reminders() -> dict[str, Any] | State:
+    """Remind each rule's thread 7 days and 1 day before its deadlines (each reminder once)."""
+    from alerts.reminders import send_reminders
+
+    with App.from_env() as app:
+        sent = send_reminders(app.store, app.sinks, app.settings.today(), lease_seconds=app.settings.delivery_lease)
+    problems = _delivery_problems(sent.delivery, get_run_logger())
+    result = {"due": sent.due, "added": sent.added, "delivered": sent.delivery.delivered}
+    return Failed(message="; ".join(problems), data=result) if problems else result
+
+
 @flow(name="daily-digest")
 def daily_digest() -> dict[str, str] | State:
     """Post each channel's digest of the last 24 hours (once per channel and day)."""

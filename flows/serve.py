@@ -12,7 +12,7 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval
 
-from flows.check import check_sources, daily_digest, deliver_alerts
+from flows.check import check_sources, daily_digest, deadline_reminders, deliver_alerts
 from rulewatch.schedules import DEFAULT_PREFECT_YAML, load_deployments
 
 
@@ -23,7 +23,7 @@ def _sync(deployment: Any) -> RunnerDeployment:
 
 SERVE_PREFIX = "serve-"  # its own names: serving never replaces prefect.yaml's work-pool deployments
 FLOWS: dict[str, Any] = {"flows/check.py:check_sources": check_sources, "flows/check.py:deliver_alerts": deliver_alerts,
-         "flows/check.py:daily_digest": daily_digest}
+         "flows/check.py:daily_digest": daily_digest, "flows/check.py:deadline_reminders": deadline_reminders}
 
 
 def deployments(sources_file: str, timezone: str = "",

@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -391,6 +391,24 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return EXIT_SOURCE_FAILED if any(o.startswith("not posted") for o in results.values()) else EXIT_OK
 
 
+def _iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day (YYYY-MM-DD)") from exc
+
+
+def cmd_remind(args: argparse.Namespace) -> int:
+    """Post today's deadline reminders (the `reminders` deployment runs this daily)."""
+    from alerts.reminders import send_reminders
+
+    with _app() as app:
+        today = args.today or app.settings.today()
+        sent = send_reminders(app.store, app.sinks, today, lease_seconds=app.settings.delivery_lease)
+    print(f"{sent.due} reminder(s) due, {sent.added} new; {len(sent.delivery.delivered)} alert(s) delivered")
+    return EXIT_OK if _report_delivery(sent.delivery) else EXIT_SOURCE_FAILED
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     _needs_prefect("serve")
     from flows.serve import serve_all
@@ -540,6 +558,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("digest", help="post today's digest (changes, sources in error, recoveries) per channel")
     p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("remind", help="post today's deadline reminders (7 days and 1 day before), each once")
+    p.add_argument("--today", metavar="YYYY-MM-DD", type=_iso_day, help="the day to remind as of (default: today)")
+    p.set_defaults(func=cmd_remind)
 
     p = sub.add_parser("serve", help="run the scheduled checks, delivery and digest in this process (Prefect serve)")
     p.add_argument("--sources", default=sources_default, help=f"sources file (default {sources_default})")

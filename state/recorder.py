@@ -174,6 +174,18 @@ class Recorder:
 
     # ---- the outbox ---------------------------------------------------------------------------
 
+    def add_alerts_once(self, drafts: list[Alert], now: str | None = None) -> int:
+        """Put alerts that carry their own idempotency keys (reminders) into the outbox, each once:
+        a key already there is skipped. Returns how many were new."""
+        now = now or utcnow()
+        table = insert_ignoring_duplicates(self.conn.dialect.name, schema.alerts)
+        added = 0
+        for draft in drafts:
+            if not draft.idempotency_key:
+                raise ValueError(f"alert {draft.title!r} has no idempotency key to be added once by")
+            added += table.run(self.conn, alert_row(replace(draft, detected_at=now))).rowcount
+        return added
+
     def claim_delivery(self, alert_id: int, sink: str, now: str, until: str) -> bool:
         """Lease an undelivered alert's delivery to `sink` until `until`, counting the attempt; False
         when the alert was delivered or another sender's lease still runs."""

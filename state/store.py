@@ -231,11 +231,17 @@ class Store:
             row = conn.execute(query).first()
         return (row[0], row[1]) if row else None
 
+    def add_alerts_once(self, drafts: list[Alert]) -> int:
+        """Alerts with their own idempotency keys into the outbox, each once (Recorder.add_alerts_once)."""
+        return self.write(lambda recorder: recorder.add_alerts_once(drafts))
+
     def alerts_with_key_dates(self) -> list[Alert]:
-        """Alerts that name key dates, oldest first (the deadline radar reads each rule's latest)."""
+        """Alerts that name key dates, oldest first (the deadline radar reads each rule's latest), but
+        reminders, which repeat one of them."""
         a = schema.alerts
+        query = select(a).where(a.c.key_dates != "[]", a.c.kind != "deadline_reminder").order_by(a.c.id)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(a).where(a.c.key_dates != "[]").order_by(a.c.id)).mappings()
+            rows = conn.execute(query).mappings()
             return [alert_from_row(r) for r in rows]
 
     def alerts_since(self, since: str) -> list[Alert]:

@@ -4,15 +4,15 @@ strictly (RFC 5545: CRLF lines folded at 75 octets, required properties, stable 
 from __future__ import annotations
 
 import io
-from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from icalendar import Calendar
+from outbox import record_alerts
 
 from alerts.calendar import deadlines, describe, to_ics, upcoming
 from alerts.deliver import ConsoleSink
 from alerts.digest import send_digests
-from core.model import Alert, Block, Change, Document, KeyDate, TextChange, Verdict
+from core.model import Alert, KeyDate
 from state import Store
 
 TODAY = date(2026, 12, 1)
@@ -68,18 +68,6 @@ def test_the_ics_file_parses_strictly_with_one_all_day_event_per_deadline() -> N
     assert str(first.get("URL")) == "https://reg.example/a"
     assert len({str(e.get("UID")) for e in events}) == 2
     assert strict_parse(to_ics([], datetime(2026, 12, 1, tzinfo=UTC))).walk("VEVENT") == []
-
-
-def record_alerts(store: Store, alerts: list[Alert]) -> None:
-    """Alerts into the outbox as a cycle records them: with a snapshot and a substantive change."""
-    for n, alert in enumerate(alerts):
-        name = f"src{n}"
-        store.record_success(name=name, url="u", document=Document(kind="page", url="u", blocks=[Block("a")]),
-                             etag="", last_modified="", change=None, verdict=None)
-        change = Change(text=[TextChange("added", "", new="b")])
-        store.record_success(name=name, url="u", document=Document(kind="page", url="u", blocks=[Block("b")]),
-                             etag="", last_modified="", change=change,
-                             verdict=Verdict(True, True, alerts=[replace(alert, id=None, source=name)]))
 
 
 def test_the_digest_lists_the_deadlines_of_the_next_two_weeks(store: Store) -> None:

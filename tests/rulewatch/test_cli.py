@@ -446,8 +446,9 @@ def test_a_cycle_adds_the_machine_translation_and_a_down_service_loses_no_alert(
         assert alert["machine_translation"] == "" and len(fake.requests) == 1
 
 
-def test_a_draft_with_a_comment_deadline_reaches_the_calendar(
-        httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_draft_with_a_comment_deadline_reaches_the_calendar_and_its_reminders(
+        httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     from datetime import date, timedelta
 
     from icalendar import Calendar
@@ -475,3 +476,16 @@ def test_a_draft_with_a_comment_deadline_reaches_the_calendar(
     assert event.decoded("DTSTART") == deadline
     assert main(["calendar", "--days", "10"]) == 0
     assert "no deadlines in the next 10 days" in capsys.readouterr().out
+
+    monkeypatch.setenv("RULEWATCH_SINK", "console")
+    week_before = (deadline - timedelta(days=7)).isoformat()
+    assert main(["deliver"]) == 0
+    capsys.readouterr()
+    assert main(["remind", "--today", week_before]) == 0
+    out = capsys.readouterr().out
+    assert "=== Reminder: 数据安全管理办法（征求意见稿）" in out and "1 reminder(s) due, 1 new" in out
+    assert main(["remind", "--today", week_before]) == 0
+    assert "1 reminder(s) due, 0 new; 0 alert(s) delivered" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exited:
+        main(["remind", "--today", "next week"])
+    assert exited.value.code == 2
