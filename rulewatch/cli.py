@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alerts.calendar import DEFAULT_HORIZON_DAYS
+from alerts.feed import DEFAULT_FEED_ENTRIES
 from core.errors import ConfigError, SettingsError, StateError, TaxonomyError, UsageError
 from core.model import Document
 from rulewatch import __version__
@@ -188,6 +189,20 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         print(describe(d, today))
         if d.url:
             print(f"    {d.url}")
+    return EXIT_OK
+
+
+def cmd_feed(args: argparse.Namespace) -> int:
+    """The newest alerts as an Atom feed, for tools that ingest RSS/Atom."""
+    from alerts.feed import atom_feed, feed_alerts, write_feed
+
+    with _app() as app:
+        data = atom_feed(feed_alerts(app.store, args.limit), datetime.now(UTC), args.self_url)
+    if args.output:
+        write_feed(Path(args.output), data)
+        print(f"feed written to {args.output}")
+    else:
+        sys.stdout.buffer.write(data)
     return EXIT_OK
 
 
@@ -531,6 +546,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--ics", metavar="FILE", help="write an iCalendar file to subscribe to ('-': standard output)")
     p.set_defaults(func=cmd_calendar)
+
+    p = sub.add_parser("feed", help="the newest alerts as an Atom feed (RULEWATCH_FEED_FILE: rewritten by each cycle)")
+    p.add_argument("--atom", action="store_true", help="Atom 1.0 (the one format; accepted for clarity)")
+    p.add_argument("--limit", type=int, default=DEFAULT_FEED_ENTRIES, help="entries (default 50)")
+    p.add_argument("--output", metavar="FILE", help="write the feed to FILE (default: standard output)")
+    p.add_argument("--self-url", default="", help="the URL the feed is published at (its rel=self link)")
+    p.set_defaults(func=cmd_feed)
 
     p = sub.add_parser("history", help="a source's snapshots, changes and recent checks")
     p.add_argument("name")

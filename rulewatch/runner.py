@@ -19,6 +19,8 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from core.errors import FetchError, WriteRefused
@@ -268,6 +270,17 @@ def _write_each(batch: list[Checked], write: Callable[[list[Checked]], list[Sour
     return outcomes
 
 
+def _write_feed(app: App, path: Path) -> None:
+    """Rewrite the Atom feed file after a cycle that recorded alerts; a feed that cannot be written is
+    logged, never a failed cycle (the alerts are safe in the outbox)."""
+    from alerts.feed import atom_feed, feed_alerts, write_feed
+
+    try:
+        write_feed(path, atom_feed(feed_alerts(app.store), datetime.now(UTC)))
+    except OSError as exc:
+        log.error("the feed %s was not written: %s", path, exc)
+
+
 def run_cycle(
     app: App, sources: Iterable[Source], on_outcome: Callable[[SourceOutcome], None] | None = None
 ) -> CycleReport:
@@ -314,6 +327,8 @@ def run_cycle(
     if pending:
         flush()
     report.bytes_received = fetcher.bytes_received - bytes_before
+    if app.settings.feed_file is not None and any(o.alert_ids for o in report.outcomes):
+        _write_feed(app, app.settings.feed_file)
     order = {s.name: n for n, s in enumerate(sources)}
     report.outcomes.sort(key=lambda o: order[o.name])
     return report

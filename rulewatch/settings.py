@@ -40,6 +40,7 @@ class Settings:
     glossary_file: Path | None = None  # RULEWATCH_GLOSSARY: more Chinese-English pairs for alerts' English line
     severity_file: Path | None = None  # RULEWATCH_SEVERITY: the user's weights for alert severity
     timezone: tzinfo | None = None  # RULEWATCH_TIMEZONE: the team's day and clock in alerts (machine's if unset)
+    feed_file: Path | None = None  # RULEWATCH_FEED_FILE: an Atom feed of alerts, rewritten after each cycle
     delivery_lease: float = DEFAULT_DELIVERY_LEASE
     shared_politeness: bool = False  # per-host limits kept in the database, across processes
     one_cpu: bool = True  # `rulewatch run` keeps its threads on one CPU (see rulewatch/cpu.py)
@@ -70,6 +71,7 @@ class Settings:
             glossary_file=_path(env, "RULEWATCH_GLOSSARY"),
             severity_file=_path(env, "RULEWATCH_SEVERITY"),
             timezone=timezone(env, TIMEZONE_VARIABLE),
+            feed_file=_path(env, "RULEWATCH_FEED_FILE"),
             delivery_lease=number(env, "RULEWATCH_DELIVERY_LEASE", DEFAULT_DELIVERY_LEASE,
                                   minimum=MIN_DELIVERY_LEASE),
             shared_politeness=flag(env, "RULEWATCH_SHARED_POLITENESS", default=database_url.startswith("postgresql")),

@@ -458,12 +458,21 @@ def test_a_draft_with_a_comment_deadline_reaches_the_calendar_and_its_reminders(
             "<div class='content'><h1>数据安全管理办法（征求意见稿）</h1><p>第一条 为了保障网络安全和数据安全，制定本办法。</p>"
             "<p>第二条 银行业金融机构应当建立数据安全管理制度。</p>{extra}</div></body></html>")
     src = sources_file(tmp_path, draft=httpserver.url_for("/draft"))
+    feed = tmp_path / "www" / "rulewatch.atom"
+    monkeypatch.setenv("RULEWATCH_FEED_FILE", str(feed))
     for extra in ("", f"<p>意见反馈截止时间为{deadline.year}年{deadline.month}月{deadline.day}日。</p>"):
         httpserver.clear_all_handlers()  # type: ignore[no-untyped-call]
         httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
         httpserver.expect_request("/draft").respond_with_data(page.format(extra=extra), content_type="text/html")
         assert main(["run", "--sources", src]) == 0
+    # each cycle that alerted rewrote the feed; `feed --atom` prints the same entries
+    import xml.etree.ElementTree as ET
+
+    (entry,) = ET.fromstring(feed.read_bytes()).findall("{http://www.w3.org/2005/Atom}entry")
+    assert "数据安全管理办法" in (entry.findtext("{http://www.w3.org/2005/Atom}title") or "")
     capsys.readouterr()
+    assert main(["feed", "--atom"]) == 0
+    assert len(ET.fromstring(capsys.readouterr().out.encode()).findall("{http://www.w3.org/2005/Atom}entry")) == 1
     assert main(["calendar", "--json"]) == 0
     (entry,) = json.loads(capsys.readouterr().out)
     assert entry["role"] == "comment_deadline" and entry["date"] == deadline.isoformat()
