@@ -206,6 +206,23 @@ def cmd_feed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    """Every stored version's text that holds QUERY, with when it appeared and when it went."""
+    with _app() as app:
+        since = args.since.isoformat() if args.since else ""
+        hits = app.store.search(args.query, source=args.source or "", since=since, limit=args.limit)
+    if args.json:
+        _print_json([h.to_json() for h in hits])
+        return EXIT_OK
+    if not hits:
+        print(f"no stored text holds {args.query!r}")
+    for hit in hits:
+        life = f"since {hit.first_seen[:10]}" if hit.gone_at is None else \
+            f"{hit.first_seen[:10]} to {hit.gone_at[:10]} (gone)"
+        print(f"{hit.source:<20} {life}\n    {hit.context(args.query)}")
+    return EXIT_OK
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     with _app() as app:
         store = app.store
@@ -553,6 +570,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="FILE", help="write the feed to FILE (default: standard output)")
     p.add_argument("--self-url", default="", help="the URL the feed is published at (its rel=self link)")
     p.set_defaults(func=cmd_feed)
+
+    p = sub.add_parser("search", help="find text in every stored version, with when it appeared and went")
+    p.add_argument("query", help="the text to find (Chinese terms of two characters or more, any case in English)")
+    p.add_argument("--source", help="only this source")
+    p.add_argument("--since", type=_iso_day, metavar="YYYY-MM-DD", help="only text still there on or after this day")
+    p.add_argument("--limit", type=int, default=50, help="hits (default 50)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("history", help="a source's snapshots, changes and recent checks")
     p.add_argument("name")

@@ -26,8 +26,9 @@ from sqlalchemy.engine import Connection
 
 from core.errors import StateError
 from state import schema
+from state.search import create_search_index
 
-SCHEMA_HEAD = "0003"  # the newest revision in state/migrations/versions (a test keeps them in step)
+SCHEMA_HEAD = "0004"  # the newest revision in state/migrations/versions (a test keeps them in step)
 FIRST_REVISION = "0001"
 VERSION_TABLE = "alembic_version"
 SCHEMA_LOCK_ID = 7_104_2026  # pg_advisory_xact_lock key for schema changes
@@ -94,6 +95,7 @@ def prepare(reader: Engine, writer: Engine) -> tuple[SchemaStatus, str]:
             return before, "current"
         if before.empty:
             schema.metadata.create_all(conn)
+            create_search_index(conn)
             _alembic(conn, "stamp", SCHEMA_HEAD)
             return before, "created"
         if before.legacy:

@@ -21,6 +21,7 @@ from core.model import Alert, Change, Document, Verdict
 from state import schema
 from state.prepared import Prepared, insert_ignoring_duplicates
 from state.records import ANY_SNAPSHOT, Recorded, alert_row, utcnow
+from state.search import change_texts, document_texts, record_texts
 
 # Statements are built once and run with parameters: building a Core statement costs several times
 # more than running it (SQLAlchemy caches the compiled form of a statement it has seen). Bound
@@ -117,6 +118,11 @@ class Recorder:
         alert_ids: tuple[int, ...] = ()
         if outcome != "unchanged":
             snapshot_id = _insert_snapshot(self.conn, name, document, now)
+            if outcome == "baseline":
+                record_texts(self.conn, name, snapshot_id, now, (), document_texts(document), fresh=previous is None)
+            elif change is not None:
+                gone, came = change_texts(change)
+                record_texts(self.conn, name, snapshot_id, now, gone, came)
         if outcome == "changed" and change is not None and verdict is not None and previous is not None:
             assert snapshot_id is not None
             change_id = _WRITE["changes"].insert(self.conn, dict(

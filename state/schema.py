@@ -197,3 +197,39 @@ host_pace = Table(
     Column("host", String(300), primary_key=True),
     Column("next_start", Float, nullable=False, server_default="0"),
 )
+
+# Every text a source has shown (a block, an item's title), with when it first appeared and when it
+# disappeared (NULL: still there), for `rulewatch search`. Found by trigrams: SQLite's FTS5 trigram
+# index (history_fts, kept in step by a trigger), PostgreSQL's pg_trgm GIN index (search_ddl).
+history_texts = Table(
+    "history_texts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False),
+    Column("text_hash", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("first_seen", String(32), nullable=False),
+    Column("first_snapshot_id", Integer, nullable=False),
+    Column("gone_at", String(32), nullable=True),
+    Column("gone_snapshot_id", Integer, nullable=True),
+    Index("ix_history_texts_source", "source", "text_hash"),
+)
+HISTORY_FTS = "history_fts"  # SQLite's FTS5 index of history_texts.text (and its shadow tables)
+
+
+def search_ddl(dialect: str) -> list[str]:
+    """The trigram index of history_texts for this database: created with the tables and by
+    migration 0004. PostgreSQL's needs the pg_trgm extension (search_extension_ddl)."""
+    if dialect == "sqlite":
+        return [
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {HISTORY_FTS} USING fts5(text, content='history_texts', "
+            "content_rowid='id', tokenize='trigram')",
+            f"CREATE TRIGGER IF NOT EXISTS history_texts_ai AFTER INSERT ON history_texts BEGIN "
+            f"INSERT INTO {HISTORY_FTS}(rowid, text) VALUES (new.id, new.text); END",
+        ]
+    if dialect == "postgresql":
+        return ["CREATE INDEX IF NOT EXISTS ix_history_texts_trgm ON history_texts USING gin (text gin_trgm_ops)"]
+    return []
+
+
+SEARCH_EXTENSION_DDL = "CREATE EXTENSION IF NOT EXISTS pg_trgm"

@@ -34,6 +34,7 @@ from state.records import (
     alert_from_row,
     utcnow,
 )
+from state.search import DEFAULT_SEARCH_LIMIT, SearchHit, search
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Connections kept open: a cycle's threads (RULEWATCH_WORKERS, 16 by default) each read their source's
@@ -230,6 +231,12 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return (row[0], row[1]) if row else None
+
+    def search(self, query: str, *, source: str = "", since: str = "", limit: int = DEFAULT_SEARCH_LIMIT
+               ) -> list[SearchHit]:
+        """Texts of every stored version that hold `query`, with when each appeared and went."""
+        with self.engine.connect() as conn:
+            return search(conn, query, source=source, since=since, limit=limit)
 
     def add_alerts_once(self, drafts: list[Alert]) -> int:
         """Alerts with their own idempotency keys into the outbox, each once (Recorder.add_alerts_once)."""

@@ -449,7 +449,7 @@ def test_a_cycle_adds_the_machine_translation_and_a_down_service_loses_no_alert(
 def test_a_draft_with_a_comment_deadline_reaches_the_calendar_and_its_reminders(
         httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from datetime import date, timedelta
+    from datetime import UTC, date, datetime, timedelta
 
     from icalendar import Calendar
 
@@ -483,6 +483,10 @@ def test_a_draft_with_a_comment_deadline_reaches_the_calendar_and_its_reminders(
     assert main(["calendar", "--ics", str(ics)]) == 0
     (event,) = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
     assert event.decoded("DTSTART") == deadline
+    assert main(["search", "意见反馈截止"]) == 0
+    assert f"draft                since {datetime.now(UTC).date().isoformat()}" in capsys.readouterr().out
+    assert main(["search", "数据", "--json", "--source", "draft"]) == 0
+    assert {h["source"] for h in json.loads(capsys.readouterr().out)} == {"draft"}
     assert main(["calendar", "--days", "10"]) == 0
     assert "no deadlines in the next 10 days" in capsys.readouterr().out
 

@@ -1,0 +1,144 @@
+"""Search over history: the texts each source has shown, when each first appeared and when it went.
+
+Written with each snapshot (Recorder): a baseline's texts all appear; a change's removed and added
+blocks and items go and appear. Found by trigrams: SQLite's FTS5 trigram index for terms of three
+characters or more, a LIKE scan for shorter ones (两个汉字 such as 外包: a trigram index cannot hold them);
+PostgreSQL's pg_trgm index behind ILIKE (a plain scan where the extension could not be created).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select, text, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from core.model import Change, Document
+from state import schema
+
+log = logging.getLogger("rulewatch.state")
+
+MAX_TEXT_CHARS = 20_000  # of one indexed text; a longer block is indexed by its opening
+MIN_TRIGRAM_CHARS = 3
+DEFAULT_SEARCH_LIMIT = 50
+_H = schema.history_texts
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One text that held the query, in one source, and its life there."""
+
+    source: str
+    text: str
+    first_seen: str
+    gone_at: str | None  # None: still there
+
+    def context(self, query: str, width: int = 40) -> str:
+        """The text around the first occurrence of `query` (case-insensitive), cut to `width` each side."""
+        at = self.text.lower().find(query.lower())
+        if at < 0:
+            return self.text[: 2 * width]
+        start, end = max(0, at - width), min(len(self.text), at + len(query) + width)
+        return ("…" if start else "") + self.text[start:end] + ("…" if end < len(self.text) else "")
+
+    def to_json(self) -> dict[str, object]:
+        return {"source": self.source, "text": self.text, "first_seen": self.first_seen, "gone_at": self.gone_at}
+
+
+def create_search_index(conn: Connection) -> None:
+    """The trigram index for this database. On PostgreSQL without the right to create pg_trgm, search
+    still works, by scanning; a warning says so."""
+    if conn.dialect.name == "postgresql":
+        try:
+            with conn.begin_nested():
+                conn.execute(text(schema.SEARCH_EXTENSION_DDL))
+        except DBAPIError as exc:
+            log.warning("pg_trgm is not available (%s): `rulewatch search` scans instead of using an index",
+                        str(getattr(exc, "orig", exc)).strip().splitlines()[0])
+            return
+    for statement in schema.search_ddl(conn.dialect.name):
+        conn.execute(text(statement))
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def document_texts(document: Document) -> list[str]:
+    """The texts a document shows, each once: its title, its blocks and its items' titles."""
+    texts = [document.title, *(b.text for b in document.blocks), *(i.title for i in document.items)]
+    return list(dict.fromkeys(t[:MAX_TEXT_CHARS] for t in texts if t.strip()))
+
+
+def change_texts(change: Change) -> tuple[list[str], list[str]]:
+    """(gone, came): the texts a change took away and brought. Items pushed to a later page are not gone."""
+    gone: list[str] = []
+    came: list[str] = []
+    if change.title:
+        gone.append(change.title[0])
+        came.append(change.title[1])
+    for t in change.text:
+        if t.kind in ("removed", "changed") and t.old:
+            gone.append(t.old)
+        if t.kind in ("added", "changed") and t.new:
+            came.append(t.new)
+    for i in change.items:
+        if i.kind == "added":
+            came.append(i.item.title)
+        elif i.kind == "removed":
+            gone.append(i.item.title)
+        elif i.kind == "changed" and i.old is not None and i.old.title != i.item.title:
+            gone.append(i.old.title)
+            came.append(i.item.title)
+    clean = [t[:MAX_TEXT_CHARS] for t in gone if t.strip()], [t[:MAX_TEXT_CHARS] for t in came if t.strip()]
+    both = set(clean[0]) & set(clean[1])  # a text that moved stays
+    return [t for t in dict.fromkeys(clean[0]) if t not in both], [t for t in dict.fromkeys(clean[1]) if t not in both]
+
+
+def record_texts(conn: Connection, source: str, snapshot_id: int, now: str, gone: Iterable[str],
+                 came: Iterable[str], *, fresh: bool = False) -> None:
+    """Close the rows of texts that went and open rows for texts that appeared (a text already shown
+    and still there is not opened twice). `fresh`: a baseline, nothing of this source is open."""
+    for value in gone:
+        conn.execute(update(_H).where(_H.c.source == source, _H.c.text_hash == _hash(value), _H.c.gone_at.is_(None))
+                     .values(gone_at=now, gone_snapshot_id=snapshot_id))
+    rows = [{"source": source, "text_hash": _hash(v), "text": v, "first_seen": now, "first_snapshot_id": snapshot_id}
+            for v in came]
+    if not fresh and rows:
+        hashes = [r["text_hash"] for r in rows]
+        open_now = set(conn.execute(select(_H.c.text_hash).where(
+            _H.c.source == source, _H.c.text_hash.in_(hashes), _H.c.gone_at.is_(None))).scalars())
+        rows = [r for r in rows if r["text_hash"] not in open_now]
+    if rows:
+        conn.execute(_H.insert(), rows)
+
+
+def search(conn: Connection, query: str, *, source: str = "", since: str = "",
+           limit: int = DEFAULT_SEARCH_LIMIT) -> list[SearchHit]:
+    """Texts holding `query` (case-insensitive), newest first; `since` (ISO) keeps texts still there
+    at or after that moment."""
+    query = query.strip()
+    if not query:
+        return []
+    conditions = []
+    if source:
+        conditions.append(_H.c.source == source)
+    if since:
+        conditions.append((_H.c.gone_at.is_(None)) | (_H.c.gone_at >= since))
+    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if conn.dialect.name == "sqlite" and len(query) >= MIN_TRIGRAM_CHARS:
+        phrase = '"' + query.replace('"', '""') + '"'
+        ids = select(text("rowid")).select_from(text(schema.HISTORY_FTS)).where(
+            text(f"{schema.HISTORY_FTS} MATCH :phrase")).scalar_subquery()
+        conditions.append(_H.c.id.in_(ids))
+        params = {"phrase": phrase}
+    else:
+        conditions.append(_H.c.text.ilike(pattern, escape="\\"))
+        params = {}
+    statement = (select(_H.c.source, _H.c.text, _H.c.first_seen, _H.c.gone_at)
+                 .where(and_(*conditions)).order_by(_H.c.id.desc()).limit(limit))
+    return [SearchHit(*row) for row in conn.execute(statement, params)]
