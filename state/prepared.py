@@ -67,6 +67,18 @@ class Prepared:
         cursor.execute(sql, tuple(values[k] for k in order) if order is not None else values)
         return cursor
 
+    def run_many(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """Execute once per row (the driver's executemany); every row has the same keys."""
+        if not rows:
+            return
+        sql, order, literals, _ = self._compile(conn.dialect, tuple(rows[0]))
+        values = [storable_params({**literals, **row} if literals else row) for row in rows]
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, [tuple(v[k] for k in order) for v in values] if order is not None else values)
+        finally:
+            cursor.close()
+
     def insert(self, conn: Connection, params: dict[str, Any]) -> int:
         """Execute an INSERT; returns the new row's integer id."""
         _, _, _, returning = self._compile(conn.dialect, tuple(params))

@@ -200,7 +200,8 @@ host_pace = Table(
 
 # Every text a source has shown (a block, an item's title), with when it first appeared and when it
 # disappeared (NULL: still there), for `rulewatch search`. Found by trigrams: SQLite's FTS5 trigram
-# index (history_fts, kept in step by a trigger), PostgreSQL's pg_trgm GIN index (search_ddl).
+# index (history_fts, brought up to date by each search, not by the cycle: see state.search),
+# PostgreSQL's pg_trgm GIN index (search_ddl).
 history_texts = Table(
     "history_texts",
     metadata,
@@ -215,6 +216,7 @@ history_texts = Table(
     Index("ix_history_texts_source", "source", "text_hash"),
 )
 HISTORY_FTS = "history_fts"  # SQLite's FTS5 index of history_texts.text (and its shadow tables)
+HISTORY_FTS_MARK = "history_fts_indexed"  # the last history_texts.id the FTS5 index holds
 
 
 def search_ddl(dialect: str) -> list[str]:
@@ -224,8 +226,9 @@ def search_ddl(dialect: str) -> list[str]:
         return [
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {HISTORY_FTS} USING fts5(text, content='history_texts', "
             "content_rowid='id', tokenize='trigram')",
-            f"CREATE TRIGGER IF NOT EXISTS history_texts_ai AFTER INSERT ON history_texts BEGIN "
-            f"INSERT INTO {HISTORY_FTS}(rowid, text) VALUES (new.id, new.text); END",
+            f"CREATE TABLE IF NOT EXISTS {HISTORY_FTS_MARK} (one INTEGER PRIMARY KEY CHECK (one = 1), "
+            "upto INTEGER NOT NULL)",
+            f"INSERT OR IGNORE INTO {HISTORY_FTS_MARK} (one, upto) VALUES (1, 0)",
         ]
     if dialect == "postgresql":
         return ["CREATE INDEX IF NOT EXISTS ix_history_texts_trgm ON history_texts USING gin (text gin_trgm_ops)"]

@@ -4,6 +4,9 @@ Written with each snapshot (Recorder): a baseline's texts all appear; a change's
 blocks and items go and appear. Found by trigrams: SQLite's FTS5 trigram index for terms of three
 characters or more, a LIKE scan for shorter ones (两个汉字 such as 外包: a trigram index cannot hold them);
 PostgreSQL's pg_trgm index behind ILIKE (a plain scan where the extension could not be created).
+
+The cycle only appends rows: SQLite's trigram index is brought up to date by the next search
+(catch_up), because indexing in the cycle cost 0.12 ms a text, a baseline of 500 pages 4 s.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select, text, update
+from sqlalchemy import and_, bindparam, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from core.model import Change, Document
 from state import schema
+from state.prepared import Prepared
 
 log = logging.getLogger("rulewatch.state")
 
@@ -99,22 +103,44 @@ def change_texts(change: Change) -> tuple[list[str], list[str]]:
     return [t for t in dict.fromkeys(clean[0]) if t not in both], [t for t in dict.fromkeys(clean[1]) if t not in both]
 
 
+# Driver-level statements (state.prepared): a cycle records texts for every changed page.
+_GONE = Prepared(update(_H).where(_H.c.source == bindparam("b_source"), _H.c.text_hash == bindparam("b_hash"),
+                                  _H.c.gone_at.is_(None)))
+_APPEAR = Prepared(insert(_H))
+# The casts give PostgreSQL one type per parameter (it is both a value and a comparand here).
+_APPEAR_UNLESS_OPEN = Prepared(text(
+    "INSERT INTO history_texts (source, text_hash, text, first_seen, first_snapshot_id) "
+    "SELECT CAST(:source AS VARCHAR(200)), CAST(:text_hash AS VARCHAR(64)), CAST(:text AS TEXT), "
+    "CAST(:first_seen AS VARCHAR(32)), CAST(:first_snapshot_id AS INTEGER) WHERE NOT EXISTS ("
+    "SELECT 1 FROM history_texts WHERE source = CAST(:source AS VARCHAR(200)) "
+    "AND text_hash = CAST(:text_hash AS VARCHAR(64)) AND gone_at IS NULL)"))
+
+
 def record_texts(conn: Connection, source: str, snapshot_id: int, now: str, gone: Iterable[str],
                  came: Iterable[str], *, fresh: bool = False) -> None:
     """Close the rows of texts that went and open rows for texts that appeared (a text already shown
     and still there is not opened twice). `fresh`: a baseline, nothing of this source is open."""
-    for value in gone:
-        conn.execute(update(_H).where(_H.c.source == source, _H.c.text_hash == _hash(value), _H.c.gone_at.is_(None))
-                     .values(gone_at=now, gone_snapshot_id=snapshot_id))
+    _GONE.run_many(conn, [{"b_source": source, "b_hash": _hash(v), "gone_at": now, "gone_snapshot_id": snapshot_id}
+                          for v in gone])
     rows = [{"source": source, "text_hash": _hash(v), "text": v, "first_seen": now, "first_snapshot_id": snapshot_id}
             for v in came]
-    if not fresh and rows:
-        hashes = [r["text_hash"] for r in rows]
-        open_now = set(conn.execute(select(_H.c.text_hash).where(
-            _H.c.source == source, _H.c.text_hash.in_(hashes), _H.c.gone_at.is_(None))).scalars())
-        rows = [r for r in rows if r["text_hash"] not in open_now]
-    if rows:
-        conn.execute(_H.insert(), rows)
+    (_APPEAR if fresh else _APPEAR_UNLESS_OPEN).run_many(conn, rows)
+
+
+def catch_up(conn: Connection) -> int:
+    """Index the texts recorded since the last search (SQLite's FTS5; PostgreSQL's index keeps itself).
+    Run in a write transaction: two searches never index a row twice. Returns the rows indexed."""
+    if conn.dialect.name != "sqlite":
+        return 0
+    upto = conn.execute(text(f"SELECT upto FROM {schema.HISTORY_FTS_MARK} WHERE one = 1")).scalar() or 0
+    newest = conn.execute(select(_H.c.id).order_by(_H.c.id.desc()).limit(1)).scalar() or 0
+    if newest <= upto:
+        return 0
+    conn.execute(text(f"INSERT INTO {schema.HISTORY_FTS}(rowid, text) "
+                      "SELECT id, text FROM history_texts WHERE id > :upto AND id <= :newest"),
+                 {"upto": upto, "newest": newest})
+    conn.execute(text(f"UPDATE {schema.HISTORY_FTS_MARK} SET upto = :newest WHERE one = 1"), {"newest": newest})
+    return int(newest - upto)
 
 
 def search(conn: Connection, query: str, *, source: str = "", since: str = "",

@@ -34,7 +34,7 @@ from state.records import (
     alert_from_row,
     utcnow,
 )
-from state.search import DEFAULT_SEARCH_LIMIT, SearchHit, search
+from state.search import DEFAULT_SEARCH_LIMIT, SearchHit, catch_up, search
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Connections kept open: a cycle's threads (RULEWATCH_WORKERS, 16 by default) each read their source's
@@ -235,6 +235,7 @@ class Store:
     def search(self, query: str, *, source: str = "", since: str = "", limit: int = DEFAULT_SEARCH_LIMIT
                ) -> list[SearchHit]:
         """Texts of every stored version that hold `query`, with when each appeared and went."""
+        self.write(lambda recorder: catch_up(recorder.conn))
         with self.engine.connect() as conn:
             return search(conn, query, source=source, since=since, limit=limit)
 
