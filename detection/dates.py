@@ -78,7 +78,11 @@ _ABBREVIATIONS = frozenset({"no", "jan", "feb", "mar", "apr", "jun", "jul", "aug
                             "s", "u.s", "mr", "ms", "dr", "e.g", "i.e", "etc", "cf", "para", "p", "pp"})
 # Words without which a block holds no key date: one quick scan of literals skips most blocks before the
 # date patterns (whose alternatives are costly to try at every position) run.
-_CANDIDATE = re.compile(r"[年月废]|\d{4}|之日|停止执行|不再执行|[Pp]ublication|[Rr]epeal|[Rr]escind|PUBLICATION|REPEAL")
+_CANDIDATE = re.compile(r"[年月废]|之日|停止执行|不再执行|ublication|UBLICATION|epeal|EPEAL|escind|ESCIND|\d\d\d\d")
+
+
+def _may_hold_a_date(text: str) -> bool:
+    return _CANDIDATE.search(text) is not None
 _CLAUSE_BREAK = re.compile(r"[,，、:：]")
 
 
@@ -243,7 +247,7 @@ def find_key_dates(blocks: Iterable[tuple[str, str]], published: str = "") -> tu
     for key, raw in blocks:
         if budget <= 0 or len(out) >= MAX_DATES:
             break
-        if not _CANDIDATE.search(raw):
+        if not _may_hold_a_date(raw):
             budget -= len(raw)
             continue
         text = nfkc(raw[:budget])

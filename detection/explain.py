@@ -23,6 +23,8 @@ _SENTENCE_END = re.compile(r"[。；;！？!?]|\.\s")
 _PUBLISHED_LABEL = re.compile(r"(?:发布时间|发布日期|成文日期|印发日期|公布日期|published(?:\s+on)?|publication\s+date|"
                               r"date\s+of\s+publication)\s*[:：]?\s*", re.IGNORECASE)
 _PUBLISHED_SCAN_BLOCKS = 40
+# Literals only, no IGNORECASE: the pattern runs on every block of a page with an alert.
+_DOCUMENT_DATE_CUES = re.compile("施行|实施|生效|执行|意见|征求|ffective|FFECTIVE|force|omment|OMMENT|ublication")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +139,10 @@ def explain_text(alert: Alert, changes: Sequence[TextChange], doc: Document, con
     """A text alert with its runs, dates, English line, severity and publication."""
     published = document_published(doc)
     changed_blocks = [(c.key, c.new or c.old) for c in changes if c.kind != "removed"]
-    document_dates = [kd for kd in find_key_dates([(b.key, b.text) for b in doc.blocks], published)
-                      if kd.role in ("effective", "comment_deadline")]
+    # The rule's own effective date and comment deadline, wherever its text states them: only blocks
+    # with their cue words are read (a rule of 200 articles names them once or twice).
+    cued = [(b.key, b.text) for b in doc.blocks if _DOCUMENT_DATE_CUES.search(b.text)]
+    document_dates = [kd for kd in find_key_dates(cued, published) if kd.role in ("effective", "comment_deadline")]
     key_dates = _merge(find_key_dates(changed_blocks, published), document_dates)
     facts = [block_facts(c, context.glossary) for c in changes]
     gloss = gloss_text_changes(facts)
