@@ -16,14 +16,13 @@ from typing import Any, Literal
 from core.errors import TaxonomyError
 from core.model import KeyDate, SeverityLevel
 from detection.gloss import BlockFacts
+from detection.lineage import is_draft
 from detection.tables import bundled_table, user_table
 
 Stage = Literal["final", "draft", "news"]
 EFFECTIVE_SOON_DAYS = 30
 COMMENTS_CLOSE_SOON_DAYS = 14
 
-_DRAFT = re.compile(r"征求意见稿|草案|公开征求意见|征求意见的通知|proposed\s+rule|notice\s+of\s+proposed\s+rulemaking|"
-                    r"\bNPRM\b|request\s+for\s+comments?|draft\s+for\s+comment", re.IGNORECASE)
 # A title that names a rule or notice; or a body built of articles (two article numbers at least).
 _RULE_TITLE = re.compile(r"办法|规定|条例|细则|指引|指南|通知|决定|公告|意见|规则|标准|"
                          # English: a document's own kind, not a headline that mentions rules
@@ -88,7 +87,7 @@ class Severity:
 def document_stage(title: str, text: str = "", issuer: str = "") -> Stage:
     """What a document is: a draft for comment, an adopted rule, or news (a press source, or a
     publication that reads as no rule at all)."""
-    if _DRAFT.search(title) or _DRAFT.search(text[:2000]):
+    if is_draft(title, text):
         return "draft"
     if issuer == "press":
         return "news"

@@ -1,0 +1,95 @@
+"""A rule's life from draft to final: recognising a draft for comment, and matching a final version to
+its draft. Pure: the caller passes titles and the records' fields.
+
+Chinese titles are matched on the rule's own name: the draft wrapper is stripped (关于…公开征求意见的通知,
+（征求意见稿）), the name in 《》 is taken, and the names are compared as multisets of characters, so a
+swapped word order (规范和促进 / 促进和规范) still matches. A look-alike rule with a different subject
+(数据安全管理办法 / 操作风险管理办法, 信息科技风险管理指引 / 信息科技外包风险管理指引) never links: any
+character that differs, other than the words that name a document's form (办法, 规定, 暂行, 试行...),
+rules the pair out. US documents match by their Regulation Identifier Number, then by docket id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+from core.text import nfkc
+
+CERTAIN_SCORE = 0.95  # a link at or above this is asserted
+ASK_SCORE = 0.8  # between this and CERTAIN_SCORE, the thread asks "Is this the final version of ...?"
+MatchMethod = Literal["rin", "docket", "name"]
+
+DRAFT = re.compile(r"征求意见稿|草案|公开征求意见|征求意见的通知|proposed\s+rules?\b|"
+                   r"notice\s+of\s+proposed\s+rulemaking|\bNPRM\b|request\s+for\s+comments?|draft\s+for\s+comment",
+                   re.IGNORECASE)
+# Characters that name a document's form or join words, not its subject: a difference in these alone
+# can be the same rule (办法 adopted as 规定, 暂行 dropped, 和 for 与).
+_FORM_CHARACTERS = frozenset("办法规定条例指引则细施实行暂试和与及的关于若干意见通知公告决定")
+_WRAPPER = re.compile(
+    r"^.*?关于(?:印发|发布|公布|公开征求|就)?|(?:公开)?征求(?:社会)?意见(?:的|稿的)?(?:通知|公告|函)?$|"
+    r"(?:的)?(?:通知|公告|函)$|[（(][^）)]*(?:征求意见稿|草案|送审稿|试行|暂行|修订)[^）)]*[)）]")
+_BOOK_TITLE = re.compile(r"《([^》]+)》")
+_ENGLISH_SUFFIX = re.compile(r"[;:,]?\s*(?:interim\s+)?(?:proposed|final|direct\s+final)\s+rules?\b.*$"
+                             r"|[;:,]?\s*notice\s+of\s+proposed\s+rulemaking.*$", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+
+def is_draft(title: str, text: str = "") -> bool:
+    """A draft for comment: 征求意见稿, 草案, 公开征求意见, a Proposed Rule or NPRM."""
+    return bool(DRAFT.search(title) or DRAFT.search(text[:2000]))
+
+
+def rule_name(title: str) -> str:
+    """The rule's own name in a title: the first name in 《》, else the title without its draft or
+    notice wrapper; for English titles, without "; Proposed Rule" and the like. Lower case, no spaces."""
+    text = nfkc(title).strip()
+    named = _BOOK_TITLE.search(text)
+    if named:
+        text = named.group(1)
+    for _ in range(3):  # wrappers nest: 关于…（征求意见稿）公开征求意见的通知
+        text = _WRAPPER.sub("", text).strip()
+    text = _ENGLISH_SUFFIX.sub("", text)
+    return _SPACE.sub("", text).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class LineageMatch:
+    score: float  # 0..1
+    method: MatchMethod
+
+    @property
+    def certain(self) -> bool:
+        return self.score >= CERTAIN_SCORE
+
+
+def name_score(draft_title: str, final_title: str) -> float:
+    """How surely two titles name one rule: the Dice coefficient of their names' characters, or 0 when
+    a character of the subject differs (a look-alike rule)."""
+    a, b = Counter(rule_name(draft_title)), Counter(rule_name(final_title))
+    if not a or not b:
+        return 0.0
+    differing = (a - b) + (b - a)
+    if any(ch not in _FORM_CHARACTERS for ch in differing if not ch.isascii()):
+        return 0.0
+    if any(ch.isascii() and ch.isalnum() for ch in differing) and (a - b) and (b - a):
+        return 0.0  # English names that differ in words, not just in a suffix
+    return 2 * sum((a & b).values()) / (sum(a.values()) + sum(b.values()))
+
+
+def _ids(fields: dict[str, str], name: str) -> set[str]:
+    return {part.strip().upper() for part in fields.get(name, "").split(",") if part.strip()}
+
+
+def match(draft_title: str, draft_fields: dict[str, str], final_title: str,
+          final_fields: dict[str, str]) -> LineageMatch | None:
+    """Whether the final names the draft's rule: by RIN, then docket id, then the name. None: no link
+    (below ASK_SCORE)."""
+    if _ids(draft_fields, "regulation_id_numbers") & _ids(final_fields, "regulation_id_numbers"):
+        return LineageMatch(1.0, "rin")
+    if _ids(draft_fields, "docket_ids") & _ids(final_fields, "docket_ids"):
+        return LineageMatch(0.97, "docket")
+    score = name_score(draft_title, final_title)
+    return LineageMatch(round(score, 3), "name") if score >= ASK_SCORE else None

@@ -1,0 +1,80 @@
+"""Draft to final: drafts recognised, finals matched to their drafts by RIN, docket or name, and
+look-alike rules with another subject never linked (the thresholds are pinned here)."""
+
+from __future__ import annotations
+
+import pytest
+
+from detection.lineage import ASK_SCORE, CERTAIN_SCORE, is_draft, match, name_score, rule_name
+
+
+@pytest.mark.parametrize(("title", "draft"), [
+    ("关于《银行保险机构数据安全管理办法（征求意见稿）》公开征求意见的通知", True),
+    ("网络数据安全管理条例（草案）", True),
+    ("关于公开征求《网络安全审查办法（修订草案征求意见稿）》意见的通知", True),
+    ("Cyber Incident Reporting for Critical Infrastructure Act (CIRCIA) Reporting Requirements; Proposed Rule", True),
+    ("银行保险机构数据安全管理办法", False),
+    ("Computer-Security Incident Notification Requirements for Banking Organizations", False),
+])
+def test_drafts_are_recognised(title: str, draft: bool) -> None:
+    assert is_draft(title) is draft
+
+
+@pytest.mark.parametrize(("title", "name"), [
+    ("关于《银行保险机构数据安全管理办法（征求意见稿）》公开征求意见的通知", "银行保险机构数据安全管理办法"),
+    ("国家金融监督管理总局关于印发银行保险机构操作风险管理办法的通知", "银行保险机构操作风险管理办法"),
+    ("关于公开征求《网络安全审查办法（修订草案征求意见稿）》意见的通知", "网络安全审查办法"),
+    ("网络数据安全管理条例（征求意见稿）", "网络数据安全管理条例"),
+    ("Computer-Security Incident Notification Requirements; Proposed Rule",
+     "computer-securityincidentnotificationrequirements"),
+])
+def test_the_rules_own_name(title: str, name: str) -> None:
+    assert rule_name(title) == name
+
+
+@pytest.mark.parametrize(("draft", "final"), [
+    ("关于《促进和规范数据跨境流动规定（征求意见稿）》公开征求意见的通知", "规范和促进数据跨境流动规定"),  # swapped words
+    ("银行保险机构数据安全管理办法（征求意见稿）", "关于印发《银行保险机构数据安全管理办法》的通知"),
+    ("关于公开征求《网络安全审查办法（修订草案征求意见稿）》意见的通知", "网络安全审查办法"),
+    ("网络数据安全管理条例（征求意见稿）", "网络数据安全管理条例"),
+    ("Computer-Security Incident Notification Requirements; Proposed Rule",
+     "Computer-Security Incident Notification Requirements; Final Rule"),
+])
+def test_a_final_links_to_its_draft_with_certainty(draft: str, final: str) -> None:
+    found = match(draft, {}, final, {})
+    assert found is not None and found.method == "name" and found.certain
+
+
+@pytest.mark.parametrize(("draft", "final"), [
+    ("关键信息基础设施安全保护办法（草案）", "关键信息基础设施安全保护条例"),  # same subject, another form
+    ("数据出境安全评估办法（征求意见稿）", "数据出境安全评估暂行办法"),
+    # a US title that grew words: the RIN decides where there is one; the name alone only asks
+    ("Computer-Security Incident Notification Requirements; Proposed Rule",
+     "Computer-Security Incident Notification Requirements for Banking Organizations; Final Rule"),
+])
+def test_a_change_of_form_only_asks(draft: str, final: str) -> None:
+    found = match(draft, {}, final, {})
+    assert found is not None and ASK_SCORE <= found.score < CERTAIN_SCORE and not found.certain
+
+
+@pytest.mark.parametrize(("draft", "final"), [
+    ("银行保险机构数据安全管理办法（征求意见稿）", "银行保险机构操作风险管理办法"),
+    ("商业银行信息科技风险管理指引（征求意见稿）", "商业银行信息科技外包风险管理指引"),
+    ("个人信息出境标准合同办法（征求意见稿）", "个人信息出境认证办法"),
+    ("数据出境安全评估办法（征求意见稿）", "数据出境安全评估申报指南"),
+    ("网络数据安全管理条例（征求意见稿）", "网络安全审查办法"),
+    ("Computer-Security Incident Notification Requirements; Proposed Rule",
+     "Cybersecurity Incident Notification Requirements"),
+])
+def test_look_alike_rules_with_another_subject_never_link(draft: str, final: str) -> None:
+    assert match(draft, {}, final, {}) is None and name_score(draft, final) < ASK_SCORE
+
+
+def test_us_documents_match_by_rin_then_docket() -> None:
+    proposed = {"regulation_id_numbers": "1670-AA04", "docket_ids": "CISA-2022-0010"}
+    final = {"regulation_id_numbers": "1670-AA04, 1601-AB00", "docket_ids": "CISA-2025-0001"}
+    assert match("CIRCIA Reporting Requirements; Proposed Rule", proposed, "Another title", final).method == "rin"
+    by_docket = match("A; Proposed Rule", {"docket_ids": "CISA-2022-0010"}, "B", {"docket_ids": "cisa-2022-0010"})
+    assert by_docket is not None and by_docket.method == "docket" and by_docket.certain
+    assert match("A; Proposed Rule", {"regulation_id_numbers": "1670-AA04"}, "B", {"regulation_id_numbers": "1670-AA05"}) \
+        is None
