@@ -6,7 +6,7 @@ no sink un-escapes another's markup, and a new alert field reaches every sink by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 
 from core.model import Alert, InlineRun, KeyDate
@@ -21,6 +21,7 @@ HEADLINES = {
     "source_failing": "Source failing",
     "source_recovered": "Source recovered",
     "deadline_reminder": "Reminder",
+    "final_published": "Final version",
 }
 ALERT_EVENT = "rulewatch_alert"
 DIGEST_EVENT = "rulewatch_digest"
@@ -168,6 +169,10 @@ def alert_message(alert: Alert, tz: tzinfo | None = None) -> Message:
         sections = [Section("Details", tuple((Span(line),) for line in alert.added.splitlines()))]
     elif alert.change_inline and alert.kind == "changed_text":
         sections = [change_section(alert.change_inline)]
+    elif alert.kind == "final_published":  # the draft's thread: what the final changed, article by article
+        sections = [Section("Details", tuple((Span(line),) for line in alert.added.splitlines()))]
+        if alert.change_inline:
+            sections.append(replace(change_section(alert.change_inline), label="Changed since the draft"))
     else:
         sections = [_quoted("Removed", alert.removed, "-"), _quoted("Added", alert.added, "+")]
     if alert.gloss_en:

@@ -227,6 +227,8 @@ class SlackSink:
                 response = self.client.chat_postMessage(
                     channel=channel, text=message.text, blocks=message.blocks, metadata=message.metadata,
                     thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, parse="none", link_names=False,
+                    # a final version's arrival is news for the channel too, not only for the thread
+                    reply_broadcast=bool(thread_ts) and alert.kind == "final_published",
                 )
                 break
             except SlackApiError as exc:

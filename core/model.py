@@ -245,7 +245,7 @@ class KeyDate:
 
 AlertKind = Literal[
     "new_item", "removed_item", "changed_item", "changed_text", "title_changed", "source_failing", "source_recovered",
-    "deadline_reminder",
+    "deadline_reminder", "final_published",
 ]
 HEALTH_KINDS = frozenset({"source_failing", "source_recovered"})
 

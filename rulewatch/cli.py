@@ -223,6 +223,34 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_dossier(args: argparse.Namespace) -> int:
+    """A rule's life: draft, comment deadline, final, amendments, repeal, and the draft-vs-final diff."""
+    from alerts.render import PLAIN_MARKS
+    from rulewatch.lineage import dossier
+
+    with _app() as app:
+        found = dossier(app.store, args.rule)
+    if found is None:
+        print(f"no alert is about {args.rule!r} (try words of its name, or an alert id from `rulewatch alerts`)",
+              file=sys.stderr)
+        return EXIT_SOURCE_FAILED
+    if args.json:
+        _print_json(found.to_json())
+        return EXIT_OK
+    print(f"=== {found.name}")
+    for event in found.events:
+        print(f"{event.day}  {event.what:<18} {event.title}  [{event.source} #{event.alert_id}]")
+    for link in found.links:
+        print(f"linked: draft #{link['draft_alert_id']} -> final #{link['final_alert_id']} "
+              f"by {link['method']} (score {link['score']})")
+    if found.summary:
+        (rem_open, rem_close), (add_open, add_close) = PLAIN_MARKS
+        print(f"draft vs final: {found.summary}")
+        print("".join(f"{rem_open}{r.text}{rem_close}" if r.op == "removed" else f"{add_open}{r.text}{add_close}"
+                      if r.op == "added" else r.text for r in found.draft_vs_final))
+    return EXIT_OK
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     with _app() as app:
         store = app.store
@@ -578,6 +606,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50, help="hits (default 50)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("dossier", help="a rule's life: draft, deadline, final, amendments, and draft-vs-final diff")
+    p.add_argument("rule", help="words of the rule's name, or an alert id")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_dossier)
 
     p = sub.add_parser("history", help="a source's snapshots, changes and recent checks")
     p.add_argument("name")

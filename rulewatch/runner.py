@@ -327,7 +327,12 @@ def run_cycle(
     if pending:
         flush()
     report.bytes_received = fetcher.bytes_received - bytes_before
-    if app.settings.feed_file is not None and any(o.alert_ids for o in report.outcomes):
+    new_alerts = [i for o in report.outcomes for i in o.alert_ids]
+    if new_alerts:
+        from rulewatch.lineage import link_finals
+
+        link_finals(app.store, new_alerts)
+    if app.settings.feed_file is not None and new_alerts:
         _write_feed(app, app.settings.feed_file)
     order = {s.name: n for n, s in enumerate(sources)}
     report.outcomes.sort(key=lambda o: order[o.name])

@@ -236,3 +236,18 @@ def search_ddl(dialect: str) -> list[str]:
 
 
 SEARCH_EXTENSION_DDL = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+
+
+# A rule's life: a final version linked to its draft for comment (detection.lineage), with how surely
+# and by what (rin, docket, name). One row per pair of alerts.
+lineage = Table(
+    "lineage",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("draft_alert_id", Integer, ForeignKey("alerts.id"), nullable=False),
+    Column("final_alert_id", Integer, ForeignKey("alerts.id"), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("linked_at", String(32), nullable=False),
+    UniqueConstraint("draft_alert_id", "final_alert_id", name="uq_lineage_pair"),
+)

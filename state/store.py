@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -22,7 +22,7 @@ from sqlalchemy.exc import (
 from core.errors import StateError, WriteRefused
 from core.model import Alert, Document
 from state import migrate, schema
-from state.prepared import storable_params
+from state.prepared import insert_ignoring_duplicates, storable_params
 from state.recorder import HealthRules, Recorder, read_document
 from state.records import (
     TIME_FORMAT,
@@ -238,6 +238,45 @@ class Store:
         self.write(lambda recorder: catch_up(recorder.conn))
         with self.engine.connect() as conn:
             return search(conn, query, source=source, since=since, limit=limit)
+
+    # ---- lineage ----------------------------------------------------------------------------------
+
+    def alert_document(self, alert: Alert) -> Document | None:
+        """The document an alert was raised on: the snapshot its change recorded."""
+        if alert.change_id is None:
+            return None
+        c = schema.changes
+        with self.engine.connect() as conn:
+            snapshot_id = conn.execute(select(c.c.new_snapshot_id).where(c.c.id == alert.change_id)).scalar()
+        return self.document(snapshot_id) if snapshot_id is not None else None
+
+    def draft_alerts(self) -> list[Alert]:
+        """Alerts about rules whose title reads as a draft for comment (lineage candidates), oldest first."""
+        a = schema.alerts
+        words = ("%征求意见%", "%草案%", "%roposed%", "%ROPOSED%", "%NPRM%", "%equest for comment%")
+        query = select(a).where(a.c.kind.in_(("new_item", "changed_text", "title_changed", "changed_item")),
+                                or_(*(a.c.title.like(w) for w in words))).order_by(a.c.id)
+        with self.engine.connect() as conn:
+            return [alert_from_row(r) for r in conn.execute(query).mappings()]
+
+    def add_lineage(self, draft_id: int, final_id: int, score: float, method: str, reply: Alert) -> bool:
+        """Link a final to its draft and put the draft thread's reply in the outbox, in one transaction;
+        False (and nothing written) when the pair was linked before."""
+        def write(recorder: Recorder) -> bool:
+            row = {"draft_alert_id": draft_id, "final_alert_id": final_id, "score": score, "method": method,
+                   "linked_at": utcnow()}
+            added = insert_ignoring_duplicates(recorder.conn.dialect.name, schema.lineage).run(recorder.conn, row)
+            if added.rowcount != 1:
+                return False
+            recorder.add_alerts_once([reply])
+            return True
+        return self.write(write)
+
+    def lineage(self) -> list[dict[str, Any]]:
+        """Every link, oldest first: draft and final alert ids, score, method, when."""
+        t = schema.lineage
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(t).order_by(t.c.id)).mappings()]
 
     def add_alerts_once(self, drafts: list[Alert]) -> int:
         """Alerts with their own idempotency keys into the outbox, each once (Recorder.add_alerts_once)."""

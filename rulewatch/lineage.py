@@ -1,0 +1,180 @@
+"""Linking a final version to its draft for comment, and telling the draft's thread.
+
+After a cycle, each new alert about a rule that is not itself a draft is matched against the drafts
+seen before (detection.lineage). A link is written with a reply for the draft's Slack thread, in one
+transaction, once per pair: "Final version published: ..., 7 articles changed since the draft, 2 added,
+1 removed", with the article-by-article comparison of the two texts (the same compare() as any
+change). A link that is not certain asks instead: "Is this the final version of ...?".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from core.model import Alert, Block, Document, InlineRun
+from core.text import article_key
+from detection import compare
+from detection.explain import change_runs
+from detection.lineage import LineageMatch, is_draft, match, rule_name
+from state import Store
+
+RULE_KINDS = ("new_item", "changed_text", "title_changed", "changed_item")
+
+
+def rule_document(store: Store, alert: Alert) -> Document | None:
+    """The rule's text as the alert saw it: its page, or the detail text of its list item."""
+    doc = store.alert_document(alert)
+    if doc is None or doc.kind != "list":
+        return doc
+    item = next((i for i in doc.items if i.id == alert.subject), None)
+    if item is None or not item.detail.strip():
+        return None
+    lines = [line for line in item.detail.splitlines() if line.strip() and line.strip() != "…"]
+    return Document(kind="page", url=item.url, title=item.title, blocks=[Block(t, article_key(t)) for t in lines])
+
+
+def _fields(store: Store, alert: Alert) -> dict[str, str]:
+    doc = store.alert_document(alert)
+    item = next((i for i in doc.items if i.id == alert.subject), None) if doc is not None else None
+    return item.field_map() if item is not None else {}
+
+
+def reply(draft: Alert, final: Alert, found: LineageMatch, draft_doc: Document | None,
+          final_doc: Document | None) -> Alert:
+    """The message for the draft's thread: the final's arrival and what changed since the draft, or a
+    question when the match is not certain."""
+    base = {"kind": "final_published", "source": draft.source, "subject": draft.subject, "channel": draft.channel,
+            "title": final.title, "url": final.url, "topics": final.topics or draft.topics,
+            "publisher": final.publisher, "published": final.published,
+            "idempotency_key": f"lineage:{draft.outbox_id}:{final.outbox_id}"}
+    if not found.certain:
+        question = (f"Is this the final version of {draft.title}?\n{final.title}\n{final.url}\n"
+                    f"(matched by {found.method}, score {found.score:.2f})")
+        return Alert(added=question, **base)  # type: ignore[arg-type]
+    lines = [f"Final version published: {final.title}", final.url]
+    runs: tuple[InlineRun, ...] = ()
+    if draft_doc is not None and final_doc is not None:
+        change = compare(draft_doc, final_doc)
+        counts = {kind: sum(1 for t in change.text if t.kind == kind) for kind in ("changed", "added", "removed")}
+        lines.append(f"{counts['changed']} articles changed since the draft, {counts['added']} added, "
+                     f"{counts['removed']} removed")
+        runs = change_runs(change.text)
+    else:
+        lines.append("the draft's text was not kept, so the two cannot be compared")
+    return Alert(added="\n".join(lines), change_inline=runs, gloss_en=f"matched to the draft by {found.method}",
+                 key_dates=final.key_dates, **base)  # type: ignore[arg-type]
+
+
+def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:
+    """Link the finals among these new alerts to their drafts; the ids of the drafts linked."""
+    finals = [a for a in store.alerts_by_id(list(alert_ids)) if a.kind in RULE_KINDS and not is_draft(a.title)]
+    if not finals:
+        return []
+    drafts = store.draft_alerts()
+    linked = []
+    for final in finals:
+        best: tuple[LineageMatch, Alert] | None = None
+        final_fields = _fields(store, final)
+        for draft in drafts:
+            if draft.outbox_id >= final.outbox_id or not is_draft(draft.title):
+                continue
+            found = match(draft.title, _fields(store, draft), final.title, final_fields)
+            if found is not None and (best is None or found.score > best[0].score):
+                best = (found, draft)
+        if best is None:
+            continue
+        found, draft = best
+        message = reply(draft, final, found, rule_document(store, draft), rule_document(store, final))
+        if store.add_lineage(draft.outbox_id, final.outbox_id, found.score, found.method, message):
+            linked.append(draft.outbox_id)
+    return linked
+
+
+# ---- the dossier: a rule's life in one view -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LifeEvent:
+    day: str  # ISO day
+    what: str  # draft, comment deadline, final, amended, withdrawn, effective, repeal, ...
+    title: str
+    source: str
+    alert_id: int | None
+    url: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {"date": self.day, "event": self.what, "title": self.title, "source": self.source,
+                "alert_id": self.alert_id, "url": self.url}
+
+
+@dataclass(frozen=True, slots=True)
+class Dossier:
+    name: str
+    events: tuple[LifeEvent, ...]
+    links: tuple[dict[str, object], ...]  # lineage rows between the rule's alerts
+    draft_vs_final: tuple[InlineRun, ...] = ()
+    summary: str = ""  # "3 articles changed since the draft, 0 added, 1 removed"
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "events": [e.to_json() for e in self.events], "lineage": list(self.links),
+                "draft_vs_final": [{"text": r.text, "op": r.op} for r in self.draft_vs_final], "summary": self.summary}
+
+
+_EVENT = {"new_item": "published", "changed_text": "amended", "title_changed": "retitled", "changed_item": "updated",
+          "removed_item": "withdrawn"}
+_DATE_EVENT = {"comment_deadline": "comment deadline", "effective": "takes effect",
+               "compliance_deadline": "compliance due", "repeal": "repeals a rule"}
+
+
+def find_rule(store: Store, query: str) -> list[Alert]:
+    """The alerts about the rule `query` names: an alert id, or words of its name (the draft wrapper
+    and 《》 do not matter)."""
+    rules = [a for a in store.alerts(newest_first=False) if a.kind in RULE_KINDS]
+    if query.isdigit():
+        seed = [a for a in rules if a.outbox_id == int(query)]
+    else:
+        wanted = rule_name(query)
+        seed = [a for a in rules if wanted and wanted in rule_name(a.title)]
+    if not seed:
+        return []
+    links = store.lineage()
+    members = {a.outbox_id for a in seed}
+    for link in links:  # drafts and finals of the seed, once removed
+        if link["draft_alert_id"] in members or link["final_alert_id"] in members:
+            members |= {int(link["draft_alert_id"]), int(link["final_alert_id"])}
+    subjects = {(a.source, a.subject) for a in rules if a.outbox_id in members}
+    return [a for a in rules if (a.source, a.subject) in subjects]
+
+
+def dossier(store: Store, query: str) -> Dossier | None:
+    """The life of the rule `query` names, or None when no alert is about it."""
+    alerts = find_rule(store, query)
+    if not alerts:
+        return None
+    ids = {a.outbox_id for a in alerts}
+    links = tuple({k: v for k, v in link.items() if k != "id"} for link in store.lineage()
+                  if link["draft_alert_id"] in ids or link["final_alert_id"] in ids)
+    finals = {int(link["final_alert_id"]) for link in links}
+    events: list[LifeEvent] = []
+    for a in alerts:
+        what = "draft for comment" if is_draft(a.title) and a.kind == "new_item" else \
+            "final version" if a.outbox_id in finals else _EVENT.get(a.kind, a.kind)
+        events.append(LifeEvent(a.detected_at[:10], what, a.title, a.source, a.outbox_id, a.url))
+        events += [LifeEvent(kd.date, _DATE_EVENT[kd.role], a.title, a.source, a.outbox_id, a.url)
+                   for kd in a.key_dates if kd.date and kd.role in _DATE_EVENT]
+    runs: tuple[InlineRun, ...] = ()
+    summary = ""
+    if links:
+        by_id = {a.outbox_id: a for a in alerts}
+        draft, final = by_id.get(int(links[-1]["draft_alert_id"])), by_id.get(int(links[-1]["final_alert_id"]))
+        if draft is not None and final is not None:
+            old, new = rule_document(store, draft), rule_document(store, final)
+            if old is not None and new is not None:
+                change = compare(old, new)
+                counts = {k: sum(1 for t in change.text if t.kind == k) for k in ("changed", "added", "removed")}
+                summary = (f"{counts['changed']} articles changed since the draft, {counts['added']} added, "
+                           f"{counts['removed']} removed")
+                runs = change_runs(change.text)
+    unique = sorted(dict.fromkeys(events), key=lambda e: (e.day, e.alert_id or 0))
+    return Dossier(rule_name(alerts[-1].title) or alerts[-1].title, tuple(unique), links, runs, summary)

@@ -1,0 +1,116 @@
+"""A rule's life end to end on local servers: a list gains a draft for comment whose page carries a
+deadline; later the final appears with three articles changed; the draft's Slack thread gets the
+final with the comparison; the calendar holds the deadline."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from fakeslack import FakeSlack
+from pytest_httpserver import HTTPServer
+
+from rulewatch.cli import main
+
+TOKEN = "xoxb-test-token-123"
+ARTICLES = ["第一条 为了规范银行保险机构数据安全管理，制定本办法。", "第二条 本办法适用于银行保险机构的数据处理活动。",
+            "第三条 银行保险机构应当建立数据安全管理制度。", "第四条 发生数据安全事件的，应当在二十四小时内报告。",
+            "第五条 数据出境应当进行安全评估。", "第六条 外包服务提供商应当签订数据安全协议。"]
+
+
+OLDER = [(f"关于银行业金融机构第{n}批网络安全检查的通知", f"/old{n}") for n in range(1, 6)]
+
+
+def listing(*items: tuple[str, str]) -> str:
+    rows = "".join(f"<li><a href='{href}'>{title}</a><span>2026-11-{20 - n:02d}</span></li>"
+                   for n, (title, href) in enumerate([*items, *OLDER]))
+    return f"<html><head><meta charset='utf-8'><title>政策法规</title></head><body><ul class='list'>{rows}</ul></body></html>"
+
+
+def detail(title: str, articles: list[str]) -> str:
+    body = "".join(f"<p>{a}</p>" for a in articles)
+    return f"<html><head><meta charset='utf-8'><title>{title}</title></head><body><div class='content'><h1>{title}</h1>{body}</div></body></html>"
+
+
+def serve(httpserver: HTTPServer, pages: dict[str, str]) -> None:
+    httpserver.clear_all_handlers()  # type: ignore[no-untyped-call]
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    for path, html in pages.items():
+        httpserver.expect_request(path).respond_with_data(html, content_type="text/html")
+
+
+def test_draft_then_final_reaches_the_drafts_thread(httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    deadline = date.today() + timedelta(days=30)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f"sources:\n  - name: nfra-list\n    url: {httpserver.url_for('/list')}\n    publisher: NFRA\n",
+                       encoding="utf-8")
+    draft_title = "关于《银行保险机构数据安全管理办法（征求意见稿）》公开征求意见的通知"
+    final_title = "关于印发《银行保险机构数据安全管理办法》的通知"
+    draft_text = [*ARTICLES, f"意见反馈截止时间为{deadline.year}年{deadline.month}月{deadline.day}日。"]
+    final_text = [ARTICLES[0], ARTICLES[1], ARTICLES[2].replace("建立", "建立健全"),
+                  ARTICLES[3].replace("二十四小时", "两小时"), ARTICLES[4].replace("进行", "通过"), ARTICLES[5]]
+    with FakeSlack(TOKEN, channels=("C-REG",)) as slack:
+        for name, value in {"SLACK_API_BASE_URL": slack.base_url, "SLACK_BOT_TOKEN": TOKEN,
+                            "SLACK_CHANNEL": "C-REG"}.items():
+            monkeypatch.setenv(name, value)
+        serve(httpserver, {"/list": listing()})
+        assert main(["run", "--sources", str(sources)]) == 0  # baseline
+        serve(httpserver, {"/list": listing((draft_title, "/draft")), "/draft": detail(draft_title, draft_text)})
+        assert main(["run", "--sources", str(sources)]) == 0
+        (draft_post,) = slack.posted("C-REG")
+        serve(httpserver, {"/list": listing((final_title, "/final"), (draft_title, "/draft")),
+                           "/final": detail(final_title, final_text), "/draft": detail(draft_title, draft_text)})
+        assert main(["run", "--sources", str(sources)]) == 0
+        assert main(["run", "--sources", str(sources)]) == 0  # a quiet cycle links nothing twice
+        posts = slack.posted("C-REG")
+        replies = [m for m in posts if m.get("thread_ts") == draft_post["ts"]]
+        (reply,) = replies
+        bodies = json.dumps(reply["blocks"], ensure_ascii=False)
+        assert reply["blocks"][0]["text"]["text"] == f"Final version: {final_title}"
+        assert "3 articles changed since the draft, 0 added, 1 removed" in bodies  # the deadline sentence went
+        rich = [b for b in reply["blocks"] if b["type"] == "rich_text"]
+        assert rich and any(e.get("style") == {"strike": True} and e["text"] == "二十四" for e in
+                            rich[0]["elements"][0]["elements"])
+        sent = [body for method, body, _ in slack.requests if method == "chat.postMessage"
+                and body.get("thread_ts") == draft_post["ts"]]
+        assert sent and all(str(b.get("reply_broadcast")).lower() == "true" for b in sent)
+        assert len([m for m in posts if m["blocks"][0]["text"]["text"].startswith("MEDIUM · New: 关于印发")]) == 1
+
+    capsys.readouterr()
+    assert main(["dossier", "银行保险机构数据安全管理办法"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("=== 银行保险机构数据安全管理办法")
+    events = [line.split()[1:3] for line in out.splitlines() if line[:4].isdigit()]
+    assert [e[0] for e in events if e[0] in ("draft", "comment", "final")] == ["draft", "final", "comment"]
+    assert "linked: draft #1 -> final #2 by name (score 1.0)" in out
+    assert "draft vs final: 3 articles changed since the draft, 0 added, 1 removed" in out
+    assert "应当在[-二十四-]{+两+}小时内报告" in out
+    assert main(["dossier", "银行保险机构数据安全管理办法", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [link["method"] for link in data["lineage"]] == ["name"] and data["summary"].startswith("3 articles")
+    assert main(["dossier", "不存在的办法"]) == 1
+    capsys.readouterr()
+    capsys.readouterr()
+    assert main(["calendar", "--json"]) == 0
+    assert [(e["role"], e["date"]) for e in json.loads(capsys.readouterr().out)] == [
+        ("comment_deadline", deadline.isoformat())]
+
+
+def test_an_uncertain_link_asks_in_the_drafts_thread() -> None:
+    from core.model import Alert
+    from detection.lineage import match
+    from rulewatch.lineage import reply
+
+    draft = Alert(kind="new_item", title="关键信息基础设施安全保护办法（草案）", url="http://x/d", source="cac",
+                  subject="d1", channel="C-REG", id=4)
+    final = Alert(kind="new_item", title="关键信息基础设施安全保护条例", url="http://x/f", source="cac", subject="f1", id=9)
+    found = match(draft.title, {}, final.title, {})
+    assert found is not None and not found.certain
+    message = reply(draft, final, found, None, None)
+    assert (message.kind, message.source, message.subject, message.channel) == ("final_published", "cac", "d1", "C-REG")
+    assert message.added.startswith("Is this the final version of 关键信息基础设施安全保护办法（草案）?")
+    assert message.idempotency_key == "lineage:4:9"
