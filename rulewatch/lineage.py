@@ -76,10 +76,12 @@ def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:
     for final in finals:
         best: tuple[LineageMatch, Alert] | None = None
         final_fields = _fields(store, final)
+        # A draft's record fields (its RIN, docket) matter only when the final has such ids itself.
+        by_ids = bool(final_fields.get("regulation_id_numbers") or final_fields.get("docket_ids"))
         for draft in drafts:
             if draft.outbox_id >= final.outbox_id or not is_draft(draft.title):
                 continue
-            found = match(draft.title, _fields(store, draft), final.title, final_fields)
+            found = match(draft.title, _fields(store, draft) if by_ids else {}, final.title, final_fields)
             if found is not None and (best is None or found.score > best[0].score):
                 best = (found, draft)
         if best is None:
