@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
 DocumentKind = Literal["page", "list", "pdf"]
@@ -133,6 +133,7 @@ class HostPolicy:
 # ---- what changed --------------------------------------------------------------------------------
 
 TextChangeKind = Literal["added", "removed", "changed"]
+ItemChangeKind = Literal["added", "removed", "changed", "moved_off"]
 RunOp = Literal["same", "removed", "added"]
 
 
@@ -142,7 +143,6 @@ class InlineRun:
 
     text: str
     op: RunOp = "same"
-ItemChangeKind = Literal["added", "removed", "changed", "moved_off"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,7 +326,7 @@ def plain(value: Any) -> Any:
     """A field's value as JSON data: tuples become lists, and model records (InlineRun, KeyDate) dicts."""
     if isinstance(value, tuple):
         return [plain(v) for v in value]
-    if hasattr(value, "__dataclass_fields__"):
+    if is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
     return value
 

@@ -185,16 +185,18 @@ def _changed(
 
 def _report_changed(old: Block, new: Block, change: Change) -> None:
     runs = inline_runs(old.text, new.text)
-    removed = tuple(r.text.strip() for r in runs if r.op == "removed" and r.text.strip())
-    added = tuple(r.text.strip() for r in runs if r.op == "added" and r.text.strip())
-    change.text.append(TextChange("changed", new.key or old.key, old.text, new.text, removed, added, runs))
+    change.text.append(TextChange("changed", new.key or old.key, old.text, new.text, _fragments(runs, "removed"),
+                                  _fragments(runs, "added"), runs))
+
+
+def _fragments(runs: tuple[InlineRun, ...], op: RunOp) -> tuple[str, ...]:
+    return tuple(r.text.strip() for r in runs if r.op == op and r.text.strip())
 
 
 def inline_diff(old: str, new: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The removed and added fragments between two versions of a block, as runs of original text."""
     runs = inline_runs(old, new)
-    return (tuple(r.text.strip() for r in runs if r.op == "removed" and r.text.strip()),
-            tuple(r.text.strip() for r in runs if r.op == "added" and r.text.strip()))
+    return _fragments(runs, "removed"), _fragments(runs, "added")
 
 
 def inline_runs(old: str, new: str) -> tuple[InlineRun, ...]:
