@@ -22,8 +22,9 @@ MAX_DATES = 12  # key dates one alert carries; a long rule names its few real de
 MAX_SCAN_CHARS = 200_000  # text read for dates: a rule's own text, never a whole site
 MAX_EVIDENCE = 300
 
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUM = "〇零○一二三四五六七八九十"
 _MONTHS = {m: i for i, names in enumerate(
     [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
@@ -94,7 +95,8 @@ class _Found:
 
 
 def cn_number(text: str) -> int | None:
-    """A number written in digits or Chinese numerals: 12, 十二, 三十一, 二〇二五 (digit by digit), 一百二十."""
+    """A number written in digits or Chinese numerals: 12, 十二, 三十一, 二〇二五 (digit by digit), 一百二十,
+    两小时's 两, 三千."""
     if text.isdigit():
         return int(text)
     if text and all(c in _CN_DIGITS for c in text):
@@ -106,11 +108,8 @@ def cn_number(text: str) -> int | None:
     for c in text:
         if c in _CN_DIGITS:
             current = _CN_DIGITS[c]
-        elif c == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif c == "百":
-            total += (current or 1) * 100
+        elif c in _CN_UNITS:
+            total += (current or 1) * _CN_UNITS[c]
             current = 0
         else:
             return None

@@ -121,7 +121,7 @@ def quantities(text: str) -> list[Quantity]:
     out = []
     for m in _QUANTITY.finditer(text):
         raw = m.group("num")
-        value = float(raw) if raw[0].isdigit() else cn_number(raw.replace("两", "二").replace("千", "十"))
+        value = float(raw) if raw[0].isdigit() else cn_number(raw)
         if value is None or (m.group("unit").endswith("年") and value >= 1900):
             continue  # 2025年: a year, not a period of years
         unit, kind, scale = next((en, k, s) for p, en, k, s in _UNIT_PATTERNS if p.match(m.group("unit")))
@@ -224,7 +224,7 @@ def article_english(key: str) -> str:
     m = _ARTICLE_EN.fullmatch(key.replace(" ", ""))
     if not m:
         return key
-    number = cn_number(m.group(1).replace("两", "二").replace("千", "十"))
+    number = cn_number(m.group(1))
     return f"{_ARTICLE_WORD[m.group(2)]} {number}" if number is not None else key
 
 

@@ -64,6 +64,7 @@ def test_full_width_digits_and_chinese_numerals() -> None:
     assert cn_number("三十一") == 31
     assert cn_number("十二") == 12
     assert cn_number("一百二十") == 120
+    assert cn_number("两") == 2 and cn_number("三千") == 3000 and cn_number("一千零二") == 1002
     assert [d.date for d in find_key_dates([("", "本办法自２０２６年１月１日起施行。")])] == ["2026-01-01"]
 
 

@@ -33,7 +33,7 @@ def test_every_chinese_topic_term_has_an_english_pair() -> None:
 @pytest.mark.parametrize(("text", "expected"), [
     ("二十四小时内", [(24, "hours")]), ("两小时", [(2, "hours")]), ("三十日内", [(30, "days")]),
     ("5个工作日", [(5, "working days")]), ("六个月", [(6, "months")]), ("不低于75%", [(75, "%")]),
-    ("不低于７５％", [(75, "%")]), ("处五十万元以下罚款", [(50, "yuan")]), ("3亿元", [(3, "yuan")]),
+    ("不低于７５％", [(75, "%")]), ("处五十万元以下罚款", [(50, "yuan")]), ("3亿元", [(3, "yuan")]), ("处三千元罚款", [(3000, "yuan")]),
     ("第三十条", []), ("自2025年1月1日起施行", []), ("二〇二五年十二月三十一日前", []), ("2027年底前", []),
 ])
 def test_quantities_and_their_units(text: str, expected: list[tuple[float, str]]) -> None:
@@ -50,6 +50,7 @@ def test_tightened_means_stricter_for_whoever_must_comply() -> None:
 
 
 @pytest.mark.parametrize(("key", "english"), [("第四条", "Art. 4"), ("第二十三条", "Art. 23"), ("第一百零二条", "Art. 102"),
+                                              ("第一千零二条", "Art. 1002"),
                                               ("第二章", "Ch. 2"), ("Article 5", "Article 5"), ("", "")])
 def test_article_numbers_in_english(key: str, english: str) -> None:
     assert article_english(key) == english
