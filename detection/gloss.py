@@ -11,6 +11,7 @@ The same facts (block_facts) feed severity: a shortened deadline or a new prohib
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -136,10 +137,11 @@ def quantities(text: str) -> list[Quantity]:
 
 def quantity_changes(old: str, new: str) -> list[QuantityChange]:
     """Quantities of one kind, paired in order, whose amount differs between the two texts."""
+    before, after = quantities(old), quantities(new)
     out = []
     for kind in ("time", "share", "money"):
-        olds = [q for q in quantities(old) if q.kind == kind]
-        news = [q for q in quantities(new) if q.kind == kind]
+        olds = [q for q in before if q.kind == kind]
+        news = [q for q in after if q.kind == kind]
         out += [QuantityChange(a, b) for a, b in zip(olds, news, strict=False) if a.base != b.base]
     return out
 
@@ -289,8 +291,12 @@ def gloss_line(facts: BlockFacts) -> str:
     elif new_modal and facts.kind != "removed":
         parts.append(f"{new_modal} ({new_words})")
     if facts.terms:
-        parts.append("terms: " + ", ".join(f"{en} ({zh})" for zh, en in facts.terms))
+        parts.append(_terms(facts.terms))
     return " · ".join(parts)
+
+
+def _terms(terms: Sequence[tuple[str, str]]) -> str:
+    return "terms: " + ", ".join(f"{en} ({zh})" for zh, en in terms)
 
 
 def gloss_text_changes(facts: list[BlockFacts]) -> str:
@@ -306,5 +312,5 @@ def gloss_title(title: str, glossary: Glossary, what: str) -> str:
     if not _CJK.search(title):
         return ""
     terms = glossary.find(title)[:MAX_TERMS]
-    parts = [what] + (["terms: " + ", ".join(f"{en} ({zh})" for zh, en in terms)] if terms else [])
+    parts = [what] + ([_terms(terms)] if terms else [])
     return " · ".join(parts)
