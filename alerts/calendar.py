@@ -44,6 +44,9 @@ class Deadline:
     def label(self) -> str:
         return ROLE_LABELS.get(self.role, self.role)
 
+    def days_left(self, today: date) -> int:
+        return (date.fromisoformat(self.day) - today).days
+
     @property
     def uid(self) -> str:
         """Stable across runs and alerts: one rule's one kind of date is one calendar event, moved
@@ -83,9 +86,12 @@ def upcoming(items: Iterable[Deadline], today: date, days: int) -> list[Deadline
     return [d for d in items if first <= d.day <= last]
 
 
+def _when(days_left: int) -> str:
+    return "today" if days_left == 0 else "tomorrow" if days_left == 1 else f"in {days_left} days"
+
+
 def describe(deadline: Deadline, today: date) -> str:
-    left = (date.fromisoformat(deadline.day) - today).days
-    when = "today" if left == 0 else "tomorrow" if left == 1 else f"in {left} days"
+    when = _when(deadline.days_left(today))
     return f"{deadline.day} ({when}) {deadline.label}: {deadline.title} — {deadline.publisher}"
 
 
@@ -126,13 +132,13 @@ def reminders_due(items: Iterable[Deadline], today: date) -> list[Alert]:
     deadline, day and reminder, so the outbox takes it once however often this runs."""
     drafts = []
     for d in items:
-        left = (date.fromisoformat(d.day) - today).days
+        left = d.days_left(today)
         if left < 0:
             continue
         due = [days for days in sorted(REMINDER_DAYS) if left <= days]
         if not due:
             continue
-        when = "today" if left == 0 else "tomorrow" if left == 1 else f"in {left} days"
+        when = _when(left)
         drafts.append(Alert(
             kind="deadline_reminder", title=d.title, url=d.url, topics=d.topics, source=d.source,
             subject=d.subject, channel=d.channel, publisher=d.publisher,

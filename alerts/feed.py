@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from alerts.message import alert_message, headline
+from alerts.message import alert_message, headline, parse_stamp
 from alerts.render import text_message
 from core.model import Alert
 from core.text import without_controls
@@ -32,10 +32,7 @@ FEED_TITLE = "rulewatch alerts"
 
 def _stamp(iso: str, fallback: datetime) -> str:
     """An RFC 3339 timestamp (Atom's date-time) from a stored ISO stamp."""
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        moment = fallback
+    moment = parse_stamp(iso) or fallback
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

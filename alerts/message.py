@@ -108,16 +108,31 @@ _UNDATED = {"effective": "on publication (day not stated)", "repeal": "when the 
             "comment_deadline": "date not stated", "compliance_deadline": "date not stated"}
 
 
-def detected(stamp: str, tz: tzinfo | None) -> str:
-    """An ISO UTC stamp as the team's clock reads it: 2026-11-29 22:05 CST."""
+def parse_stamp(stamp: str) -> datetime | None:
+    """A stored ISO 8601 stamp ("2026-11-27T16:41:03.000000Z") as an aware datetime, or None."""
     try:
         moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def detected(stamp: str, tz: tzinfo | None) -> str:
+    """An ISO UTC stamp as the team's clock reads it: 2026-11-29 22:05 CST."""
+    moment = parse_stamp(stamp)
+    if moment is None:
         return stamp
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(tz or UTC)
     return f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".rstrip()
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text`, or its first `limit` - 1 characters and an ellipsis when longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text_section(label: str, text: str) -> Section:
+    return Section(label, tuple((Span(line),) for line in text.splitlines()))
 
 
 def change_section(runs: tuple[InlineRun, ...]) -> Section:
@@ -135,7 +150,7 @@ def change_section(runs: tuple[InlineRun, ...]) -> Section:
 def key_date_line(kd: KeyDate) -> Line:
     when = kd.date or _UNDATED[kd.role]
     where = f" · {kd.article}" if kd.article and not kd.evidence.startswith(kd.article) else ""
-    evidence = kd.evidence if len(kd.evidence) <= EVIDENCE_MAX else kd.evidence[:EVIDENCE_MAX - 1] + "…"
+    evidence = shortened(kd.evidence, EVIDENCE_MAX)
     return (Span(f"{KEY_DATE_LABELS[kd.role]}: "), Span(when, strong=True), Span(f"{where} · {evidence}"))
 
 
@@ -162,24 +177,22 @@ def alert_message(alert: Alert, tz: tzinfo | None = None) -> Message:
     facts.append(Fact("detected", detected(alert.detected_at, tz)))
     if alert.url:
         title = strip_invisible(alert.title) or "open page"
-        label = title if len(title) <= LINK_LABEL_MAX else title[:LINK_LABEL_MAX - 1] + "…"
-        facts.append(Fact("link", label, alert.url))
+        facts.append(Fact("link", shortened(title, LINK_LABEL_MAX), alert.url))
     # A health notice's text is its explanation, not page text that was added.
     if alert.is_health:
-        sections = [Section("Details", tuple((Span(line),) for line in alert.added.splitlines()))]
+        sections = [_text_section("Details", alert.added)]
     elif alert.change_inline and alert.kind == "changed_text":
         sections = [change_section(alert.change_inline)]
     elif alert.kind == "final_published":  # the draft's thread: what the final changed, article by article
-        sections = [Section("Details", tuple((Span(line),) for line in alert.added.splitlines()))]
+        sections = [_text_section("Details", alert.added)]
         if alert.change_inline:
             sections.append(replace(change_section(alert.change_inline), label="Changed since the draft"))
     else:
         sections = [_quoted("Removed", alert.removed, "-"), _quoted("Added", alert.added, "+")]
     if alert.gloss_en:
-        sections.append(Section("In English", tuple((Span(line),) for line in alert.gloss_en.splitlines())))
+        sections.append(_text_section("In English", alert.gloss_en))
     if alert.machine_translation:
-        sections.append(Section(MACHINE_TRANSLATION_LABEL,
-                                tuple((Span(line),) for line in alert.machine_translation.splitlines())))
+        sections.append(_text_section(MACHINE_TRANSLATION_LABEL, alert.machine_translation))
     if alert.key_dates:
         sections.append(Section("Key dates", tuple(key_date_line(kd) for kd in alert.key_dates)))
     if alert.severity:

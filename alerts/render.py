@@ -12,7 +12,7 @@ from datetime import tzinfo
 from typing import Any
 from urllib.parse import quote
 
-from alerts.message import Fact, Line, Message, Section, Span, alert_message, diff_text, headline
+from alerts.message import Fact, Line, Message, Section, Span, alert_message, diff_text, headline, shortened
 from core.model import Alert
 
 HEADER_MAX = 150  # Slack: header text
@@ -108,7 +108,7 @@ def _rich_text(section: Section) -> tuple[dict[str, Any], bool]:
 def slack_message(message: Message) -> SlackMessage:
     """The Block Kit message for a Message. Pure: the same message always renders the same blocks."""
     head = message.headline
-    header_text = head if len(head) <= HEADER_MAX else head[: HEADER_MAX - 1] + "…"
+    header_text = shortened(head, HEADER_MAX)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header_text, "emoji": False}}]
     if message.facts:
@@ -128,7 +128,7 @@ def slack_message(message: Message) -> SlackMessage:
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": "The full diff is attached in the thread."}]})
     fallback = message.notification
-    fallback = fallback if len(fallback) <= FALLBACK_MAX else fallback[: FALLBACK_MAX - 1] + "…"
+    fallback = shortened(fallback, FALLBACK_MAX)
     return SlackMessage(
         text=escape_mrkdwn(fallback),
         blocks=blocks[:MAX_BLOCKS],
