@@ -22,22 +22,35 @@ from state import Store
 RULE_KINDS = ("new_item", "changed_text", "title_changed", "changed_item")
 
 
-def rule_document(store: Store, alert: Alert) -> Document | None:
-    """The rule's text as the alert saw it: its page, or the detail text of its list item."""
+@dataclass(frozen=True, slots=True)
+class RuleRecord:
+    """What the store kept of the rule an alert is about: its page, or its list item's fields and
+    detail text. Read once per alert (a snapshot is decompressed to read it)."""
+
+    text: Document | None  # the rule's text as blocks, when it was kept
+    fields: dict[str, str]  # a list item's record fields (a RIN, docket ids); {} for a page
+
+
+def rule_record(store: Store, alert: Alert) -> RuleRecord:
     doc = store.alert_document(alert)
     if doc is None or doc.kind != "list":
-        return doc
+        return RuleRecord(doc, {})
     item = next((i for i in doc.items if i.id == alert.subject), None)
-    if item is None or not item.detail.strip():
-        return None
+    if item is None:
+        return RuleRecord(None, {})
     lines = [line for line in item.detail.splitlines() if line.strip() and line.strip() != "…"]
-    return Document(kind="page", url=item.url, title=item.title, blocks=[Block(t, article_key(t)) for t in lines])
+    text = Document(kind="page", url=item.url, title=item.title,
+                    blocks=[Block(t, article_key(t)) for t in lines]) if lines else None
+    return RuleRecord(text, item.field_map())
 
 
-def _fields(store: Store, alert: Alert) -> dict[str, str]:
-    doc = store.alert_document(alert)
-    item = next((i for i in doc.items if i.id == alert.subject), None) if doc is not None else None
-    return item.field_map() if item is not None else {}
+def draft_vs_final(draft_doc: Document, final_doc: Document) -> tuple[str, tuple[InlineRun, ...]]:
+    """How the final's text differs from the draft's: a count of articles, and the styled runs."""
+    change = compare(draft_doc, final_doc)
+    counts = {kind: sum(1 for t in change.text if t.kind == kind) for kind in ("changed", "added", "removed")}
+    summary = (f"{counts['changed']} articles changed since the draft, {counts['added']} added, "
+               f"{counts['removed']} removed")
+    return summary, change_runs(change.text)
 
 
 def reply(draft: Alert, final: Alert, found: LineageMatch, draft_doc: Document | None,
@@ -55,11 +68,8 @@ def reply(draft: Alert, final: Alert, found: LineageMatch, draft_doc: Document |
     lines = [f"Final version published: {final.title}", final.url]
     runs: tuple[InlineRun, ...] = ()
     if draft_doc is not None and final_doc is not None:
-        change = compare(draft_doc, final_doc)
-        counts = {kind: sum(1 for t in change.text if t.kind == kind) for kind in ("changed", "added", "removed")}
-        lines.append(f"{counts['changed']} articles changed since the draft, {counts['added']} added, "
-                     f"{counts['removed']} removed")
-        runs = change_runs(change.text)
+        summary, runs = draft_vs_final(draft_doc, final_doc)
+        lines.append(summary)
     else:
         lines.append("the draft's text was not kept, so the two cannot be compared")
     return Alert(added="\n".join(lines), change_inline=runs, gloss_en=f"matched to the draft by {found.method}",
@@ -72,22 +82,29 @@ def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:
     if not finals:
         return []
     drafts = store.draft_alerts()
+    records: dict[int, RuleRecord] = {}
+
+    def record(alert: Alert) -> RuleRecord:
+        if alert.outbox_id not in records:
+            records[alert.outbox_id] = rule_record(store, alert)
+        return records[alert.outbox_id]
+
     linked = []
     for final in finals:
         best: tuple[LineageMatch, Alert] | None = None
-        final_fields = _fields(store, final)
+        final_fields = record(final).fields
         # A draft's record fields (its RIN, docket) matter only when the final has such ids itself.
         by_ids = bool(final_fields.get("regulation_id_numbers") or final_fields.get("docket_ids"))
         for draft in drafts:
             if draft.outbox_id >= final.outbox_id or not is_draft(draft.title):
                 continue
-            found = match(draft.title, _fields(store, draft) if by_ids else {}, final.title, final_fields)
+            found = match(draft.title, record(draft).fields if by_ids else {}, final.title, final_fields)
             if found is not None and (best is None or found.score > best[0].score):
                 best = (found, draft)
         if best is None:
             continue
         found, draft = best
-        message = reply(draft, final, found, rule_document(store, draft), rule_document(store, final))
+        message = reply(draft, final, found, record(draft).text, record(final).text)
         if store.add_lineage(draft.outbox_id, final.outbox_id, found.score, found.method, message):
             linked.append(draft.outbox_id)
     return linked
@@ -171,12 +188,8 @@ def dossier(store: Store, query: str) -> Dossier | None:
         by_id = {a.outbox_id: a for a in alerts}
         draft, final = by_id.get(int(links[-1]["draft_alert_id"])), by_id.get(int(links[-1]["final_alert_id"]))
         if draft is not None and final is not None:
-            old, new = rule_document(store, draft), rule_document(store, final)
+            old, new = rule_record(store, draft).text, rule_record(store, final).text
             if old is not None and new is not None:
-                change = compare(old, new)
-                counts = {k: sum(1 for t in change.text if t.kind == k) for k in ("changed", "added", "removed")}
-                summary = (f"{counts['changed']} articles changed since the draft, {counts['added']} added, "
-                           f"{counts['removed']} removed")
-                runs = change_runs(change.text)
+                summary, runs = draft_vs_final(old, new)
     unique = sorted(dict.fromkeys(events), key=lambda e: (e.day, e.alert_id or 0))
     return Dossier(rule_name(alerts[-1].title) or alerts[-1].title, tuple(unique), links, runs, summary)
