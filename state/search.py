@@ -74,8 +74,7 @@ def _hash(value: str) -> str:
 
 def document_texts(document: Document) -> list[str]:
     """The texts a document shows, each once: its title, its blocks and its items' titles."""
-    texts = [document.title, *(b.text for b in document.blocks), *(i.title for i in document.items)]
-    return list(dict.fromkeys(t[:MAX_TEXT_CHARS] for t in texts if t.strip()))
+    return _distinct([document.title, *(b.text for b in document.blocks), *(i.title for i in document.items)])
 
 
 def change_texts(change: Change) -> tuple[list[str], list[str]]:
@@ -98,9 +97,14 @@ def change_texts(change: Change) -> tuple[list[str], list[str]]:
         elif i.kind == "changed" and i.old is not None and i.old.title != i.item.title:
             gone.append(i.old.title)
             came.append(i.item.title)
-    clean = [t[:MAX_TEXT_CHARS] for t in gone if t.strip()], [t[:MAX_TEXT_CHARS] for t in came if t.strip()]
-    both = set(clean[0]) & set(clean[1])  # a text that moved stays
-    return [t for t in dict.fromkeys(clean[0]) if t not in both], [t for t in dict.fromkeys(clean[1]) if t not in both]
+    went, arrived = _distinct(gone), _distinct(came)
+    moved = set(went) & set(arrived)  # a text that moved stays
+    return [t for t in went if t not in moved], [t for t in arrived if t not in moved]
+
+
+def _distinct(texts: list[str]) -> list[str]:
+    """Non-blank texts as indexed (cut to MAX_TEXT_CHARS), each once, in order."""
+    return list(dict.fromkeys(t[:MAX_TEXT_CHARS] for t in texts if t.strip()))
 
 
 # Driver-level statements (state.prepared): a cycle records texts for every changed page.
@@ -128,10 +132,8 @@ def record_texts(conn: Connection, source: str, snapshot_id: int, now: str, gone
 
 
 def catch_up(conn: Connection) -> int:
-    """Index the texts recorded since the last search (SQLite's FTS5; PostgreSQL's index keeps itself).
-    Run in a write transaction: two searches never index a row twice. Returns the rows indexed."""
-    if conn.dialect.name != "sqlite":
-        return 0
+    """Index into SQLite's FTS5 the texts recorded since the last search (PostgreSQL's index keeps
+    itself). Run in a write transaction: two searches never index a row twice. Returns the rows indexed."""
     upto = conn.execute(text(f"SELECT upto FROM {schema.HISTORY_FTS_MARK} WHERE one = 1")).scalar() or 0
     newest = conn.execute(select(_H.c.id).order_by(_H.c.id.desc()).limit(1)).scalar() or 0
     if newest <= upto:

@@ -235,7 +235,8 @@ class Store:
     def search(self, query: str, *, source: str = "", since: str = "", limit: int = DEFAULT_SEARCH_LIMIT
                ) -> list[SearchHit]:
         """Texts of every stored version that hold `query`, with when each appeared and went."""
-        self.write(lambda recorder: catch_up(recorder.conn))
+        if self.writer.dialect.name == "sqlite":  # PostgreSQL's trigram index needs no catching up
+            self.write(lambda recorder: catch_up(recorder.conn))
         with self.engine.connect() as conn:
             return search(conn, query, source=source, since=since, limit=limit)
 
