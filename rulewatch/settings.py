@@ -57,7 +57,6 @@ class Settings:
                                  maximum=MAX_HOST_CONCURRENCY))
         if concurrency < 1:
             raise SettingsError("RULEWATCH_HOST_CONCURRENCY must be at least 1")
-        topics = env.get("RULEWATCH_TOPICS", "").strip()
         return cls(
             home=home,
             database_url=database_url,
@@ -67,7 +66,7 @@ class Settings:
             follow_limit=int(number(env, "RULEWATCH_FOLLOW_LIMIT", DEFAULT_FOLLOW_LIMIT, int)),
             failing_after=max(1, int(number(env, "RULEWATCH_FAILING_AFTER", DEFAULT_FAILING_AFTER, int))),
             contact_url=env.get("RULEWATCH_CONTACT_URL") or DEFAULT_CONTACT_URL,
-            topics_file=Path(topics) if topics else None,
+            topics_file=_path(env, "RULEWATCH_TOPICS"),
             glossary_file=_path(env, "RULEWATCH_GLOSSARY"),
             severity_file=_path(env, "RULEWATCH_SEVERITY"),
             timezone=timezone(env, TIMEZONE_VARIABLE),
