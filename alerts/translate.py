@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import shlex
 import subprocess
 import threading
@@ -26,10 +25,9 @@ from core.env import number
 from core.errors import SettingsError, TranslationError
 from core.model import Alert
 from core.secret import Secret
-from core.text import CJK_IDEOGRAPHS
+from core.text import CJK_CHARACTER
 
 log = logging.getLogger("rulewatch.translate")
-_CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
 
 DEFAULT_TRANSLATE_TIMEOUT = 5.0
 MAX_TRANSLATE_TIMEOUT = 60.0
@@ -127,7 +125,7 @@ def source_text(alert: Alert) -> str:
     else:
         text = alert.added or alert.removed
     text = text[:MAX_SOURCE_CHARS].strip()
-    return text if _CJK.search(text) else ""
+    return text if CJK_CHARACTER.search(text) else ""
 
 
 def translator_from_env(env: Mapping[str, str]) -> Translator | None:

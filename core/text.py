@@ -10,6 +10,7 @@ import unicodedata
 CJK_IDEOGRAPHS = "\u3400-\u9fff\uf900-\ufaff"  # extension A, unified ideographs, compatibility ideographs
 CJK_PUNCTUATION = "\u3000-\u303f\uff00-\uffef"  # ideographic space and punctuation, full-width forms
 CJK_TEXT = CJK_IDEOGRAPHS + CJK_PUNCTUATION
+CJK_CHARACTER = re.compile(f"[{CJK_IDEOGRAPHS}]")  # search() tells whether a text holds any Chinese
 
 _ARTICLE = re.compile(
     r"^\s*(第[一二三四五六七八九十百千零〇两\d]+[条章节款]"

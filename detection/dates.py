@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from core.model import KeyDate, KeyDateRole
-from core.text import CJK_IDEOGRAPHS, article_key, nfkc
+from core.text import CJK_CHARACTER, article_key, nfkc
 
 MAX_DATES = 12  # key dates one alert carries; a long rule names its few real deadlines many times
 MAX_SCAN_CHARS = 200_000  # text read for dates: a rule's own text, never a whole site
@@ -84,7 +84,6 @@ _CANDIDATE = re.compile(r"[年月废]|之日|停止执行|不再执行|ublicatio
 
 def _may_hold_a_date(text: str) -> bool:
     return _CANDIDATE.search(text) is not None
-_CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")  # a Chinese sentence: a date with 前 after it is an obligation
 _CLAUSE_BREAK = re.compile(r"[,，、:：]")
 
 
@@ -188,7 +187,7 @@ def _role(sentence: str, found: _Found) -> KeyDateRole | None:
         return None
     if _COMMENT.search(wide_before + sentence[found.end:found.end + 40]):
         return "comment_deadline"
-    if _CJK.search(sentence) or _OBLIGATION_EN.search(sentence):
+    if CJK_CHARACTER.search(sentence) or _OBLIGATION_EN.search(sentence):
         return "compliance_deadline"
     return None
 

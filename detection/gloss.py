@@ -18,13 +18,12 @@ from typing import Literal
 
 from core.errors import TaxonomyError
 from core.model import TextChange
-from core.text import CJK_IDEOGRAPHS, article_key, nfkc
+from core.text import CJK_CHARACTER, article_key, nfkc
 from detection.dates import cn_number, find_key_dates
 from detection.tables import bundled_table, user_table
 
 MAX_TERMS = 4  # glossary terms one line names; more is a word list, not a summary
 MAX_LINES = 5  # changed blocks glossed in one alert; the rest are counted
-_CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
 _SPACES = re.compile(r"\s+")
 
 QuantityKind = Literal["time", "share", "money", "count"]
@@ -260,7 +259,7 @@ def block_facts(change: TextChange, glossary: Glossary) -> BlockFacts:
     return BlockFacts(
         article=article_english(change.key or article_key(new or old)),
         kind=change.kind,
-        chinese=bool(_CJK.search(old + new)),
+        chinese=bool(CJK_CHARACTER.search(old + new)),
         quantities=tuple(quantity_changes(old, new)) if change.kind == "changed" else (),
         dates=dates,
         modality_old=modality(old),
@@ -309,7 +308,7 @@ def gloss_text_changes(facts: list[BlockFacts]) -> str:
 
 def gloss_title(title: str, glossary: Glossary, what: str) -> str:
     """The English line for a list item (a new, withdrawn or changed entry) with a Chinese title."""
-    if not _CJK.search(title):
+    if not CJK_CHARACTER.search(title):
         return ""
     terms = glossary.find(title)[:MAX_TERMS]
     parts = [what] + ([_terms(terms)] if terms else [])

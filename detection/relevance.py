@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import TaxonomyError
-from core.text import CJK_IDEOGRAPHS, nfkc, strip_invisible
+from core.text import CJK_CHARACTER, CJK_IDEOGRAPHS, nfkc, strip_invisible
 from detection.tables import bundled_table, user_table
 
-_CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
 _WS = re.compile(r"\s+")
 _SEPARATORS = "-‐‑–—_/"  # read as spaces: "cyber-security", "cyber_security" and "cyber security" are one term
 # A space between two CJK characters; the pattern starts with the space so the scan jumps from space to space.
@@ -86,7 +85,7 @@ class _Term:
 
 def _compile(term: str) -> _Term:
     folded = _fold(term).strip()
-    if _CJK.search(folded):
+    if CJK_CHARACTER.search(folded):
         needle = folded.replace(" ", "")
         return _Term(term, re.compile(re.escape(needle)), True, needle)
     body = re.escape(folded).replace(r"\ ", " ?")
