@@ -27,12 +27,21 @@ LIST_FIELD: Scope = "list_field"
 @dataclass(frozen=True, slots=True)
 class NoiseRule:
     """One kind of noise: where it applies, its pattern (searched in text; matched whole against a
-    name, see name_key), and the reason reported when it is ignored."""
+    name, see name_key), and the reason reported when it is ignored.
+
+    `hints` are lower-case strings of which every match in (normalised) text holds at least one: a
+    text holding none is not searched. Most blocks of a rule hold none, and the patterns, tried at
+    every position, cost more than the rest of masking together (tests/core/test_noise_hints.py)."""
 
     kind: str
     scopes: Scope | frozenset[Scope]
     pattern: re.Pattern[str]
     description: str
+    hints: tuple[str, ...] = ()
+
+    def may_match(self, lowered: str) -> bool:
+        """Whether the pattern can match a text whose lower-cased form is `lowered`."""
+        return not self.hints or any(hint in lowered for hint in self.hints)
 
     def applies_to(self, scope: Scope) -> bool:
         return scope == self.scopes if isinstance(self.scopes, str) else scope in self.scopes
@@ -67,11 +76,13 @@ NOISE_RULES: tuple[NoiseRule, ...] = (
         "timestamp", TEXT,
         re.compile(rf"{_TIMESTAMP_LABEL}\s*[:：]?\s*{_DATE}(?:[\sT,]*{_TIME})?", re.IGNORECASE),
         "a labelled publication or update stamp outside the rule text",
+        ("时间", "日期", "最后更新", "updated", "modified", "published", "posted", "as of", "generated", "retrieved"),
     ),
     NoiseRule(
         "timestamp", TEXT,
         re.compile(rf"{_DATE}[\sT,]*{_TIME}"),
         "a date with a time of day (a clock reading, not a rule date)",
+        (":", "：", "时"),
     ),
     NoiseRule(
         "counter", TEXT,
@@ -83,6 +94,7 @@ NOISE_RULES: tuple[NoiseRule, ...] = (
             re.IGNORECASE,
         ),
         "a view/click counter",
+        ("浏览", "阅读", "点击", "访", "查看", "围观", "人气", "在线人数", "评论", "点赞", "转发"),
     ),
     NoiseRule(
         "counter", TEXT,
@@ -95,6 +107,7 @@ NOISE_RULES: tuple[NoiseRule, ...] = (
             re.IGNORECASE,
         ),
         "a view/click counter",
+        ("view", "read", "hits", "visit", "click", "comment", "like", "share", "download"),
     ),
     NoiseRule(
         "relative_time", TEXT,
@@ -104,6 +117,7 @@ NOISE_RULES: tuple[NoiseRule, ...] = (
             re.IGNORECASE,
         ),
         "a relative time",
+        ("ago", "just", "前", "刚刚"),
     ),
     NoiseRule(
         "render_time", TEXT,
@@ -113,6 +127,7 @@ NOISE_RULES: tuple[NoiseRule, ...] = (
             re.IGNORECASE,
         ),
         "how long the server took to build the page",
+        ("generated", "rendered", "processed", "served", "时"),
     ),
     NoiseRule(
         "token", TEXT,
@@ -126,6 +141,7 @@ NOISE_RULES: tuple[NoiseRule, ...] = (
         "build_id", TEXT,
         re.compile(r"\b(?:v|ver|version|build|rev|cb|_)\s*=\s*[\w.-]+", re.IGNORECASE),
         "a build or cache-busting id",
+        ("=",),
     ),
     NoiseRule(
         "counter", frozenset({JSON_KEY, LIST_FIELD}),

@@ -13,7 +13,9 @@ from core.noise import LABEL_ONLY, NOISE_RULES, PLACEHOLDER, TEXT, rules
 from core.text import CJK_TEXT, nfkc, strip_invisible
 
 _TEXT_RULES = rules(TEXT)
-_SPACE_NEAR_CJK = re.compile(rf"\s+(?=[{CJK_TEXT}])|(?<=[{CJK_TEXT}])\s+")
+# Any rule's hint at all: most blocks hold none, and one scan (0.9 µs) settles it for every hinted rule.
+_ANY_HINT = re.compile("|".join(re.escape(hint) for rule in _TEXT_RULES for hint in rule.hints))
+_CJK_CHAR = re.compile(rf"[{CJK_TEXT}]")
 _WS = re.compile(r"\s+")
 
 
@@ -34,14 +36,26 @@ def normalise(text: str) -> str:
     """Compare text as a reader would: NFKC, invisible characters gone, whitespace collapsed, no spaces
     next to CJK characters."""
     text = nfkc(strip_invisible(text))
-    return _SPACE_NEAR_CJK.sub("", _WS.sub(" ", text)).strip()
+    return _WS.sub(_one_space_unless_cjk, text).strip()
+
+
+def _one_space_unless_cjk(match: re.Match[str]) -> str:
+    """A run of whitespace as one space, or none next to a CJK character (one pass: scanning every
+    position for a CJK neighbour cost half of masking)."""
+    text, start, end = match.string, match.start(), match.end()
+    near_cjk = (start and _CJK_CHAR.match(text, start - 1)) or (end < len(text) and _CJK_CHAR.match(text, end))
+    return "" if near_cjk else " "
 
 
 def mask(text: str) -> Masked:
     """The normalised text with every volatile value replaced by a placeholder."""
     text = normalise(text)
+    lowered = text.lower()
+    hinted = _ANY_HINT.search(lowered) is not None
     kinds = set()
     for rule in _TEXT_RULES:
+        if rule.hints and not (hinted and rule.may_match(lowered)):
+            continue
         text, n = rule.pattern.subn(PLACEHOLDER, text)
         if n:
             kinds.add(rule.kind)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.text import CJK_TEXT, nfkc, strip_invisible
 from detection.noise import mask, normalise
+
+_WS_RUN = re.compile(r"\s+")
 
 VOLATILE = [
     ("timestamp", "更新时间：2026-11-20 09:12:44", "更新时间：2026-11-27 16:41:03"),
@@ -71,3 +78,13 @@ def test_metadata_line_is_only_volatile_but_a_rule_is_not() -> None:
 def test_whitespace_and_full_width_forms_are_normalised() -> None:
     assert normalise("第 八 条　本办法\n  自发布之日起施行。") == normalise("第八条本办法自发布之日起施行。")
     assert normalise("ＡＢＣ  123") == "ABC 123"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t\n\u3000\xa0ab1中文，。、「」：:Ａ\u200b")), max_size=20))
+def test_normalise_drops_space_next_to_cjk_and_squashes_the_rest(text: str) -> None:
+    """The one-pass normalise equals its definition: whitespace runs to one space, then the spaces
+    next to a CJK character removed."""
+    expected = _WS_RUN.sub(" ", nfkc(strip_invisible(text)))
+    expected = re.sub(rf"\s+(?=[{CJK_TEXT}])|(?<=[{CJK_TEXT}])\s+", "", expected).strip()
+    assert normalise(text) == expected
