@@ -23,6 +23,7 @@ from alerts.render import diff_text, headline
 from core.model import Alert
 from rulewatch.app import App
 from rulewatch.config import Source
+from rulewatch.partition import Partition
 from rulewatch.runner import SourceOutcome, run_cycle
 from scrapers.urls import host_of
 
@@ -98,16 +99,21 @@ def _publish(outcomes: list[SourceOutcome], alerts: list[Alert]) -> None:
 @flow(name="check-sources")
 def check_sources(
     sources_file: str = "sources.yaml", only: list[str] | None = None, group: str | None = None, deliver: bool = True,
-    groups: list[str] | None = None,
+    groups: list[str] | None = None, partition: str | None = None,
 ) -> dict[str, Any] | State:
     """Check sources once: record snapshots, changes and alerts; emit an event per alert; deliver.
     Sources that failed, or alerts that could not be delivered, end the run Failed (red in the UI, and
-    matched by automations), with the result still attached."""
+    matched by automations), with the result still attached. `partition` ("k/n") checks only part k
+    of n of the chosen sources, so that n runs on any workers share one cycle (check-sources-spread)."""
     logger = get_run_logger()
+    part = Partition.parse(partition) if partition else None  # a malformed value fails before any work
     with App.from_env() as app:
         wanted = set(groups or []) | ({group} if group is not None else set())
         sources = [s for s in app.load_sources(sources_file)
                    if (not only or s.name in only) and (not wanted or s.group in wanted)]
+        if part is not None:
+            sources = part.select(sources)
+            logger.info("partition %s: %d source(s)", part, len(sources))
         futures = [check_batch.submit(batch) for batch in batches(sources)]
         outcomes: list[SourceOutcome] = []
         for future in futures:

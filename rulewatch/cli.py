@@ -26,6 +26,7 @@ from core.model import Document
 from rulewatch import __version__
 from rulewatch.app import App
 from rulewatch.config import Source
+from rulewatch.partition import Partition, PartitionError
 from rulewatch.settings import Settings
 
 if TYPE_CHECKING:
@@ -43,10 +44,13 @@ def _app() -> App:
 def cmd_run(args: argparse.Namespace) -> int:
     with _app() as app:
         sources = app.load_sources(args.sources, args.only or ())
+        if args.partition is not None:
+            sources = args.partition.select(sources)
         if args.check_schedules:
             return _check_schedules(sources, args.deployments)
         if not sources:
-            print(f"{args.sources}: no sources to check")
+            where = f" in partition {args.partition}" if args.partition else ""
+            print(f"{args.sources}: no sources to check{where}")
             return EXIT_OK
         if args.prefect:  # only when asked: PREFECT_API_URL alone does not make a cycle a flow run
             return _run_through_prefect(args)
@@ -68,7 +72,7 @@ def _run_through_prefect(args: argparse.Namespace) -> int:
     from flows.check import check_sources
 
     state = check_sources(sources_file=str(args.sources), only=list(args.only or []), deliver=not args.no_deliver,
-                          return_state=True)
+                          partition=str(args.partition) if args.partition else None, return_state=True)
     result = state.result(raise_on_failure=False)
     if not isinstance(result, dict):  # the flow itself crashed: its exception is the result
         print(f"the flow run ended {state.name}: {state.message or result}", file=sys.stderr)
@@ -553,6 +557,13 @@ def _count(raw: str) -> int:
     return value
 
 
+def _partition(raw: str) -> Partition:
+    try:
+        return Partition.parse(raw)
+    except PartitionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rulewatch",
@@ -573,6 +584,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="+", metavar="NAME", help="check only these sources")
     p.add_argument("--prefect", action="store_true", help="run through the Prefect flow (shown in the Prefect UI)")
     p.add_argument("--no-deliver", action="store_true", help="record alerts but leave them pending")
+    p.add_argument("--partition", type=_partition, metavar="K/N",
+                   help="check only part K of N (by a stable hash of each source's name): run N of these, on any "
+                        "processes or machines sharing the state database, to spread one cycle over them")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary line")
     p.add_argument("--check-schedules", action="store_true",
                    help="check nothing; warn about sources that no deployment in prefect.yaml schedules (exit 1)")
