@@ -132,3 +132,65 @@ def test_deploy_run_by_hand_then_event_triggers_delivery(httpserver: HTTPServer,
         (message,) = slack.posted()
         assert message["text"] == "Amended: 网络安全审查办法"
         assert "2027年1月1日" in str(message["blocks"])
+
+
+def flow_runs(api: str, deployment_names: list[str]) -> list[dict[str, object]]:
+    body = json.dumps({"deployments": {"name": {"any_": deployment_names}}}).encode()
+    request = urllib.request.Request(f"{api}/flow_runs/filter", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - loopback only
+        return list(json.loads(resp.read()))
+
+
+@pytest.mark.slow
+def test_one_group_spread_over_two_workers_by_partition(httpserver: HTTPServer, tmp_path: Path) -> None:
+    """Two deployments of the hourly check, partition 1/2 and 2/2 (as README shows), two workers, one
+    state database: both runs complete and every source is checked exactly once."""
+    import yaml
+
+    from state import Store
+
+    count = 8
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "SLACK_"))}
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_API_URL=api, PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="1",
+        RULEWATCH_HOME=str(tmp_path / "home"), RULEWATCH_HOST_DELAY="0", RULEWATCH_DIR=str(ROOT),
+        RULEWATCH_SHARED_POLITENESS="1", NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost",
+    )
+    src = tmp_path / "sources.yaml"
+    src.write_text("sources:\n" + "".join(
+        f"  - name: rule-{n}\n    url: {httpserver.url_for(f'/rule/{n}')}\n    group: regulators\n" for n in range(count)),
+        encoding="utf-8")
+    for n in range(count):
+        httpserver.expect_request(f"/rule/{n}").respond_with_data(PAGE.format(rule=f"第{n}号规则。"),
+                                                                   content_type="text/html")
+    declared = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    (hourly,) = [d for d in declared["deployments"] if d["name"] == "hourly"]
+    declared["deployments"] = [
+        dict(hourly, name=f"hourly-{k}-of-2", schedules=[],
+             parameters=dict(hourly["parameters"], sources_file=str(src), partition=f"{k}/2"))
+        for k in (1, 2)]
+    spread_yaml = tmp_path / "prefect.yaml"
+    spread_yaml.write_text(yaml.safe_dump(declared, allow_unicode=True), encoding="utf-8")
+    names = ["hourly-1-of-2", "hourly-2-of-2"]
+    server_cmd = [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    worker_cmd = [str(BIN / "prefect"), "worker", "start", "--pool", "rulewatch"]
+    with process(server_cmd, env, tmp_path / "server.log"):
+        wait_for(lambda: healthy(f"{api}/health"), 90, "the Prefect server")
+        prefect(["work-pool", "create", "rulewatch", "--type", "process"], env)
+        prefect(["--no-prompt", "deploy", "--all", "--prefect-file", str(spread_yaml)], env)
+        with process(worker_cmd, env, tmp_path / "worker-1.log"), process(worker_cmd, env, tmp_path / "worker-2.log"):
+            for name in names:
+                prefect(["deployment", "run", f"check-sources/{name}"], env)
+            wait_for(lambda: sorted(str(r["state_type"]) for r in flow_runs(api, names)) == ["COMPLETED"] * 2,
+                     240, "both partition runs to complete")
+    fetched = sorted(request.path for request, _ in httpserver.log if request.path.startswith("/rule/"))
+    assert fetched == sorted(f"/rule/{n}" for n in range(count))  # each page by one partition, once
+    store = Store(f"sqlite:///{tmp_path / 'home' / 'rulewatch.db'}")
+    try:
+        for n in range(count):
+            assert len(store.snapshots(f"rule-{n}")) == 1, f"rule-{n} checked {len(store.snapshots(f'rule-{n}'))} times"
+    finally:
+        store.close()
