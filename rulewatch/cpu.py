@@ -4,17 +4,22 @@ A cycle is many threads under one GIL: at most one of them runs Python at any mo
 buys it almost nothing. It costs, though: every hand-over of the GIL (at each socket read, each lxml
 parse) can wake a thread on the other CPU, whose caches hold none of the cycle's data. Measured on two
 cores: 500 pages, half of them changed, 1.29 s on any CPU against 1.15 s kept on one (bench/RESULTS.md).
-The CPU kept is the one the process already runs on: the kernel placed it there, on the idlest CPU,
-when it started; several rulewatch processes started at once land on different CPUs the same way.
+The CPU kept is the idlest one, measured over IDLE_SAMPLE_SECONDS from /proc/stat when the cycle
+starts: a process pinned to the CPU it happened to start on could sit beside a busy neighbour (another
+worker, a database) for its whole cycle, at half speed or worse (issue 18). Several rulewatch processes
+started at once may pick the same CPU; partitions on one machine (`--partition`) should leave it off.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 _STAT = Path("/proc/self/stat")
+_CPU_TIMES = Path("/proc/stat")
 _PROCESSOR_FIELD = 38  # 0-based index of "processor" (the CPU last run on) in /proc/<pid>/stat
+IDLE_SAMPLE_SECONDS = 0.03  # three clock ticks: a busy CPU shows, and a 1.5 s cycle pays 2%
 
 
 def current_cpu() -> int | None:
@@ -38,8 +43,36 @@ def stay_on_one_cpu() -> int | None:
     allowed = os.sched_getaffinity(0)
     if len(allowed) < 2:
         return None
-    cpu = current_cpu()
+    cpu = idlest_cpu(allowed)
+    if cpu is None:
+        cpu = current_cpu()
     if cpu not in allowed:
         cpu = min(allowed)
     os.sched_setaffinity(0, {cpu})
     return cpu
+
+
+def idlest_cpu(allowed: set[int], sample: float = IDLE_SAMPLE_SECONDS) -> int | None:
+    """The CPU of `allowed` that was idle longest over the next `sample` seconds (ties: the lowest
+    number), or None where /proc/stat cannot be read."""
+    before = _idle_times()
+    time.sleep(sample)
+    after = _idle_times()
+    common = sorted(allowed & before.keys() & after.keys())
+    if not common:
+        return None
+    return max(common, key=lambda cpu: (after[cpu] - before[cpu], -cpu))
+
+
+def _idle_times() -> dict[int, int]:
+    """Each CPU's idle plus iowait time so far, in clock ticks (Linux /proc/stat), or {}."""
+    try:
+        lines = _CPU_TIMES.read_text().splitlines()
+    except OSError:
+        return {}
+    idle = {}
+    for line in lines:
+        name, *fields = line.split()
+        if name.startswith("cpu") and name[3:].isdigit() and len(fields) >= 5:
+            idle[int(name[3:])] = int(fields[3]) + int(fields[4])
+    return idle

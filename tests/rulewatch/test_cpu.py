@@ -77,3 +77,19 @@ def test_bad_flag_is_a_clear_settings_error() -> None:
         Settings.from_env({"RULEWATCH_ONE_CPU": "sometimes"})
     assert Settings.from_env({}).one_cpu is True
     assert Settings.from_env({"RULEWATCH_ONE_CPU": "off"}).one_cpu is False
+
+
+@needs_two_cpus
+def test_the_cpu_kept_is_not_the_one_a_neighbour_keeps_busy() -> None:
+    """A process spinning on one CPU: the idlest CPU is another (the cycle would otherwise share it)."""
+    from rulewatch.cpu import idlest_cpu
+
+    allowed = os.sched_getaffinity(0)
+    busy = min(allowed)
+    spin = subprocess.Popen([sys.executable, "-c", f"import os; os.sched_setaffinity(0, {{{busy}}})\nwhile True: pass"])
+    try:
+        picks = [idlest_cpu(allowed, sample=0.2) for _ in range(3)]
+    finally:
+        spin.kill()
+        spin.wait()
+    assert busy not in picks
