@@ -33,6 +33,7 @@ class DatabaseHostGates:
         self.default = default
         self.lease = lease_seconds
         self.holder = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._slots_made: dict[str, int] = {}  # host -> slot rows known to exist
 
     def slot(self, host: str, policy: HostPolicy | None = None) -> AbstractContextManager[None]:
         return self._slot(host, policy.stricter(self.default) if policy else self.default)
@@ -52,24 +53,42 @@ class DatabaseHostGates:
                                                       host_slots.c.holder == holder).values(until=0.0, holder=""))
 
     def _acquire(self, host: str, concurrency: int, holder: str) -> int:
+        """Take a free (or expired) slot of `host`, waiting until one is. One statement a try: trying
+        each slot in its own transaction, with an insert that failed when the row existed, cost 14 ms
+        of CPU a fetch with 32 slots, more than the fetch itself (bench/RESULTS.md 0e)."""
+        self._ensure_slots(host, concurrency)
         while True:
             now = time.time()
-            for slot in range(concurrency):
-                with self.store.writer.begin() as conn:
-                    try:
-                        with conn.begin_nested():
-                            conn.execute(insert(host_slots).values(host=host, slot=slot, holder="", until=0.0))
-                    except IntegrityError:
-                        pass  # the slot row exists already
-                    taken = conn.execute(
-                        update(host_slots)
-                        .where(host_slots.c.host == host, host_slots.c.slot == slot,
-                               or_(host_slots.c.until < now, host_slots.c.holder == ""))
-                        .values(holder=holder, until=now + self.lease)
-                    )
-                    if taken.rowcount == 1:
-                        return slot
+            free = (select(host_slots.c.slot)
+                    .where(host_slots.c.host == host, host_slots.c.slot < concurrency,
+                           or_(host_slots.c.until < now, host_slots.c.holder == ""))
+                    .order_by(host_slots.c.slot).limit(1))
+            with self.store.writer.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    free = free.with_for_update(skip_locked=True)  # racing holders take different slots
+                taken = conn.execute(
+                    update(host_slots)
+                    .where(host_slots.c.host == host, host_slots.c.slot == free.scalar_subquery())
+                    .values(holder=holder, until=now + self.lease)
+                    .returning(host_slots.c.slot)
+                ).scalar()
+            if taken is not None:
+                return int(taken)
             time.sleep(POLL_SECONDS)
+
+    def _ensure_slots(self, host: str, concurrency: int) -> None:
+        """The rows of `host`'s first `concurrency` slots exist (once per host and process)."""
+        if self._slots_made.get(host, 0) >= concurrency:
+            return
+        with self.store.writer.begin() as conn:
+            have = set(conn.execute(select(host_slots.c.slot).where(host_slots.c.host == host)).scalars())
+            for slot in sorted(set(range(concurrency)) - have):
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(host_slots).values(host=host, slot=slot, holder="", until=0.0))
+                except IntegrityError:
+                    pass  # another process made it meanwhile
+        self._slots_made[host] = concurrency
 
     def _pace(self, host: str, delay: float, concurrency: int) -> float:
         """Reserve the next start time for `host`; returns how long to wait for it. Start times are
