@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -118,7 +117,8 @@ def main() -> None:
               f"{cpu:.1f} s CPU, peak RSS {rss:.0f} MB, database {database_bytes(url) / 1e6:.0f} MB", flush=True)
         for parts in args.parts:
             changed = site.advance()
-            before_bytes, before_snaps, before_alerts = database_bytes(url), count(url, "snapshots"), count(url, "alerts")
+            before_bytes = database_bytes(url)
+            before_snaps, before_alerts = count(url, "snapshots"), count(url, "alerts")
             requests = site.requests
             wall, cpu, rss = cycle(sources, env, parts, work)
             snaps, alerts = count(url, "snapshots") - before_snaps, count(url, "alerts") - before_alerts

@@ -86,9 +86,12 @@ def _ids(fields: dict[str, str], name: str) -> set[str]:
 def match(draft_title: str, draft_fields: dict[str, str], final_title: str,
           final_fields: dict[str, str]) -> LineageMatch | None:
     """Whether the final names the draft's rule: by RIN, then docket id, then the name. None: no link
-    (below ASK_SCORE)."""
-    if _ids(draft_fields, "regulation_id_numbers") & _ids(final_fields, "regulation_id_numbers"):
+    (below ASK_SCORE, or each has RINs and none is shared)."""
+    draft_rins, final_rins = _ids(draft_fields, "regulation_id_numbers"), _ids(final_fields, "regulation_id_numbers")
+    if draft_rins & final_rins:
         return LineageMatch(1.0, "rin")
+    if draft_rins and final_rins:
+        return None  # two rulemakings: a RIN names one for its whole life, whatever the titles say
     if _ids(draft_fields, "docket_ids") & _ids(final_fields, "docket_ids"):
         return LineageMatch(0.97, "docket")
     score = name_score(draft_title, final_title)

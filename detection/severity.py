@@ -98,6 +98,14 @@ def document_stage(title: str, text: str = "", issuer: str = "") -> Stage:
 
 _STAGE_SIGNAL = {"final": "final_rule", "draft": "draft_for_comment", "news": "news"}
 _STAGE_LABEL = {"final": "an adopted rule or notice", "draft": "a draft for comment", "news": "news, not a rule"}
+# How an alert's reasons say it is a draft: a Federal Register proposed rule says so in its record's
+# type, not in its title, and the reason is what the stored alert keeps of that.
+DRAFT_REASON = _STAGE_LABEL["draft"]
+
+
+def reads_as_draft(title: str, reasons: tuple[str, ...]) -> bool:
+    """Whether a stored alert is about a draft for comment: by its title, or by its severity reasons."""
+    return is_draft(title) or any(r.startswith(DRAFT_REASON) for r in reasons)
 
 
 def rate(

@@ -16,7 +16,8 @@ from core.model import Alert, Block, Document, InlineRun
 from core.text import article_key
 from detection import compare
 from detection.explain import change_runs
-from detection.lineage import LineageMatch, is_draft, match, rule_name
+from detection.lineage import LineageMatch, match, rule_name
+from detection.severity import DRAFT_REASON, reads_as_draft
 from state import Store
 
 RULE_KINDS = ("new_item", "changed_text", "title_changed", "changed_item")
@@ -78,10 +79,11 @@ def reply(draft: Alert, final: Alert, found: LineageMatch, draft_doc: Document |
 
 def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:
     """Link the finals among these new alerts to their drafts; the ids of the drafts linked."""
-    finals = [a for a in store.alerts_by_id(list(alert_ids)) if a.kind in RULE_KINDS and not is_draft(a.title)]
+    finals = [a for a in store.alerts_by_id(list(alert_ids))
+              if a.kind in RULE_KINDS and not reads_as_draft(a.title, a.severity_reasons)]
     if not finals:
         return []
-    drafts = store.draft_alerts()
+    drafts = store.draft_alerts(reason=DRAFT_REASON)
     records: dict[int, RuleRecord] = {}
 
     def record(alert: Alert) -> RuleRecord:
@@ -96,7 +98,7 @@ def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:
         # A draft's record fields (its RIN, docket) matter only when the final has such ids itself.
         by_ids = bool(final_fields.get("regulation_id_numbers") or final_fields.get("docket_ids"))
         for draft in drafts:
-            if draft.outbox_id >= final.outbox_id or not is_draft(draft.title):
+            if draft.outbox_id >= final.outbox_id or not reads_as_draft(draft.title, draft.severity_reasons):
                 continue
             found = match(draft.title, record(draft).fields if by_ids else {}, final.title, final_fields)
             if found is not None and (best is None or found.score > best[0].score):
@@ -177,7 +179,7 @@ def dossier(store: Store, query: str) -> Dossier | None:
     finals = {int(link["final_alert_id"]) for link in links}
     events: list[LifeEvent] = []
     for a in alerts:
-        what = "draft for comment" if is_draft(a.title) and a.kind == "new_item" else \
+        what = "draft for comment" if reads_as_draft(a.title, a.severity_reasons) and a.kind == "new_item" else \
             "final version" if a.outbox_id in finals else _EVENT.get(a.kind, a.kind)
         events.append(LifeEvent(a.detected_at[:10], what, a.title, a.source, a.outbox_id, a.url))
         events += [LifeEvent(kd.date, _DATE_EVENT[kd.role], a.title, a.source, a.outbox_id, a.url)

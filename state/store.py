@@ -251,12 +251,16 @@ class Store:
             snapshot_id = conn.execute(select(c.c.new_snapshot_id).where(c.c.id == alert.change_id)).scalar()
         return self.document(snapshot_id) if snapshot_id is not None else None
 
-    def draft_alerts(self) -> list[Alert]:
-        """Alerts about rules whose title reads as a draft for comment (lineage candidates), oldest first."""
+    def draft_alerts(self, reason: str = "") -> list[Alert]:
+        """Alerts about rules whose title reads as a draft for comment, or (given `reason`) whose severity
+        reasons hold that text (lineage candidates), oldest first."""
         a = schema.alerts
         words = ("%征求意见%", "%草案%", "%roposed%", "%ROPOSED%", "%NPRM%", "%equest for comment%")
+        said = [a.c.title.like(w) for w in words]
+        if reason:
+            said.append(a.c.severity_reasons.like(f"%{reason}%"))
         query = select(a).where(a.c.kind.in_(("new_item", "changed_text", "title_changed", "changed_item")),
-                                or_(*(a.c.title.like(w) for w in words))).order_by(a.c.id)
+                                or_(*said)).order_by(a.c.id)
         with self.engine.connect() as conn:
             return [alert_from_row(r) for r in conn.execute(query).mappings()]
 
@@ -285,9 +289,11 @@ class Store:
 
     def alerts_with_key_dates(self) -> list[Alert]:
         """Alerts that name key dates, oldest first (the deadline radar reads each rule's latest), but
-        reminders, which repeat one of them."""
+        reminders, which repeat one of them, and a final's reply in its draft's thread, which repeats the
+        final's (filed under the draft, it would hide the draft's own dates)."""
         a = schema.alerts
-        query = select(a).where(a.c.key_dates != "[]", a.c.kind != "deadline_reminder").order_by(a.c.id)
+        query = select(a).where(a.c.key_dates != "[]",
+                                a.c.kind.not_in(("deadline_reminder", "final_published"))).order_by(a.c.id)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings()
             return [alert_from_row(r) for r in rows]

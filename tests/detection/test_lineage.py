@@ -78,3 +78,19 @@ def test_us_documents_match_by_rin_then_docket() -> None:
     assert by_docket is not None and by_docket.method == "docket" and by_docket.certain
     assert match("A; Proposed Rule", {"regulation_id_numbers": "1670-AA04"}, "B", {"regulation_id_numbers": "1670-AA05"}) \
         is None
+
+
+def test_documents_of_two_rulemakings_never_link_by_their_names() -> None:
+    """A correction of another rulemaking repeats the proposal's title; their RINs tell them apart."""
+    title = "Incident Reporting Requirements for Covered Cloud Service Providers"
+    assert match(title, {}, f"{title}; Correction", {}) is not None  # by name alone they would link
+    assert match(title, {"regulation_id_numbers": "1670-AZ99"}, f"{title}; Correction",
+                 {"regulation_id_numbers": "3064-AF00"}) is None
+
+
+def test_a_proposed_rule_reads_as_a_draft_by_its_reasons_when_its_title_does_not_say_so() -> None:
+    from detection.severity import DRAFT_REASON, reads_as_draft
+
+    assert not reads_as_draft("Incident Reporting Requirements", ())
+    assert reads_as_draft("Incident Reporting Requirements", (f"{DRAFT_REASON} (+0)",))
+    assert reads_as_draft("关于《数据安全管理办法（征求意见稿）》公开征求意见的通知", ())

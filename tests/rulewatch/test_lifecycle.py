@@ -114,3 +114,56 @@ def test_an_uncertain_link_asks_in_the_drafts_thread() -> None:
     assert (message.kind, message.source, message.subject, message.channel) == ("final_published", "cac", "d1", "C-REG")
     assert message.added.startswith("Is this the final version of 关键信息基础设施安全保护办法（草案）?")
     assert message.idempotency_key == "lineage:4:9"
+
+
+def fr_record(number: str, title: str, kind: str, rin: str, docket: str, **extra: object) -> dict[str, object]:
+    return {"title": title, "type": kind, "action": f"{kind}.", "document_number": number,
+            "abstract": f"{title}. Covered providers shall report incidents to the agency.",
+            "html_url": f"https://www.federalregister.gov/documents/{number}", "publication_date": "2026-11-02",
+            "docket_ids": [docket], "regulation_id_numbers": [rin], **extra}
+
+
+def test_a_proposed_rule_and_its_final_rule_are_linked_by_rin(httpserver: HTTPServer, tmp_path: Path,
+                                                              rw_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Federal Register records whose titles share no wording: the shared RIN links them, and the
+    proposed rule (its title says nothing of a proposal; its type does) is found as the draft."""
+    closes = (date.today() + timedelta(days=20)).isoformat()
+    older = fr_record("2026-20001", "Privacy Act of 1974; System of Records", "Notice", "", "PRIV-2026-0003")
+    proposed = fr_record("2026-21001", "Incident Reporting Requirements for Covered Cloud Service Providers",
+                         "Proposed Rule", "1670-AZ99", "TEST-2026-0001", comments_close_on=closes)
+    final = fr_record("2026-24001", "Covered Cloud Provider Cyber Incident Reports", "Rule", "1670-AZ99",
+                      "TEST-2026-0009", effective_on="2027-03-01")
+    unrelated = fr_record("2026-24002", "Incident Reporting Requirements for Covered Cloud Service Providers; Correction",
+                          "Rule", "3064-AF00", "OTHER-2026-0002")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f"sources:\n  - name: us-fr\n    url: {httpserver.url_for('/api/v1/documents.json')}\n"
+                       "    publisher: US Federal Register\n    issuer: government\n", encoding="utf-8")
+
+    def answer(*records: dict[str, object]) -> None:
+        httpserver.clear_all_handlers()  # type: ignore[no-untyped-call]
+        httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+        httpserver.expect_request("/api/v1/documents.json").respond_with_json({"count": len(records),
+                                                                                "results": list(records)})
+
+    with FakeSlack(TOKEN, channels=("C-REG",)) as slack:
+        for name, value in {"SLACK_API_BASE_URL": slack.base_url, "SLACK_BOT_TOKEN": TOKEN,
+                            "SLACK_CHANNEL": "C-REG"}.items():
+            monkeypatch.setenv(name, value)
+        answer(older)
+        assert main(["run", "--sources", str(sources)]) == 0
+        answer(proposed, older)
+        assert main(["run", "--sources", str(sources)]) == 0
+        (draft_post,) = slack.posted("C-REG")
+        answer(unrelated, final, proposed, older)
+        assert main(["run", "--sources", str(sources)]) == 0
+        replies = [m for m in slack.posted("C-REG") if m.get("thread_ts") == draft_post["ts"]]
+        (reply,) = replies  # the final only: the correction of another RIN is not this rule's final
+        assert reply["blocks"][0]["text"]["text"] == f"Final version: {final['title']}"
+    capsys.readouterr()
+    assert main(["dossier", str(final["title"]), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(link["method"], link["score"]) for link in data["lineage"]] == [("rin", 1.0)]
+    assert main(["calendar", "--json"]) == 0
+    assert sorted((e["role"], e["date"], e["title"]) for e in json.loads(capsys.readouterr().out)) == [
+        ("comment_deadline", closes, proposed["title"]), ("effective", "2027-03-01", final["title"])]
