@@ -163,6 +163,7 @@ class Fetcher:
         self.bytes_received = 0
 
     def close(self) -> None:
+        self._gates.close()
         self._direct.clear()
         for manager in self._proxied.values():
             manager.clear()

@@ -53,6 +53,9 @@ class Gates(Protocol):
 
     def slot(self, host: str, policy: HostPolicy | None = None) -> AbstractContextManager[None]: ...
 
+    def close(self) -> None:
+        """Give back whatever the gates hold between fetches (at the end of a cycle)."""
+
 
 class LocalGates:
     """HostGates behind the Gates protocol: politeness among this process's threads."""
@@ -62,3 +65,6 @@ class LocalGates:
 
     def slot(self, host: str, policy: HostPolicy | None = None) -> AbstractContextManager[None]:
         return self._gates.gate(host, policy).slot()
+
+    def close(self) -> None:
+        """Nothing is held between fetches in this process."""
