@@ -2,7 +2,8 @@
 served on 127.0.0.1 with ETag and Last-Modified like a real server (and 304s), optionally slow.
 
     python bench/site.py --pages 500 --port 8800 [--delay 0.05]
-then write `cycle` to its stdin (or call advance()) to change a share of the pages.
+then write `cycle` to its stdin (or call advance()) to change a share of the pages (with rewrite=True a
+changed page is a new version with every article's wording new, not one amended article).
 """
 
 from __future__ import annotations
@@ -20,14 +21,19 @@ ARTICLE = ("第{n}条 银行业金融机构应当建立健全信息科技风险�
            "按照规定向监管部门报送第{n}项评估报告，并对供应商的安全能力进行持续监测和审查。")
 
 
-def page(i: int, version: int, size: int = 20_000) -> bytes:
+# A new version of a rule with every article's wording new (issue 18's worst case for pairing).
+REWORDED = ("第{n}条 金融机构应当完善网络安全管理制度，对重要信息系统实施安全审查和风险评估，"
+            "在每季度结束后十个工作日内向监管机构报送第{n}项报告，并持续监测外包服务商的安全能力。")
+
+
+def page(i: int, version: int, size: int = 20_000, rewritten: bool = False) -> bytes:
     parts = [f"<html><head><meta charset='utf-8'><title>规则 {i}</title></head><body>",
              "<div class='nav'><a href='/'>首页</a> <a href='/rules/'>政策法规</a></div><div class='content'>",
              f"<h1>关于第{i}号网络安全管理规定的通知</h1>",
              f"<div class='info'>发布时间：2026-11-20 09:12:44 浏览次数：{random.randint(1000, 9999)}</div>"]
     n = 1
     while sum(len(p) for p in parts) * 3 < size:  # about 3 bytes a character in UTF-8
-        parts.append("<p>" + ARTICLE.format(n=n) + "</p>")
+        parts.append("<p>" + (REWORDED if rewritten else ARTICLE).format(n=n) + "</p>")
         n += 1
     parts.insert(6, f"<p>第0条 本规定第{version}次修订，自2027年{version % 12 + 1}月1日起施行。</p>")
     parts.append("</div><div class='footer'>版权所有</div></body></html>")
@@ -35,8 +41,9 @@ def page(i: int, version: int, size: int = 20_000) -> bytes:
 
 
 class Site:
-    def __init__(self, pages: int, changed_share: float, delay: float = 0.0, seed: int = 7) -> None:
-        self.pages, self.share, self.delay = pages, changed_share, delay
+    def __init__(self, pages: int, changed_share: float, delay: float = 0.0, seed: int = 7,
+                 rewrite: bool = False) -> None:
+        self.pages, self.share, self.delay, self.rewrite = pages, changed_share, delay, rewrite
         self.version = [0] * pages
         self.mtime = [time.time() - 86400] * pages
         self.rng = random.Random(seed)
@@ -92,7 +99,7 @@ class Site:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                body = page(i, site.version[i])
+                body = page(i, site.version[i], rewritten=site.rewrite and site.version[i] > 0)
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))

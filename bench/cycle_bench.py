@@ -198,11 +198,12 @@ MONITORS = {"rulewatch": Rulewatch, "rulewatch-polite": RulewatchPolite, "urlwat
             "cdio": ChangeDetection}
 
 
-def run(pages: int, share: float, monitors: list[str], delay: float, repeat: int = 1) -> list[Measure]:
+def run(pages: int, share: float, monitors: list[str], delay: float, repeat: int = 1,
+        rewrite: bool = False) -> list[Measure]:
     """Each monitor `repeat` times (fresh site and state each time); the median of each figure."""
     results = []
     for name in monitors:
-        runs = [_one(pages, share, name, delay) for _ in range(repeat)]
+        runs = [_one(pages, share, name, delay, rewrite) for _ in range(repeat)]
         med = Measure(name, pages, share, statistics.median(r.wall for r in runs),
                       statistics.median(r.cpu for r in runs), statistics.median(r.rss_mb for r in runs),
                       statistics.median(r.tree_rss_mb for r in runs),
@@ -212,8 +213,8 @@ def run(pages: int, share: float, monitors: list[str], delay: float, repeat: int
     return results
 
 
-def _one(pages: int, share: float, name: str, delay: float) -> Measure:
-    site = Site(pages, share, delay)
+def _one(pages: int, share: float, name: str, delay: float, rewrite: bool = False) -> Measure:
+    site = Site(pages, share, delay, rewrite=rewrite)
     server = site.serve()
     work = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     try:
@@ -239,6 +240,7 @@ def main() -> None:
     ap.add_argument("--monitors", nargs="+", default=["rulewatch", "urlwatch", "cdio"], choices=sorted(MONITORS))
     ap.add_argument("--delay", type=float, default=0.0, help="seconds the site waits before each answer")
     ap.add_argument("--repeat", type=int, default=1, help="runs per figure; the median is printed")
+    ap.add_argument("--rewrite", action="store_true", help="a changed page is rewritten whole, every article new")
     ap.add_argument("--tree-rss", action="store_true",
                     help="sample the summed RSS of each monitor's process tree (perturbs timings a little)")
     a = ap.parse_args()
@@ -248,7 +250,7 @@ def main() -> None:
                  (PEERS / {"urlwatch": "urlwatch", "cdio": "cdio"}[m] / "bin").exists()]
     for pages in a.pages:
         for share in a.shares:
-            run(pages, share, available, a.delay, a.repeat)
+            run(pages, share, available, a.delay, a.repeat, a.rewrite)
             time.sleep(0.5)
 
 

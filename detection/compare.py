@@ -291,24 +291,39 @@ class _Coded:
 
 
 def _runs(a: _Coded, b: _Coded) -> tuple[InlineRun, ...]:
-    """The runs of an alignment of two coded texts. A single kept token between two edits joins them
-    (一[-项-]，[-应-] reads as one rewritten phrase): the longest common subsequence keeps scattered
-    characters that a reader does not see as kept."""
-    ops = cast(list[Opcode], Indel.opcodes(a.text, b.text).as_list())
-    runs: list[InlineRun] = []
-    edit_start: tuple[int, int] | None = None  # where the edit being gathered starts in a and in b
-    last = len(ops) - 1
-    for k, (tag, i1, i2, j1, j2) in enumerate(ops):
-        if tag != "equal" or (i2 - i1 == 1 and 0 < k < last):
-            edit_start = edit_start or (i1, j1)
+    """The runs of an alignment of two coded texts, with kept text between two edits joined into them
+    where it is no longer than the edits on either side (as diff-match-patch's semantic cleanup does):
+    the longest common subsequence keeps scattered characters (一[-项-]，[-应-]) that a reader does not
+    see as kept, and a rewritten article read as dozens of fragments."""
+    segments: list[list[int]] = []  # [equal (1) or edit (0), i1, i2, j1, j2]
+    for tag, i1, i2, j1, j2 in cast(list[Opcode], Indel.opcodes(a.text, b.text).as_list()):
+        equal = int(tag == "equal")
+        if segments and not equal and not segments[-1][0]:
+            segments[-1][2], segments[-1][4] = i2, j2
+        else:
+            segments.append([equal, i1, i2, j1, j2])
+    merged: list[list[int]] = []
+    for k, segment in enumerate(segments):
+        following = segments[k + 1] if k + 1 < len(segments) else None
+        if (segment[0] and merged and not merged[-1][0] and following is not None and not following[0]
+                and segment[2] - segment[1] <= min(_edit_size(merged[-1]), _edit_size(following))):
+            merged[-1][2], merged[-1][4] = segment[2], segment[4]  # the kept text joins the edit before it
             continue
-        if edit_start:
-            _add_edit(runs, a.span(edit_start[0], i1), b.span(edit_start[1], j1))
-            edit_start = None
-        runs.append(InlineRun(b.span(j1, j2), "same"))
-    if edit_start:
-        _add_edit(runs, a.span(edit_start[0], len(a.text)), b.span(edit_start[1], len(b.text)))
+        if merged and not segment[0] and not merged[-1][0]:
+            merged[-1][2], merged[-1][4] = segment[2], segment[4]
+        else:
+            merged.append(list(segment))
+    runs: list[InlineRun] = []
+    for equal, i1, i2, j1, j2 in merged:
+        if equal:
+            runs.append(InlineRun(b.span(j1, j2), "same"))
+        else:
+            _add_edit(runs, a.span(i1, i2), b.span(j1, j2))
     return tuple(runs)
+
+
+def _edit_size(segment: list[int]) -> int:
+    return max(segment[2] - segment[1], segment[4] - segment[3])
 
 
 def _add_edit(runs: list[InlineRun], removed: str, added: str) -> None:
