@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/cycle_bench.py --pages 500 5000 --shares 0 0.05 0.5 [--monitors rulewatch urlwatch cdio]
 
-For each N and p: the site serves N pages of about 20 KB (ETag, Last-Modified, 304s); every monitor
-takes a baseline cycle, then p of the pages change and the measured cycle runs as a whole process
-under /usr/bin/time -v (wall, CPU = user + sys, max RSS). Bytes are what the site sent in the measured
-cycle. Peers live in their own virtualenvs under bench/peers/ (see bench/README.md). Like with like:
-urlwatch fetches 10 pages at a time with no delay, so rulewatch runs with RULEWATCH_HOST_CONCURRENCY=10
+For each N and p: the site (nginx where installed, else benchsite.py) serves N pages of about 20 KB (ETag,
+Last-Modified, 304s); every monitor takes a baseline cycle, then p of the pages change and the measured cycle
+runs as a whole process under /usr/bin/time -v (wall, CPU = user + sys, max RSS). Bytes are what the site sent
+in the measured cycle. Peers live in their own virtualenvs under bench/peers/ (see bench/README.md). Like with
+like: urlwatch fetches 10 pages at a time with no delay, so rulewatch runs with RULEWATCH_HOST_CONCURRENCY=10
 RULEWATCH_HOST_DELAY=0 here; `--polite` adds a run with rulewatch's polite defaults.
 """
 
@@ -30,10 +30,13 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 from benchsite import Site  # noqa: E402
+from nginxsite import NginxSite, nginx_available  # noqa: E402
 
 ROOT = HERE.parent
 PEERS = HERE / "peers"
 SAMPLE_TREE_RSS = False  # --tree-rss
+SITES: dict[str, type[Site]] = {"nginx": NginxSite, "python": Site}
+SERVER = "nginx"  # --server
 
 
 @dataclass
@@ -214,7 +217,7 @@ def run(pages: int, share: float, monitors: list[str], delay: float, repeat: int
 
 
 def _one(pages: int, share: float, name: str, delay: float, rewrite: bool = False) -> Measure:
-    site = Site(pages, share, delay, rewrite=rewrite)
+    site = SITES[SERVER](pages, share, delay, rewrite=rewrite)
     server = site.serve()
     work = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     try:
@@ -241,11 +244,16 @@ def main() -> None:
     ap.add_argument("--delay", type=float, default=0.0, help="seconds the site waits before each answer")
     ap.add_argument("--repeat", type=int, default=1, help="runs per figure; the median is printed")
     ap.add_argument("--rewrite", action="store_true", help="a changed page is rewritten whole, every article new")
+    ap.add_argument("--server", choices=sorted(SITES), default="nginx" if nginx_available() else "python",
+                    help="what serves the pages: nginx (Debian's package; the default where installed) or "
+                         "benchsite's Python server (needed for --delay)")
     ap.add_argument("--tree-rss", action="store_true",
                     help="sample the summed RSS of each monitor's process tree (perturbs timings a little)")
     a = ap.parse_args()
-    global SAMPLE_TREE_RSS
+    global SAMPLE_TREE_RSS, SERVER
     SAMPLE_TREE_RSS = a.tree_rss
+    SERVER = "python" if a.delay else a.server
+    print(f"# pages served by {SERVER}", flush=True)
     available = [m for m in a.monitors if m.startswith("rulewatch") or
                  (PEERS / {"urlwatch": "urlwatch", "cdio": "cdio"}[m] / "bin").exists()]
     for pages in a.pages:
