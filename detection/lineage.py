@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from core.text import nfkc
@@ -42,6 +43,7 @@ def is_draft(title: str, text: str = "") -> bool:
     return bool(DRAFT.search(title) or DRAFT.search(text[:2000]))
 
 
+@lru_cache(maxsize=4096)  # a cycle matches each new final against every earlier draft's title
 def rule_name(title: str) -> str:
     """The rule's own name in a title: the first name in 《》, else the title without its draft or
     notice wrapper; for English titles, without "; Proposed Rule" and the like. Lower case, no spaces."""

@@ -1,3 +1,3 @@
-from rulewatch.cli import main
+from rulewatch.command import main
 
 raise SystemExit(main())

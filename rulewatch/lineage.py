@@ -21,6 +21,7 @@ from detection.severity import DRAFT_REASON, reads_as_draft
 from state import Store
 
 RULE_KINDS = ("new_item", "changed_text", "title_changed", "changed_item")
+ITEM_KINDS = ("new_item", "changed_item")  # alerts about a list item: only they carry record fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,24 +84,30 @@ def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:
               if a.kind in RULE_KINDS and not reads_as_draft(a.title, a.severity_reasons)]
     if not finals:
         return []
-    drafts = store.draft_alerts(reason=DRAFT_REASON)
+    drafts = [d for d in store.draft_alerts(reason=DRAFT_REASON) if reads_as_draft(d.title, d.severity_reasons)]
     records: dict[int, RuleRecord] = {}
 
+    # A stored document is read (and decompressed) only when its alert can take part in a link, and
+    # once: a cycle with many changed pages and no draft before them reads none.
     def record(alert: Alert) -> RuleRecord:
         if alert.outbox_id not in records:
             records[alert.outbox_id] = rule_record(store, alert)
         return records[alert.outbox_id]
 
+    def fields(alert: Alert) -> dict[str, str]:
+        return record(alert).fields if alert.kind in ITEM_KINDS else {}
+
     linked = []
     for final in finals:
+        candidates = [d for d in drafts if d.outbox_id < final.outbox_id]
+        if not candidates:
+            continue
         best: tuple[LineageMatch, Alert] | None = None
-        final_fields = record(final).fields
+        final_fields = fields(final)
         # A draft's record fields (its RIN, docket) matter only when the final has such ids itself.
         by_ids = bool(final_fields.get("regulation_id_numbers") or final_fields.get("docket_ids"))
-        for draft in drafts:
-            if draft.outbox_id >= final.outbox_id or not reads_as_draft(draft.title, draft.severity_reasons):
-                continue
-            found = match(draft.title, record(draft).fields if by_ids else {}, final.title, final_fields)
+        for draft in candidates:
+            found = match(draft.title, fields(draft) if by_ids else {}, final.title, final_fields)
             if found is not None and (best is None or found.score > best[0].score):
                 best = (found, draft)
         if best is None:

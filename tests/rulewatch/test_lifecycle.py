@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from fakeslack import FakeSlack
+from outbox import record_alerts
 from pytest_httpserver import HTTPServer
 
 from rulewatch.cli import main
+from state import Store
 
 TOKEN = "xoxb-test-token-123"
 ARTICLES = ["第一条 为了规范银行保险机构数据安全管理，制定本办法。", "第二条 本办法适用于银行保险机构的数据处理活动。",
@@ -167,3 +169,34 @@ def test_a_proposed_rule_and_its_final_rule_are_linked_by_rin(httpserver: HTTPSe
     assert main(["calendar", "--json"]) == 0
     assert sorted((e["role"], e["date"], e["title"]) for e in json.loads(capsys.readouterr().out)) == [
         ("comment_deadline", closes, proposed["title"]), ("effective", "2027-03-01", final["title"])]
+
+
+def test_linking_reads_stored_texts_only_for_a_final_that_matches_an_earlier_draft(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many changed pages and no draft before them read no stored document (each read decompresses a
+    snapshot); with a draft, only the linked pair's two texts are read."""
+    from core.model import Alert
+    from rulewatch.lineage import link_finals
+
+    reads: list[str] = []
+    read = Store.alert_document
+
+    def counted(self: Store, alert: Alert) -> object:
+        reads.append(alert.title)
+        return read(self, alert)
+
+    monkeypatch.setattr(Store, "alert_document", counted)
+    record_alerts(store, [Alert(kind="changed_text", title=f"银行业金融机构规则{n}号", url=f"http://x/{n}")
+                          for n in range(5)])
+    assert link_finals(store, [a.outbox_id for a in store.alerts()]) == [] and reads == []
+
+    record_alerts(store, [Alert(kind="new_item", title="银行保险机构数据安全管理办法（征求意见稿）", url="http://x/d",
+                                source="nfra-draft")])
+    draft_id = max(a.outbox_id for a in store.alerts())
+    record_alerts(store, [Alert(kind="changed_text", title="银行保险机构数据安全管理办法", url="http://x/f",
+                                source="nfra-final"),
+                          Alert(kind="changed_text", title="银行保险机构操作风险管理办法", url="http://x/o",
+                                source="nfra-other")])
+    new = [a.outbox_id for a in store.alerts() if a.source in ("nfra-final", "nfra-other")]
+    assert link_finals(store, new) == [draft_id]
+    assert sorted(reads) == sorted(["银行保险机构数据安全管理办法（征求意见稿）", "银行保险机构数据安全管理办法"])
