@@ -18,7 +18,9 @@ from benchsite import page  # noqa: E402
 
 from core.model import Block, Document  # noqa: E402
 from core.text import article_key  # noqa: E402
-from detection import Taxonomy, compare, judge  # noqa: E402
+from detection.compare import compare  # noqa: E402
+from detection.judge import judge  # noqa: E402
+from detection.relevance import Taxonomy  # noqa: E402
 from scrapers.extract import extract  # noqa: E402
 
 

@@ -1,8 +1,7 @@
-"""Detection: pure functions from two Documents to a Change, and from a Change to a Verdict."""
+"""Detection: pure functions from two Documents to a Change (detection.compare), and from a Change to
+a Verdict (detection.judge, detection.relevance, detection.explain).
 
-from core.model import Alert, Change, Verdict
-from detection.compare import compare
-from detection.judge import RelevancePolicy, judge
-from detection.relevance import Taxonomy
-
-__all__ = ["Alert", "Change", "RelevancePolicy", "Taxonomy", "Verdict", "compare", "judge"]
+Import from the submodules. This package re-exports nothing, so importing one light submodule (the
+settings read detection.health) does not load comparison and judgement (rapidfuzz, the explanation
+tables), which a cycle with no changed page never needs.
+"""

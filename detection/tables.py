@@ -10,15 +10,23 @@ import yaml
 
 from core.errors import TaxonomyError
 
+# libyaml where PyYAML was built with it: the bundled glossary took 26 ms to parse in pure Python, on
+# every cycle. Both loaders are safe loaders and parse the same YAML.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse(text: str) -> object:
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+
 
 def bundled_table(name: str) -> object:
     """A table shipped in the detection package (`topics.yaml`), parsed."""
-    return yaml.safe_load(resources.files("detection").joinpath(name).read_text(encoding="utf-8"))
+    return _parse(resources.files("detection").joinpath(name).read_text(encoding="utf-8"))
 
 
 def user_table(path: Path, what: str) -> object:
     """A user's table, parsed; an unreadable file or bad YAML is a TaxonomyError naming the file."""
     try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return _parse(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise TaxonomyError(f"{path}: cannot read {what}: {exc}") from exc

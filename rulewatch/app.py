@@ -8,6 +8,7 @@ stream) is used as it is, and closed by whoever made it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -20,9 +21,9 @@ from rulewatch.settings import Settings
 if TYPE_CHECKING:  # the parts import lazily: a cycle must not pay for Slack or Prefect unless it uses them
     from alerts.deliver import Sink
     from alerts.translate import Translator
-    from detection import Taxonomy
     from detection.explain import ExplainContext
     from detection.gloss import Glossary
+    from detection.relevance import Taxonomy
     from detection.severity import SeverityWeights
     from scrapers.browser import BrowserFetcher
     from scrapers.fetch import Fetcher, PageFetcher
@@ -48,6 +49,8 @@ class App:
         self._browser: BrowserFetcher | None = None
         self._taxonomy = taxonomy
         self._explain_tables: tuple[Glossary, SeverityWeights] | None = None
+        # The tables load on the first changed page, which a fetch thread meets: one thread loads them.
+        self._tables_lock = threading.Lock()
         self._translator: Translator | None | Literal[False] = False  # False: not read yet
         self._sinks: list[Sink] | None = None
         self._console = console
@@ -73,22 +76,34 @@ class App:
 
     @property
     def taxonomy(self) -> Taxonomy:
-        if self._taxonomy is None:
-            from detection import Taxonomy
+        with self._tables_lock:
+            if self._taxonomy is None:
+                from detection.relevance import Taxonomy
 
-            self._taxonomy = Taxonomy.load(self.settings.topics_file)
-        return self._taxonomy
+                self._taxonomy = Taxonomy.load(self.settings.topics_file)
+            return self._taxonomy
 
     @property
     def explain_tables(self) -> tuple[Glossary, SeverityWeights]:
         """The glossary and severity table alerts are explained with, each extended by the user's file."""
-        if self._explain_tables is None:
-            from detection.gloss import Glossary
-            from detection.severity import SeverityWeights
+        with self._tables_lock:
+            if self._explain_tables is None:
+                from detection.gloss import Glossary
+                from detection.severity import SeverityWeights
 
-            self._explain_tables = (Glossary.load(self.settings.glossary_file),
-                                    SeverityWeights.load(self.settings.severity_file))
-        return self._explain_tables
+                self._explain_tables = (Glossary.load(self.settings.glossary_file),
+                                        SeverityWeights.load(self.settings.severity_file))
+            return self._explain_tables
+
+    def check_tables(self) -> None:
+        """Read the user's own table files now (RULEWATCH_TOPICS, _GLOSSARY, _SEVERITY), so that their
+        errors stop a cycle before any source runs. The bundled tables wait for the first change: a
+        cycle where nothing changed never loads detection."""
+        s = self.settings
+        if s.topics_file is not None:
+            _ = self.taxonomy
+        if s.glossary_file is not None or s.severity_file is not None:
+            _ = self.explain_tables
 
     @property
     def translator(self) -> Translator | None:

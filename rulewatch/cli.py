@@ -291,7 +291,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from detection import compare
+    from detection.compare import compare
 
     with _app() as app:
         store = app.store

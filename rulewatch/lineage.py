@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from core.model import Alert, Block, Document, InlineRun
 from core.text import article_key
-from detection import compare
+from detection.compare import compare
 from detection.explain import change_runs
 from detection.lineage import LineageMatch, match, rule_name
 from detection.severity import DRAFT_REASON, reads_as_draft

@@ -25,8 +25,6 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 from core.errors import FetchError, WriteRefused
 from core.model import Change, Document, Item, Verdict
-from detection import RelevancePolicy, compare, judge
-from detection.dates import kept_with_key_dates
 from detection.health import SourceHealth, collapsed
 from detection.volatility import learned_volatile
 from rulewatch.config import Source
@@ -38,6 +36,10 @@ if TYPE_CHECKING:
     from rulewatch.app import App
 
 log = logging.getLogger("rulewatch.cycle")
+
+# Comparison and judgement (detection, rapidfuzz, the explanation tables) are imported where a page
+# first changes, not with this module: most cycles change nothing, and a one-off `rulewatch run`
+# of 500 unchanged pages spent a tenth of its time importing them.
 
 DETAIL_CHARS = 4000  # how much of a followed detail page is kept with its item (and its key-date sentences)
 # Results are written in batches (one transaction each): per-page transactions cost more than the
@@ -162,6 +164,8 @@ def _detail_text(url: str, fetcher: PageFetcher, source: Source) -> str:
     blocks = [b.text for b in detail.blocks]
     if blocks and blocks[0] == detail.title:
         blocks = blocks[1:]  # the heading repeats the item's title
+    from detection.dates import kept_with_key_dates
+
     return kept_with_key_dates("\n".join(blocks), DETAIL_CHARS)
 
 
@@ -194,6 +198,9 @@ def check_source(source: Source, state: SourceState | None, app: App) -> Checked
     context = app.explain_context(source)
 
     def compare_and_judge() -> tuple[Change, Verdict]:
+        from detection.compare import compare
+        from detection.judge import RelevancePolicy, judge
+
         change = compare(previous, document, volatile)
         return change, judge(change, previous, document, app.taxonomy, RelevancePolicy(source.topics, source.alert_on),
                              context)
@@ -237,7 +244,7 @@ def record(recorder: Recorder, checked: Checked) -> SourceOutcome:
 def check_all(sources: list[Source], app: App) -> Iterator[Checked]:
     """Check sources concurrently (per-host limits live in the fetcher); yield each result as it is ready."""
     states = {s.name: s for s in app.store.all_source_states()}
-    _ = app.fetcher, app.taxonomy  # opened once here, not raced for by the pool's threads
+    _ = app.fetcher  # opened once here, not raced for by the pool's threads
     pool = ThreadPoolExecutor(max_workers=min(app.settings.workers, max(1, len(sources))))
     try:
         futures = {pool.submit(check_source, s, states.get(s.name), app): s for s in sources}
@@ -291,7 +298,8 @@ def run_cycle(
     pending: list[Checked] = []
     health = SourceHealth(app.settings.failing_after)
     fetcher = app.fetcher
-    _ = app.translator, app.explain_tables  # their settings errors surface here, before any source runs
+    _ = app.translator  # its settings errors surface here, before any source runs; so do the tables'
+    app.check_tables()
     bytes_before = fetcher.bytes_received
 
     def flush() -> None:

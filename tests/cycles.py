@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from detection import Taxonomy
+from detection.relevance import Taxonomy
 from rulewatch.app import App
 from rulewatch.config import Source
 from rulewatch.runner import SourceOutcome, run_cycle

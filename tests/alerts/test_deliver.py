@@ -12,7 +12,9 @@ from fakeslack import FakeSlack, Fault
 from alerts.deliver import ConsoleSink, deliver_pending
 from alerts.slack import SlackSink, make_web_client
 from core.model import Document, Item
-from detection import Taxonomy, compare, judge
+from detection.compare import compare
+from detection.judge import judge
+from detection.relevance import Taxonomy
 from state import Store
 
 TOKEN = "xoxb-test-token-123"

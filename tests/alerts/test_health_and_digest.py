@@ -13,9 +13,11 @@ from alerts.deliver import ConsoleSink, deliver_pending
 from alerts.digest import send_digests
 from alerts.slack import SlackSink, make_web_client
 from core.model import Document, Item
-from detection import Taxonomy, compare, judge
+from detection.compare import compare
 from detection.explain import ExplainContext
 from detection.health import SourceHealth
+from detection.judge import judge
+from detection.relevance import Taxonomy
 from state import Store
 
 TOKEN = "xoxb-test-token-123"

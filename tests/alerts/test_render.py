@@ -158,7 +158,9 @@ def test_alerts_json_carries_the_explanation() -> None:
 
 def test_an_explained_alert_from_judge_renders_end_to_end() -> None:
     from core.model import Block, Document
-    from detection import Taxonomy, compare, judge
+    from detection.compare import compare
+    from detection.judge import judge
+    from detection.relevance import Taxonomy
 
     v1 = ["第八条 银行业金融机构发生网络安全事件的，应当在二十四小时内向监管部门报告。", "第十条 本办法自2027年1月1日起施行。"]
     old = Document(kind="page", url="http://x/r", title="网络安全事件报告办法", blocks=[Block(t) for t in v1])

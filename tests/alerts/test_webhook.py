@@ -21,7 +21,9 @@ from alerts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, JsonWebhookSink
 from core.errors import SettingsError
 from core.model import Document, Item
 from core.secret import Secret
-from detection import Taxonomy, compare, judge
+from detection.compare import compare
+from detection.judge import judge
+from detection.relevance import Taxonomy
 from state import Store
 
 TOKEN = "xoxb-test-token-123"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.model import Block, Document, Item
 from core.text import article_key
-from detection import compare
+from detection.compare import compare
 
 
 def page(*texts: str, title: str = "数据安全管理办法") -> Document:

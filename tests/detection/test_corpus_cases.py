@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from detection import Taxonomy, compare, judge
+from detection.compare import compare
+from detection.judge import judge
+from detection.relevance import Taxonomy
 from scrapers.extract import extract
 
 CORPUS = Path(__file__).parents[1] / "data" / "corpus"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from core.model import Block, Document
-from detection import Taxonomy, compare, judge
+from detection.compare import compare
 from detection.health import SourceHealth, collapsed
+from detection.judge import judge
+from detection.relevance import Taxonomy
 
 RULE = Document(kind="page", url="u", title="网络安全事件报告管理办法", blocks=[
     Block(f"第{n}条 银行业金融机构应当按照规定报告网络安全事件，并对供应商开展安全审查。", key=f"第{n}条") for n in range(1, 21)])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from core.model import Block, Document, Item
-from detection import RelevancePolicy, Taxonomy, compare, judge
+from detection.compare import compare
+from detection.judge import RelevancePolicy, judge
+from detection.relevance import Taxonomy
 
 
 @pytest.fixture(scope="module")

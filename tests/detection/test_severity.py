@@ -10,9 +10,11 @@ import pytest
 
 from core.errors import TaxonomyError
 from core.model import SEVERITY_ORDER, KeyDate, TextChange
-from detection import Taxonomy, compare, judge
+from detection.compare import compare
 from detection.explain import ExplainContext
 from detection.gloss import Glossary, block_facts
+from detection.judge import judge
+from detection.relevance import Taxonomy
 from detection.severity import SeverityWeights, document_stage, rate
 from scrapers.extract import extract
 

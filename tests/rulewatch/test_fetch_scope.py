@@ -17,7 +17,7 @@ import pytest
 
 from core import errors
 from core.model import HostPolicy
-from detection import Taxonomy
+from detection.relevance import Taxonomy
 from rulewatch.app import App
 from rulewatch.config import Source
 from rulewatch.runner import run_cycle

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.model import Block, Document, Item
 from core.text import article_key
-from detection import compare
+from detection.compare import compare
 from state import Store
 
 V1 = ["第一条 为了规范银行业金融机构信息科技外包活动，制定本办法。", "第八条 发生重大网络安全事件的，应当在二十四小时内报告。",

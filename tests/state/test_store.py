@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from core.model import Block, Document, Item
-from detection import Taxonomy, compare, judge
+from detection.compare import compare
+from detection.judge import judge
+from detection.relevance import Taxonomy
 from detection.volatility import learned_volatile
 from state import Store
 from state import recorder as recorder_module
