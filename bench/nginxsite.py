@@ -82,6 +82,15 @@ class NginxSite(Site):
             return 0
         return sum(int(line) for line in log.read_text().split())
 
+    @property
+    def requests(self) -> int:  # type: ignore[override]
+        log = self.root / "access.log"
+        return len(log.read_text().split()) if log.exists() else 0
+
+    @requests.setter
+    def requests(self, value: int) -> None:  # Site.__init__ sets it; the log is the truth here
+        pass
+
     @bytes_sent.setter
     def bytes_sent(self, value: int) -> None:  # Site.__init__ sets it; the log is the truth here
         pass

@@ -1,15 +1,16 @@
 """Scale: one cycle of many sources on PostgreSQL, in one process or spread over partitions.
 
     .venv/bin/python bench/scale_bench.py --sources 20000 --delay 0.05 --parts 1 2
-    .venv/bin/python bench/scale_bench.py --sources 50000 --parts 1 --changed 0.01
+    .venv/bin/python bench/scale_bench.py --sources 50000 --server nginx --parts 1 1 --shares 0 0.01
 
 A local site serves N rule pages of about 20 KB (ETag, Last-Modified, 304s), answering each request
 after --delay seconds (a slow regulator). A fresh PostgreSQL database holds the state
 (RULEWATCH_BENCH_POSTGRES_URL, default postgres on 127.0.0.1). After a baseline cycle, each measured
-cycle changes --changed of the pages and runs `rulewatch run --partition k/n` for k = 1..n at once,
-as n Prefect workers would each run one partitioned deployment. Printed per n: wall time (first start
-to last exit), CPU, peak RSS of the largest process, database growth, and checks that every source was
-checked once (one snapshot per changed page, one alert per changed page, none twice).
+cycle changes --changed of the pages (or its own share from --shares) and runs
+`rulewatch run --partition k/n` for k = 1..n at once, as n Prefect workers would each run one
+partitioned deployment. Printed per n: wall time (first start to last exit), CPU, peak RSS of the
+largest process, database growth, and checks that every source was checked once (one snapshot per
+changed page, one alert per changed page, none twice).
 
 Per-host politeness is global (database host gates) with RULEWATCH_HOST_CONCURRENCY=32: one process
 of 16 fetch threads cannot fill it, two can.
@@ -28,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from benchsite import Site  # noqa: E402
 from cycle_bench import timed  # noqa: E402
+from nginxsite import NginxSite  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("RULEWATCH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -98,11 +100,18 @@ def main() -> None:
     ap.add_argument("--delay", type=float, default=0.0, help="seconds the site waits before each answer")
     ap.add_argument("--parts", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--changed", type=float, default=0.0, help="share of pages changed before each measured cycle")
+    ap.add_argument("--shares", type=float, nargs="+",
+                    help="a share of pages changed per measured cycle, one per --parts entry (overrides --changed)")
+    ap.add_argument("--server", choices=["python", "nginx"], default="python",
+                    help="what serves the pages: benchsite's Python server (needed for --delay) or nginx")
     ap.add_argument("--baseline-parts", type=int, default=2, help="partitions for the unmeasured first cycle")
     args = ap.parse_args()
+    shares = args.shares or [args.changed] * len(args.parts)
+    if len(shares) != len(args.parts):
+        ap.error("--shares needs one share per --parts entry")
 
     url, name = create_database()
-    site = Site(args.sources, args.changed, args.delay)
+    site = (NginxSite if args.server == "nginx" else Site)(args.sources, args.changed, args.delay)
     server = site.serve()
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -115,7 +124,8 @@ def main() -> None:
         wall, cpu, rss = cycle(sources, env, args.baseline_parts, work)
         print(f"baseline ({args.sources} sources, {args.baseline_parts} part(s)): {wall:.1f} s wall, "
               f"{cpu:.1f} s CPU, peak RSS {rss:.0f} MB, database {database_bytes(url) / 1e6:.0f} MB", flush=True)
-        for parts in args.parts:
+        for parts, share in zip(args.parts, shares, strict=True):
+            site.share = share
             changed = site.advance()
             before_bytes = database_bytes(url)
             before_snaps, before_alerts = count(url, "snapshots"), count(url, "alerts")

@@ -143,6 +143,8 @@ alerts = Table(
     *(_alert_column(f.name, _ALERT_TYPES[f.name]) for f in fields(Alert)),
     UniqueConstraint("idempotency_key", name="uq_alerts_idempotency_key"),
     Index("ix_alerts_pending", "delivered_at", "id"),
+    Index("ix_alerts_source", "source", "subject", "id"),  # alerts --source; a subject's Slack thread
+    Index("ix_alerts_detected_at", "detected_at"),  # the digest's last day
 )
 
 # Delivery per alert and sink (alerts fan out to every configured sink): a lease for one sender at a
