@@ -107,6 +107,24 @@ def test_bad_configuration_exits_2_and_writes_nothing(tmp_path: Path, rw_env: di
     assert main(["run", "--sources", str(bad), "--only", "zzz"]) == 2
 
 
+@pytest.mark.parametrize("variable, text, says", [
+    ("RULEWATCH_TOPICS", "topics:\n  cloud: 7\n", "topic 'cloud'"),
+    ("RULEWATCH_GLOSSARY", "terms: [1, 2]\n", "'terms:' mapping"),
+])
+def test_a_broken_table_file_stops_the_run_before_any_source_is_fetched(
+        variable: str, text: str, says: str, httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The bundled tables load on the first changed page; a user's own file is read before anything."""
+    table = tmp_path / "table.yaml"
+    table.write_text(text, encoding="utf-8")
+    monkeypatch.setenv(variable, str(table))
+    serve(httpserver, "/rule", RULE_V1.format(views=1, hours="两小时"))
+    assert main(["run", "--sources", sources_file(tmp_path, rule=httpserver.url_for("/rule"))]) == 2
+    err = capsys.readouterr().err
+    assert str(table) in err and says in err
+    assert httpserver.log == []
+
+
 def test_only_checks_the_named_sources(httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
                                        capsys: pytest.CaptureFixture[str]) -> None:
     httpserver.expect_request("/a").respond_with_data(FARM.format(days="十日"), content_type="text/html")
