@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -121,6 +122,7 @@ def main() -> None:
             print(f"{label}: {timed(read):.1f} ms", flush=True)
     finally:
         store.close()
+        shutil.rmtree(work, ignore_errors=True)
         if name:
             from scale_bench import drop_database
 
