@@ -111,6 +111,7 @@ def test_deploy_run_by_hand_then_event_triggers_delivery(httpserver: HTTPServer,
             assert failed.returncode != 0 and "RULEWATCH_DIR is not set" in failed.stdout + failed.stderr
             assert "hourly" not in prefect(["deployment", "ls"], env)
             prefect(["--no-prompt", "deploy", "--all"], env)
+            pause_schedules(env, api)
             automations = prefect(["automation", "ls"], env)
             assert "on-change" in automations or "deliver" in automations
             with process([str(BIN / "prefect"), "worker", "start", "--pool", "rulewatch"], env, tmp_path / "worker.log"):
@@ -132,6 +133,16 @@ def test_deploy_run_by_hand_then_event_triggers_delivery(httpserver: HTTPServer,
         (message,) = slack.posted()
         assert message["text"] == "Amended: 网络安全审查办法"
         assert "2027年1月1日" in str(message["blocks"])
+
+
+def pause_schedules(env: dict[str, str], api: str) -> None:
+    """Only the runs a test starts: at :00 and :15 the deployments' own schedules would start runs too,
+    and a run by hand that meets one is cancelled (collision strategy CANCEL_NEW). Pausing a schedule
+    also deletes the runs the server had scheduled ahead."""
+    prefect(["--no-prompt", "deployment", "schedule", "pause", "--all"], env)
+    request = urllib.request.Request(f"{api}/flow_runs/filter", data=b"{}", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - loopback only
+        assert json.loads(resp.read()) == [], "runs left scheduled after the schedules were paused"
 
 
 def flow_runs(api: str, deployment_names: list[str]) -> list[dict[str, object]]:
@@ -181,6 +192,7 @@ def test_one_group_spread_over_two_workers_by_partition(httpserver: HTTPServer, 
         wait_for(lambda: healthy(f"{api}/health"), 90, "the Prefect server")
         prefect(["work-pool", "create", "rulewatch", "--type", "process"], env)
         prefect(["--no-prompt", "deploy", "--all", "--prefect-file", str(spread_yaml)], env)
+        pause_schedules(env, api)
         with process(worker_cmd, env, tmp_path / "worker-1.log"), process(worker_cmd, env, tmp_path / "worker-2.log"):
             for name in names:
                 prefect(["deployment", "run", f"check-sources/{name}"], env)
