@@ -215,6 +215,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     with _app() as app:
         since = args.since.isoformat() if args.since else ""
         hits = app.store.search(args.query, source=args.source or "", since=since, limit=args.limit)
+        behind = [name for name in app.store.unindexed_sources() if not args.source or name == args.source]
+    if behind:  # on stderr: --json output stays the hits alone
+        shown = ", ".join(behind[:3]) + (f" and {len(behind) - 3} more" if len(behind) > 3 else "")
+        print(f"note: early versions of {shown} were stored before search existed and are not searched yet; "
+              "`rulewatch db reindex-search` indexes them", file=sys.stderr)
     if args.json:
         _print_json([h.to_json() for h in hits])
         return EXIT_OK
@@ -505,6 +510,11 @@ def cmd_db(args: argparse.Namespace) -> int:
         finally:
             engine.dispose()
         return EXIT_OK
+    if args.action == "reindex-search":
+        with App(settings) as app:
+            sources, versions = app.store.reindex_search([args.source] if args.source else None)
+        print(f"{where}: search rebuilt from {versions} stored version(s) of {sources} source(s)")
+        return EXIT_OK
     with App(settings) as app:
         store = app.store  # opening the store upgrades the schema
         done = {"current": "nothing to do", "created": "created", "upgraded": "upgraded"}[store.schema_action]
@@ -666,8 +676,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("slack-test", help="check the Slack token and channel, and post a sample alert")
     p.set_defaults(func=cmd_slack_test)
 
-    p = sub.add_parser("db", help="the database schema: `current` shows its revision, `upgrade` upgrades it")
-    p.add_argument("action", choices=("current", "upgrade"))
+    p = sub.add_parser("db", help="the database schema: `current` shows its revision, `upgrade` upgrades it, "
+                                  "`reindex-search` indexes every stored version for search again")
+    p.add_argument("action", choices=("current", "upgrade", "reindex-search"))
+    p.add_argument("--source", help="reindex-search: only this source")
     p.set_defaults(func=cmd_db)
 
     p = sub.add_parser("demo", help="an offline showcase on a bundled local replay of regulator pages")

@@ -34,7 +34,15 @@ from state.records import (
     alert_from_row,
     utcnow,
 )
-from state.search import DEFAULT_SEARCH_LIMIT, SearchHit, catch_up, search
+from state.search import (
+    DEFAULT_SEARCH_LIMIT,
+    SearchHit,
+    catch_up,
+    rebuild_index,
+    replay_texts,
+    search,
+    unindexed_sources,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Connections kept open: a cycle's threads (RULEWATCH_WORKERS, 16 by default) each read their source's
@@ -239,6 +247,33 @@ class Store:
             self.write(lambda recorder: catch_up(recorder.conn))
         with self.engine.connect() as conn:
             return search(conn, query, source=source, since=since, limit=limit)
+
+    def unindexed_sources(self) -> list[str]:
+        """Sources whose early versions search cannot find yet (stored before schema 0004)."""
+        with self.engine.connect() as conn:
+            return unindexed_sources(conn)
+
+    def reindex_search(self, sources: Iterable[str] | None = None) -> tuple[int, int]:
+        """Rebuild the search rows of these sources (default: every source with a stored version) from
+        their snapshots, one transaction per source; returns (sources, versions) replayed."""
+        s, b = schema.snapshots, schema.blobs
+        if sources is None:
+            with self.engine.connect() as conn:
+                sources = [row[0] for row in conn.execute(select(s.c.source).distinct().order_by(s.c.source))]
+        done = versions = 0
+        for name in sources:
+            def replay(recorder: Recorder, name: str = name) -> int:
+                rows = recorder.conn.execute(select(s.c.id, s.c.taken_at, b.c.data).join(b, b.c.hash == s.c.blob_hash)
+                                             .where(s.c.source == name).order_by(s.c.id))
+                # Fetched whole before the rows are rewritten on the same connection; one source's
+                # versions at a time, each decompressed only as it is replayed.
+                stored = rows.all()
+                return replay_texts(recorder.conn, name, ((row[0], row[1], Document.from_bytes(zlib.decompress(row[2])))
+                                                          for row in stored))
+            versions += self.write(replay)
+            done += 1
+        self.write(lambda recorder: rebuild_index(recorder.conn))
+        return done, versions
 
     # ---- lineage ----------------------------------------------------------------------------------
 

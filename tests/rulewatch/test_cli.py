@@ -520,3 +520,29 @@ def test_a_draft_with_a_comment_deadline_reaches_the_calendar_and_its_reminders(
     with pytest.raises(SystemExit) as exited:
         main(["remind", "--today", "next week"])
     assert exited.value.code == 2
+
+
+def test_search_says_when_early_versions_are_not_indexed_and_db_reindex_search_indexes_them(
+        httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import text
+
+    from state import Store
+
+    serve(httpserver, "/a", FARM.format(days="十日"))
+    assert main(["run", "--sources", sources_file(tmp_path, a=httpserver.url_for("/a"))]) == 0
+    store = Store(f"sqlite:///{tmp_path / 'home' / 'rulewatch.db'}")
+    try:  # as a database from before schema 0004: its versions stored, none indexed for search
+        with store.writer.begin() as conn:
+            conn.execute(text("DELETE FROM history_texts"))
+    finally:
+        store.close()
+    capsys.readouterr()
+    assert main(["search", "农业保险"]) == 0
+    out, err = capsys.readouterr()
+    assert "no stored text holds '农业保险'" in out
+    assert "early versions of a were stored before search existed" in err and "rulewatch db reindex-search" in err
+    assert main(["db", "reindex-search"]) == 0
+    assert "search rebuilt from 1 stored version(s) of 1 source(s)" in capsys.readouterr().out
+    assert main(["search", "农业保险", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert [hit["source"] for hit in json.loads(out)] == ["a", "a"] and err == ""

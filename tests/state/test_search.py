@@ -90,3 +90,29 @@ def test_a_database_upgraded_from_the_previous_revision_searches_too(database_ur
         assert len(store.search("外包")) == 2
     finally:
         store.close()
+
+
+def _forget_search(store: Store, source: str) -> None:
+    """The store as a database from before schema 0004 left it: versions stored, none indexed."""
+    from sqlalchemy import text
+
+    from state.search import rebuild_index
+
+    with store.writer.begin() as conn:
+        conn.execute(text("DELETE FROM history_texts WHERE source = :s"), {"s": source})
+        rebuild_index(conn)
+
+
+def test_versions_stored_before_search_existed_are_found_after_reindexing(store: Store) -> None:
+    amended(store)
+    record(store, "blank", None, Document(kind="page", url="http://x/blank"), "2026-11-02T00:00:00Z")
+    before = [(h.source, h.text, h.first_seen, h.gone_at) for h in store.search("报告")]
+    assert store.unindexed_sources() == []  # a version with no text at all is nothing to index
+    _forget_search(store, "rule")
+    assert store.unindexed_sources() == ["rule"] and store.search("二十四小时") == []
+
+    assert store.reindex_search() == (2, 3)  # rule's two versions and blank's one
+    assert [(h.source, h.text, h.first_seen, h.gone_at) for h in store.search("报告")] == before
+    assert store.unindexed_sources() == []
+    assert store.reindex_search(["rule"]) == (1, 2)  # again: the same rows, none doubled
+    assert [(h.source, h.text, h.first_seen, h.gone_at) for h in store.search("报告")] == before
