@@ -235,14 +235,18 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_dossier(args: argparse.Namespace) -> int:
     """A rule's life: draft, comment deadline, final, amendments, repeal, and the draft-vs-final diff."""
     from alerts.render import PLAIN_MARKS
-    from rulewatch.lineage import dossier
+    from rulewatch.lineage import closest_rules, dossier
 
     with _app() as app:
         found = dossier(app.store, args.rule)
+        loose = closest_rules(app.store, args.rule) if found is None else []
     if found is None:
-        print(f"no alert is about {args.rule!r} (try words of its name, or an alert id from `rulewatch alerts`)",
-              file=sys.stderr)
+        hint = ("did you mean: " + "; ".join(loose)) if loose else \
+            "try words of its name, or an alert id from `rulewatch alerts`"
+        print(f"no alert is about {args.rule!r} ({hint})", file=sys.stderr)
         return EXIT_SOURCE_FAILED
+    if found.closest:
+        print(f"no rule is named {args.rule!r}; the closest: {found.closest}", file=sys.stderr)
     if args.json:
         _print_json(found.to_json())
         return EXIT_OK

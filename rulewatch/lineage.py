@@ -143,16 +143,47 @@ class Dossier:
     links: tuple[dict[str, object], ...]  # lineage rows between the rule's alerts
     draft_vs_final: tuple[InlineRun, ...] = ()
     summary: str = ""  # "3 articles changed since the draft, 0 added, 1 removed"
+    closest: str = ""  # the rule's name, when the query named it only loosely (closest_rules)
 
     def to_json(self) -> dict[str, object]:
         return {"name": self.name, "events": [e.to_json() for e in self.events], "lineage": list(self.links),
-                "draft_vs_final": [{"text": r.text, "op": r.op} for r in self.draft_vs_final], "summary": self.summary}
+                "draft_vs_final": [{"text": r.text, "op": r.op} for r in self.draft_vs_final], "summary": self.summary,
+                "closest_name": self.closest}
 
 
 _EVENT = {"new_item": "published", "changed_text": "amended", "title_changed": "retitled", "changed_item": "updated",
           "removed_item": "withdrawn"}
 _DATE_EVENT = {"comment_deadline": "comment deadline", "effective": "takes effect",
                "compliance_deadline": "compliance due", "repeal": "repeals a rule"}
+
+
+TYPO_SCORE = 85  # rapidfuzz ratio (0-100) at which a name differing by a character or two is the rule meant
+MIN_LOOSE_CHARS = 4  # a shorter query is matched as a plain substring only
+
+
+def _in_order(short: str, long: str) -> bool:
+    """Every character of `short` in `long`, in order, with others between (数据安全办法 in 数据安全管理办法)."""
+    rest = iter(long)
+    return all(ch in rest for ch in short)
+
+
+def closest_rules(store: Store, query: str, limit: int = 5) -> list[str]:
+    """Names of the rules `query` names loosely, closest first: its characters in order with words left
+    out (数据安全办法 for 银行保险机构数据安全管理办法, "incident reporting cloud" for the Federal
+    Register's title), or the name with a slip of a character or two (rapidfuzz ratio TYPO_SCORE)."""
+    from rapidfuzz import fuzz
+
+    wanted = rule_name(query)
+    if len(wanted) < MIN_LOOSE_CHARS:
+        return []
+    names = dict.fromkeys(rule_name(a.title) for a in store.alerts(newest_first=False) if a.kind in RULE_KINDS)
+    scored = []
+    for name in names:
+        if name and _in_order(wanted, name):
+            scored.append((100.0 + len(wanted) / len(name), name))  # left-out words beat slips
+        elif (score := fuzz.ratio(wanted, name)) >= TYPO_SCORE:
+            scored.append((score, name))
+    return [name for _, name in sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:limit]]
 
 
 def find_rule(store: Store, query: str) -> list[Alert]:
@@ -178,6 +209,12 @@ def find_rule(store: Store, query: str) -> list[Alert]:
 def dossier(store: Store, query: str) -> Dossier | None:
     """The life of the rule `query` names, or None when no alert is about it."""
     alerts = find_rule(store, query)
+    closest = ""
+    if not alerts and not query.isdigit():
+        loose = closest_rules(store, query, limit=2)
+        if len(loose) == 1:  # one rule named loosely: that one; several: the caller offers them
+            closest = loose[0]
+            alerts = find_rule(store, closest)
     if not alerts:
         return None
     ids = {a.outbox_id for a in alerts}
@@ -201,4 +238,4 @@ def dossier(store: Store, query: str) -> Dossier | None:
             if old is not None and new is not None:
                 summary, runs = draft_vs_final(old, new)
     unique = sorted(dict.fromkeys(events), key=lambda e: (e.day, e.alert_id or 0))
-    return Dossier(rule_name(alerts[-1].title) or alerts[-1].title, tuple(unique), links, runs, summary)
+    return Dossier(rule_name(alerts[-1].title) or alerts[-1].title, tuple(unique), links, runs, summary, closest)

@@ -200,3 +200,38 @@ def test_linking_reads_stored_texts_only_for_a_final_that_matches_an_earlier_dra
     new = [a.outbox_id for a in store.alerts() if a.source in ("nfra-final", "nfra-other")]
     assert link_finals(store, new) == [draft_id]
     assert sorted(reads) == sorted(["银行保险机构数据安全管理办法（征求意见稿）", "银行保险机构数据安全管理办法"])
+
+
+def test_dossier_finds_a_rule_named_loosely_and_offers_the_close_ones(
+        tmp_path: Path, rw_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    from core.model import Alert
+    from rulewatch.lineage import closest_rules, dossier
+
+    home = Path(rw_env["RULEWATCH_HOME"])
+    home.mkdir(parents=True)
+    store = Store(f"sqlite:///{home / 'rulewatch.db'}")
+    try:
+        record_alerts(store, [
+            Alert(kind="new_item", title="银行保险机构数据安全管理办法（征求意见稿）", url="http://x/d", source="nfra"),
+            Alert(kind="changed_text", title="银行保险机构操作风险管理办法", url="http://x/o", source="nfra-o"),
+            Alert(kind="changed_text", title="网络安全审查办法", url="http://x/c", source="cac"),
+            Alert(kind="new_item", title="Incident Reporting Requirements for Covered Cloud Service Providers; "
+                                         "Proposed Rule", url="http://x/fr", source="us-fr")])
+        left_out = dossier(store, "数据安全办法")  # 管理 left out
+        assert left_out is not None and left_out.closest == "银行保险机构数据安全管理办法"
+        slip = dossier(store, "银行保险机构数据安全管里办法")  # 理 mistyped as 里
+        assert slip is not None and slip.name == "银行保险机构数据安全管理办法"
+        english = dossier(store, "incident reporting cloud providers")
+        assert english is not None and english.events[0].source == "us-fr"
+        plain = dossier(store, "网络安全审查")  # a plain part of the name: found as it is, no guessing
+        assert plain is not None and plain.closest == ""
+        assert dossier(store, "银行保险办法") is None  # two rules fit: neither is taken
+        assert closest_rules(store, "银行保险办法") == ["银行保险机构操作风险管理办法", "银行保险机构数据安全管理办法"]
+        assert dossier(store, "证券期货业网络安全管理办法") is None and closest_rules(store, "证券期货业网络安全管理办法") == []
+    finally:
+        store.close()
+    capsys.readouterr()
+    assert main(["dossier", "数据安全办法"]) == 0
+    assert "no rule is named '数据安全办法'; the closest: 银行保险机构数据安全管理办法" in capsys.readouterr().err
+    assert main(["dossier", "银行保险办法"]) == 1
+    assert "did you mean: 银行保险机构操作风险管理办法; 银行保险机构数据安全管理办法" in capsys.readouterr().err
