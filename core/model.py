@@ -269,6 +269,7 @@ class Alert:
     removed: str = ""
     article: str = ""
     subject: str = ""  # what the alert is about (item id or page url): later alerts thread under it
+    rule_ids: tuple[str, ...] = ()  # a list item's rulemaking ids (rin:1670-AA04, docket:…): its draft shares them
     # ---- the explanation (detection.explain): the exact change, its dates, English, and weight
     change_inline: tuple[InlineRun, ...] = ()
     key_dates: tuple[KeyDate, ...] = ()

@@ -13,6 +13,7 @@ from typing import Literal
 
 from core.model import Alert, Change, Document, Item, ItemChange, Verdict
 from detection.explain import ExplainContext, explain_item, explain_text
+from detection.lineage import rule_ids
 from detection.relevance import Matches, Taxonomy
 
 DETAIL_OPENING_CHARS = 400
@@ -138,7 +139,7 @@ def _item_alert(
     # A withdrawn item links to the page it had, or to nothing: never to the list (an API endpoint).
     url = item.url or ("" if change.kind == "removed" else doc.url)
     base = {"title": item.title or item.id, "url": url, "topics": found.topics,
-            "matched_terms": found.terms, "subject": item.id}
+            "matched_terms": found.terms, "subject": item.id, "rule_ids": rule_ids(item.field_map())}
     if change.kind == "added":
         return Alert(kind="new_item", added=_describe(item), **base)  # type: ignore[arg-type]
     if change.kind == "removed":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -85,16 +86,28 @@ def _ids(fields: dict[str, str], name: str) -> set[str]:
     return {part.strip().upper() for part in fields.get(name, "").split(",") if part.strip()}
 
 
-def match(draft_title: str, draft_fields: dict[str, str], final_title: str,
-          final_fields: dict[str, str]) -> LineageMatch | None:
-    """Whether the final names the draft's rule: by RIN, then docket id, then the name. None: no link
-    (below ASK_SCORE, or each has RINs and none is shared)."""
-    draft_rins, final_rins = _ids(draft_fields, "regulation_id_numbers"), _ids(final_fields, "regulation_id_numbers")
+RIN, DOCKET = "rin:", "docket:"  # prefixes of rule_ids
+
+
+def rule_ids(fields: dict[str, str]) -> tuple[str, ...]:
+    """The ids that name a rulemaking for its whole life, from a list item's record fields: its
+    Regulation Identifier Numbers (rin:1670-AA04) and docket ids (docket:CISA-2022-0010), upper case.
+    An alert carries them (Alert.rule_ids), so a final is matched without reading stored pages."""
+    return tuple(f"{RIN}{v}" for v in sorted(_ids(fields, "regulation_id_numbers"))) + \
+        tuple(f"{DOCKET}{v}" for v in sorted(_ids(fields, "docket_ids")))
+
+
+def match(draft_title: str, draft_ids: Iterable[str], final_title: str,
+          final_ids: Iterable[str]) -> LineageMatch | None:
+    """Whether the final names the draft's rule: by RIN, then docket id (rule_ids), then the name.
+    None: no link (below ASK_SCORE, or each has RINs and none is shared)."""
+    draft, final = set(draft_ids), set(final_ids)
+    draft_rins, final_rins = {i for i in draft if i.startswith(RIN)}, {i for i in final if i.startswith(RIN)}
     if draft_rins & final_rins:
         return LineageMatch(1.0, "rin")
     if draft_rins and final_rins:
         return None  # two rulemakings: a RIN names one for its whole life, whatever the titles say
-    if _ids(draft_fields, "docket_ids") & _ids(final_fields, "docket_ids"):
+    if {i for i in draft & final if i.startswith(DOCKET)}:
         return LineageMatch(0.97, "docket")
     score = name_score(draft_title, final_title)
     return LineageMatch(round(score, 3), "name") if score >= ASK_SCORE else None

@@ -21,29 +21,20 @@ from detection.severity import DRAFT_REASON, reads_as_draft
 from state import Store
 
 RULE_KINDS = ("new_item", "changed_text", "title_changed", "changed_item")
-ITEM_KINDS = ("new_item", "changed_item")  # alerts about a list item: only they carry record fields
 
 
-@dataclass(frozen=True, slots=True)
-class RuleRecord:
-    """What the store kept of the rule an alert is about: its page, or its list item's fields and
-    detail text. Read once per alert (a snapshot is decompressed to read it)."""
-
-    text: Document | None  # the rule's text as blocks, when it was kept
-    fields: dict[str, str]  # a list item's record fields (a RIN, docket ids); {} for a page
-
-
-def rule_record(store: Store, alert: Alert) -> RuleRecord:
+def rule_text(store: Store, alert: Alert) -> Document | None:
+    """The rule's text as the store kept it for an alert: its page, or its list item's detail text
+    (a snapshot is decompressed to read it)."""
     doc = store.alert_document(alert)
     if doc is None or doc.kind != "list":
-        return RuleRecord(doc, {})
+        return doc
     item = next((i for i in doc.items if i.id == alert.subject), None)
     if item is None:
-        return RuleRecord(None, {})
+        return None
     lines = [line for line in item.detail.splitlines() if line.strip() and line.strip() != "…"]
-    text = Document(kind="page", url=item.url, title=item.title,
+    return Document(kind="page", url=item.url, title=item.title,
                     blocks=[Block(t, article_key(t)) for t in lines]) if lines else None
-    return RuleRecord(text, item.field_map())
 
 
 def draft_vs_final(draft_doc: Document, final_doc: Document) -> tuple[str, tuple[InlineRun, ...]]:
@@ -85,35 +76,18 @@ def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:
     if not finals:
         return []
     drafts = [d for d in store.draft_alerts(reason=DRAFT_REASON) if reads_as_draft(d.title, d.severity_reasons)]
-    records: dict[int, RuleRecord] = {}
-
-    # A stored document is read (and decompressed) only when its alert can take part in a link, and
-    # once: a cycle with many changed pages and no draft before them reads none.
-    def record(alert: Alert) -> RuleRecord:
-        if alert.outbox_id not in records:
-            records[alert.outbox_id] = rule_record(store, alert)
-        return records[alert.outbox_id]
-
-    def fields(alert: Alert) -> dict[str, str]:
-        return record(alert).fields if alert.kind in ITEM_KINDS else {}
-
     linked = []
     for final in finals:
-        candidates = [d for d in drafts if d.outbox_id < final.outbox_id]
-        if not candidates:
-            continue
         best: tuple[LineageMatch, Alert] | None = None
-        final_fields = fields(final)
-        # A draft's record fields (its RIN, docket) matter only when the final has such ids itself.
-        by_ids = bool(final_fields.get("regulation_id_numbers") or final_fields.get("docket_ids"))
-        for draft in candidates:
-            found = match(draft.title, fields(draft) if by_ids else {}, final.title, final_fields)
+        # Titles and the rulemaking ids the alerts carry: no stored page is read to match.
+        for draft in (d for d in drafts if d.outbox_id < final.outbox_id):
+            found = match(draft.title, draft.rule_ids, final.title, final.rule_ids)
             if found is not None and (best is None or found.score > best[0].score):
                 best = (found, draft)
         if best is None:
             continue
         found, draft = best
-        message = reply(draft, final, found, record(draft).text, record(final).text)
+        message = reply(draft, final, found, rule_text(store, draft), rule_text(store, final))
         if store.add_lineage(draft.outbox_id, final.outbox_id, found.score, found.method, message):
             linked.append(draft.outbox_id)
     return linked
@@ -234,7 +208,7 @@ def dossier(store: Store, query: str) -> Dossier | None:
         by_id = {a.outbox_id: a for a in alerts}
         draft, final = by_id.get(int(links[-1]["draft_alert_id"])), by_id.get(int(links[-1]["final_alert_id"]))
         if draft is not None and final is not None:
-            old, new = rule_record(store, draft).text, rule_record(store, final).text
+            old, new = rule_text(store, draft), rule_text(store, final)
             if old is not None and new is not None:
                 summary, runs = draft_vs_final(old, new)
     unique = sorted(dict.fromkeys(events), key=lambda e: (e.day, e.alert_id or 0))

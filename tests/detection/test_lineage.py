@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from detection.lineage import ASK_SCORE, CERTAIN_SCORE, is_draft, match, name_score, rule_name
+from detection.lineage import ASK_SCORE, CERTAIN_SCORE, is_draft, match, name_score, rule_ids, rule_name
 
 
 @pytest.mark.parametrize(("title", "draft"), [
@@ -41,7 +41,7 @@ def test_the_rules_own_name(title: str, name: str) -> None:
      "Computer-Security Incident Notification Requirements; Final Rule"),
 ])
 def test_a_final_links_to_its_draft_with_certainty(draft: str, final: str) -> None:
-    found = match(draft, {}, final, {})
+    found = match(draft, (), final, ())
     assert found is not None and found.method == "name" and found.certain
 
 
@@ -53,7 +53,7 @@ def test_a_final_links_to_its_draft_with_certainty(draft: str, final: str) -> No
      "Computer-Security Incident Notification Requirements for Banking Organizations; Final Rule"),
 ])
 def test_a_change_of_form_only_asks(draft: str, final: str) -> None:
-    found = match(draft, {}, final, {})
+    found = match(draft, (), final, ())
     assert found is not None and ASK_SCORE <= found.score < CERTAIN_SCORE and not found.certain
 
 
@@ -67,25 +67,33 @@ def test_a_change_of_form_only_asks(draft: str, final: str) -> None:
      "Cybersecurity Incident Notification Requirements"),
 ])
 def test_look_alike_rules_with_another_subject_never_link(draft: str, final: str) -> None:
-    assert match(draft, {}, final, {}) is None and name_score(draft, final) < ASK_SCORE
+    assert match(draft, (), final, ()) is None and name_score(draft, final) < ASK_SCORE
+
+
+def test_rulemaking_ids_come_from_a_records_fields() -> None:
+    fields = {"regulation_id_numbers": "1670-aa04, 1601-AB00", "docket_ids": "CISA-2022-0010", "type": "Rule"}
+    assert rule_ids(fields) == ("rin:1601-AB00", "rin:1670-AA04", "docket:CISA-2022-0010")
+    assert rule_ids({"发文字号": "银保监发〔2021〕1号"}) == ()
 
 
 def test_us_documents_match_by_rin_then_docket() -> None:
-    proposed = {"regulation_id_numbers": "1670-AA04", "docket_ids": "CISA-2022-0010"}
-    final = {"regulation_id_numbers": "1670-AA04, 1601-AB00", "docket_ids": "CISA-2025-0001"}
+    proposed = rule_ids({"regulation_id_numbers": "1670-AA04", "docket_ids": "CISA-2022-0010"})
+    final = rule_ids({"regulation_id_numbers": "1670-AA04, 1601-AB00", "docket_ids": "CISA-2025-0001"})
     assert match("CIRCIA Reporting Requirements; Proposed Rule", proposed, "Another title", final).method == "rin"
-    by_docket = match("A; Proposed Rule", {"docket_ids": "CISA-2022-0010"}, "B", {"docket_ids": "cisa-2022-0010"})
+    by_docket = match("A; Proposed Rule", rule_ids({"docket_ids": "CISA-2022-0010"}), "B",
+                      rule_ids({"docket_ids": "cisa-2022-0010"}))
     assert by_docket is not None and by_docket.method == "docket" and by_docket.certain
-    assert match("A; Proposed Rule", {"regulation_id_numbers": "1670-AA04"}, "B", {"regulation_id_numbers": "1670-AA05"}) \
-        is None
+    assert match("A; Proposed Rule", rule_ids({"regulation_id_numbers": "1670-AA04"}), "B",
+                 rule_ids({"regulation_id_numbers": "1670-AA05"})) is None
+    # a RIN and a docket id that read alike are not the same id
+    assert match("A; Proposed Rule", ("docket:1670-AA04",), "B", ("rin:1670-AA04",)) is None
 
 
 def test_documents_of_two_rulemakings_never_link_by_their_names() -> None:
     """A correction of another rulemaking repeats the proposal's title; their RINs tell them apart."""
     title = "Incident Reporting Requirements for Covered Cloud Service Providers"
-    assert match(title, {}, f"{title}; Correction", {}) is not None  # by name alone they would link
-    assert match(title, {"regulation_id_numbers": "1670-AZ99"}, f"{title}; Correction",
-                 {"regulation_id_numbers": "3064-AF00"}) is None
+    assert match(title, (), f"{title}; Correction", ()) is not None  # by name alone they would link
+    assert match(title, ("rin:1670-AZ99",), f"{title}; Correction", ("rin:3064-AF00",)) is None
 
 
 def test_a_proposed_rule_reads_as_a_draft_by_its_reasons_when_its_title_does_not_say_so() -> None:

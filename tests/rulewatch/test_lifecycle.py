@@ -110,7 +110,7 @@ def test_an_uncertain_link_asks_in_the_drafts_thread() -> None:
     draft = Alert(kind="new_item", title="关键信息基础设施安全保护办法（草案）", url="http://x/d", source="cac",
                   subject="d1", channel="C-REG", id=4)
     final = Alert(kind="new_item", title="关键信息基础设施安全保护条例", url="http://x/f", source="cac", subject="f1", id=9)
-    found = match(draft.title, {}, final.title, {})
+    found = match(draft.title, (), final.title, ())
     assert found is not None and not found.certain
     message = reply(draft, final, found, None, None)
     assert (message.kind, message.source, message.subject, message.channel) == ("final_published", "cac", "d1", "C-REG")

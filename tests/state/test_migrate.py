@@ -100,6 +100,47 @@ def test_a_database_older_than_revision_0001_gains_its_columns(database_url: str
         store.close()
 
 
+def test_revision_0007_gives_earlier_list_item_alerts_their_rulemaking_ids(database_url: str) -> None:
+    """Alerts written before 0007 get the RINs and docket ids of their item, read from the snapshot
+    their change recorded; a page's alert and an item without ids get none."""
+    import json
+    import zlib
+
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        migrate._alembic(conn, "upgrade", "0006")
+        listing = {"kind": "list", "url": "http://fr/", "title": "", "blocks": [], "metadata": {}, "items": [
+            {"id": "2026-21001", "title": "Incident Reporting; Proposed Rule", "url": "", "date": "", "detail": "",
+             "fields": [["regulation_id_numbers", "1670-az99"], ["docket_ids", "CISA-2026-0001"]]},
+            {"id": "2026-21002", "title": "Privacy Act Notice", "url": "", "date": "", "detail": "", "fields": []}]}
+        first = dict(listing, items=[])
+        for n, document in ((1, first), (2, listing)):
+            conn.execute(text("INSERT INTO blobs (hash, data, size) VALUES (:h, :d, 1)"),
+                         {"h": f"h{n}", "d": zlib.compress(json.dumps(document).encode())})
+            conn.execute(text("INSERT INTO snapshots (id, source, blob_hash, taken_at, kind) "
+                              "VALUES (:n, 'fr', :h, :t, 'list')"), {"n": n, "h": f"h{n}", "t": NOW})
+        conn.execute(text("INSERT INTO changes (id, source, old_snapshot_id, new_snapshot_id, detected_at, summary, "
+                          "detail, relevant) VALUES (1, 'fr', 1, 2, :t, '2 items added', '{}', :r)"),
+                     {"t": NOW, "r": True})
+        for alert_id, kind, subject in ((1, "new_item", "2026-21001"), (2, "new_item", "2026-21002"),
+                                        (3, "changed_text", "http://fr/")):
+            conn.execute(text(
+                "INSERT INTO alerts (id, idempotency_key, source, change_id, kind, title, url, topics, matched_terms, "
+                "subject, detected_at) VALUES (:id, :key, 'fr', 1, :kind, 'T', 'http://fr/', '[]', '[]', :subject, "
+                ":t)"), {"id": alert_id, "key": f"k{alert_id}", "kind": kind, "subject": subject, "t": NOW})
+        if engine.dialect.name == "postgresql":
+            for table in ("snapshots", "changes", "alerts"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 10)"))
+    engine.dispose()
+    store = Store(database_url)
+    try:
+        assert store.schema_action == "upgraded"
+        assert [a.rule_ids for a in store.alerts(newest_first=False)] == [
+            ("rin:1670-AZ99", "docket:CISA-2026-0001"), (), ()]
+    finally:
+        store.close()
+
+
 def test_migrations_build_exactly_the_model(database_url: str) -> None:
     """Upgrading an empty database revision by revision gives the tables a fresh database gets from the
     model (state/schema.py): nothing to autogenerate."""
