@@ -7,12 +7,14 @@ import re
 import socket
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from core.noise import URL_PARAM, noisy_name
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 
+@lru_cache(maxsize=8192)  # a fetch asks about its URL seven times (scope, host, gates, robots)
 def _split(url: str) -> SplitResult | None:
     """urlsplit, or None for a malformed URL (a bracketed host that is no IPv6 address, a bad port):
     one such link on a page must never fail the page."""
@@ -82,19 +84,18 @@ def is_internal_host(name: str) -> bool:
     once per host."""
     if name == "localhost" or name.endswith(".localhost"):
         return True
-    try:
-        return _internal_address(name)
-    except ValueError:
-        pass  # a name, not an address
-    with _RESOLVED_LOCK:
+    with _RESOLVED_LOCK:  # every fetch asks: an address is parsed, and a name resolved, once
         known = _RESOLVED.get(name)
     if known is not None:
         return known
     try:
-        infos = socket.getaddrinfo(name, None)
-    except (OSError, UnicodeError):
-        return False
-    internal = any(_internal_address(str(info[4][0])) for info in infos)
+        internal = _internal_address(name)
+    except ValueError:  # a name, not an address
+        try:
+            infos = socket.getaddrinfo(name, None)
+        except (OSError, UnicodeError):
+            return False  # not remembered: it may resolve later
+        internal = any(_internal_address(str(info[4][0])) for info in infos)
     with _RESOLVED_LOCK:
         _RESOLVED[name] = internal
     return internal
