@@ -10,10 +10,13 @@ rewritten in under 1 s. Three shapes of rewrite, each timed as CPU (median of se
 - replaced: every article's text is new (nothing pairs; all removed and added).
 
 It also prints how many similarity measures pairing spends per block (at most PAIR_CALLS_PER_BLOCK).
+Each case runs twice: with CPython's default collector settings, and with those the `rulewatch`
+command sets before a cycle (rulewatch/command.py: later collections, import-time objects frozen).
 """
 
 from __future__ import annotations
 
+import gc
 import random
 import statistics
 import sys
@@ -26,6 +29,7 @@ from core.model import Block, Document  # noqa: E402
 from core.text import article_key  # noqa: E402
 from detection.compare import compare  # noqa: E402
 from detection.pairing import pair_blocks, similarity  # noqa: E402
+from rulewatch.command import GC_GENERATION0, GC_OLDER  # noqa: E402
 
 # Phrases of one rule share most of their characters: the case where cheap similarity bounds do not prune.
 PHRASES = [
@@ -92,8 +96,19 @@ def cpu(fn: Callable[[], object], repeat: int) -> float:
 
 
 def main() -> None:
-    for count, phrases, repeat in ((200, 8, 7), (20_000, 10, 3)):
-        for name, (old, new) in rewrites(count, phrases).items():
+    defaults = gc.get_threshold()
+    for label, threshold in (("default collector", defaults), ("as `rulewatch run`", (GC_GENERATION0, *GC_OLDER))):
+        print(f"# {label}: gc thresholds {threshold}", flush=True)
+        gc.set_threshold(*threshold)
+        if threshold != defaults:
+            gc.freeze()  # what the command freezes: the imports, not the documents (made below, as a cycle makes them)
+        measure([(count, phrases, repeat, rewrites(count, phrases))
+                 for count, phrases, repeat in ((200, 8, 7), (20_000, 10, 3))])
+
+
+def measure(cases: list[tuple[int, int, int, dict[str, tuple[Document, Document]]]]) -> None:
+    for count, _, repeat, shapes in cases:
+        for name, (old, new) in shapes.items():
             size = sum(len(b.text.encode()) for b in new.blocks)
             change = compare(old, new)
             kinds = {k: sum(1 for t in change.text if t.kind == k) for k in ("changed", "added", "removed")}
