@@ -235,11 +235,12 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_dossier(args: argparse.Namespace) -> int:
     """A rule's life: draft, comment deadline, final, amendments, repeal, and the draft-vs-final diff."""
     from alerts.render import PLAIN_MARKS
-    from rulewatch.lineage import closest_rules, dossier
+    from rulewatch.lineage import closest_rules, dossier, rule_alerts
 
     with _app() as app:
-        found = dossier(app.store, args.rule)
-        loose = closest_rules(app.store, args.rule) if found is None else []
+        rules = rule_alerts(app.store)
+        found = dossier(app.store, args.rule, rules)
+        loose = closest_rules(rules, args.rule) if found is None else []
     if found is None:
         hint = ("did you mean: " + "; ".join(loose)) if loose else \
             "try words of its name, or an alert id from `rulewatch alerts`"

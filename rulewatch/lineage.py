@@ -141,16 +141,22 @@ def _in_order(short: str, long: str) -> bool:
     return all(ch in rest for ch in short)
 
 
-def closest_rules(store: Store, query: str, limit: int = 5) -> list[str]:
-    """Names of the rules `query` names loosely, closest first: its characters in order with words left
-    out (数据安全办法 for 银行保险机构数据安全管理办法, "incident reporting cloud" for the Federal
-    Register's title), or the name with a slip of a character or two (rapidfuzz ratio TYPO_SCORE)."""
+def rule_alerts(store: Store) -> list[Alert]:
+    """Every alert about a rule, oldest first: what find_rule and closest_rules look through (a year's
+    outbox takes about a second to read, so a lookup reads it once and passes it on)."""
+    return [a for a in store.alerts(newest_first=False) if a.kind in RULE_KINDS]
+
+
+def closest_rules(rules: list[Alert], query: str, limit: int = 5) -> list[str]:
+    """Names of the rules (rule_alerts) `query` names loosely, closest first: its characters in order
+    with words left out (数据安全办法 for 银行保险机构数据安全管理办法, "incident reporting cloud" for the
+    Federal Register's title), or the name with a slip of a character or two (rapidfuzz ratio TYPO_SCORE)."""
     from rapidfuzz import fuzz
 
     wanted = rule_name(query)
     if len(wanted) < MIN_LOOSE_CHARS:
         return []
-    names = dict.fromkeys(rule_name(a.title) for a in store.alerts(newest_first=False) if a.kind in RULE_KINDS)
+    names = dict.fromkeys(rule_name(a.title) for a in rules)
     scored = []
     for name in names:
         if name and _in_order(wanted, name):
@@ -160,10 +166,9 @@ def closest_rules(store: Store, query: str, limit: int = 5) -> list[str]:
     return [name for _, name in sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:limit]]
 
 
-def find_rule(store: Store, query: str) -> list[Alert]:
-    """The alerts about the rule `query` names: an alert id, or words of its name (the draft wrapper
-    and 《》 do not matter)."""
-    rules = [a for a in store.alerts(newest_first=False) if a.kind in RULE_KINDS]
+def find_rule(store: Store, rules: list[Alert], query: str) -> list[Alert]:
+    """The alerts of `rules` (rule_alerts) about the rule `query` names: an alert id, or words of its
+    name (the draft wrapper and 《》 do not matter)."""
     if query.isdigit():
         seed = [a for a in rules if a.outbox_id == int(query)]
     else:
@@ -180,15 +185,17 @@ def find_rule(store: Store, query: str) -> list[Alert]:
     return [a for a in rules if (a.source, a.subject) in subjects]
 
 
-def dossier(store: Store, query: str) -> Dossier | None:
-    """The life of the rule `query` names, or None when no alert is about it."""
-    alerts = find_rule(store, query)
+def dossier(store: Store, query: str, rules: list[Alert] | None = None) -> Dossier | None:
+    """The life of the rule `query` names, or None when no alert is about it. `rules`: rule_alerts(store),
+    when the caller has read them already."""
+    rules = rule_alerts(store) if rules is None else rules
+    alerts = find_rule(store, rules, query)
     closest = ""
     if not alerts and not query.isdigit():
-        loose = closest_rules(store, query, limit=2)
+        loose = closest_rules(rules, query, limit=2)
         if len(loose) == 1:  # one rule named loosely: that one; several: the caller offers them
             closest = loose[0]
-            alerts = find_rule(store, closest)
+            alerts = find_rule(store, rules, closest)
     if not alerts:
         return None
     ids = {a.outbox_id for a in alerts}

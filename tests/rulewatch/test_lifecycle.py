@@ -205,7 +205,7 @@ def test_linking_reads_stored_texts_only_for_a_final_that_matches_an_earlier_dra
 def test_dossier_finds_a_rule_named_loosely_and_offers_the_close_ones(
         tmp_path: Path, rw_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     from core.model import Alert
-    from rulewatch.lineage import closest_rules, dossier
+    from rulewatch.lineage import closest_rules, dossier, rule_alerts
 
     home = Path(rw_env["RULEWATCH_HOME"])
     home.mkdir(parents=True)
@@ -226,8 +226,8 @@ def test_dossier_finds_a_rule_named_loosely_and_offers_the_close_ones(
         plain = dossier(store, "网络安全审查")  # a plain part of the name: found as it is, no guessing
         assert plain is not None and plain.closest == ""
         assert dossier(store, "银行保险办法") is None  # two rules fit: neither is taken
-        assert closest_rules(store, "银行保险办法") == ["银行保险机构操作风险管理办法", "银行保险机构数据安全管理办法"]
-        assert dossier(store, "证券期货业网络安全管理办法") is None and closest_rules(store, "证券期货业网络安全管理办法") == []
+        assert closest_rules(rule_alerts(store), "银行保险办法") == ["银行保险机构操作风险管理办法", "银行保险机构数据安全管理办法"]
+        assert dossier(store, "证券期货业网络安全管理办法") is None and closest_rules(rule_alerts(store), "证券期货业网络安全管理办法") == []
     finally:
         store.close()
     capsys.readouterr()
