@@ -215,7 +215,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     with _app() as app:
         since = args.since.isoformat() if args.since else ""
         hits = app.store.search(args.query, source=args.source or "", since=since, limit=args.limit)
-        behind = [name for name in app.store.unindexed_sources() if not args.source or name == args.source]
+        behind = app.store.unindexed_sources(args.source or "")
     if behind:  # on stderr: --json output stays the hits alone
         shown = ", ".join(behind[:3]) + (f" and {len(behind) - 3} more" if len(behind) > 3 else "")
         print(f"note: early versions of {shown} were stored before search existed and are not searched yet; "

@@ -163,14 +163,18 @@ def rebuild_index(conn: Connection) -> None:
     conn.execute(text(f"UPDATE {schema.HISTORY_FTS_MARK} SET upto = :newest WHERE one = 1"), {"newest": newest})
 
 
-def unindexed_sources(conn: Connection) -> list[str]:
-    """Sources with a stored version older than their first indexed text: stored before search existed
-    (schema 0004), or never indexed. Versions with no text at all do not count."""
+def unindexed_sources(conn: Connection, source: str = "") -> list[str]:
+    """Sources (or only `source`) with a stored version older than their first indexed text: stored
+    before search existed (schema 0004), or never indexed. Versions with no text at all do not count.
+    Over a year of 500 sources' history this reads every row of both tables: about 0.1 s."""
     s = schema.snapshots
-    first_version = (select(s.c.source, func.min(s.c.id).label("first_id"))
-                     .where((s.c.blocks > 0) | (s.c["items"] > 0) | (s.c.title != "")).group_by(s.c.source).subquery())
-    first_text = (select(_H.c.source, func.min(_H.c.first_snapshot_id).label("first_id"))
-                  .group_by(_H.c.source).subquery())
+    versions = select(s.c.source, func.min(s.c.id).label("first_id")).where(
+        (s.c.blocks > 0) | (s.c["items"] > 0) | (s.c.title != ""))
+    texts = select(_H.c.source, func.min(_H.c.first_snapshot_id).label("first_id"))
+    if source:
+        versions, texts = versions.where(s.c.source == source), texts.where(_H.c.source == source)
+    first_version = versions.group_by(s.c.source).subquery()
+    first_text = texts.group_by(_H.c.source).subquery()
     query = (select(first_version.c.source)
              .select_from(first_version.outerjoin(first_text, first_text.c.source == first_version.c.source))
              .where(first_text.c.first_id.is_(None) | (first_text.c.first_id > first_version.c.first_id))

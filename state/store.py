@@ -248,10 +248,11 @@ class Store:
         with self.engine.connect() as conn:
             return search(conn, query, source=source, since=since, limit=limit)
 
-    def unindexed_sources(self) -> list[str]:
-        """Sources whose early versions search cannot find yet (stored before schema 0004)."""
+    def unindexed_sources(self, source: str = "") -> list[str]:
+        """Sources (or only `source`) whose early versions search cannot find yet (stored before schema
+        0004)."""
         with self.engine.connect() as conn:
-            return unindexed_sources(conn)
+            return unindexed_sources(conn, source)
 
     def reindex_search(self, sources: Iterable[str] | None = None) -> tuple[int, int]:
         """Rebuild the search rows of these sources (default: every source with a stored version) from

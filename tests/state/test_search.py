@@ -110,6 +110,7 @@ def test_versions_stored_before_search_existed_are_found_after_reindexing(store:
     assert store.unindexed_sources() == []  # a version with no text at all is nothing to index
     _forget_search(store, "rule")
     assert store.unindexed_sources() == ["rule"] and store.search("二十四小时") == []
+    assert store.unindexed_sources("rule") == ["rule"] and store.unindexed_sources("blank") == []
 
     assert store.reindex_search() == (2, 3)  # rule's two versions and blank's one
     assert [(h.source, h.text, h.first_seen, h.gone_at) for h in store.search("报告")] == before
