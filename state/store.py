@@ -178,7 +178,7 @@ class Store:
             row = read_document(conn, snapshot_id)
         if row is None:
             raise KeyError(f"no snapshot {snapshot_id}")
-        return Document.from_bytes(zlib.decompress(row["data"]))
+        return _stored_document(row["data"])
 
     def latest_document(self, name: str) -> Document | None:
         state = self.source_state(name)
@@ -264,13 +264,11 @@ class Store:
         done = versions = 0
         for name in sources:
             def replay(recorder: Recorder, name: str = name) -> int:
-                rows = recorder.conn.execute(select(s.c.id, s.c.taken_at, b.c.data).join(b, b.c.hash == s.c.blob_hash)
-                                             .where(s.c.source == name).order_by(s.c.id))
                 # Fetched whole before the rows are rewritten on the same connection; one source's
                 # versions at a time, each decompressed only as it is replayed.
-                stored = rows.all()
-                return replay_texts(recorder.conn, name, ((row[0], row[1], Document.from_bytes(zlib.decompress(row[2])))
-                                                          for row in stored))
+                stored = recorder.conn.execute(select(s.c.id, s.c.taken_at, b.c.data).join(b, b.c.hash == s.c.blob_hash)
+                                               .where(s.c.source == name).order_by(s.c.id)).all()
+                return replay_texts(recorder.conn, name, ((row[0], row[1], _stored_document(row[2])) for row in stored))
             versions += self.write(replay)
             done += 1
         self.write(lambda recorder: rebuild_index(recorder.conn))
@@ -476,6 +474,11 @@ def _database_errors(dialect: str) -> tuple[type[BaseException], ...]:
     from psycopg import Error as PsycopgError
 
     return (DBAPIError, PsycopgError)
+
+
+def _stored_document(data: bytes) -> Document:
+    """A snapshot's blob as the recorder stored it (canonical JSON, zlib-compressed), as a Document."""
+    return Document.from_bytes(zlib.decompress(data))
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
