@@ -13,6 +13,7 @@ the Prefect flows (per batch of sources) all call run_cycle().
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import traceback
@@ -25,12 +26,14 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 from core.errors import FetchError, WriteRefused
 from core.model import Change, Document, Item, Verdict
-from detection.health import SourceHealth, collapsed
+from detection.health import SourceHealth
 from detection.volatility import learned_volatile
+from rulewatch.analysis import AnalysisTask, analyse, compare_and_judge, detail_url, warm
 from rulewatch.config import Source
+from rulewatch.workers import ForkedWorkers, default_count
 from scrapers.extract import ExtractOptions, extract
 from scrapers.fetch import NotModified, PageFetcher, Validators
-from state import Recorder, SourceState
+from state import EncodedDocument, Recorder, SourceState
 
 if TYPE_CHECKING:
     from rulewatch.app import App
@@ -54,6 +57,7 @@ RECORD_SECONDS = 1.0
 # Only this module takes it, and only around a stage that waits for nothing (see _cpu_bound).
 _CPU_TURN = threading.Lock()
 _pinned = False
+_cpus_at_start: frozenset[int] | None = None  # the CPUs this process could use before it kept to one
 _T = TypeVar("_T")
 
 Status = Literal["baseline", "changed", "unchanged", "not_modified", "failed", "superseded"]
@@ -72,6 +76,7 @@ class Checked:
     baseline: bool = False  # first sight (or a new URL): record, alert on nothing
     seen_snapshot_id: int | None = None  # the source's last snapshot when this check read it
     error: str = ""
+    encoded: EncodedDocument | None = None  # the document's blob, where analysis made it already
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +116,9 @@ def _cpu_bound(stage: Callable[[], _T]) -> _T:
 def _pin_once(app: App) -> None:
     """Keep the process on one CPU (rulewatch/cpu.py says why), when the settings ask for it and no
     other thread exists yet: threads started before the pin (a Prefect run's) would not follow it."""
-    global _pinned
+    global _pinned, _cpus_at_start
+    if _cpus_at_start is None and hasattr(os, "sched_getaffinity"):
+        _cpus_at_start = frozenset(os.sched_getaffinity(0))
     if _pinned or not app.settings.one_cpu or threading.active_count() > 1:
         return
     from rulewatch.cpu import stay_on_one_cpu
@@ -121,16 +128,6 @@ def _pin_once(app: App) -> None:
 
 
 # ---- stages --------------------------------------------------------------------------------------
-
-def detail_url(source: Source, item: Item) -> str:
-    """Where a list item's detail page is: the source's detail_url template, else the item's link."""
-    if source.detail_url:
-        try:
-            return source.detail_url.format(id=item.id, **item.field_map())
-        except (KeyError, IndexError, ValueError):
-            return ""
-    return item.url
-
 
 def follow(source: Source, document: Document, previous: Document, fetcher: PageFetcher, limit: int) -> Document:
     """Attach detail text to new items (fetched, within `limit`) and carry it over for known ones."""
@@ -169,9 +166,9 @@ def _detail_text(url: str, fetcher: PageFetcher, source: Source) -> str:
     return kept_with_key_dates("\n".join(blocks), DETAIL_CHARS)
 
 
-def check_source(source: Source, state: SourceState | None, app: App) -> Checked:
-    """Fetch, extract, compare and judge one source, given its state as read at the cycle's start.
-    Writes nothing."""
+def check_source(source: Source, state: SourceState | None, app: App, workers: ForkedWorkers | None = None) -> Checked:
+    """Fetch, extract, compare and judge one source, given its state as read at the cycle's start; the
+    CPU-bound stages run in a worker process when one is idle. Writes nothing."""
     settings = app.settings
     seen = state.last_snapshot_id if state else None
     known = state is not None and seen is not None and state.url == source.url
@@ -182,34 +179,28 @@ def check_source(source: Source, state: SourceState | None, app: App) -> Checked
         if isinstance(resp, NotModified):
             return Checked(source, validators=resp.validators, not_modified=True, seen_snapshot_id=seen)
         # The last snapshot is read only when there is something new to compare it with.
-        previous = app.store.document(seen) if known and seen is not None else None
-        document = _cpu_bound(lambda: extract(resp.body, resp.content_type, resp.final_url, source.extract_options()))
-        problem = collapsed(previous, document)
-        if problem is not None:
-            raise problem
+        task = AnalysisTask(source.name, resp.body, resp.content_type, resp.final_url,
+                            app.store.snapshot_blob(seen) if known and seen is not None else None,
+                            learned_volatile(state.shape_history, state.compares) if state else frozenset())
+        analysis = workers.call(task) if workers is not None else None
+        if analysis is None:
+            analysis = _cpu_bound(lambda: analyse(source, task, app))
     except FetchError as exc:
         return Checked(source, error=exc.describe(), seen_snapshot_id=seen)
-    if previous is None:
-        return Checked(source, document=document, validators=resp.validators, baseline=True, seen_snapshot_id=seen)
-    if document.kind == "list":
+    if task.previous_blob is None:
+        return Checked(source, document=analysis.document, validators=resp.validators, baseline=True,
+                       seen_snapshot_id=seen, encoded=analysis.encoded)
+    document, change, verdict, encoded = analysis.document, analysis.change, analysis.verdict, analysis.encoded
+    if analysis.needs_details:
+        previous = analysis.previous
+        assert previous is not None
         document = follow(source, document, previous, app.fetcher_for(source), settings.follow_limit)
-    volatile = learned_volatile(state.shape_history, state.compares) if state else frozenset()
-
-    context = app.explain_context(source)
-
-    def compare_and_judge() -> tuple[Change, Verdict]:
-        from detection.compare import compare
-        from detection.judge import RelevancePolicy, judge
-
-        change = compare(previous, document, volatile)
-        return change, judge(change, previous, document, app.taxonomy, RelevancePolicy(source.topics, source.alert_on),
-                             context)
-
-    change, verdict = _cpu_bound(compare_and_judge)
+        change, verdict = _cpu_bound(lambda: compare_and_judge(source, previous, document, task.volatile, app))
+    assert change is not None and verdict is not None
     translator = app.translator
     if translator is not None and verdict.alerts:  # network IO: outside the CPU turn
         verdict = replace(verdict, alerts=[translator.explain(a) for a in verdict.alerts])
-    return Checked(source, document, change, verdict, resp.validators, seen_snapshot_id=seen)
+    return Checked(source, document, change, verdict, resp.validators, seen_snapshot_id=seen, encoded=encoded)
 
 
 def record(recorder: Recorder, checked: Checked) -> SourceOutcome:
@@ -227,6 +218,7 @@ def record(recorder: Recorder, checked: Checked) -> SourceOutcome:
         name=source.name, url=source.url, document=checked.document, etag=checked.validators.etag,
         last_modified=checked.validators.last_modified, change=checked.change, verdict=checked.verdict,
         channel=source.channel, baseline=checked.baseline, seen_snapshot_id=checked.seen_snapshot_id,
+        encoded=checked.encoded,
     )
     doc = checked.document
     if recorded.outcome == "baseline":
@@ -241,13 +233,13 @@ def record(recorder: Recorder, checked: Checked) -> SourceOutcome:
 
 # ---- the cycle -----------------------------------------------------------------------------------
 
-def check_all(sources: list[Source], app: App) -> Iterator[Checked]:
+def check_all(sources: list[Source], app: App, workers: ForkedWorkers | None = None) -> Iterator[Checked]:
     """Check sources concurrently (per-host limits live in the fetcher); yield each result as it is ready."""
     states = {s.name: s for s in app.store.all_source_states()}
     _ = app.fetcher  # opened once here, not raced for by the pool's threads
     pool = ThreadPoolExecutor(max_workers=min(app.settings.workers, max(1, len(sources))))
     try:
-        futures = {pool.submit(check_source, s, states.get(s.name), app): s for s in sources}
+        futures = {pool.submit(check_source, s, states.get(s.name), app, workers): s for s in sources}
         for future in as_completed(futures):
             source = futures.pop(future)  # drop the finished future: it holds a whole document
             try:
@@ -288,6 +280,23 @@ def _write_feed(app: App, path: Path) -> None:
         log.error("the feed %s was not written: %s", path, exc)
 
 
+def _start_workers(app: App, sources: list[Source]) -> ForkedWorkers | None:
+    """Worker processes for the cycle's analysis (rulewatch.workers), on the CPUs its threads leave
+    free; None where there is nothing to gain (one source, one CPU) or forking is not safe here."""
+    count = app.settings.analysis_workers
+    allowed = _cpus_at_start or frozenset()
+    if count is None:
+        count = default_count(set(allowed))
+    if count < 1 or len(sources) < 2:
+        return None
+    mine = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
+    others = set(allowed) - set(mine)
+    by_name = {s.name: s for s in sources}
+    workers = ForkedWorkers(lambda task: analyse(by_name[task.source], task, app), count,
+                            cpus=others or None, warm=lambda: warm(app))
+    return workers if workers.start() else None
+
+
 def run_cycle(
     app: App, sources: Iterable[Source], on_outcome: Callable[[SourceOutcome], None] | None = None
 ) -> CycleReport:
@@ -301,6 +310,7 @@ def run_cycle(
     _ = app.translator  # its settings errors surface here, before any source runs; so do the tables'
     app.check_tables()
     bytes_before = fetcher.bytes_received
+    workers = _start_workers(app, sources)
 
     def flush() -> None:
         # Sources are written in name order: two runs writing overlapping batches then take the
@@ -322,7 +332,7 @@ def run_cycle(
 
     last_flush = time.monotonic()
     try:
-        for checked in check_all(sources, app):
+        for checked in check_all(sources, app, workers):
             pending.append(checked)
             if len(pending) >= RECORD_BATCH or time.monotonic() - last_flush > RECORD_SECONDS:
                 flush()
@@ -332,6 +342,11 @@ def run_cycle(
             log.warning("interrupted: recording the %d check(s) that finished, then stopping", len(pending))
             flush()  # what was checked is kept, not thrown away
         raise
+    finally:
+        if workers is not None:
+            log.info("analysis: %d page(s) analysed in %d worker process(es), %d in this one",
+                     workers.calls, workers.started, workers.handed_back)
+            workers.close()
     if pending:
         flush()
     report.bytes_received = fetcher.bytes_received - bytes_before

@@ -22,6 +22,7 @@ DEFAULT_FOLLOW_LIMIT = 10  # detail pages of new list items fetched per source a
 MAX_HOST_CONCURRENCY = 64  # as a source's own host_concurrency; more is no politeness, and costs threads
 MAX_HOST_DELAY = 600.0
 MAX_WORKERS = 256
+MAX_ANALYSIS_WORKERS = 64
 # A lease shorter than a send can take (Slack's timeout with its retries, a file upload) lets a second
 # sender post the same alert while the first is still at it.
 MIN_DELIVERY_LEASE = 60.0
@@ -44,6 +45,9 @@ class Settings:
     delivery_lease: float = DEFAULT_DELIVERY_LEASE
     shared_politeness: bool = False  # per-host limits kept in the database, across processes
     one_cpu: bool = True  # `rulewatch run` keeps its threads on one CPU (see rulewatch/cpu.py)
+    # RULEWATCH_ANALYSIS_WORKERS: processes that extract, compare and judge changed pages beside the
+    # cycle's threads (rulewatch/workers.py); None: one per CPU but one, 0: none
+    analysis_workers: int | None = None
     # The environment these settings were read from: each sink reads its own variables from it
     # (alerts.sinks). Not shown: it holds credentials.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -75,6 +79,7 @@ class Settings:
                                   minimum=MIN_DELIVERY_LEASE),
             shared_politeness=flag(env, "RULEWATCH_SHARED_POLITENESS", default=database_url.startswith("postgresql")),
             one_cpu=flag(env, "RULEWATCH_ONE_CPU", default=True),
+            analysis_workers=_analysis_workers(env),
             env=env,
         )
 
@@ -88,6 +93,14 @@ class Settings:
     def ensure_home(self) -> None:
         if self.database_url.startswith("sqlite"):
             self.home.mkdir(parents=True, exist_ok=True)
+
+
+def _analysis_workers(env: Mapping[str, str]) -> int | None:
+    """RULEWATCH_ANALYSIS_WORKERS: `auto` (or unset) for one per CPU but one, else a count (0: none)."""
+    raw = env.get("RULEWATCH_ANALYSIS_WORKERS", "").strip().lower()
+    if raw in ("", "auto"):
+        return None
+    return int(number(env, "RULEWATCH_ANALYSIS_WORKERS", 0, int, maximum=MAX_ANALYSIS_WORKERS))
 
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:

@@ -7,9 +7,7 @@ given: the alerts come from detection's verdict, the health notices from the Hea
 
 from __future__ import annotations
 
-import hashlib
 import json
-import zlib
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -20,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from core.model import Alert, Change, Document, Verdict
 from state import schema
 from state.prepared import Prepared, insert_ignoring_duplicates
-from state.records import ANY_SNAPSHOT, Recorded, alert_row, utcnow
+from state.records import ANY_SNAPSHOT, EncodedDocument, Recorded, alert_row, encode_document, utcnow
 from state.search import change_texts, document_texts, record_texts
 
 # Statements are built once and run with parameters: building a Core statement costs several times
@@ -96,9 +94,11 @@ class Recorder:
         baseline: bool = False,
         seen_snapshot_id: int | None | object = ANY_SNAPSHOT,
         now: str | None = None,
+        encoded: EncodedDocument | None = None,
     ) -> Recorded:
         """Record a good fetch. With a substantive change, the snapshot, the change and its alerts are
-        written in ONE transaction, so an alert can never be lost to a crash after the snapshot."""
+        written in ONE transaction, so an alert can never be lost to a crash after the snapshot.
+        `encoded`: `document`'s blob, where the caller made it already (encode_document)."""
         now = now or utcnow()
         state = _lock_source(self.conn, name, url)
         previous = state["last_snapshot_id"] if state else None
@@ -117,7 +117,7 @@ class Recorder:
         snapshot_id, change_id = previous, None
         alert_ids: tuple[int, ...] = ()
         if outcome != "unchanged":
-            snapshot_id = _insert_snapshot(self.conn, name, document, now)
+            snapshot_id = _insert_snapshot(self.conn, name, document, now, encoded)
             if outcome == "baseline":
                 record_texts(self.conn, name, snapshot_id, now, (), document_texts(document), fresh=previous is None)
             elif change is not None:
@@ -272,14 +272,15 @@ def _learn(conn: Connection, name: str, state: dict[str, Any], change: Change | 
     return compares
 
 
-def _insert_snapshot(conn: Connection, name: str, document: Document, now: str) -> int:
-    raw = document.canonical_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
+def _insert_snapshot(conn: Connection, name: str, document: Document, now: str,
+                     encoded: EncodedDocument | None = None) -> int:
+    """`encoded`: the document's blob, when the caller made it already (encode_document(document))."""
+    blob = encoded or encode_document(document)
     # Content is stored once: a blob that exists already (same content, any source) is kept as is.
     insert_ignoring_duplicates(conn.dialect.name, schema.blobs).run(
-        conn, {"hash": digest, "data": zlib.compress(raw, 6), "size": len(raw)})
+        conn, {"hash": blob.hash, "data": blob.data, "size": blob.size})
     return _WRITE["snapshots"].insert(conn, dict(
-        source=name, blob_hash=digest, taken_at=now, kind=document.kind, title=document.title[:1000],
+        source=name, blob_hash=blob.hash, taken_at=now, kind=document.kind, title=document.title[:1000],
         blocks=len(document.blocks), items=len(document.items),
     ))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -32,6 +31,7 @@ from state.records import (
     SnapshotRecord,
     SourceState,
     alert_from_row,
+    stored_document,
     utcnow,
 )
 from state.search import (
@@ -174,11 +174,16 @@ class Store:
         return [_source_state(row, shapes.get(row["name"], ())) for row in rows]
 
     def document(self, snapshot_id: int) -> Document:
+        return stored_document(self.snapshot_blob(snapshot_id))
+
+    def snapshot_blob(self, snapshot_id: int) -> bytes:
+        """A snapshot's document as stored (stored_document() reads it): what a cycle's analysis
+        worker decodes itself, off the thread that fetched the page."""
         with self.engine.connect() as conn:
             row = read_document(conn, snapshot_id)
         if row is None:
             raise KeyError(f"no snapshot {snapshot_id}")
-        return _stored_document(row["data"])
+        return bytes(row["data"])
 
     def latest_document(self, name: str) -> Document | None:
         state = self.source_state(name)
@@ -268,7 +273,7 @@ class Store:
                 # versions at a time, each decompressed only as it is replayed.
                 stored = recorder.conn.execute(select(s.c.id, s.c.taken_at, b.c.data).join(b, b.c.hash == s.c.blob_hash)
                                                .where(s.c.source == name).order_by(s.c.id)).all()
-                return replay_texts(recorder.conn, name, ((row[0], row[1], _stored_document(row[2])) for row in stored))
+                return replay_texts(recorder.conn, name, ((row[0], row[1], stored_document(row[2])) for row in stored))
             versions += self.write(replay)
             done += 1
         self.write(lambda recorder: rebuild_index(recorder.conn))
@@ -474,11 +479,6 @@ def _database_errors(dialect: str) -> tuple[type[BaseException], ...]:
     from psycopg import Error as PsycopgError
 
     return (DBAPIError, PsycopgError)
-
-
-def _stored_document(data: bytes) -> Document:
-    """A snapshot's blob as the recorder stored it (canonical JSON, zlib-compressed), as a Document."""
-    return Document.from_bytes(zlib.decompress(data))
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
