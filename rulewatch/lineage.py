@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 from core.model import Alert, Block, Document, InlineRun
 from core.text import article_key
-from detection.compare import compare
-from detection.explain import change_runs
 from detection.lineage import LineageMatch, match, rule_name
 from detection.severity import DRAFT_REASON, reads_as_draft
 from state import Store
@@ -39,6 +37,10 @@ def rule_text(store: Store, alert: Alert) -> Document | None:
 
 def draft_vs_final(draft_doc: Document, final_doc: Document) -> tuple[str, tuple[InlineRun, ...]]:
     """How the final's text differs from the draft's: a count of articles, and the styled runs."""
+    # Imported here: a cycle links finals after every change, and only a found link compares texts.
+    from detection.compare import compare
+    from detection.explain import change_runs
+
     change = compare(draft_doc, final_doc)
     counts = {kind: sum(1 for t in change.text if t.kind == kind) for kind in ("changed", "added", "removed")}
     summary = (f"{counts['changed']} articles changed since the draft, {counts['added']} added, "
