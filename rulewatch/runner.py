@@ -58,6 +58,16 @@ RECORD_SECONDS = 1.0
 _CPU_TURN = threading.Lock()
 _pinned = False
 _cpus_at_start: frozenset[int] | None = None  # the CPUs this process could use before it kept to one
+# Analysis on the fetching thread first costs about 70 ms (comparison and judgement imported, tables
+# read): until this process has paid that, more tasks may queue for the workers before it does.
+COLD_DEPTH = 8
+_analysed_here = False
+
+
+def _note_analysed_here() -> None:
+    global _analysed_here
+    _analysed_here = True
+
 _T = TypeVar("_T")
 
 Status = Literal["baseline", "changed", "unchanged", "not_modified", "failed", "superseded"]
@@ -182,9 +192,10 @@ def check_source(source: Source, state: SourceState | None, app: App, workers: F
         task = AnalysisTask(source.name, resp.body, resp.content_type, resp.final_url,
                             app.store.snapshot_blob(seen) if known and seen is not None else None,
                             learned_volatile(state.shape_history, state.compares) if state else frozenset())
-        analysis = workers.call(task) if workers is not None else None
+        analysis = workers.call(task, None if _analysed_here else COLD_DEPTH) if workers is not None else None
         if analysis is None:
             analysis = _cpu_bound(lambda: analyse(source, task, app))
+            _note_analysed_here()
     except FetchError as exc:
         return Checked(source, error=exc.describe(), seen_snapshot_id=seen)
     if task.previous_blob is None:

@@ -124,16 +124,17 @@ class ForkedWorkers:
     def started(self) -> int:
         return len(self._workers)
 
-    def call(self, task: Any) -> Any | None:
+    def call(self, task: Any, depth: int | None = None) -> Any | None:
         """`handler(task)` run by a worker, or None when the caller should run it itself: every worker
-        has `depth` tasks queued, the worker was lost, or the handler raised there (run here, the
-        error is reported where it belongs)."""
+        has `depth` tasks queued (the workers' own depth unless given), the worker was lost, or the
+        handler raised there (run here, the error is reported where it belongs)."""
+        depth = depth or self._depth
         try:
             payload = pickle.dumps(task, pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError):
             return self._hand_back()
         with self._choosing:
-            live = [w for w in self._workers if w.alive and len(w.pending) < self._depth]
+            live = [w for w in self._workers if w.alive and len(w.pending) < depth]
             if not live:
                 return self._hand_back()
             worker = min(live, key=lambda w: len(w.pending))
