@@ -17,6 +17,9 @@ GC_OLDER = (20, 20)  # collections of generation 0 before one of 1; of 1 before 
 
 def main(argv: list[str] | None = None) -> int:
     gc.set_threshold(GC_GENERATION0, *GC_OLDER)
+    from rulewatch.cpu import note_start
+
+    note_start()  # the CPUs' idle times, before the imports: see rulewatch/cpu.py
     from rulewatch.cli import main as cli_main
 
     gc.freeze()

@@ -93,3 +93,49 @@ def test_the_cpu_kept_is_not_the_one_a_neighbour_keeps_busy() -> None:
         spin.kill()
         spin.wait()
     assert busy not in picks
+
+
+@needs_two_cpus
+def test_the_start_up_sample_sees_a_busy_neighbour_and_not_this_process_own_work(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the command does it: the idle times noted at start, then work of our own (the imports), then
+    the choice, with no sleep; the neighbour's CPU is avoided, and our own busy CPU is not mistaken
+    for a neighbour's."""
+    import time
+
+    from rulewatch import cpu
+
+    allowed = os.sched_getaffinity(0)
+    busy = min(allowed)
+    spin = subprocess.Popen([sys.executable, "-c", f"import os; os.sched_setaffinity(0, {{{busy}}})\nwhile True: pass"])
+    picks = []
+    try:
+        time.sleep(0.1)  # the neighbour is running
+        for _ in range(3):
+            monkeypatch.setattr(cpu, "_start", None)
+            cpu.note_start()
+            until = time.monotonic() + 0.3
+            while time.monotonic() < until:  # our own start-up, on whichever CPU we run
+                pass
+            started = time.monotonic()
+            picks.append(cpu.idlest_cpu(allowed))
+            assert time.monotonic() - started < cpu.IDLE_SAMPLE_SECONDS  # measured, not slept
+    finally:
+        spin.kill()
+        spin.wait()
+    assert busy not in picks
+
+
+def test_own_ticks_grow_with_work() -> None:
+    import time
+
+    from rulewatch.cpu import _own_ticks
+
+    before = _own_ticks()
+    if before is None:
+        pytest.skip("no /proc/self/stat here")
+    until = time.monotonic() + 0.1
+    while time.monotonic() < until:
+        pass
+    after = _own_ticks()
+    assert after is not None and after >= before + 5  # 0.1 s of CPU is about 10 ticks
