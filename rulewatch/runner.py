@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -245,25 +245,57 @@ def record(recorder: Recorder, checked: Checked) -> SourceOutcome:
 # ---- the cycle -----------------------------------------------------------------------------------
 
 def check_all(sources: list[Source], app: App, workers: ForkedWorkers | None = None) -> Iterator[Checked]:
-    """Check sources concurrently (per-host limits live in the fetcher); yield each result as it is ready."""
+    """Check sources concurrently (per-host limits live in the fetcher); yield each result as it is ready.
+
+    Threads take the next source from one shared list and hand each result over a queue: a
+    ThreadPoolExecutor's future per source, waited on with as_completed, cost 40 µs a source, a tenth
+    of an unchanged cycle of 5,000."""
     states = {s.name: s for s in app.store.all_source_states()}
-    _ = app.fetcher  # opened once here, not raced for by the pool's threads
-    pool = ThreadPoolExecutor(max_workers=min(app.settings.workers, max(1, len(sources))))
+    _ = app.fetcher  # opened once here, not raced for by the threads
+    todo = iter(sources)
+    taking = threading.Lock()
+    stop = threading.Event()
+    results: queue.SimpleQueue[Checked | None] = queue.SimpleQueue()  # None: a thread has finished
+
+    def check_until_done() -> None:
+        try:
+            while not stop.is_set():
+                with taking:
+                    source = next(todo, None)
+                if source is None:
+                    return
+                results.put(_checked(source, states.get(source.name), app, workers))
+        finally:
+            results.put(None)
+
+    threads = [threading.Thread(target=check_until_done, name=f"rulewatch-check-{n}", daemon=True)
+               for n in range(min(app.settings.workers, max(1, len(sources))))]
+    for thread in threads:
+        thread.start()
     try:
-        futures = {pool.submit(check_source, s, states.get(s.name), app, workers): s for s in sources}
-        for future in as_completed(futures):
-            source = futures.pop(future)  # drop the finished future: it holds a whole document
-            try:
-                yield future.result()
-            # A bug in one source's extraction must not stop the other sources: it is recorded as
-            # that source's failure with its traceback in the log, and the cycle exits non-zero.
-            except Exception as exc:  # noqa: BLE001
-                log.error("%s: internal error\n%s", source.name, traceback.format_exc())
-                yield Checked(source, error=f"internal_error: {type(exc).__name__}: {exc}")
+        running = len(threads)
+        while running:
+            checked = results.get()
+            if checked is None:
+                running -= 1
+            else:
+                yield checked
     finally:
-        # Interrupted (Ctrl-C) or stopped early: checks not started yet are dropped at once, and only
-        # the ones under way finish (each within its timeout); the cycle is not fetched to its end.
-        pool.shutdown(wait=True, cancel_futures=True)
+        # Interrupted (Ctrl-C) or stopped early: sources not started yet are dropped at once, and only
+        # the checks under way finish (each within its timeout); the cycle is not fetched to its end.
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+
+def _checked(source: Source, state: SourceState | None, app: App, workers: ForkedWorkers | None) -> Checked:
+    """check_source, where a bug in one source's extraction does not stop the other sources: it is
+    recorded as that source's failure with its traceback in the log, and the cycle exits non-zero."""
+    try:
+        return check_source(source, state, app, workers)
+    except Exception as exc:  # noqa: BLE001
+        log.error("%s: internal error\n%s", source.name, traceback.format_exc())
+        return Checked(source, error=f"internal_error: {type(exc).__name__}: {exc}")
 
 
 def _write_each(batch: list[Checked], write: Callable[[list[Checked]], list[SourceOutcome]]) -> list[SourceOutcome]:
