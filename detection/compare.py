@@ -22,7 +22,7 @@ from core.noise import LIST_FIELD, noisy_name
 from detection.dates import find_key_dates
 from detection.noise import Masked, describe, mask, normalise
 from detection.pairing import pair_blocks
-from detection.volatility import shape
+from detection.volatility import same_shape
 
 Opcode = tuple[str, int, int, int, int]  # difflib's: tag, old start and end, new start and end
 COUNTER_SHARE = 0.8  # a field changing in this share of a list's items at once is a counter, not news
@@ -204,8 +204,8 @@ def _changed(
         else:
             _ignore(change, Masked(new_m.text, old_m.kinds | new_m.kinds), old.key)
         return
-    block_shape = shape(old_m.text)
-    if block_shape == shape(new_m.text):
+    block_shape = same_shape(old_m.text, new_m.text)
+    if block_shape is not None:
         change.observed.append(block_shape)
         if block_shape in learned and not _key_dates_differ(old.text, new.text):
             where = f" in {old.key}" if old.key else ""
@@ -266,72 +266,80 @@ class _Coded:
         pieces: list[str] = []
         positions: list[int] = []
         extra = [0]
-        done = 0
+        done = shift = 0
         for match in pattern.finditer(text):
             begin, end = match.span()
-            token = match.group()
+            token = text[begin:end]
             code = codes.get(token)
             if code is None:
                 if len(codes) >= len(_CODES):
                     return None
                 code = codes[token] = chr(_CODES[len(codes)])
-            pieces += (text[done:begin], code)
-            positions.append(begin - extra[-1])
-            extra.append(extra[-1] + end - begin - 1)
+            pieces.append(text[done:begin])
+            pieces.append(code)
+            positions.append(begin - shift)
+            shift += end - begin - 1
+            extra.append(shift)
             done = end
         pieces.append(text[done:])
         return cls(text, "".join(pieces), tuple(positions), tuple(extra))
 
     def span(self, start: int, end: int) -> str:
         """The original text of coded positions start..end."""
-        return self.original[self.offset(start):self.offset(end)]
-
-    def offset(self, coded: int) -> int:
-        return coded + self.extra[bisect_left(self.positions, coded)] if self.positions else coded
+        positions = self.positions
+        if not positions:
+            return self.original[start:end]
+        extra = self.extra
+        return self.original[start + extra[bisect_left(positions, start)]:end + extra[bisect_left(positions, end)]]
 
 
 def _runs(a: _Coded, b: _Coded) -> tuple[InlineRun, ...]:
     """The runs of an alignment of two coded texts, with kept text between two edits joined into them
     where it is no longer than the edits on either side (as diff-match-patch's semantic cleanup does):
     the longest common subsequence keeps scattered characters (一[-项-]，[-应-]) that a reader does not
-    see as kept, and a rewritten article read as dozens of fragments."""
+    see as kept, and a rewritten article read as dozens of fragments. (Written for speed: a page
+    rewritten whole runs this for each of its articles.)"""
     segments: list[list[int]] = []  # [equal (1) or edit (0), i1, i2, j1, j2]
+    last: list[int] | None = None
     for tag, i1, i2, j1, j2 in cast(list[Opcode], Indel.opcodes(a.text, b.text).as_list()):
-        equal = int(tag == "equal")
-        if segments and not equal and not segments[-1][0]:
-            segments[-1][2], segments[-1][4] = i2, j2
+        if tag == "equal":
+            last = [1, i1, i2, j1, j2]
+            segments.append(last)
+        elif last is not None and not last[0]:  # deletes and inserts in a row: one edit
+            last[2], last[4] = i2, j2
         else:
-            segments.append([equal, i1, i2, j1, j2])
+            last = [0, i1, i2, j1, j2]
+            segments.append(last)
     merged: list[list[int]] = []
+    count = len(segments)
     for k, segment in enumerate(segments):
-        following = segments[k + 1] if k + 1 < len(segments) else None
-        if (segment[0] and merged and not merged[-1][0] and following is not None and not following[0]
-                and segment[2] - segment[1] <= min(_edit_size(merged[-1]), _edit_size(following))):
-            merged[-1][2], merged[-1][4] = segment[2], segment[4]  # the kept text joins the edit before it
+        previous = merged[-1] if merged else None
+        if segment[0]:
+            if (previous is not None and not previous[0] and k + 1 < count and not segments[k + 1][0]
+                    and segment[2] - segment[1] <= min(_edit_size(previous), _edit_size(segments[k + 1]))):
+                previous[2], previous[4] = segment[2], segment[4]  # the kept text joins the edit before it
+                continue
+        elif previous is not None and not previous[0]:
+            previous[2], previous[4] = segment[2], segment[4]
             continue
-        if merged and not segment[0] and not merged[-1][0]:
-            merged[-1][2], merged[-1][4] = segment[2], segment[4]
-        else:
-            merged.append(list(segment))
+        merged.append(list(segment))
     runs: list[InlineRun] = []
+    append, a_span, b_span = runs.append, a.span, b.span
     for equal, i1, i2, j1, j2 in merged:
         if equal:
-            runs.append(InlineRun(b.span(j1, j2), "same"))
-        else:
-            _add_edit(runs, a.span(i1, i2), b.span(j1, j2))
+            append(InlineRun(b_span(j1, j2), "same"))
+            continue
+        # An edit reads its removed text first, then its added text.
+        removed, added = a_span(i1, i2), b_span(j1, j2)
+        if removed:
+            append(InlineRun(removed, "removed"))
+        if added:
+            append(InlineRun(added, "added"))
     return tuple(runs)
 
 
 def _edit_size(segment: list[int]) -> int:
     return max(segment[2] - segment[1], segment[4] - segment[3])
-
-
-def _add_edit(runs: list[InlineRun], removed: str, added: str) -> None:
-    """An edit reads its removed text first, then its added text."""
-    if removed:
-        runs.append(InlineRun(removed, "removed"))
-    if added:
-        runs.append(InlineRun(added, "added"))
 
 
 # ---- list items ----------------------------------------------------------------------------------

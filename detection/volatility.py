@@ -19,7 +19,18 @@ _DIGITS = re.compile(r"\d+")
 
 def shape(masked_text: str) -> str:
     """A short, stable key for a block's shape (digits do not count)."""
-    return hashlib.blake2b(_DIGITS.sub("#", masked_text).encode(), digest_size=12).hexdigest()
+    return _key(_DIGITS.sub("#", masked_text))
+
+
+def same_shape(old_masked: str, new_masked: str) -> str | None:
+    """The shape two versions share, or None: hashed only when they do share it (a rewritten page's
+    thousands of changed blocks mostly do not)."""
+    old_form = _DIGITS.sub("#", old_masked)
+    return _key(old_form) if old_form == _DIGITS.sub("#", new_masked) else None
+
+
+def _key(form: str) -> str:
+    return hashlib.blake2b(form.encode(), digest_size=12).hexdigest()
 
 
 def is_volatile(changes: int, checks_since_first: int) -> bool:
