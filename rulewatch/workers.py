@@ -22,13 +22,14 @@ where and as they would without workers.
 from __future__ import annotations
 
 import contextlib
+import gc
+import itertools
 import logging
 import os
 import pickle
 import signal
 import sys
 import threading
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe
@@ -63,7 +64,7 @@ class _Reply:
 class _Worker:
     pid: int
     conn: Connection
-    pending: deque[_Reply] = field(default_factory=deque)  # sent, not answered: in the order sent
+    pending: dict[int, _Reply] = field(default_factory=dict)  # sent (or being sent), not answered: by task number
     sending: threading.Lock = field(default_factory=threading.Lock)
     alive: bool = True
     reader: threading.Thread | None = None
@@ -95,6 +96,7 @@ class ForkedWorkers:
         self._depth = depth
         self._workers: list[_Worker] = []
         self._choosing = threading.Lock()
+        self._numbers = itertools.count()  # each task's number, which its answer carries back
         self._closing = False
         self.calls = 0  # tasks a worker answered
         self.handed_back = 0  # tasks handed back to the caller (all busy, a worker lost, or it raised)
@@ -103,6 +105,9 @@ class ForkedWorkers:
         """Fork the workers. False, with none started, where forking is not safe here (see can_fork)."""
         if self._count < 1 or not can_fork():
             return False
+        # What exists now lives as long as the cycle: out of the collector's sight, so neither this
+        # process's collections nor a worker's write to (and so copy) the pages they share.
+        gc.freeze()
         for _ in range(self._count):
             ours, theirs = Pipe(duplex=True)
             pid = os.fork()
@@ -129,17 +134,20 @@ class ForkedWorkers:
         has `depth` tasks queued (the workers' own depth unless given), the worker was lost, or the
         handler raised there (run here, the error is reported where it belongs)."""
         depth = depth or self._depth
-        try:
-            payload = pickle.dumps(task, pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, TypeError, AttributeError):
-            return self._hand_back()
         with self._choosing:
             live = [w for w in self._workers if w.alive and len(w.pending) < depth]
             if not live:
                 return self._hand_back()
             worker = min(live, key=lambda w: len(w.pending))
-            reply = _Reply()
-            worker.pending.append(reply)  # counted at once, so the next caller sees it busy
+            number = next(self._numbers)
+            reply = worker.pending[number] = _Reply()  # counted at once, so the next caller sees it busy
+        # Answers are matched to tasks by number, not by order: two callers' sends may cross.
+        try:
+            payload = pickle.dumps((number, task), pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            with self._choosing:
+                worker.pending.pop(number, None)
+            return self._hand_back()
         with worker.sending:
             try:
                 worker.conn.send_bytes(payload)
@@ -157,16 +165,16 @@ class ForkedWorkers:
         return None
 
     def _read(self, worker: _Worker) -> None:
-        """The worker's answers, in the order its tasks were sent, to the callers waiting for them."""
+        """The worker's answers, each to the caller waiting for the task of its number."""
         while True:
             try:
-                answer = worker.conn.recv()
+                number, ok, result = worker.conn.recv()
             except (EOFError, OSError):
                 break
             with self._choosing:
-                reply = worker.pending.popleft() if worker.pending else None
+                reply = worker.pending.pop(number, None)
             if reply is not None:
-                reply.set(answer)
+                reply.set((ok, result))
         self._lose(worker, "it exited")
 
     def _lose(self, worker: _Worker, why: str) -> None:
@@ -175,7 +183,7 @@ class ForkedWorkers:
             if worker.alive and not self._closing:
                 log.warning("analysis worker %d lost (%s); this cycle goes on without it", worker.pid, why)
             worker.alive = False
-            stranded = list(worker.pending)
+            stranded = list(worker.pending.values())
             worker.pending.clear()
         for reply in stranded:
             reply.set(_LOST)
@@ -219,19 +227,19 @@ def _serve(conn: Connection, handler: Callable[[Any], Any], cpus: set[int] | Non
                 warm()
         while True:
             try:
-                task = conn.recv()
+                number, task = conn.recv()
             except (EOFError, OSError):
                 break
             try:
-                reply = (True, handler(task))
+                reply = (number, True, handler(task))
             # Whatever the handler raised, the parent runs the task again itself and reports it there
             # with its own traceback; here it is only a reason to hand the task back.
             except Exception:  # noqa: BLE001
-                reply = _LOST
+                reply = (number, False, None)
             try:
                 conn.send(reply)
             except (pickle.PicklingError, TypeError, AttributeError):  # a result that cannot travel
-                conn.send(_LOST)
+                conn.send((number, False, None))
     except BaseException:  # noqa: BLE001 - a child must never return into the parent's code
         code = 1
     finally:

@@ -235,3 +235,31 @@ def test_a_cycle_with_workers_records_what_one_without_records(tmp_path: Path) -
         assert "Traceback" not in log2
     finally:
         server.stop()
+
+
+@linux_only
+def test_each_caller_gets_the_answer_to_its_own_task_when_many_call_at_once() -> None:
+    """Answers are matched to tasks by number: with callers racing to send, an answer matched by order
+    went to the wrong caller (a page judged as another source's)."""
+    out = run_script("""
+        import random
+        def handler(task):
+            time.sleep(random.random() / 2000)
+            return task
+        wrong = []
+        with ForkedWorkers(handler, 2, depth=64) as workers:
+            assert workers.start()
+            def ask(caller):
+                for n in range(300):
+                    task = (caller, n, "x" * random.randrange(1, 200_000))  # sends of very different lengths
+                    answer = workers.call(task)
+                    if answer is not None and answer != task:
+                        wrong.append((task[:2], answer[:2]))
+            threads = [threading.Thread(target=ask, args=(c,)) for c in range(12)]
+            for t in threads: t.start()
+            for t in threads: t.join()
+        print("WRONG", len(wrong), "CALLS", workers.calls)
+    """)
+    line = next(x for x in out.splitlines() if x.startswith("WRONG"))
+    _, wrong, _, calls = line.split()
+    assert int(wrong) == 0 and int(calls) > 1000
