@@ -49,6 +49,8 @@ DETAIL_CHARS = 4000  # how much of a followed detail page is kept with its item 
 # page. A batch is written when it is this big or this old, so alerts still go out promptly.
 RECORD_BATCH = 200
 RECORD_SECONDS = 1.0
+MAX_UNREAD = RECORD_BATCH  # checked sources waiting for the recording thread, at most
+STOP_POLL_SECONDS = 0.1  # how often a thread waiting for room looks whether the cycle is stopping
 
 # CPU-bound stages (extraction, comparison, judgement, recording) take turns on this lock. Under the GIL
 # only one thread runs Python anyway, but threads interleaving CPU-bound work thrash each other's caches
@@ -256,6 +258,12 @@ def check_all(sources: list[Source], app: App, workers: ForkedWorkers | None = N
     taking = threading.Lock()
     stop = threading.Event()
     results: queue.SimpleQueue[Checked | None] = queue.SimpleQueue()  # None: a thread has finished
+    # Results not yet taken by the recording thread: a thread waits before checking another source
+    # when there are this many, so a cycle whose writing falls behind (a baseline of thousands of
+    # pages, with analysis on other CPUs) does not hold every page in memory meanwhile.
+    room: queue.SimpleQueue[None] = queue.SimpleQueue()  # one token per result the reader may fall behind by
+    for _ in range(MAX_UNREAD):
+        room.put(None)
 
     def check_until_done() -> None:
         try:
@@ -264,6 +272,13 @@ def check_all(sources: list[Source], app: App, workers: ForkedWorkers | None = N
                     source = next(todo, None)
                 if source is None:
                     return
+                while True:
+                    try:
+                        room.get(timeout=STOP_POLL_SECONDS)
+                        break
+                    except queue.Empty:
+                        if stop.is_set():
+                            return
                 results.put(_checked(source, states.get(source.name), app, workers))
         finally:
             results.put(None)
@@ -279,6 +294,7 @@ def check_all(sources: list[Source], app: App, workers: ForkedWorkers | None = N
             if checked is None:
                 running -= 1
             else:
+                room.put(None)
                 yield checked
     finally:
         # Interrupted (Ctrl-C) or stopped early: sources not started yet are dropped at once, and only

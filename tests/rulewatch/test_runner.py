@@ -1,0 +1,52 @@
+"""The runner's threads: every source checked once, and no more checked results held than the
+recording thread can take."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from detection.relevance import Taxonomy
+from rulewatch import runner
+from rulewatch.app import App
+from rulewatch.config import Source
+from rulewatch.settings import Settings
+from scrapers.fetch import Fetcher
+from state import Store
+from tests.faultserver import FaultServer, respond
+
+PAGE = ("<html><head><meta charset='utf-8'><title>办法</title></head><body><div class='content'><h1>办法</h1>"
+        "<p>第一条 本办法适用于银行业金融机构。</p><p>第二条 {n}</p></div></body></html>")
+
+
+def test_threads_wait_while_the_recording_thread_falls_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "MAX_UNREAD", 5)
+    server = FaultServer()
+    server.routes["/robots.txt"] = respond(b"", status=404)
+    names = [f"rule{n:02d}" for n in range(40)]
+    for n, name in enumerate(names):
+        server.routes[f"/{name}"] = respond(PAGE.format(n=n).encode())
+    store = Store(f"sqlite:///{tmp_path / 'state.db'}")
+    settings = replace(Settings.from_env({"RULEWATCH_HOST_DELAY": "0", "RULEWATCH_HOST_CONCURRENCY": "8"}),
+                       workers=8)
+    fetcher = Fetcher(settings.fetch_settings())
+    try:
+        app = App(settings, store=store, fetcher=fetcher, taxonomy=Taxonomy.load())
+        sources = [Source(name=name, url=server.url(f"/{name}")) for name in names]
+        results = runner.check_all(sources, app)
+        first = next(results)
+        # However long the reader stalls, at most MAX_UNREAD sources are taken beyond what it read.
+        deadline = runner.time.monotonic() + 1.0
+        while runner.time.monotonic() < deadline:
+            pages = sum(hits for path, hits in server.hits.items() if path != "/robots.txt")
+            assert pages <= 1 + 5
+            runner.time.sleep(0.05)
+        rest = list(results)
+        assert sorted([first.source.name] + [c.source.name for c in rest]) == names
+        assert all(c.error == "" and c.baseline for c in [first, *rest])
+    finally:
+        fetcher.close()
+        store.close()
+        server.stop()
