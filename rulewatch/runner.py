@@ -28,7 +28,7 @@ from core.errors import FetchError, WriteRefused
 from core.model import Change, Document, Item, Verdict
 from detection.health import SourceHealth
 from detection.volatility import learned_volatile
-from rulewatch.analysis import AnalysisTask, analyse, compare_and_judge, detail_url, warm
+from rulewatch.analysis import AnalysisTask, analyse, carry_details, compare_and_judge, detail_url, warm
 from rulewatch.config import Source
 from rulewatch.workers import ForkedWorkers, default_count
 from scrapers.extract import ExtractOptions, extract
@@ -64,12 +64,6 @@ _cpus_at_start: frozenset[int] | None = None  # the CPUs this process could use 
 # read): until this process has paid that, more tasks may queue for the workers before it does.
 COLD_DEPTH = 8
 _analysed_here = False
-
-
-def _note_analysed_here() -> None:
-    global _analysed_here
-    _analysed_here = True
-
 _T = TypeVar("_T")
 
 Status = Literal["baseline", "changed", "unchanged", "not_modified", "failed", "superseded"]
@@ -143,20 +137,16 @@ def _pin_once(app: App) -> None:
 
 def follow(source: Source, document: Document, previous: Document, fetcher: PageFetcher, limit: int) -> Document:
     """Attach detail text to new items (fetched, within `limit`) and carry it over for known ones."""
-    known = {i.id: i for i in previous.items}
+    known = {i.id for i in previous.items}
+    document = carry_details(document, previous)
     items: list[Item] = []
     budget = limit if source.follow else 0
     for item in document.items:
-        old = known.get(item.id)
-        if old is not None:
-            items.append(replace(item, detail=old.detail))
-            continue
-        url = detail_url(source, item)
+        url = detail_url(source, item) if item.id not in known else ""
         if budget > 0 and url:
             budget -= 1
-            items.append(replace(item, detail=_detail_text(url, fetcher, source)))
-        else:
-            items.append(item)
+            item = replace(item, detail=_detail_text(url, fetcher, source))
+        items.append(item)
     return replace(document, items=items)
 
 
@@ -181,6 +171,7 @@ def _detail_text(url: str, fetcher: PageFetcher, source: Source) -> str:
 def check_source(source: Source, state: SourceState | None, app: App, workers: ForkedWorkers | None = None) -> Checked:
     """Fetch, extract, compare and judge one source, given its state as read at the cycle's start; the
     CPU-bound stages run in a worker process when one is idle. Writes nothing."""
+    global _analysed_here
     settings = app.settings
     seen = state.last_snapshot_id if state else None
     known = state is not None and seen is not None and state.url == source.url
@@ -197,7 +188,7 @@ def check_source(source: Source, state: SourceState | None, app: App, workers: F
         analysis = workers.call(task, None if _analysed_here else COLD_DEPTH) if workers is not None else None
         if analysis is None:
             analysis = _cpu_bound(lambda: analyse(source, task, app))
-            _note_analysed_here()
+            _analysed_here = True
     except FetchError as exc:
         return Checked(source, error=exc.describe(), seen_snapshot_id=seen)
     if task.previous_blob is None:
