@@ -16,11 +16,30 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any, Literal
+from operator import attrgetter
+from typing import Any, Literal, TypeVar
 
 DocumentKind = Literal["page", "list", "pdf"]
+_Frozen = TypeVar("_Frozen", bound=type)
 
 
+def pickled_by_fields(cls: _Frozen) -> _Frozen:
+    """Pickle a frozen, slotted dataclass as its constructor's arguments. The pickling dataclasses
+    gives such a class calls fields() for every object, which made a page's blocks cost four times as
+    much to send to an analysis worker and back (rulewatch.workers)."""
+    names = [f.name for f in fields(cls)]
+    if len(names) < 2:  # attrgetter of one name returns the value itself, not a tuple
+        raise TypeError(f"{cls.__name__}: pickled_by_fields needs two fields or more")
+    values = attrgetter(*names)
+
+    def __reduce__(self: Any) -> tuple[type, tuple[Any, ...]]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment]
+    return cls
+
+
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Block:
     """One paragraph-like unit of text, with a stable key (an article number such as 第八条 or § 3) if any."""
@@ -29,6 +48,7 @@ class Block:
     key: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Item:
     """One entry of a list page, JSON API or feed: a rule, notice or article."""
@@ -137,6 +157,7 @@ ItemChangeKind = Literal["added", "removed", "changed", "moved_off"]
 RunOp = Literal["same", "removed", "added"]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class InlineRun:
     """A run of one changed sentence as a reader sees it: kept, struck through (removed) or new (added)."""
@@ -145,6 +166,7 @@ class InlineRun:
     op: RunOp = "same"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class TextChange:
     """A block of text added, removed or changed; fragments are the inline differences."""
@@ -158,6 +180,7 @@ class TextChange:
     inline: tuple[InlineRun, ...] = ()  # old and new as one run list (a changed block only)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ItemChange:
     """A list item that appeared, disappeared, changed, or was pushed off the end of the list."""
@@ -168,6 +191,7 @@ class ItemChange:
     fields: tuple[tuple[str, str, str], ...] = ()  # (field, old value, new value)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Ignored:
     """Something that differed but was set aside as noise, and why."""
@@ -233,6 +257,7 @@ SeverityLevel = Literal["high", "medium", "low"]
 SEVERITY_ORDER: dict[str, int] = {"high": 0, "medium": 1, "low": 2, "": 3}  # most severe first; "": unrated
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class KeyDate:
     """A date a rule sets: when it takes effect, when comments close, when an obligation must be met,
@@ -250,6 +275,7 @@ AlertKind = Literal[
 HEALTH_KINDS = frozenset({"source_failing", "source_recovered"})
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Alert:
     """An alert, self-explaining, with only substantive text: from detection (a draft, without id or
