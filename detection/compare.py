@@ -12,12 +12,12 @@ import difflib
 import re
 from bisect import bisect_left
 from collections import Counter
-from dataclasses import dataclass, replace
-from typing import cast
+from dataclasses import replace
+from typing import NamedTuple, cast
 
 from rapidfuzz.distance import Indel
 
-from core.model import Block, Change, Document, Ignored, InlineRun, Item, ItemChange, RunOp, TextChange
+from core.model import Block, Change, Document, Ignored, InlineRun, Item, ItemChange, TextChange
 from core.noise import LIST_FIELD, noisy_name
 from detection.dates import find_key_dates
 from detection.noise import Masked, describe, mask, normalise
@@ -31,7 +31,9 @@ MAX_INLINE_CELLS = 16_000_000  # tokens x tokens up to which a block is diffed a
 _SENTENCE = re.compile(r"[^。；！？!?;\n]+[。；！？!?;\n]?")
 # A word of Latin letters and digits is one token, as is each other character; characters of the
 # private-use planes are coded too, since words are coded as such characters (_Coded).
-_WORD = re.compile(r"[A-Za-z0-9]+(?:['’.,-][A-Za-z0-9]+)*|[\U000F0000-\U0010FFFF]")
+# (One character class first, which the regex engine scans for in C: twice as fast as the two
+# alternatives, on text that is mostly neither.)
+_WORD = re.compile(r"[A-Za-z0-9\U000F0000-\U0010FFFF](?:(?<=[A-Za-z0-9])[A-Za-z0-9]*(?:['’.,-][A-Za-z0-9]+)*)?")
 _CODES = range(0xF0000, 0x10FFFE)
 
 
@@ -216,18 +218,22 @@ def _changed(
 
 def _report_changed(old: Block, new: Block, change: Change) -> None:
     runs = inline_runs(old.text, new.text)
-    change.text.append(TextChange("changed", new.key or old.key, old.text, new.text, _fragments(runs, "removed"),
-                                  _fragments(runs, "added"), runs))
+    change.text.append(TextChange("changed", new.key or old.key, old.text, new.text, *_fragments(runs), runs))
 
 
-def _fragments(runs: tuple[InlineRun, ...], op: RunOp) -> tuple[str, ...]:
-    return tuple(r.text.strip() for r in runs if r.op == op and r.text.strip())
+def _fragments(runs: tuple[InlineRun, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The removed and the added runs' text, each stripped, empty ones left out."""
+    removed: list[str] = []
+    added: list[str] = []
+    for run in runs:
+        if run.op != "same" and (text := run.text.strip()):
+            (removed if run.op == "removed" else added).append(text)
+    return tuple(removed), tuple(added)
 
 
 def inline_diff(old: str, new: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The removed and added fragments between two versions of a block, as runs of original text."""
-    runs = inline_runs(old, new)
-    return _fragments(runs, "removed"), _fragments(runs, "added")
+    return _fragments(inline_runs(old, new))
 
 
 def inline_runs(old: str, new: str) -> tuple[InlineRun, ...]:
@@ -248,10 +254,11 @@ def inline_runs(old: str, new: str) -> tuple[InlineRun, ...]:
     return (InlineRun(old, "removed"), InlineRun(new, "added"))
 
 
-@dataclass(frozen=True, slots=True)
-class _Coded:
+class _Coded(NamedTuple):
     """A text with each token of several characters coded as one character, so that an alignment of
-    characters is one of tokens; `offset` maps a coded position back to the text."""
+    characters is one of tokens; `offset` maps a coded position back to the text. (A named tuple: a
+    page rewritten whole codes two texts for each of its articles, and a frozen dataclass cost 1 µs
+    more to make.)"""
 
     original: str
     text: str
@@ -261,22 +268,21 @@ class _Coded:
     @classmethod
     def of(cls, text: str, pattern: re.Pattern[str], codes: dict[str, str]) -> _Coded | None:
         """`text` coded (the same token, the same character from `codes`), or None when codes run out."""
-        if not pattern.search(text):
+        spans = [m.span() for m in pattern.finditer(text)]
+        if not spans:
             return cls(text, text, (), (0,))
         pieces: list[str] = []
         positions: list[int] = []
         extra = [0]
         done = shift = 0
-        for match in pattern.finditer(text):
-            begin, end = match.span()
+        for begin, end in spans:
             token = text[begin:end]
             code = codes.get(token)
             if code is None:
                 if len(codes) >= len(_CODES):
                     return None
                 code = codes[token] = chr(_CODES[len(codes)])
-            pieces.append(text[done:begin])
-            pieces.append(code)
+            pieces += (text[done:begin], code)
             positions.append(begin - shift)
             shift += end - begin - 1
             extra.append(shift)
@@ -299,47 +305,45 @@ def _runs(a: _Coded, b: _Coded) -> tuple[InlineRun, ...]:
     the longest common subsequence keeps scattered characters (一[-项-]，[-应-]) that a reader does not
     see as kept, and a rewritten article read as dozens of fragments. (Written for speed: a page
     rewritten whole runs this for each of its articles.)"""
-    segments: list[list[int]] = []  # [equal (1) or edit (0), i1, i2, j1, j2]
-    last: list[int] | None = None
+    # Segments alternate: kept text, then one edit (Indel's deletes and inserts in a row), and so on.
+    kept: list[bool] = []
+    bounds: list[list[int]] = []  # [i1, i2, j1, j2] of each segment
     for tag, i1, i2, j1, j2 in cast(list[Opcode], Indel.opcodes(a.text, b.text).as_list()):
         if tag == "equal":
-            last = [1, i1, i2, j1, j2]
-            segments.append(last)
-        elif last is not None and not last[0]:  # deletes and inserts in a row: one edit
-            last[2], last[4] = i2, j2
+            kept.append(True)
+            bounds.append([i1, i2, j1, j2])
+        elif kept and not kept[-1]:
+            last = bounds[-1]
+            last[1], last[3] = i2, j2
         else:
-            last = [0, i1, i2, j1, j2]
-            segments.append(last)
-    merged: list[list[int]] = []
-    count = len(segments)
-    for k, segment in enumerate(segments):
-        previous = merged[-1] if merged else None
-        if segment[0]:
-            if (previous is not None and not previous[0] and k + 1 < count and not segments[k + 1][0]
-                    and segment[2] - segment[1] <= min(_edit_size(previous), _edit_size(segments[k + 1]))):
-                previous[2], previous[4] = segment[2], segment[4]  # the kept text joins the edit before it
-                continue
-        elif previous is not None and not previous[0]:
-            previous[2], previous[4] = segment[2], segment[4]
-            continue
-        merged.append(list(segment))
+            kept.append(False)
+            bounds.append([i1, i2, j1, j2])
     runs: list[InlineRun] = []
     append, a_span, b_span = runs.append, a.span, b.span
-    for equal, i1, i2, j1, j2 in merged:
-        if equal:
+    count = len(kept)
+    k = 0
+    while k < count:
+        i1, i2, j1, j2 = bounds[k]
+        if kept[k]:
             append(InlineRun(b_span(j1, j2), "same"))
+            k += 1
             continue
+        # An edit, grown over each following stretch of kept text no longer than the edit so far and
+        # the edit after it (which then joins it too).
+        k += 1
+        while k + 1 < count:
+            x1, x2, y1, y2 = bounds[k]
+            n1, n2, m1, m2 = bounds[k + 1]
+            if x2 - x1 > min(max(i2 - i1, j2 - j1), max(n2 - n1, m2 - m1)):
+                break
+            i2, j2 = n2, m2
+            k += 2
         # An edit reads its removed text first, then its added text.
-        removed, added = a_span(i1, i2), b_span(j1, j2)
-        if removed:
-            append(InlineRun(removed, "removed"))
-        if added:
-            append(InlineRun(added, "added"))
+        if i1 < i2:
+            append(InlineRun(a_span(i1, i2), "removed"))
+        if j1 < j2:
+            append(InlineRun(b_span(j1, j2), "added"))
     return tuple(runs)
-
-
-def _edit_size(segment: list[int]) -> int:
-    return max(segment[2] - segment[1], segment[4] - segment[3])
 
 
 # ---- list items ----------------------------------------------------------------------------------

@@ -4,10 +4,14 @@ rewritten whole are compared in bounded work, at a coarser grain, and ordinary e
 from __future__ import annotations
 
 import random
+import re
 
-from core.model import Block, Document
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.model import Block, Document, InlineRun
 from core.text import article_key
-from detection.compare import MAX_INLINE_CELLS, compare, inline_diff
+from detection.compare import _WORD, MAX_INLINE_CELLS, compare, inline_diff, inline_runs
 
 CHARS = "网络安全事件报告供应商源代码审查安全可控采购金融机构监管部门应当自发布之日起施行"
 
@@ -53,3 +57,25 @@ def test_a_huge_block_with_sentences_is_diffed_by_sentence() -> None:
     removed, added = inline_diff(old, new)
     assert removed == ("第500项 运营者应当在二十四小时内报告网络安全事件。",)
     assert added == ("第500项 运营者应当在两小时内报告网络安全事件。",)
+
+
+# The token pattern is written for the regex engine's speed (one character class first); it must split
+# text exactly as the plain reading of it does: a word of Latin letters and digits (joined by ' ’ . , -),
+# or one private-use character.
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9]+(?:['’.,-][A-Za-z0-9]+)*|[\U000F0000-\U0010FFFF]")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ09'’.,- 第条。\n") + ["\U000F0000", "\U0010FFFD", "é"]), max_size=40))
+def test_tokens_are_the_plain_patterns_tokens(text: str) -> None:
+    assert [m.span() for m in _WORD.finditer(text)] == [m.span() for m in _PLAIN_WORD.finditer(text)]
+
+
+def test_kept_text_between_two_edits_joins_them_only_when_shorter_than_both() -> None:
+    # 一 between two longer edits is not kept text a reader sees; 银行业金融机构 between two short ones is.
+    assert inline_runs("第一条 甲乙丙丁一戊己庚辛", "第一条 子丑寅卯一辰巳午未") == (
+        InlineRun("第一条 ", "same"), InlineRun("甲乙丙丁一戊己庚辛", "removed"), InlineRun("子丑寅卯一辰巳午未", "added"))
+    assert inline_runs("第一条 甲银行业金融机构乙", "第一条 丙银行业金融机构丁") == (
+        InlineRun("第一条 ", "same"), InlineRun("甲", "removed"), InlineRun("丙", "added"),
+        InlineRun("银行业金融机构", "same"), InlineRun("乙", "removed"), InlineRun("丁", "added"))
+    assert inline_diff("第1条 甲银行业金融机构乙", "第2条 丙银行业金融机构丁") == (("1", "甲", "乙"), ("2", "丙", "丁"))
