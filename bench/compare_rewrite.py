@@ -10,6 +10,8 @@ rewritten in under 1 s. Three shapes of rewrite, each timed as CPU (median of se
 - replaced: every article's text is new (nothing pairs; all removed and added).
 
 It also prints how many similarity measures pairing spends per block (at most PAIR_CALLS_PER_BLOCK).
+Changed blocks are diffed by token up to TOKEN_DIFF_CHARS of text per comparison and by sentence past
+it (detection/compare.py): the 5 MB shapes cross it about a quarter of the way in.
 Each case runs twice: with CPython's default collector settings, and with those the `rulewatch`
 command sets before a cycle (rulewatch/command.py: later collections, import-time objects frozen).
 """

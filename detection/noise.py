@@ -56,6 +56,8 @@ def mask(text: str) -> Masked:
     for rule in _TEXT_RULES:
         if rule.hints and not (hinted and rule.may_match(lowered)):
             continue
+        if rule.needs is not None and not rule.needs.search(text):
+            continue
         text, n = rule.pattern.subn(PLACEHOLDER, text)
         if n:
             kinds.add(rule.kind)

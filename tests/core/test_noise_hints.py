@@ -41,7 +41,17 @@ def test_hints_never_change_what_is_masked(pieces: list[str]) -> None:
 
 
 def test_every_text_rule_says_what_its_matches_hold() -> None:
-    """Only the token rule (any hex run) has no literal every match holds."""
+    """Only the token rule (any hex run) has no literal every match holds: it names a pattern instead."""
     unhinted = [rule.kind for rule in rules(TEXT) if not rule.hints]
     assert unhinted == ["token"]
+    assert all(rule.needs is not None for rule in rules(TEXT) if not rule.hints)
     assert all(hint == hint.lower() for rule in rules(TEXT) for hint in rule.hints)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789abcdefABCDEFgxyz-_ 中。=") + ["\u2400"]), max_size=60))
+def test_a_rules_needs_holds_wherever_its_pattern_matches(text: str) -> None:
+    for rule in rules(TEXT):
+        if rule.needs is not None:
+            for match in rule.pattern.finditer(text):
+                assert rule.needs.search(match.group()), (rule.kind, match.group())

@@ -6,9 +6,11 @@ from __future__ import annotations
 import random
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import detection.compare as compare_module
 from core.model import Block, Document, InlineRun
 from core.text import article_key
 from detection.compare import _WORD, MAX_INLINE_CELLS, compare, inline_diff, inline_runs
@@ -79,3 +81,17 @@ def test_kept_text_between_two_edits_joins_them_only_when_shorter_than_both() ->
         InlineRun("第一条 ", "same"), InlineRun("甲", "removed"), InlineRun("丙", "added"),
         InlineRun("银行业金融机构", "same"), InlineRun("乙", "removed"), InlineRun("丁", "added"))
     assert inline_diff("第1条 甲银行业金融机构乙", "第2条 丙银行业金融机构丁") == (("1", "甲", "乙"), ("2", "丙", "丁"))
+
+
+def test_past_the_token_budget_changed_blocks_are_diffed_by_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page rewritten whole spends a bounded share of its time on token diffs: the first blocks keep
+    their exact fragments, the later ones name the sentences that changed."""
+    old = [f"第{n}条 运营者应当在二十四小时内报告。供应商应当提供源代码。" for n in range(10, 50)]
+    new = [text.replace("二十四", "两") for text in old]
+    monkeypatch.setattr(compare_module, "TOKEN_DIFF_CHARS", 10 * (len(old[0]) + len(new[0])))
+    changes = compare(_doc(old), _doc(new)).text
+    assert len(changes) == 40 and all(c.kind == "changed" for c in changes)
+    assert [c.removed_fragments for c in changes[:10]] == [("二十四",)] * 10
+    assert changes[10].removed_fragments == ("第20条 运营者应当在二十四小时内报告。",)
+    assert changes[10].added_fragments == ("第20条 运营者应当在两小时内报告。",)
+    assert all(c.inline[-1] == InlineRun("供应商应当提供源代码。", "same") for c in changes[10:])
