@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import http.client
 import itertools
 import socket
 import threading
@@ -17,6 +18,8 @@ from typing import Any
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from scrapers.headers import PlainHeadersResponse
 
 _local = threading.local()  # the deadline of the request this thread is making
 
@@ -86,9 +89,11 @@ def set_deadline(deadline: float | None) -> None:
 
 
 class _Deadlined:
-    """Mixin for urllib3's connections: getresponse() under the thread's deadline."""
+    """Mixin for urllib3's connections: getresponse() under the thread's deadline, its headers read
+    by scrapers.headers."""
 
     sock: Any
+    response_class: type[http.client.HTTPResponse] = PlainHeadersResponse
 
     def getresponse(self) -> Any:
         deadline = getattr(_local, "deadline", None)
