@@ -16,8 +16,6 @@ import types
 from http.client import HTTPMessage
 from typing import BinaryIO
 
-MAX_HEADER_LINE = 65536  # bytes; http.client's own limits, which its own reader enforces
-MAX_HEADERS = 100
 # One field on one line, as email.parser reads it: a name of printable ASCII but ':', then the value
 # up to the line's end (a lone CR or LF inside it would end a line there, so those go the slow way).
 _PLAIN_FIELD = re.compile(r"[!-9;-~]+:[^\r\n]*\r?\n")
@@ -25,7 +23,8 @@ _PLAIN_FIELD = re.compile(r"[!-9;-~]+:[^\r\n]*\r?\n")
 
 def parse_headers(fp: BinaryIO) -> HTTPMessage:
     """The header block at `fp`, as http.client.parse_headers returns it."""
-    lines = _read_lines(fp)
+    # http.client's own reader: its line and count limits, up to the blank line (or the stream's end).
+    lines = http.client._read_headers(fp)  # type: ignore[attr-defined]
     fields = [line.decode("iso-8859-1") for line in lines[:-1]]
     if not all(_PLAIN_FIELD.fullmatch(field) for field in fields):
         return email.parser.Parser(_class=HTTPMessage).parsestr(b"".join(lines).decode("iso-8859-1"))
@@ -36,20 +35,6 @@ def parse_headers(fp: BinaryIO) -> HTTPMessage:
         message.set_raw(name, value.lstrip(" \t").rstrip("\r\n"))
     message.set_payload("")  # as email.parser leaves it: no unparsed data
     return message
-
-
-def _read_lines(fp: BinaryIO) -> list[bytes]:
-    """The header lines up to and including the blank line (or the end of the stream)."""
-    lines = []
-    while True:
-        line = fp.readline(MAX_HEADER_LINE + 1)
-        if len(line) > MAX_HEADER_LINE:
-            raise http.client.LineTooLong("header line")
-        lines.append(line)
-        if len(lines) > MAX_HEADERS:
-            raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
-        if line in (b"\r\n", b"\n", b""):
-            return lines
 
 
 def _begin_reading_headers_here() -> types.FunctionType | None:

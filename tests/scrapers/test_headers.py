@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from core.model import HostPolicy
 from scrapers.deadline import DeadlinedHTTPConnection
 from scrapers.fetch import Fetcher, FetchSettings, NotModified, Validators
-from scrapers.headers import MAX_HEADERS, PlainHeadersResponse, parse_headers
+from scrapers.headers import PlainHeadersResponse, parse_headers
 
 
 def _both(block: bytes) -> tuple[http.client.HTTPMessage, http.client.HTTPMessage]:
@@ -60,7 +60,7 @@ def test_any_header_block_reads_as_the_stdlib_reads_it(lines: list[str]) -> None
 
 
 def test_too_many_headers_are_refused_as_by_the_stdlib() -> None:
-    block = b"".join(b"X-%d: 1\r\n" % n for n in range(MAX_HEADERS + 1)) + b"\r\n"
+    block = b"".join(b"X-%d: 1\r\n" % n for n in range(101)) + b"\r\n"
     with pytest.raises(http.client.HTTPException, match="more than 100 headers"):
         parse_headers(io.BytesIO(block))
     with pytest.raises(http.client.LineTooLong):
