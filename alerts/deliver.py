@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -21,11 +22,14 @@ from alerts.message import Message
 from alerts.render import render_console, text_message
 from core.errors import DeliveryError, PermanentDeliveryError
 from core.model import Alert
-from state import Store
+from state import SinkDelivery, Store
+from state.records import DeliveryRecord
 
 log = logging.getLogger("rulewatch.alerts")
 
 DEFAULT_DELIVERY_LEASE = 300.0  # seconds one sender holds an alert; longer than a send with its retries
+MAX_WINDOW = 64  # alerts claimed, and then marked, in one transaction each, when sends are quick
+QUICK_SEND_SECONDS = 0.005  # a send quicker than this on average (the console) lets the window grow
 PERMANENT_SLACK_ERRORS = frozenset({
     "channel_not_found", "not_in_channel", "invalid_auth", "not_authed", "account_inactive", "token_revoked",
     "token_expired", "is_archived", "missing_scope", "restricted_action", "no_permission", "ekm_access_denied",
@@ -108,7 +112,13 @@ def deliver_pending(
     lease_seconds: float = DEFAULT_DELIVERY_LEASE,
 ) -> DeliveryReport:
     """Send pending alerts oldest first to every sink. A channel that fails stops for this run (order
-    is kept); a permanent error is logged once per channel and leaves its alerts pending."""
+    is kept); a permanent error is logged once per channel and leaves its alerts pending.
+
+    Alerts go in windows: the window's alerts are claimed in one transaction, sent, and marked in
+    one. A window is one alert (claim, post, mark: a crash re-sends nothing but a retry that looks
+    first) until sends prove quick, as the console's are, when it doubles up to MAX_WINDOW: two
+    short transactions per alert were most of a console delivery's time. Sinks that reply in
+    threads keep windows of one, since a follow-up looks up the thread its predecessor's mark wrote."""
     sinks = [sinks] if not isinstance(sinks, Sequence) else list(sinks)
     report = DeliveryReport(sent={s.name: 0 for s in sinks})
     pending = store.alerts(pending_only=True, newest_first=False, limit=limit)
@@ -116,29 +126,91 @@ def deliver_pending(
         report.unsent = len(pending)
         return report
     done = store.deliveries([a.outbox_id for a in pending])
-    for alert in pending:
+    can_grow = not any(s.threads for s in sinks)
+    window, start = 1, 0
+    while start < len(pending):
+        alerts = pending[start:start + window]
+        start += len(alerts)
+        began = time.monotonic()
+        sends = _deliver_window(store, sinks, alerts, done, lease_seconds, report)
+        quick = sends > 0 and time.monotonic() - began < QUICK_SEND_SECONDS * sends
+        window = min(MAX_WINDOW, window * 2) if can_grow and quick else 1
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class _Owed:
+    """One sink's send of one alert, as the window plans it."""
+
+    alert: Alert
+    sink: Sink
+    channel: str
+    retry: bool  # an earlier attempt may have gone through
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return self.alert.outbox_id, self.sink.name
+
+
+def _deliver_window(store: Store, sinks: list[Sink], alerts: list[Alert], done: dict[tuple[int, str], DeliveryRecord],
+                    lease_seconds: float, report: DeliveryReport) -> int:
+    """Claim, send and mark one window of alerts; the number of sends that went through."""
+    owed = _plan(store, sinks, alerts, done, report)
+    if not owed:
+        return 0
+    # Claim and count the attempts before posting: a second sender skips them, and if we die after
+    # a sink took a message but before it is marked, the next run sees the attempt and looks for
+    # the message instead of posting again (once the lease has run out).
+    claimed = store.claim_many([o.key for o in owed], lease_seconds)
+    sent: list[SinkDelivery] = []
+    unattempted: list[tuple[int, str]] = []
+    try:
+        for o in owed:
+            if o.key not in claimed:
+                continue
+            if o.channel in report.stopped_channels:  # an earlier alert of this window failed there
+                unattempted.append(o.key)
+                continue
+            delivered = _send(store, o, report)
+            if delivered is not None:
+                sent.append(SinkDelivery(o.alert.outbox_id, o.sink.name, delivered.channel, delivered.ts))
+                report.sent[o.sink.name] += 1
+    finally:  # what a sink took is recorded even when something unforeseen stops the window
+        if sent:
+            report.delivered.extend(store.mark_many(sent, tuple(s.name for s in sinks)))
+        if unattempted:
+            store.release_unattempted(unattempted)
+    return len(sent)
+
+
+def _plan(store: Store, sinks: list[Sink], alerts: list[Alert], done: dict[tuple[int, str], DeliveryRecord],
+          report: DeliveryReport) -> list[_Owed]:
+    """The sends a window owes, in order: every sink that has not taken the alert yet, on a channel
+    that can be found and has not stopped."""
+    owed: list[_Owed] = []
+    for alert in alerts:
         had = {s.name: Delivered(d.channel, d.ts) for s in sinks
                if (d := done.get((alert.outbox_id, s.name))) is not None and d.delivered_at}
-        owed = [s for s in sinks if s.name not in had]
-        if not owed:  # every sink took it in an earlier run that stopped before saying so
+        if len(had) == len(sinks):  # every sink took it in an earlier run that stopped before saying so
             first = had[sinks[0].name]
             store.complete(alert.outbox_id, channel=first.channel, ts=first.ts)
             report.delivered.append(alert.outbox_id)
             continue
-        names = tuple(s.name for s in sinks)
-        for sink in owed:
+        for sink in sinks:
+            if sink.name in had:
+                continue
+            channel = _channel(sink, alert, report)
+            if channel is None:
+                continue
             previous = done.get((alert.outbox_id, sink.name))
             # An alert attempted before per-sink records existed counts as attempted by every sink.
             retry = previous.attempts > 0 if previous is not None else alert.attempts > 0
-            if _send(store, sink, alert, retry, lease_seconds, report, names):
-                report.sent[sink.name] += 1
-    return report
+            owed.append(_Owed(alert, sink, channel, retry))
+    return owed
 
 
-def _send(store: Store, sink: Sink, alert: Alert, retry: bool, lease_seconds: float, report: DeliveryReport,
-          sinks: tuple[str, ...]) -> bool:
-    """One alert to one sink: claimed, sent, and recorded; False when it stays pending there. When it
-    was the last of `sinks` to owe the alert, the alert leaves the outbox (and joins report.delivered)."""
+def _channel(sink: Sink, alert: Alert, report: DeliveryReport) -> str | None:
+    """Where `sink` posts `alert`; None when that channel cannot be found or stopped in this run."""
     try:
         channel = sink.channel_for(alert)
     except DeliveryError as exc:  # the channel cannot be found (a name Slack does not know, a scope)
@@ -147,31 +219,25 @@ def _send(store: Store, sink: Sink, alert: Alert, retry: bool, lease_seconds: fl
             log.error("%s channel %s: %s; its alerts stay pending until this is fixed", sink.name, where, exc)
         report.failed[alert.outbox_id] = str(exc)
         report.stopped_channels[where] = str(exc)
-        return False
-    if channel in report.stopped_channels:
-        return False
+        return None
+    return None if channel in report.stopped_channels else channel
+
+
+def _send(store: Store, owed: _Owed, report: DeliveryReport) -> Delivered | None:
+    """One claimed alert to one sink; None when it failed there (it is released, and its channel stops)."""
+    alert, sink, channel = owed.alert, owed.sink, owed.channel
     thread = store.thread_of(alert.source, alert.subject, alert.outbox_id, sink.name) \
         if sink.threads and alert.subject else None
     thread_ts = thread[1] if thread and thread[0] == channel else None
-    # Claim and count the attempt before posting: a second sender skips it, and if we die after
-    # the sink took the message but before it is marked, the next run sees the attempt and looks
-    # for the message instead of posting again (once the lease has run out).
-    if not store.claim(alert.outbox_id, lease_seconds, sink.name):
-        return False
     try:
-        delivered = sink.send(alert, thread_ts or None, retry)
+        return sink.send(alert, thread_ts or None, owed.retry)
     except PermanentDeliveryError as exc:
         log.error("%s channel %s: %s; its alerts stay pending until this is fixed", sink.name, channel, exc)
         _failed(store, sink, alert, channel, str(exc), report)
-        return False
     except DeliveryError as exc:
         log.warning("alert %s not delivered to %s (will retry): %s", alert.id, channel, exc)
         _failed(store, sink, alert, channel, str(exc), report)
-        return False
-    if store.mark_delivered(alert.outbox_id, sink=sink.name, channel=delivered.channel, ts=delivered.ts,
-                            sinks=sinks):
-        report.delivered.append(alert.outbox_id)
-    return True
+    return None
 
 
 def _failed(store: Store, sink: Sink, alert: Alert, channel: str, error: str, report: DeliveryReport) -> None:

@@ -1,8 +1,8 @@
 """rulewatch's state: sources, snapshots, changes, the alert outbox. The only package that writes it."""
 
 from state.recorder import Recorder
-from state.records import EncodedDocument, Recorded, SourceState, encode_document, stored_document, utcnow
+from state.records import EncodedDocument, Recorded, SinkDelivery, SourceState, encode_document, stored_document, utcnow
 from state.store import Store
 
-__all__ = ["EncodedDocument", "Recorded", "Recorder", "SourceState", "Store", "encode_document", "stored_document",
-           "utcnow"]
+__all__ = ["EncodedDocument", "Recorded", "Recorder", "SinkDelivery", "SourceState", "Store", "encode_document",
+           "stored_document", "utcnow"]

@@ -41,6 +41,10 @@ _CLAIM = Prepared(
            exists().where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None)))
     .values(attempts=_D.c.attempts + 1, claimed_until=bindparam("b_until")))
 _COUNT_ATTEMPT = Prepared(update(_A).where(_A.c.id == bindparam("b_id")).values(attempts=_A.c.attempts + 1))
+_UNCLAIM = Prepared(update(_D).where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None), _D.c.attempts > 0)
+                    .values(attempts=_D.c.attempts - 1, claimed_until=None))
+_UNCOUNT_ATTEMPT = Prepared(update(_A).where(_A.c.id == bindparam("b_id"), _A.c.attempts > 0)
+                            .values(attempts=_A.c.attempts - 1))
 _UPDATE_DELIVERY = Prepared(update(_D).where(*_ONE_DELIVERY))
 _MARK_DELIVERY = Prepared(update(_D).where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None)))
 _UPDATE_ALERT = Prepared(update(_A).where(_A.c.id == bindparam("b_id")))
@@ -206,6 +210,12 @@ class Recorder:
         _UPDATE_DELIVERY.run(self.conn, {"b_id": alert_id, "b_sink": sink, "last_error": error[:1000],
                                          "claimed_until": None})
         _UPDATE_ALERT.run(self.conn, {"b_id": alert_id, "last_error": error[:1000]})
+
+    def unclaim_delivery(self, alert_id: int, sink: str) -> None:
+        """End a lease whose send never happened, and take back the attempt its claim counted."""
+        cursor = _UNCLAIM.run(self.conn, {"b_id": alert_id, "b_sink": sink})
+        if cursor.rowcount == 1:
+            _UNCOUNT_ATTEMPT.run(self.conn, {"b_id": alert_id})
 
     def mark_delivery(self, alert_id: int, sink: str, channel: str, ts: str, now: str) -> None:
         _MARK_DELIVERY.run(self.conn, {"b_id": alert_id, "b_sink": sink, "delivered_at": now, "channel": channel,

@@ -41,6 +41,16 @@ class SourceState:
 
 
 @dataclass(frozen=True, slots=True)
+class SinkDelivery:
+    """A sink took an alert: in `channel`, as message `ts` where the sink has message ids."""
+
+    alert_id: int
+    sink: str
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryRecord:
     """One alert's delivery to one sink."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -28,6 +28,7 @@ from state.records import (
     ChangeRecord,
     DeliveryRecord,
     Recorded,
+    SinkDelivery,
     SnapshotRecord,
     SourceState,
     alert_from_row,
@@ -422,15 +423,27 @@ class Store:
         """Take the right to send a pending alert to `sink` for `lease_seconds`, and count the attempt
         before it is made (see alerts.deliver). False when the alert was delivered, or another sender
         holds the lease."""
+        return (alert_id, sink) in self.claim_many([(alert_id, sink)], lease_seconds)
+
+    def claim_many(self, pairs: Sequence[tuple[int, str]], lease_seconds: float) -> set[tuple[int, str]]:
+        """claim() for several (alert id, sink) pairs in one transaction: the pairs this sender now holds."""
         now = datetime.now(UTC)
         until = (now + timedelta(seconds=lease_seconds)).strftime(TIME_FORMAT)
         with self.batch() as recorder:
-            return recorder.claim_delivery(alert_id, sink, now.strftime(TIME_FORMAT), until)
+            return {(alert_id, sink) for alert_id, sink in pairs
+                    if recorder.claim_delivery(alert_id, sink, now.strftime(TIME_FORMAT), until)}
 
     def release(self, alert_id: int, error: str, sink: str) -> None:
         """Give a claimed alert back after a failed attempt to send it to `sink`, with the reason."""
         with self.batch() as recorder:
             recorder.release_delivery(alert_id, sink, error)
+
+    def release_unattempted(self, pairs: Sequence[tuple[int, str]]) -> None:
+        """Give back claimed (alert id, sink) pairs that were never sent (their channel stopped before
+        their turn): the lease ends and the attempt counted by the claim is taken back."""
+        with self.batch() as recorder:
+            for alert_id, sink in pairs:
+                recorder.unclaim_delivery(alert_id, sink)
 
     def mark_delivered(self, alert_id: int, *, sink: str, channel: str, ts: str,
                        sinks: tuple[str, ...] = ()) -> bool:
@@ -438,10 +451,17 @@ class Store:
         `sinks` (the configured ones, in order; just `sink` when empty) has it now, the alert leaves the
         outbox in the same transaction, shown as delivered where the first sink put it: True then.
         Decided on the locked alert row, so two senders each finishing one sink cannot both miss it."""
+        return bool(self.mark_many([SinkDelivery(alert_id, sink, channel, ts)], sinks or (sink,)))
+
+    def mark_many(self, deliveries: Sequence[SinkDelivery], sinks: tuple[str, ...]) -> list[int]:
+        """mark_delivered() for several deliveries in one transaction, each alert's sinks `sinks`: the
+        alerts that left the outbox, in the order given."""
         with self.batch() as recorder:
             now = utcnow()
-            recorder.mark_delivery(alert_id, sink, channel, ts, now)
-            return recorder.complete_if_all(alert_id, sinks or (sink,), now)
+            for d in deliveries:
+                recorder.mark_delivery(d.alert_id, d.sink, d.channel, d.ts, now)
+            ids = list(dict.fromkeys(d.alert_id for d in deliveries))
+            return [alert_id for alert_id in ids if recorder.complete_if_all(alert_id, sinks, now)]
 
     def complete(self, alert_id: int, *, channel: str, ts: str) -> None:
         """Every sink has the alert (from earlier runs): it leaves the outbox."""

@@ -9,8 +9,10 @@ from collections.abc import Iterator
 import pytest
 from fakeslack import FakeSlack, Fault
 
+from alerts import deliver
 from alerts.deliver import ConsoleSink, deliver_pending
 from alerts.slack import SlackSink, make_web_client
+from core.errors import PermanentDeliveryError
 from core.model import Document, Item
 from detection.compare import compare
 from detection.judge import judge
@@ -114,7 +116,7 @@ def test_crash_between_post_and_mark_does_not_duplicate(
         raise Killed  # the process dies right after Slack accepted the first message
 
     with monkeypatch.context() as patch:
-        patch.setattr(store, "mark_delivered", die)
+        patch.setattr(store, "mark_many", die)
         with pytest.raises(Killed):
             deliver_pending(store, sink(slack), lease_seconds=0.5)
     assert len(slack.posted()) == 1 and len(store.alerts(pending_only=True)) == 2
@@ -219,3 +221,86 @@ def test_slack_posts_ask_for_no_parsing_of_links_or_names(store: Store, slack: F
     assert posts and all(str(p.get("parse")) == "none" and str(p.get("link_names")).lower() in ("false", "0")
                          for p in posts)
     assert all(str(p.get("unfurl_links")).lower() in ("false", "0") for p in posts)
+
+
+class Counting:
+    """A Store whose claim and mark transactions are counted."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.claims, self.marks = store, [], []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+    def claim_many(self, pairs: list[tuple[int, str]], lease_seconds: float) -> set[tuple[int, str]]:
+        self.claims.append(len(pairs))
+        return self.store.claim_many(pairs, lease_seconds)
+
+    def mark_many(self, deliveries: list[object], sinks: tuple[str, ...]) -> list[int]:
+        self.marks.append(len(deliveries))
+        return self.store.mark_many(deliveries, sinks)  # type: ignore[arg-type]
+
+
+class Flaky(ConsoleSink):
+    """A quick local sink whose `n`th send raises `error`."""
+
+    def __init__(self, n: int, error: BaseException) -> None:
+        super().__init__(io.StringIO())
+        self.n, self.error, self.sends = n, error, 0
+
+    def send(self, alert: object, thread_ts: str | None, retry: bool) -> object:  # type: ignore[override]
+        self.sends += 1
+        if self.sends == self.n:
+            raise self.error
+        return super().send(alert, thread_ts, retry)  # type: ignore[arg-type]
+
+
+def test_quick_sends_go_in_growing_windows_in_order(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deliver, "QUICK_SEND_SECONDS", 60.0)  # every send counts as quick, however busy the machine
+    add_alerts(store, 10)
+    counting, out = Counting(store), io.StringIO()
+    report = deliver_pending(counting, ConsoleSink(out))  # type: ignore[arg-type]
+    assert counting.claims == [1, 2, 4, 3] and counting.marks == [1, 2, 4, 3]
+    assert report.delivered == sorted(report.delivered) and len(report.delivered) == 10
+    printed = [out.getvalue().index(f"第{n}批") for n in range(10)]
+    assert printed == sorted(printed) and store.alerts(pending_only=True) == []
+
+
+def test_slow_or_threaded_sinks_keep_one_alert_per_transaction(
+    store: Store, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_alerts(store, 4)
+    monkeypatch.setattr(deliver, "QUICK_SEND_SECONDS", 0.0)  # no send is quick enough
+    counting = Counting(store)
+    deliver_pending(counting, ConsoleSink(io.StringIO()), limit=2)  # type: ignore[arg-type]
+    assert counting.claims == [1, 1]
+    monkeypatch.setattr(deliver, "QUICK_SEND_SECONDS", 60.0)
+    deliver_pending(counting, sink(slack))  # type: ignore[arg-type]  # Slack replies in threads: windows of one
+    assert counting.claims == [1, 1, 1, 1] and len(slack.posted()) == 2
+
+
+def test_a_failure_inside_a_window_gives_back_the_unsent_alerts_uncounted(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(deliver, "QUICK_SEND_SECONDS", 60.0)
+    add_alerts(store, 7)
+    flaky = Flaky(5, PermanentDeliveryError("the console cannot be written to", channel="console"))
+    report = deliver_pending(store, flaky)  # windows of 1, 2, 4: the fifth send fails, in the third
+    assert len(report.delivered) == 4 and list(report.stopped_channels) == ["console"]
+    attempts = [a.attempts for a in store.alerts(pending_only=True, newest_first=False)]
+    assert attempts == [1, 0, 0]  # the failed send counts; the two claimed after it were never tried
+    assert len(deliver_pending(store, ConsoleSink(io.StringIO())).delivered) == 3
+
+
+def test_an_unforeseen_error_inside_a_window_still_marks_what_was_sent(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(deliver, "QUICK_SEND_SECONDS", 60.0)
+    add_alerts(store, 7)
+
+    class Interrupted(BaseException):
+        pass
+
+    with pytest.raises(Interrupted):  # Ctrl-C during the fifth send
+        deliver_pending(store, Flaky(5, Interrupted()))
+    assert len(store.alerts(pending_only=True)) == 3  # the four printed are not printed again

@@ -13,7 +13,7 @@ from detection.compare import compare
 from detection.judge import judge
 from detection.relevance import Taxonomy
 from detection.volatility import learned_volatile
-from state import Store
+from state import SinkDelivery, Store
 from state import recorder as recorder_module
 
 
@@ -119,6 +119,28 @@ def test_delivery_marks_and_attempts(store: Store) -> None:
     for key in ("id", "source", "url", "kind", "title", "topics", "matched_terms", "added", "removed",
                 "detected_at", "delivered_at"):
         assert key in json_fields
+
+
+def test_a_window_of_deliveries_is_claimed_marked_and_given_back_in_one_transaction_each(store: Store) -> None:
+    old = doc("a 通知")
+    record(store, None, old)
+    record(store, old, doc("关于政府采购的通知", "关于安全可控的通知", "a 通知"))
+    first, second = sorted(a.outbox_id for a in store.alerts(pending_only=True))
+    assert store.claim(first, lease_seconds=60, sink="slack")
+    # one pair already held by another sender: the others are claimed all the same
+    assert store.claim_many([(first, "slack"), (second, "slack"), (second, "webhook")], 60) == {
+        (second, "slack"), (second, "webhook")}
+    store.release_unattempted([(second, "webhook")])  # its channel stopped before its turn
+    records = store.deliveries([first, second])
+    assert records[(second, "webhook")].attempts == 0 and records[(second, "slack")].attempts == 1
+    assert store.alerts(pending_only=True)[-1].attempts == 1  # the claim that was sent still counts
+    assert store.claim(second, lease_seconds=60, sink="webhook")  # given back: claimable at once
+    both = ("slack", "webhook")
+    left = store.mark_many([SinkDelivery(second, "slack", "C1", "1.1"), SinkDelivery(second, "webhook", "hook", ""),
+                            SinkDelivery(first, "slack", "C1", "1.2")], both)
+    assert left == [second]  # the first still owes its webhook
+    assert [a.outbox_id for a in store.alerts(pending_only=True)] == [first]
+    assert store.alerts()[0].delivered_ts == "1.1"  # shown where the first sink put it
 
 
 def test_a_database_from_an_older_version_gains_the_new_columns(database_url: str) -> None:
