@@ -60,10 +60,6 @@ STOP_POLL_SECONDS = 0.1  # how often a thread waiting for room looks whether the
 _CPU_TURN = threading.Lock()
 _pinned = False
 _cpus_at_start: frozenset[int] | None = None  # the CPUs this process could use before it kept to one
-# Analysis on the fetching thread first costs about 70 ms (comparison and judgement imported, tables
-# read): until this process has paid that, more tasks may queue for the workers before it does.
-COLD_DEPTH = 8
-_analysed_here = False
 _T = TypeVar("_T")
 
 Status = Literal["baseline", "changed", "unchanged", "not_modified", "failed", "superseded"]
@@ -171,7 +167,6 @@ def _detail_text(url: str, fetcher: PageFetcher, source: Source) -> str:
 def check_source(source: Source, state: SourceState | None, app: App, workers: ForkedWorkers | None = None) -> Checked:
     """Fetch, extract, compare and judge one source, given its state as read at the cycle's start; the
     CPU-bound stages run in a worker process when one is idle. Writes nothing."""
-    global _analysed_here
     settings = app.settings
     seen = state.last_snapshot_id if state else None
     known = state is not None and seen is not None and state.url == source.url
@@ -185,10 +180,9 @@ def check_source(source: Source, state: SourceState | None, app: App, workers: F
         task = AnalysisTask(source.name, resp.body, resp.content_type, resp.final_url,
                             app.store.snapshot_blob(seen) if known and seen is not None else None,
                             learned_volatile(state.shape_history, state.compares) if state else frozenset())
-        analysis = workers.call(task, None if _analysed_here else COLD_DEPTH) if workers is not None else None
+        analysis = workers.call(task) if workers is not None else None
         if analysis is None:
             analysis = _cpu_bound(lambda: analyse(source, task, app))
-            _analysed_here = True
     except FetchError as exc:
         return Checked(source, error=exc.describe(), seen_snapshot_id=seen)
     if task.previous_blob is None:
