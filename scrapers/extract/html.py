@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from lxml import etree
-from lxml.cssselect import CSSSelector
 
 from core.errors import ChallengePage, EmptyBody, ExtractError, LooksWrong, Maintenance, NotADocument
 from core.model import Block, Document, Item
@@ -23,6 +23,9 @@ from scrapers.extract.fields import with_unique_ids
 from scrapers.extract.furniture import link_boxes, without_furniture
 from scrapers.extract.options import MAX_ITEMS, ExtractOptions, items_cut
 from scrapers.urls import clean_url
+
+if TYPE_CHECKING:
+    from lxml.cssselect import CSSSelector
 
 _DROP_TAGS = frozenset(
     [
@@ -126,6 +129,9 @@ def parse(text: str) -> etree._Element:
 
 @lru_cache(maxsize=256)
 def _selector(css: str) -> CSSSelector:
+    # Imported on first use: only sources with selectors need cssselect (5 ms of every start).
+    from lxml.cssselect import CSSSelector
+
     return CSSSelector(css, translator="html")
 
 
