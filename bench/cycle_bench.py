@@ -203,10 +203,14 @@ MONITORS = {"rulewatch": Rulewatch, "rulewatch-polite": RulewatchPolite, "urlwat
 
 def run(pages: int, share: float, monitors: list[str], delay: float, repeat: int = 1,
         rewrite: bool = False) -> list[Measure]:
-    """Each monitor `repeat` times (fresh site and state each time); the median of each figure."""
+    """Each monitor `repeat` times (fresh site and state each time); the median of each figure. The
+    monitors take turns, run by run, so a machine that slows down meanwhile slows them alike."""
     results = []
-    for name in monitors:
-        runs = [_one(pages, share, name, delay, rewrite) for _ in range(repeat)]
+    by_monitor: dict[str, list[Measure]] = {name: [] for name in monitors}
+    for _ in range(repeat):
+        for name in monitors:
+            by_monitor[name].append(_one(pages, share, name, delay, rewrite))
+    for name, runs in by_monitor.items():
         med = Measure(name, pages, share, statistics.median(r.wall for r in runs),
                       statistics.median(r.cpu for r in runs), statistics.median(r.rss_mb for r in runs),
                       statistics.median(r.tree_rss_mb for r in runs),
