@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field, fields, is_dataclass
 from operator import attrgetter
@@ -353,9 +354,16 @@ def plain(value: Any) -> Any:
     """A field's value as JSON data: tuples become lists, and model records (InlineRun, KeyDate) dicts."""
     if isinstance(value, tuple):
         return [plain(v) for v in value]
+    if isinstance(value, (str, int, float)) or value is None:  # most values: no dataclass lookup
+        return value
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+        return {name: plain(getattr(value, name)) for name in _field_names(type(value))}
     return value
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 @dataclass(slots=True)
