@@ -17,6 +17,7 @@ from core.text import article_key
 from detection.lineage import LineageMatch, match, rule_name
 from detection.severity import DRAFT_REASON, reads_as_draft
 from state import Store
+from state.records import AlertHead
 
 RULE_KINDS = ("new_item", "changed_text", "title_changed", "changed_item")
 
@@ -73,25 +74,27 @@ def reply(draft: Alert, final: Alert, found: LineageMatch, draft_doc: Document |
 
 def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:
     """Link the finals among these new alerts to their drafts; the ids of the drafts linked."""
-    finals = [a for a in store.alerts_by_id(list(alert_ids))
-              if a.kind in RULE_KINDS and not reads_as_draft(a.title, a.severity_reasons)]
+    # Titles and the rulemaking ids the alerts carry: whole alerts, and stored pages, are read only for
+    # a pair that matches (a cycle of 250 changed pages read all 250 alerts back for nothing).
+    finals = [h for h in store.alert_heads(list(alert_ids))
+              if h.kind in RULE_KINDS and not reads_as_draft(h.title, h.severity_reasons)]
     if not finals:
         return []
-    drafts = [d for d in store.draft_alerts(reason=DRAFT_REASON) if reads_as_draft(d.title, d.severity_reasons)]
+    drafts = [d for d in store.draft_heads(reason=DRAFT_REASON) if reads_as_draft(d.title, d.severity_reasons)]
     linked = []
     for final in finals:
-        best: tuple[LineageMatch, Alert] | None = None
-        # Titles and the rulemaking ids the alerts carry: no stored page is read to match.
+        best: tuple[LineageMatch, AlertHead] | None = None
         for draft in (d for d in drafts if d.outbox_id < final.outbox_id):
             found = match(draft.title, draft.rule_ids, final.title, final.rule_ids)
             if found is not None and (best is None or found.score > best[0].score):
                 best = (found, draft)
         if best is None:
             continue
-        found, draft = best
-        message = reply(draft, final, found, rule_text(store, draft), rule_text(store, final))
-        if store.add_lineage(draft.outbox_id, final.outbox_id, found.score, found.method, message):
-            linked.append(draft.outbox_id)
+        found, head = best
+        draft_alert, final_alert = store.alerts_by_id([head.outbox_id, final.outbox_id])  # oldest first
+        message = reply(draft_alert, final_alert, found, rule_text(store, draft_alert), rule_text(store, final_alert))
+        if store.add_lineage(draft_alert.outbox_id, final_alert.outbox_id, found.score, found.method, message):
+            linked.append(draft_alert.outbox_id)
     return linked
 
 

@@ -41,6 +41,17 @@ class SourceState:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertHead:
+    """What matching a final to its draft reads of an alert: no text, no diff, no dates."""
+
+    outbox_id: int
+    kind: str
+    title: str
+    severity_reasons: tuple[str, ...]
+    rule_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SinkDelivery:
     """A sink took an alert: in `channel`, as message `ts` where the sink has message ids."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,6 +26,7 @@ from state.prepared import insert_ignoring_duplicates, storable_params
 from state.recorder import HealthRules, Recorder, read_document
 from state.records import (
     TIME_FORMAT,
+    AlertHead,
     ChangeRecord,
     DeliveryRecord,
     Recorded,
@@ -291,18 +293,26 @@ class Store:
             snapshot_id = conn.execute(select(c.c.new_snapshot_id).where(c.c.id == alert.change_id)).scalar()
         return self.document(snapshot_id) if snapshot_id is not None else None
 
-    def draft_alerts(self, reason: str = "") -> list[Alert]:
-        """Alerts about rules whose title reads as a draft for comment, or (given `reason`) whose severity
-        reasons hold that text (lineage candidates), oldest first."""
+    def alert_heads(self, ids: list[int]) -> list[AlertHead]:
+        """These alerts' heads (kind, title, severity reasons, rule ids), oldest first."""
+        found: list[AlertHead] = []
+        with self.engine.connect() as conn:
+            for chunk in _chunks(ids):
+                found += _heads(conn, _HEAD.where(schema.alerts.c.id.in_(chunk)))
+        return sorted(found, key=lambda head: head.outbox_id)
+
+    def draft_heads(self, reason: str = "") -> list[AlertHead]:
+        """The heads of alerts about rules whose title reads as a draft for comment, or (given `reason`)
+        whose severity reasons hold that text (lineage candidates), oldest first."""
         a = schema.alerts
         words = ("%征求意见%", "%草案%", "%roposed%", "%ROPOSED%", "%NPRM%", "%equest for comment%")
         said = [a.c.title.like(w) for w in words]
         if reason:
             said.append(a.c.severity_reasons.like(f"%{reason}%"))
-        query = select(a).where(a.c.kind.in_(("new_item", "changed_text", "title_changed", "changed_item")),
-                                or_(*said)).order_by(a.c.id)
+        query = _HEAD.where(a.c.kind.in_(("new_item", "changed_text", "title_changed", "changed_item")),
+                            or_(*said)).order_by(a.c.id)
         with self.engine.connect() as conn:
-            return [alert_from_row(r) for r in conn.execute(query).mappings()]
+            return _heads(conn, query)
 
     def add_lineage(self, draft_id: int, final_id: int, score: float, method: str, reply: Alert) -> bool:
         """Link a final to its draft and put the draft thread's reply in the outbox, in one transaction;
@@ -528,3 +538,12 @@ def _source_state(row: Any, shape_history: Iterable[tuple[str, int, int]] = ()) 
         last_success_at=row["last_success_at"], failing_notified=bool(row["failing_notified"]),
         compares=row["compares"] or 0, shape_history=tuple(sorted(shape_history)),
     )
+
+
+_HEAD = select(schema.alerts.c.id, schema.alerts.c.kind, schema.alerts.c.title, schema.alerts.c.severity_reasons,
+               schema.alerts.c.rule_ids)
+
+
+def _heads(conn: Connection, query: Any) -> list[AlertHead]:
+    return [AlertHead(r[0], r[1], r[2], tuple(json.loads(r[3])), tuple(json.loads(r[4])))
+            for r in conn.execute(query)]

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from outbox import record_alerts
 
-from core.model import Block, Document, Item
+from core.model import Alert, Block, Document, Item
 from detection.compare import compare
 from detection.judge import judge
 from detection.relevance import Taxonomy
@@ -250,3 +251,19 @@ def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path: Path) -> Non
     damaged.write_bytes(b"this is not an SQLite database, just some bytes a disk left behind" * 100)
     with pytest.raises(StateError, match="file is not a database; the file is damaged"):
         Store(f"sqlite:///{damaged}")
+
+
+def test_alert_heads_carry_what_lineage_matches_on_and_drafts_are_found_by_title_or_reason(store: Store) -> None:
+    record_alerts(store, [
+        Alert(kind="changed_text", title="数据安全管理办法（征求意见稿）", url="http://x/1"),
+        Alert(kind="new_item", title="Cybersecurity rule", url="http://x/2", rule_ids=("RIN 1234-AB56",),
+              severity_reasons=("a draft for comment (+2)",)),
+        Alert(kind="changed_text", title="数据安全管理办法", url="http://x/3", rule_ids=("财金〔2026〕1号",)),
+    ])
+    ids = sorted(a.outbox_id for a in store.alerts())
+    heads = store.alert_heads(list(reversed(ids)))
+    assert [h.outbox_id for h in heads] == ids  # oldest first
+    assert heads[1].rule_ids == ("RIN 1234-AB56",) and heads[1].severity_reasons == ("a draft for comment (+2)",)
+    assert heads[2].kind == "changed_text" and heads[2].title == "数据安全管理办法"
+    assert [h.outbox_id for h in store.draft_heads()] == ids[:1]  # by its title
+    assert [h.outbox_id for h in store.draft_heads(reason="a draft for comment")] == ids[:2]  # and by its reason
