@@ -79,20 +79,57 @@ def test_bad_flag_is_a_clear_settings_error() -> None:
     assert Settings.from_env({"RULEWATCH_ONE_CPU": "off"}).one_cpu is False
 
 
+def _spin_on(cpu_number: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c",
+                             f"import os; os.sched_setaffinity(0, {{{cpu_number}}})\nwhile True: pass"])
+
+
+def _decisive(picks: list[tuple[int | None, dict[int, int]]], busy: int) -> list[int | None]:
+    """The picks made while some CPU other than the neighbour's was idle for longer than it: on a machine
+    that other work keeps busy on every CPU (another suite beside this one), a sample can hold no better
+    choice, and picking the neighbour's CPU is then no mistake."""
+    return [pick for pick, idle in picks if max(v for c, v in idle.items() if c != busy) > idle[busy]]
+
+
+def _recording_idle_times(monkeypatch: pytest.MonkeyPatch) -> list[dict[int, int]]:
+    """Every reading of the CPUs' idle times that rulewatch.cpu makes, in order."""
+    from rulewatch import cpu
+
+    seen: list[dict[int, int]] = []
+    read = cpu._idle_times
+
+    def recording() -> dict[int, int]:
+        seen.append(read())
+        return seen[-1]
+
+    monkeypatch.setattr(cpu, "_idle_times", recording)
+    return seen
+
+
 @needs_two_cpus
-def test_the_cpu_kept_is_not_the_one_a_neighbour_keeps_busy() -> None:
+def test_the_cpu_kept_is_not_the_one_a_neighbour_keeps_busy(monkeypatch: pytest.MonkeyPatch) -> None:
     """A process spinning on one CPU: the idlest CPU is another (the cycle would otherwise share it)."""
     from rulewatch.cpu import idlest_cpu
 
     allowed = os.sched_getaffinity(0)
     busy = min(allowed)
-    spin = subprocess.Popen([sys.executable, "-c", f"import os; os.sched_setaffinity(0, {{{busy}}})\nwhile True: pass"])
+    seen = _recording_idle_times(monkeypatch)
+    spin = _spin_on(busy)
+    picks = []
     try:
-        picks = [idlest_cpu(allowed, sample=0.2) for _ in range(3)]
+        for _ in range(10):
+            pick = idlest_cpu(allowed, sample=0.2)
+            before, after = seen[-2], seen[-1]  # the two readings around this sample
+            picks.append((pick, {c: after[c] - before[c] for c in allowed}))
+            if len(_decisive(picks, busy)) >= 3:
+                break
     finally:
         spin.kill()
         spin.wait()
-    assert busy not in picks
+    decisive = _decisive(picks, busy)
+    if not decisive:
+        pytest.skip("every CPU was kept busy by other work throughout: there was no idler CPU to find")
+    assert busy not in decisive
 
 
 @needs_two_cpus
@@ -107,23 +144,36 @@ def test_the_start_up_sample_sees_a_busy_neighbour_and_not_this_process_own_work
 
     allowed = os.sched_getaffinity(0)
     busy = min(allowed)
-    spin = subprocess.Popen([sys.executable, "-c", f"import os; os.sched_setaffinity(0, {{{busy}}})\nwhile True: pass"])
+    seen = _recording_idle_times(monkeypatch)
+    spin = _spin_on(busy)
     picks = []
     try:
         time.sleep(0.1)  # the neighbour is running
-        for _ in range(3):
+        for _ in range(10):
             monkeypatch.setattr(cpu, "_start", None)
             cpu.note_start()
+            own_before = cpu._own_ticks()
             until = time.monotonic() + 0.3
             while time.monotonic() < until:  # our own start-up, on whichever CPU we run
                 pass
             started = time.monotonic()
-            picks.append(cpu.idlest_cpu(allowed))
+            pick = cpu.idlest_cpu(allowed)
             assert time.monotonic() - started < cpu.IDLE_SAMPLE_SECONDS  # measured, not slept
+            before, after = seen[-2], seen[-1]
+            idle = {c: after[c] - before[c] for c in allowed}
+            mine, own_after = cpu.current_cpu(), cpu._own_ticks()
+            if mine in idle and own_before is not None and own_after is not None:
+                idle[mine] += own_after - own_before  # as the choice credits it: our work is no neighbour's
+            picks.append((pick, idle))
+            if len(_decisive(picks, busy)) >= 3:
+                break
     finally:
         spin.kill()
         spin.wait()
-    assert busy not in picks
+    decisive = _decisive(picks, busy)
+    if not decisive:
+        pytest.skip("every CPU was kept busy by other work throughout: there was no idler CPU to find")
+    assert busy not in decisive
 
 
 def test_own_ticks_grow_with_work() -> None:
