@@ -67,15 +67,17 @@ class Prepared:
         cursor.execute(sql, tuple(values[k] for k in order) if order is not None else values)
         return cursor
 
-    def run_many(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        """Execute once per row (the driver's executemany); every row has the same keys."""
+    def run_many(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
+        """Execute once per row (the driver's executemany); every row has the same keys. Returns the
+        rows changed in all, as the driver counts them (-1 where it does not)."""
         if not rows:
-            return
+            return 0
         sql, order, literals, _ = self._compile(conn.dialect, tuple(rows[0]))
         values = [storable_params({**literals, **row} if literals else row) for row in rows]
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.executemany(sql, [tuple(v[k] for k in order) for v in values] if order is not None else values)
+            return int(cursor.rowcount)
         finally:
             cursor.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fakeslack import FakeSlack
@@ -137,3 +138,32 @@ def test_the_digest_lists_the_most_severe_first(store: Store) -> None:
     levels = [line.split("]")[0] + "]" for line in out.getvalue().splitlines() if line.startswith("• [")]
     assert levels == ["• [HIGH]", "• [MEDIUM]", "• [LOW]"]
     assert "reporting deadline 24 hours → 2 hours" in out.getvalue()
+
+
+def test_a_run_of_304s_written_together_still_announces_a_recovery_and_adds_a_new_source(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from state.recorder import NotModifiedAnswer, Recorder
+
+    one_by_one: list[str] = []
+    each = Recorder.record_not_modified
+
+    def counted(self: Recorder, **kwargs: Any) -> None:
+        one_by_one.append(kwargs["name"])
+        each(self, **kwargs)
+
+    for name in ("a", "b", "c"):
+        store.record_not_modified(name=name, url=f"http://x/{name}", etag="", last_modified="", health=HEALTH)
+    for _ in range(3):
+        store.record_failure(name="b", url="http://x/b", error="timeout", health=HEALTH)
+    answers = [NotModifiedAnswer(n, f"http://x/{n}", f'"{n}2"', "") for n in ("a", "b", "c", "new")]
+    monkeypatch.setattr(Recorder, "record_not_modified", counted)
+    store.write(lambda recorder: recorder.record_not_modified_many(answers), HEALTH)
+    assert one_by_one == ["a", "b", "c", "new"]  # not all healthy: each source its own way
+    assert [(a.kind, a.source) for a in store.alerts(newest_first=False)] == [
+        ("source_failing", "b"), ("source_recovered", "b")]
+    states = {s.name: s for s in store.all_source_states()}
+    assert {n: (s.etag, s.consecutive_failures) for n, s in states.items()} == {
+        "a": ('"a2"', 0), "b": ('"b2"', 0), "c": ('"c2"', 0), "new": ('"new2"', 0)}
+    # all healthy now: one statement for the four, and nothing more to announce
+    store.write(lambda recorder: recorder.record_not_modified_many(answers), HEALTH)
+    assert one_by_one == ["a", "b", "c", "new"] and len(store.alerts()) == 2
