@@ -438,10 +438,9 @@ class Store:
     def claim_many(self, pairs: Sequence[tuple[int, str]], lease_seconds: float) -> set[tuple[int, str]]:
         """claim() for several (alert id, sink) pairs in one transaction: the pairs this sender now holds."""
         now = datetime.now(UTC)
-        until = (now + timedelta(seconds=lease_seconds)).strftime(TIME_FORMAT)
+        at, until = now.strftime(TIME_FORMAT), (now + timedelta(seconds=lease_seconds)).strftime(TIME_FORMAT)
         with self.batch() as recorder:
-            return {(alert_id, sink) for alert_id, sink in pairs
-                    if recorder.claim_delivery(alert_id, sink, now.strftime(TIME_FORMAT), until)}
+            return {(alert_id, sink) for alert_id, sink in pairs if recorder.claim_delivery(alert_id, sink, at, until)}
 
     def release(self, alert_id: int, error: str, sink: str) -> None:
         """Give a claimed alert back after a failed attempt to send it to `sink`, with the reason."""
