@@ -67,6 +67,8 @@ MIN_ITEMS = 3  # repeated link blocks needed to call something a list
 # Elements that repeat once per list item (PBOC's lists are a table per item).
 _ITEM_TAGS = frozenset(["li", "tr", "div", "dd", "dt", "p", "article", "section", "table"])
 MIN_TITLE_CHARS = 4
+MIN_RECORDS = 5  # dated records a group needs to be rescued from furniture removed by its name
+PROSE_SHARE = 0.5  # a page whose own non-link text is under this share of such records has no prose
 LIST_SHARE = 0.45  # share of the content text that item titles must carry for the page to be a list
 MAIN_SHARE = 0.6  # descend into a child while it holds this share of its parent's text
 CHAIN_TEXT = 20  # characters of its own a chain link must hold for the chain to be the content
@@ -155,42 +157,51 @@ def _is_hidden(el: etree._Element) -> bool:
     )
 
 
-def _is_furniture(el: etree._Element) -> bool:
+def _furniture_kind(el: etree._Element) -> str:
+    """Why an element is furniture: "tag" (its tag, or hidden), "name" (its class, id or role
+    vocabulary alone), or "" when it is not."""
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in ("html", "body"):
-        return False
+        return ""
     if tag in _DROP_TAGS or _is_hidden(el):
-        return True
+        return "tag"
     if tag == "header" and not el.xpath(".//h1"):
-        return True
+        return "tag"
     if tag == "footer":
-        return True
+        return "tag"
     tokens = _tokens(el)
-    return bool(tokens & _UNLIKELY) and not (tokens & _LIKELY)
+    return "name" if tokens & _UNLIKELY and not (tokens & _LIKELY) else ""
 
 
 def strip_furniture(
     root: etree._Element, exclude: tuple[str, ...] = (), keep: list[etree._Element] | None = None
-) -> None:
+) -> list[etree._Element]:
     """Remove boilerplate in place: furniture by tag/class/role, short forms, comments, user excludes.
 
-    Elements in `keep` (what a user's selector chose) and their ancestors are never dropped."""
+    Elements in `keep` (what a user's selector chose) and their ancestors are never dropped. Returns
+    what was dropped by its name alone ("side-right-column"): a name can be wrong, and such an element
+    may hold the page's own records (see `_rescued_records`)."""
     for sel in exclude:
         for el in select(root, sel):
             _drop(el)
     for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
         _drop(el)
     protected = {a for el in keep or [] for a in (el, *el.iterancestors())}
+    named: list[etree._Element] = []
     for el in list(root.iter()):
         tag = el.tag
         if not isinstance(tag, str) or (tag not in _FURNITURE_TAGS and not el.keys()):
             continue
         if el.getparent() is None or el in protected:
             continue
-        if _is_furniture(el):
+        kind = _furniture_kind(el)
+        if kind:
             _drop(el)
+            if kind == "name":
+                named.append(el)
         elif el.tag == "form" and len(text_of(el)) < 200:
             _drop(el)  # a search box; whole-page ASP.NET forms are kept
+    return named
 
 
 def _drop(el: etree._Element) -> None:
@@ -273,6 +284,11 @@ def _blocks(container: etree._Element) -> list[Block]:
 class _Group:
     elements: list[etree._Element]
     score: float
+    dated: int  # members that show a date
+
+    @property
+    def mostly_dated(self) -> bool:
+        return self.dated * 2 >= len(self.elements)
 
 
 def _link_title(a: etree._Element) -> str:
@@ -317,8 +333,30 @@ def _candidate_groups(root: etree._Element) -> list[_Group]:
             titles = [max((len(_link_title(a)) for a in m.iter("a")), default=0) for m in with_links]
             dated = sum(1 for m in with_links if find_date(text_of(m)))
             score = sum(titles) * (1.5 if dated >= len(with_links) / 2 else 1.0)
-            groups.append(_Group(with_links, score))
+            groups.append(_Group(with_links, score, dated))
     return sorted(groups, key=lambda g: g.score, reverse=True)
+
+
+def _rescued_records(
+    named: list[etree._Element], body: etree._Element, groups: list[_Group]
+) -> _Group | None:
+    """The page's own dated records when furniture removal took them by a misleading name (CAC's
+    rule lists sit in `div.side-right-column`): a group of repeated, dated, linked records inside
+    something dropped by name, on a page left with no prose and no stronger list of its own. A dated
+    sidebar beside an article never qualifies: the article's prose stays."""
+    if not named:
+        return None
+    best: _Group | None = None
+    for dropped in named:
+        for group in _candidate_groups(dropped):
+            if group.mostly_dated and len(group.elements) >= MIN_RECORDS and (best is None or group.score > best.score):
+                best = group
+    if best is None or (groups and groups[0].score >= best.score):
+        return None
+    stats = _stats(body, {})
+    prose = stats.text - stats.link
+    record_chars = sum(len(text_of(el)) for el in best.elements)
+    return best if prose < PROSE_SHARE * record_chars else None
 
 
 # <meta> names that carry the document's own title, best first (TRS and other CMSs write ArticleTitle),
@@ -396,7 +434,7 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
     if signal == "strong" or (signal == "weak" and len(text_of(body)) < SHORT_TEXT):
         raise ChallengePage("the server sent a JavaScript/cookie challenge page instead of content")
     chosen = [el for sel in (options.select, options.items) if sel for el in select(root, sel)]
-    strip_furniture(root, options.exclude, keep=chosen)
+    named = strip_furniture(root, options.exclude, keep=chosen)
     title = _title(root, titles)
     content_text = text_of(body)
     if looks_like_error_page(page_title, content_text):
@@ -419,6 +457,11 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
                 return Document(kind="list", url=url, title=title, items=items, metadata=items_cut(len(members)))
         else:
             groups = _candidate_groups(body)
+            rescued = _rescued_records(named, body, groups)
+            if rescued is not None:
+                members = rescued.elements
+                return Document(kind="list", url=url, title=title, items=_items(members[:MAX_ITEMS], url),
+                                metadata=items_cut(len(members)))
             if groups:
                 members = groups[0].elements
                 items = _items(members[:MAX_ITEMS], url)
