@@ -31,7 +31,7 @@ TITLE_KEYS = [norm_key(k) for k in ("title", "docTitle", "headline", "subject", 
 URL_KEYS = [norm_key(k) for k in ("url", "html_url", "link", "href", "detailUrl", "pageUrl", "titleLink",
                                   "uri", "permalink", "docFileUrl", "pdf_url", "pdfFileUrl", "fileUrl")]
 DATE_KEYS = [norm_key(k) for k in ("publishDate", "publication_date", "pubDate", "publishTime", "published",
-                                   "releaseDate", "issueDate", "date", "effective_on", "signing_date",
+                                   "releaseDate", "issueDate", "postedDate", "date", "effective_on", "signing_date",
                                    "createTime", "created", "updated", "modified")]
 
 COVERAGE = 0.8  # share of records a field must fill to play a role
@@ -47,6 +47,7 @@ _DOWNLOAD = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|wps|ofd|zip|rar|7z)(?:[?#]|$
 _DOWNLOAD_NAME = re.compile(r"file|pdf|doc|download|attach", re.IGNORECASE)
 _IMAGE_NAME = re.compile(r"logo|image|img|pic|icon|thumb|avatar", re.IGNORECASE)
 _HTML = re.compile(r"<[a-z][^>]*>", re.IGNORECASE)
+_WORDED = re.compile(r"[^\W\d_]{2}")  # two letters in a row: words, not a number or a code
 
 
 def _known(records: list[dict[str, Any]], wanted: list[str]) -> bool:
@@ -84,9 +85,11 @@ def infer_roles(records: list[dict[str, Any]]) -> dict[str, str]:
         roles["id"] = next((k for k in ids if _ID_NAME.search(k)), ids[0])
     if not _known(records, TITLE_KEYS):
         texts = {k: vs for k, vs in columns.items() if k not in dates and k != roles.get("id")
-                 and not any(_LINKISH.match(v) or _HTML.search(v) for v in vs)}
+                 and not any(_LINKISH.match(v) or _HTML.search(v) for v in vs) and any(_WORDED.search(v) for v in vs)}
         if texts:
             roles["title"] = max(texts, key=lambda k: _title_score(k, texts[k]))
+        elif "id" in roles and all(_WORDED.search(v) for v in columns[roles["id"]]):
+            roles["title"] = roles["id"]  # the records' only text: a title without spaces (CJK) is unique too
     return roles
 
 

@@ -52,16 +52,45 @@ def _arrays(node: Any, path: str = "") -> Iterator[tuple[str, list[dict[str, Any
 
 
 _INDEX = re.compile(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.|$)")
+SAME_SHAPE = 0.5  # share of field names two arrays must have in common to be one list
 
 
 def record_arrays(data: Any) -> dict[str, list[dict[str, Any]]]:
     """The answer's record arrays, sibling arrays of one shape joined into one list: NFRA nests one
-    array per sub-column ("data.0.docInfoVOList", "data.1.docInfoVOList"...), and a rule in the sixth
-    is as new as one in the first. Keyed by the path with indexes as "*"."""
+    array per sub-column ("data.0.docInfoVOList", "data.1.docInfoVOList"...), gov.cn's policy search
+    one per category under named keys ("searchVO.catMap.gongwen.listVO", "...bumenfile.listVO"), and
+    a rule in the last is as new as one in the first. Keyed by the path with indexes and such
+    varying keys as "*"."""
     joined: dict[str, list[dict[str, Any]]] = {}
     for path, records in _arrays(data):
         joined.setdefault(_INDEX.sub("*", path), []).extend(records)
-    return joined
+    return _joined_by_key(joined)
+
+
+def _fields(records: list[dict[str, Any]]) -> set[str]:
+    return {k for r in records[:20] for k in r}
+
+
+def _joined_by_key(arrays: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Arrays at paths that differ in one key above their own name ("a.X.list", "a.Y.list") and hold
+    records of one shape, joined as "a.*.list"."""
+    families: dict[tuple[str, ...], list[str]] = {}
+    for path in arrays:
+        parts = path.split(".")
+        for i in range(len(parts) - 1):
+            if parts[i] != "*":
+                families.setdefault((*parts[:i], "*", *parts[i + 1:]), []).append(path)
+    for pattern, paths in families.items():
+        paths = [p for p in paths if p in arrays]
+        if len(paths) < 2:
+            continue
+        shapes = [_fields(arrays[p]) for p in paths]
+        common = set.intersection(*shapes)
+        if len(common) < SAME_SHAPE * max(len(s) for s in shapes):
+            continue
+        merged = [r for p in paths for r in arrays.pop(p)]
+        arrays.setdefault(".".join(pattern), []).extend(merged)
+    return arrays
 
 
 def _pick(record: dict[str, Any], wanted: list[str], override: str = "") -> tuple[str, Any]:
@@ -89,12 +118,64 @@ def _dotted(node: Any, path: str) -> Any:
     return node
 
 
+# What a facet or aggregation entry holds: a label and a count ("国务院组织机构", 370), nothing to read.
+_COUNT_KEYS = frozenset(_norm(k) for k in ("count", "docCount", "doc_count", "total", "totalCount", "num", "hits",
+                                           "frequency", "size"))
+FACET_FIELDS = 5  # a facet entry has at most this many scalar fields
+
+
+def _is_facets(records: list[dict[str, Any]]) -> bool:
+    """Category names with counts (a search's facets, an aggregation): few fields, one a count, no
+    date and no link."""
+    facets = 0
+    for record in records:
+        scalars = {k: v for k, v in record.items() if not isinstance(v, (dict, list))}
+        counted = any(_norm(k) in _COUNT_KEYS and str(v).isdigit() for k, v in scalars.items())
+        if counted and len(scalars) <= FACET_FIELDS and not _dated(record) and page_link(record)[1] is None:
+            facets += 1
+    return facets * 2 > len(records)
+
+
+def _dated(record: dict[str, Any]) -> bool:
+    return any(isinstance(v, str) and len(v) <= 40 and find_date(v) for v in record.values())
+
+
+def _flattened(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records whose title is one level down (JSON:API's `{"id", "attributes": {"title", ...}}`) with
+    their nested objects' scalar fields beside their own; other records as they are."""
+    if _known_titles(records):
+        return records
+    flat = []
+    for record in records:
+        extra = {k: v for value in record.values() if isinstance(value, dict)
+                 for k, v in value.items() if not isinstance(v, (dict, list)) and k not in record}
+        flat.append({**record, **extra} if extra else record)
+    return flat
+
+
+def _known_titles(records: list[dict[str, Any]]) -> bool:
+    return sum(1 for r in records if _pick(r, TITLE_KEYS)[1] is not None) * 2 >= len(records)
+
+
 def _score(path: str, records: list[dict[str, Any]]) -> float:
+    """How much an array reads as the answer's list: records with titles, the more so with dates and
+    links; a familiar array name helps; facets and aggregations never count."""
     titled = sum(1 for r in records if _pick(r, TITLE_KEYS)[1] is not None)
-    if not titled:
+    if not titled or _is_facets(records):
         return 0.0
+    sample = records[:50]
+    dated = sum(1 for r in sample if _dated(r)) / len(sample)
+    linked = sum(1 for r in sample if page_link(r)[1] is not None) / len(sample)
     name_bonus = 1.5 if _norm(path.rsplit(".", 1)[-1]) in ITEM_ARRAY_NAMES else 1.0
-    return titled * name_bonus
+    return titled * (1 + dated + linked) * name_bonus
+
+
+def _grouped(path: str, inner: str, arrays: dict[str, list[dict[str, Any]]]) -> bool:
+    """Whether the records at `path` are groups of the records at `inner` (agency -> documents)
+    rather than `inner` being an attribute of each (a document's agencies): the outer records carry
+    no dates and fewer records than those nested in them."""
+    outer = arrays[path]
+    return not any(_dated(r) for r in outer[:50]) and len(arrays[inner]) > len(outer)
 
 
 def extract_json(text: str, url: str, options: ExtractOptions | None = None) -> Document:
@@ -115,26 +196,39 @@ def _extract_json(text: str, url: str, options: ExtractOptions) -> Document:
         if not isinstance(found, list):
             raise ExtractError(f"items_path {options.items_path!r} is not an array in this response")
         return _list_document(data, [r for r in found if isinstance(r, dict)], url, options)
-    arrays = record_arrays(data)
+    arrays = {p: _flattened(r) for p, r in record_arrays(data).items()}
     scores = {p: _score(p, r) for p, r in arrays.items()}
     titled = [p for p, score in scores.items() if score > 0]
-    # An array inside the records of a titled array is an attribute of each (a document's agencies).
-    lists = [p for p in titled if not any(p.startswith(f"{t}.*.") for t in titled)]
+    # An array inside the records of a titled array is an attribute of each (a document's agencies),
+    # unless those records only group it (agency -> category -> documents).
+    groups = {p for p in arrays if any(q.startswith(f"{p}.*.") and _grouped(p, q, arrays) for q in arrays)}
+    lists = [p for p in titled if p not in groups
+             and not any(p.startswith(f"{t}.*.") and not _grouped(t, p, arrays) for t in titled)]
     if lists:
         return _list_document(data, arrays[max(lists, key=lambda p: scores[p])], url, options)
     if _html_record(data) is not None:
         return _page_document(data, url, options)
-    if arrays:
-        # No known field names: the largest array is the list; its fields are inferred by their shape.
-        path, records = max(arrays.items(), key=lambda kv: len(kv[1]))
+    candidates = {p: r for p, r in arrays.items() if p not in groups and not _is_facets(r)}
+    if candidates:
+        # No known field names: the array whose records hold most (dates, links, then count) is the
+        # list; its fields are inferred by their shape.
+        path, records = max(candidates.items(), key=lambda kv: _inferred_score(kv[1]))
         document = _list_document(data, records, url, options)
-        if not document.items:
+        if not any(item.title or item.url for item in document.items):  # ids alone tell a reader nothing
             raise LooksWrong(f"the answer holds {len(records)} records at {path!r} but none reads as an item; "
                              "name their fields with title_field and id_field (or items_path)")
         return document
     if options.kind == "list" or _looks_like_empty_search(data):
         return _list_document(data, [], url, options)
     return _page_document(data, url, options)
+
+
+def _inferred_score(records: list[dict[str, Any]]) -> tuple[float, int]:
+    """An array of unfamiliar records ranked by the share of them with dates and links, then size."""
+    sample = records[:50]
+    dated = sum(1 for r in sample if _dated(r)) / len(sample)
+    linked = sum(1 for r in sample if page_link(r)[1] is not None) / len(sample)
+    return dated + linked, len(records)
 
 
 def _looks_like_empty_search(data: Any) -> bool:
@@ -185,7 +279,7 @@ def _item(
         except (KeyError, IndexError, ValueError) as exc:
             raise ExtractError(f"url_template {options.url_template!r} names a field this record lacks: {exc}") from exc
     clean = clean_url(str(link), base) if link else ""
-    title_text = squash_printable(str(title or ""))
+    title_text = squash_printable(_TAG.sub(" ", _whole_title(record, title_key, title)))
     item_id = str(ident) if ident not in (None, "") else (clean or title_text)
     return Item(
         id=item_id,
@@ -194,6 +288,24 @@ def _item(
         date=find_date(str(date)) or squash_printable(str(date or "")),
         fields=tuple(sorted(fields.items())),
     )
+
+
+_TAG = re.compile(r"<[A-Za-z/][^>]*>")  # markup inside a title field (gov.cn's gazette titles hold <br/>)
+_TITLE_PART = re.compile(r"^(.*?)([12])$")
+
+
+def _whole_title(record: dict[str, Any], key: str, title: Any) -> str:
+    """The title, with its other half when the record splits it in two numbered fields (the Federal
+    Register's `subject_1` "Assessment Rates:" and `subject_2` "Walnuts Grown in California")."""
+    match = _TITLE_PART.match(key)
+    if not match:
+        return str(title or "")
+    stem, number = match.groups()
+    other = record.get(f"{stem}{'2' if number == '1' else '1'}")
+    if not isinstance(other, str) or not other.strip():
+        return str(title or "")
+    first, second = (title, other) if number == "1" else (other, title)
+    return f"{first} {second}"
 
 
 def _field_text(value: Any) -> str:

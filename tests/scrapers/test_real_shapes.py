@@ -52,6 +52,8 @@ def test_real_shape_extracts_right(case: dict[str, Any]) -> None:
     by_id = {i.id: i for i in doc.items}
     for item_id, url in case.get("item_urls", {}).items():
         assert by_id[item_id].url == url
+    for item_id, title in case.get("item_titles", {}).items():
+        assert by_id[item_id].title == title
     if "no_field" in case:
         assert all(case["no_field"] not in i.field_map() for i in doc.items)
 
