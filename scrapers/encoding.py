@@ -142,6 +142,16 @@ def decode(body: bytes, content_type: str = "") -> tuple[str, str]:
     if bad <= DAMAGED_SHARE * high:
         raise Undecodable(f"{bad} byte(s) are not valid {expected} (the first at byte {offset}): "
                           "the server sent a damaged body; it is not read as the page")
+    if candidates:
+        # Declared, and invalid nearly everywhere: only a GBK page under a wrong label (common on
+        # Chinese government sites) is read, and only when its text is plainly Chinese; anything
+        # else is garbage, never read by a guessed code page.
+        text = _plainly_chinese_gb18030(body)
+        if text is not None:
+            log.info("a body labelled %s is GBK: read as GB18030", expected)
+            return text, "gb18030"
+        raise Undecodable(f"{bad} byte(s) are not valid {expected}, the charset the response declares (the first "
+                          f"at byte {offset}), and the body is no other page mislabelled: it is not read")
     from charset_normalizer import from_bytes  # imported late: only pages that need guessing pay for it
 
     best = from_bytes(body).best()
@@ -151,3 +161,69 @@ def decode(body: bytes, content_type: str = "") -> tuple[str, str]:
         if text is not None:
             return text, encoding
     raise ExtractError(f"bytes are not valid {expected} and no other encoding reads them cleanly")
+
+
+# GB2312's common hanzi (level 1, lead bytes 0xB0-0xD7) and its punctuation rows (0xA1-0xA3): nearly
+# every double-byte character of real Chinese text, and only a third of random bytes'.
+_COMMON_GB_LEADS = frozenset(range(0xB0, 0xD8)) | {0xA1, 0xA2, 0xA3}
+PLAIN_CHINESE_SHARE = 0.8
+
+
+def _plainly_chinese_gb18030(body: bytes) -> str | None:
+    """The body read as GB18030 when it is valid GB18030 whose characters are mostly common hanzi
+    and Chinese punctuation; None otherwise."""
+    text = _strict(body, "gb18030")
+    if text is None:
+        return None
+    wide = [ch for ch in text if ord(ch) >= 0x80]
+    if not wide:
+        return None
+    common = sum(1 for ch in wide if len(raw := ch.encode("gb18030")) == 2 and raw[0] in _COMMON_GB_LEADS)
+    return text if common >= PLAIN_CHINESE_SHARE * len(wide) else None
+
+
+# JSON text (RFC 8259) is UTF-8; older producers send UTF-16 or UTF-32, told by a BOM or by where the
+# zero bytes of the first two characters fall (both are ASCII).
+_JSON_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _json_encoding(body: bytes) -> str:
+    for bom, name in _JSON_BOMS:
+        if body.startswith(bom):
+            return name
+    head = body[:4]
+    if len(head) == 4:
+        if head[:3] == b"\0\0\0":
+            return "utf-32-be"
+        if head[1:] == b"\0\0\0":
+            return "utf-32-le"
+    if len(head) >= 2:
+        if head[0] == 0:
+            return "utf-16-be"
+        if head[1] == 0:
+            return "utf-16-le"
+    return "utf-8"
+
+
+def decode_json(body: bytes, content_type: str = "") -> tuple[str, str]:
+    """JSON text as RFC 8259 reads it: UTF-8, or UTF-16/32 by BOM or zero bytes; a charset the
+    Content-Type names is tried first (Chinese APIs send GBK JSON so labelled). Never a charset found
+    inside the text: an HTML <meta charset> in a field (NFRA's docClob) says nothing about the JSON.
+    Raises Undecodable when the bytes are not that encoding beyond a few stray Windows-1252 bytes."""
+    header = charset_from_content_type(content_type)
+    encoding = _json_encoding(body)
+    if header and encoding == "utf-8" and header not in ("utf-8", "utf-8-sig"):
+        text = _strict(body, header)
+        if text is not None:
+            return text, header
+    text = _strict(body, encoding)
+    if text is not None:
+        return text, encoding
+    if encoding == "utf-8":
+        repaired = _with_stray_cp1252(body)
+        if repaired is not None:
+            return repaired, encoding
+    bad, offset = damaged_bytes(body, encoding)
+    raise Undecodable(f"{bad} byte(s) of the JSON answer are not valid {encoding} (the first at byte {offset}): "
+                      "it is not read")

@@ -14,7 +14,7 @@ from typing import Protocol
 from core.errors import EmptyBody
 from core.model import Block, Document
 from core.text import article_key, squash
-from scrapers.encoding import decode
+from scrapers.encoding import decode, decode_json
 from scrapers.extract.feed import extract_feed
 from scrapers.extract.html import extract_html
 from scrapers.extract.jsondoc import extract_json
@@ -67,7 +67,7 @@ class JsonExtractor:
         return head[:1] in (b"{", b"[") or content_type.endswith("json")
 
     def extract(self, body: bytes, content_type: str, url: str, options: ExtractOptions) -> Document:
-        text, _ = decode(body, content_type)
+        text, _ = decode_json(body, content_type)
         return extract_json(text, url, options)
 
 

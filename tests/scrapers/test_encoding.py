@@ -78,3 +78,52 @@ def test_damaged_utf8_is_undecodable_not_a_guess() -> None:
         with pytest.raises(Undecodable) as caught:
             decode(damaged, "text/html")
         assert caught.value.reason == "undecodable" and "not valid utf-8" in str(caught.value)
+
+
+def test_json_is_utf8_whatever_html_it_embeds() -> None:
+    """NFRA's detail API carries Word HTML with <meta charset=gb2312> inside a field: the answer is
+    UTF-8 JSON, and reading it as GB18030 (which these bytes would allow) gives mojibake."""
+    import json
+
+    from scrapers.encoding import decode_json
+
+    title = "关于银行业信息系统安全可控的通知"
+    doc = {"data": {"docTitle": title, "docClob": '<html><head><meta charset="gb2312"></head><body><p>正文</p></body></html>'}}
+    body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    assert body.decode("gb18030")  # the trap: a GB18030 decode does not fail on these bytes
+    text, encoding = decode_json(body, "application/json")
+    assert encoding == "utf-8" and json.loads(text)["data"]["docTitle"] == title
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "utf-8-sig"])
+def test_json_in_utf16_and_utf32_by_bom_or_zero_bytes(codec: str) -> None:
+    from scrapers.encoding import decode_json
+
+    text, _ = decode_json(f'{{"title": "{CN}"}}'.encode(codec), "application/json")
+    assert text.lstrip("\ufeff") == f'{{"title": "{CN}"}}'
+
+
+def test_json_labelled_gbk_by_its_header_is_read_as_gbk() -> None:
+    from scrapers.encoding import decode_json
+
+    text, _ = decode_json(f'{{"title": "{CN}"}}'.encode("gbk"), "application/json; charset=GBK")
+    assert CN in text
+
+
+def test_json_that_is_not_utf8_is_undecodable() -> None:
+    from scrapers.encoding import decode_json
+
+    with pytest.raises(Undecodable) as caught:
+        decode_json(f'{{"title": "{CN * 3}"}}'.encode("gbk"), "application/json")
+    assert "not valid utf-8" in str(caught.value)
+
+
+def test_garbage_in_the_declared_charset_is_undecodable_never_a_guessed_code_page() -> None:
+    """A short page of bytes that are not UTF-8 anywhere, labelled UTF-8, replacing a rule page: no
+    legacy code page may read it (it would alert 'Amended' with every article removed)."""
+    noise = bytes((i * 37 + 11) % 128 + 128 for i in range(300))
+    body = b'<html><head><meta charset="utf-8"><title>' + noise[:40] + b"</title></head><body><p>" + noise + b"</p></body></html>"
+    for ctype in ("text/html", "text/html; charset=utf-8"):
+        with pytest.raises(Undecodable) as caught:
+            decode(body, ctype)
+        assert "not valid utf-8" in str(caught.value)
