@@ -134,6 +134,13 @@ class Document:
         return cls.from_canonical(json.loads(raw))
 
 
+# The revision of how extraction reads pages, stored in each extracted Document's metadata ("reader").
+# Raise it whenever a release reads some pages differently (another list found, a block kept or
+# dropped): comparison then takes the first check after the upgrade as the new baseline instead of
+# reporting the reader's change as the page's (detection.compare.reread).
+READER_REVISION = "3"
+
+
 # ---- politeness ----------------------------------------------------------------------------------
 
 DEFAULT_HOST_CONCURRENCY = 2

@@ -52,11 +52,36 @@ def compare(old: Document, new: Document, learned: frozenset[str] = frozenset())
         change.ignored.append(Ignored(f"document kind {old.kind} -> {new.kind}", "the page changed shape; "
                                       "its content is compared from the next check on"))
         return change
+    if reread(old, new):
+        change.ignored.append(Ignored(
+            f"read by a newer rulewatch (reader {old.metadata.get('reader', 'unknown')} -> "
+            f"{new.metadata.get('reader', 'unknown')})",
+            "this release reads the page differently; its content is compared from this check on"))
+        return change
     if normalise(old.title) != normalise(new.title) and mask(old.title).text != mask(new.title).text:
         change.title = (old.title, new.title)
     _compare_blocks(old.blocks, new.blocks, change, learned)
     _compare_items(old.items, new.items, change)
     return change
+
+
+REREAD_OVERLAP = 0.5  # items a re-read list must share with its last snapshot to be compared as usual
+
+
+def reread(old: Document, new: Document) -> bool:
+    """Whether `new` was read by another reader revision than `old` in a way that would show as a
+    change: a page (any block may be the reader's doing), or a list that shares under half its
+    items with the last snapshot (another array or group was chosen). A list read the same way
+    keeps alerting on its new items across an upgrade."""
+    if old.metadata.get("reader") == new.metadata.get("reader"):
+        return False
+    if old.kind != "list":
+        return old.blocks != new.blocks or old.title != new.title
+    if not old.items:
+        return bool(new.items)
+    ids = {i.id for i in new.items} | {i.title for i in new.items}
+    shared = sum(1 for i in old.items if i.id in ids or i.title in ids)
+    return shared < REREAD_OVERLAP * len(old.items)
 
 
 # ---- text blocks ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import logging
 from typing import Protocol
 
 from core.errors import EmptyBody
-from core.model import Block, Document
+from core.model import READER_REVISION, Block, Document
 from core.text import article_key, squash
 from scrapers.encoding import decode, decode_json
 from scrapers.extract.feed import extract_feed
@@ -145,6 +145,7 @@ def extract(body: bytes, content_type: str, url: str, options: ExtractOptions | 
     if not body.strip():
         raise EmptyBody("the server answered 200 with an empty body", url=url)
     document = extractor_for(body, content_type, options.kind).extract(body, content_type, url, options)
+    document.metadata["reader"] = READER_REVISION
     if "items_cut" in document.metadata:
         log.warning("%s: the list holds %s items; only the first %d are watched", url,
                     document.metadata["items_cut"], MAX_ITEMS)

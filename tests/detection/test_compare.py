@@ -157,3 +157,32 @@ def test_a_counter_field_of_one_list_item_is_noise_by_the_table() -> None:
     assert "counter" in change.ignored[0].why
     change = compare(lst("10", "draft"), lst("12", "final"))
     assert [(c.kind, c.fields) for c in change.items] == [("changed", (("status", "draft", "final"),))]
+
+
+def _read_by(doc: Document, reader: str | None) -> Document:
+    if reader is not None:
+        doc.metadata["reader"] = reader
+    return doc
+
+
+def test_a_list_read_another_way_by_a_newer_release_is_a_new_baseline_not_news() -> None:
+    """An upgrade that reads a list from another array (facets -> documents) must not alert every
+    document as new: the first check after it is the baseline."""
+    old = _read_by(items("1", "2", "3", "4"), None)
+    new = _read_by(items("11", "12", "13", "14", "15"), "3")
+    change = compare(old, new)
+    assert not change.items and "newer rulewatch" in change.ignored[0].what
+
+
+def test_a_list_read_the_same_way_across_an_upgrade_still_alerts_its_new_items() -> None:
+    old = _read_by(items("1", "2", "3", "4"), None)
+    new = _read_by(items("5", "1", "2", "3", "4"), "3")
+    assert [(c.kind, c.item.id) for c in compare(old, new).items] == [("added", "5")]
+
+
+def test_a_page_read_differently_by_a_newer_release_is_a_new_baseline() -> None:
+    old = _read_by(page(*ARTS[:2]), "2")
+    new = _read_by(page("Summary of the rule.", *ARTS[:2]), "3")
+    change = compare(old, new)
+    assert not change.text and change.ignored
+    assert compare(_read_by(page(*ARTS), "2"), _read_by(page(*ARTS), "3")).empty

@@ -45,7 +45,7 @@ FAULTS = {
     "shrunk_to_stub": (respond("<html><body><div class='content'><p>暂无内容</p></div></body></html>".encode()), "collapsed"),
     "maintenance_stub": (respond("<html><body><div class='content'><p>系统维护中</p></div></body></html>".encode()),
                          "maintenance"),
-    "invalid_charset_bytes": (respond(bytes(range(128, 256)) * 40, content_type="text/html; charset=utf-8"), "extract"),
+    "invalid_charset_bytes": (respond(bytes(range(128, 256)) * 40, content_type="text/html; charset=utf-8"), "undecodable"),
     "malformed_json": (respond(b'{"data": {"rows": [1, 2,', content_type="application/json"), "extract"),
     "hostile_xml": (respond(BILLION_LAUGHS, content_type="application/rss+xml"), "extract"),
     "pdf_that_is_not": (respond(b"%PDF-1.7 this is not a pdf", content_type="application/pdf"), "extract"),
