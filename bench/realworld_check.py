@@ -1,8 +1,10 @@
 """`rulewatch sources --check` over every saved real answer (../shared/realworld), served on 127.0.0.1.
 
-Each file becomes one source whose URL is the file's path on a local server (gzip files are served
-decompressed, with the Content-Type their extension implies), and the real `rulewatch sources --check`
-reads them all: kind, blocks, items, title and the first items or lines of each. Read every line as a
+Each file becomes one source at the URL it was saved from (its provenance's endpoint, over http),
+answered by a local proxy that rulewatch reaches through HTTP_PROXY, so links resolve as on the real
+site; a file without a recorded endpoint gets a made-up one. Gzip files are served decompressed, with
+the Content-Type their extension implies. The real `rulewatch sources --check` reads them all:
+kind, blocks, items, title and the first items or lines of each. Read every line as a
 compliance officer would: a list read as a page, a breadcrumb as text, a title that is the site's name
 are defects to fix by kind. The files are never copied into the project.
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import re
 import subprocess
@@ -23,7 +26,7 @@ import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_ROOT = HERE.parent.parent / "shared" / "realworld"
@@ -45,11 +48,36 @@ def content_type(path: Path) -> str:
     return TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
 
 
-def serve(root: Path) -> ThreadingHTTPServer:
+FALLBACK_HOST = "realworld.test"
+
+
+def endpoints(root: Path, files: list[Path]) -> dict[Path, str]:
+    """Each file's URL: the endpoint its provenance records (over http), else one on FALLBACK_HOST."""
+    recorded: dict[Path, str] = {}
+    for provenance in root.rglob("provenance.json"):
+        entries = json.loads(provenance.read_text(encoding="utf-8"))
+        for entry in entries if isinstance(entries, list) else []:
+            if "file" not in entry:
+                continue
+            url = (entry.get("endpoint_url") or "").split(" ")[0]
+            if url.startswith(("http://", "https://")) and "…" not in url and "<" not in url:
+                recorded[(provenance.parent / entry["file"]).resolve()] = "http://" + url.split("://", 1)[1]
+    found, seen = {}, set()
+    for path in files:
+        url = recorded.get(path.resolve(), "")
+        if not url or url in seen:
+            url = f"http://{FALLBACK_HOST}/{quote(str(path.relative_to(root)))}"
+        seen.add(url)
+        found[path] = url
+    return found
+
+
+def serve(by_url: dict[str, Path]) -> ThreadingHTTPServer:
+    """A proxy that answers each file's URL with the file, and anything else (robots.txt) with 404."""
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            path = (root / unquote(urlsplit(self.path).path).lstrip("/")).resolve()
-            if root not in path.parents or not path.is_file():
+            path = by_url.get(unquote(self.path))
+            if path is None:
                 self.send_error(404)
                 return
             body = path.read_bytes()
@@ -73,11 +101,10 @@ def source_name(relative: Path) -> str:
     return re.sub(r"[^A-Za-z0-9_.\-]+", "-", str(relative))[:100].strip("-")
 
 
-def sources_yaml(files: list[Path], root: Path, base: str) -> str:
+def sources_yaml(urls: dict[Path, str], root: Path) -> str:
     lines = ["sources:"]
-    for path in files:
-        relative = path.relative_to(root)
-        lines += [f"- name: {source_name(relative)}", f"  url: {base}/{quote(str(relative))}", "  follow: false"]
+    for path, url in urls.items():
+        lines += [f"- name: {source_name(path.relative_to(root))}", f"  url: '{url}'", "  follow: false"]
     return "\n".join(lines) + "\n"
 
 
@@ -92,14 +119,15 @@ def main() -> int:
     if not files:
         print(f"no saved answers under {root}", file=sys.stderr)
         return 2
-    server = serve(root)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    urls = endpoints(root, files)
+    server = serve({unquote(url): path for path, url in urls.items()})
+    proxy = f"http://127.0.0.1:{server.server_address[1]}"
     rulewatch = Path(sys.executable).with_name("rulewatch")
     with tempfile.TemporaryDirectory() as home:
         sources = Path(home) / "sources.yaml"
-        sources.write_text(sources_yaml(files, root, base), encoding="utf-8")
+        sources.write_text(sources_yaml(urls, root), encoding="utf-8")
         env = {**os.environ, "RULEWATCH_HOME": home, "RULEWATCH_HOST_DELAY": "0",
-               "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+               "HTTP_PROXY": proxy, "http_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
         done = subprocess.run([str(rulewatch), "sources", "--sources", str(sources), "--check"],
                               env=env, capture_output=True, text=True, timeout=600)
     server.shutdown()

@@ -67,6 +67,7 @@ MIN_ITEMS = 3  # repeated link blocks needed to call something a list
 # Elements that repeat once per list item (PBOC's lists are a table per item).
 _ITEM_TAGS = frozenset(["li", "tr", "div", "dd", "dt", "p", "article", "section", "table"])
 MIN_TITLE_CHARS = 4
+RECORD_CHARS = 500  # a list record (title, date, a few labels) is at most this long
 MIN_RECORDS = 5  # dated records a group needs to be rescued from furniture removed by its name
 PROSE_SHARE = 0.5  # a page whose own non-link text is under this share of such records has no prose
 LIST_SHARE = 0.45  # share of the content text that item titles must carry for the page to be a list
@@ -309,7 +310,101 @@ def _item_from(el: etree._Element, base: str) -> Item | None:
         return None
     url = clean_url(main.get("href", ""), base)
     date = find_date(text_of(el).replace(title, " "))
+    if not date:
+        # The date written inside the link after the title (<a><span>title</span><span>date</span></a>).
+        trailing = _TRAILING_DATE.search(title)
+        if trailing and len(title[: trailing.start()].strip()) >= MIN_TITLE_CHARS:
+            title, date = title[: trailing.start()].strip(), find_date(trailing.group())
     return Item(id=url or title, title=title, url=url, date=date)
+
+
+_TRAILING_DATE = re.compile(
+    r"\s*[\[【(（]?\s*\d{4}\s*(?:[-/.]|年)\s*\d{1,2}\s*(?:[-/.]|月)\s*\d{1,2}\s*日?\s*[\]】)）]?\s*$")
+
+
+def _titled_links(el: etree._Element) -> int:
+    return sum(1 for a in el.iter("a") if len(_link_title(a)) >= MIN_TITLE_CHARS)
+
+
+def _records_in(el: etree._Element) -> list[etree._Element]:
+    """The dated records inside `el`: its topmost descendants holding exactly one titled link and a date."""
+    found: list[etree._Element] = []
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        links = _titled_links(child)
+        if links == 1 and find_date(text_of(child)):
+            found.append(child)
+        elif links > 1:
+            found += _records_in(child)
+    return found
+
+
+def _finer(group: _Group) -> _Group:
+    """A group whose members each hold several dated records (boxes of two or three entries) as
+    those records, so none is lost to its box's longest link."""
+    if sum(_titled_links(el) for el in group.elements) < 1.5 * len(group.elements):
+        return group
+    records = [r for el in group.elements for r in _records_in(el)]
+    if len(records) < 1.5 * len(group.elements):
+        return group
+    return _Group(records, group.score, len(records))
+
+
+def _shape(el: etree._Element) -> tuple[str, str, tuple[str, ...]]:
+    """What a record looks like: its tag, its parent's tag and its children's tags."""
+    parent = el.getparent()
+    return el.tag, parent.tag if parent is not None else "", tuple(c.tag for c in el if isinstance(c.tag, str))[:4]
+
+
+def _own_records(elements: list[etree._Element], directory: str) -> bool:
+    """Whether most of these records link under the page's own directory (its column's documents)."""
+    own = 0
+    for el in elements:
+        link = next((a for a in el.iter("a") if len(_link_title(a)) >= MIN_TITLE_CHARS), None)
+        if link is not None and clean_url(link.get("href", ""), directory).startswith(directory):
+            own += 1
+    return own * 2 > len(elements)
+
+
+def _with_sections(top: _Group, body: etree._Element, url: str) -> list[etree._Element]:
+    """The best group's records, with the records of the same shape in the page's other sections: a
+    column page grouped under headings (法律法规 / 部门规章 / 规范性文件, each a short list) is one list.
+    Only dated records linking under the page's own directory join, so a sidebar of the same shape
+    (latest news from other columns) never does."""
+    directory = clean_url(url).rsplit("/", 1)[0] + "/"
+    if not top.mostly_dated or directory.count("/") < 4 or not _own_records(top.elements, directory):
+        return top.elements
+    shape = _shape(top.elements[0])
+    chosen = set(top.elements)
+    joined = [el for el in body.iter(shape[0]) if el in chosen or (
+        _shape(el) == shape and next(el.iterdescendants(shape[0]), None) is None
+        and len(text := text_of(el)) <= RECORD_CHARS and find_date(text) and _own_records([el], directory))]
+    return joined if len(joined) > len(top.elements) else top.elements
+
+
+def _wrap_flat_records(root: etree._Element) -> None:
+    """Records written as a flat run of siblings (`<a>title</a><span>date</span><br>` repeated, no
+    element per record) wrapped in place, one `<li>` per run from a titled link to the next, so they
+    are found as any other list. Only a run where most links are followed by a date is wrapped."""
+    for parent in [p for p in root.iter() if isinstance(p.tag, str) and p.tag not in ("ul", "ol", "a")]:
+        links = [c for c in parent if c.tag == "a" and len(_link_title(c)) >= MIN_TITLE_CHARS]
+        if len(links) < MIN_ITEMS:
+            continue
+        runs: list[list[etree._Element]] = []
+        for child in list(parent):
+            if child.tag == "a" and len(_link_title(child)) >= MIN_TITLE_CHARS:
+                runs.append([child])
+            elif runs:
+                runs[-1].append(child)
+        dated = sum(1 for run in runs if find_date(" ".join(f"{text_of(el)} {el.tail or ''}" for el in run)))
+        if dated * 2 < len(runs):
+            continue
+        for run in runs:
+            wrapper = etree.Element("li")
+            run[0].addprevious(wrapper)
+            for el in run:
+                wrapper.append(el)  # its tail text goes with it
 
 
 def _candidate_groups(root: etree._Element) -> list[_Group]:
@@ -357,6 +452,50 @@ def _rescued_records(
     prose = stats.text - stats.link
     record_chars = sum(len(text_of(el)) for el in best.elements)
     return best if prose < PROSE_SHARE * record_chars else None
+
+
+# "当前位置：首页 > 网信政务 > 政策法规", "You are here: Home / Rules": a trail of where the page sits.
+_TRAIL_START = re.compile(
+    r"^(?:您?(?:当前|现在|所在)的?位置|当前页面|current location|you are here|location)\s*[:：]?\s*", re.IGNORECASE)
+_TRAIL_SEP = re.compile(r"\s*(?:>>?|»|›|→|＞|/|\\)\s*")
+_HOME = frozenset(["首页", "网站首页", "主页", "home", "homepage"])
+TRAIL_CHARS = 200
+TRAIL_PART_CHARS = 30
+
+
+def is_trail(text: str) -> bool:
+    """Whether a block is only a breadcrumb: a "current location" lead, or a run of short steps from
+    the home page, separated by ">" or "/"."""
+    if len(text) > TRAIL_CHARS:
+        return False
+    rest = _TRAIL_START.sub("", text, count=1)
+    parts = [p for p in _TRAIL_SEP.split(rest) if p]
+    if rest != text:
+        return not parts or all(len(p) <= TRAIL_PART_CHARS for p in parts)
+    return len(parts) >= 2 and parts[0].lower() in _HOME and all(len(p) <= TRAIL_PART_CHARS for p in parts)
+
+
+MANY_DATED_LINKS = 12  # dated links on a page that cannot be a list without items
+
+
+def _dated_links(roots: list[etree._Element]) -> int:
+    """Links with a title whose own entry (the link's parent, or its parent's parent) shows a date:
+    how many records a page holds, whatever their shape."""
+    count = 0
+    for root in roots:
+        for a in root.iter("a"):
+            if len(_link_title(a)) < MIN_TITLE_CHARS:
+                continue
+            entry = a
+            for _ in range(3):
+                if entry is None:
+                    break
+                text = text_of(entry)
+                if len(text) <= TRAIL_CHARS and find_date(text):
+                    count += 1
+                    break
+                entry = entry.getparent()
+    return count
 
 
 # <meta> names that carry the document's own title, best first (TRS and other CMSs write ArticleTitle),
@@ -456,6 +595,7 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
             if options.kind == "list" or items:
                 return Document(kind="list", url=url, title=title, items=items, metadata=items_cut(len(members)))
         else:
+            _wrap_flat_records(body)
             groups = _candidate_groups(body)
             rescued = _rescued_records(named, body, groups)
             if rescued is not None:
@@ -463,13 +603,17 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
                 return Document(kind="list", url=url, title=title, items=_items(members[:MAX_ITEMS], url),
                                 metadata=items_cut(len(members)))
             if groups:
-                members = groups[0].elements
+                members = _with_sections(_finer(groups[0]), body, url)
                 items = _items(members[:MAX_ITEMS], url)
                 # A list page is mostly its items (their titles and dates), an article mostly prose.
                 item_chars = sum(len(text_of(el).replace(" ", "")) for el in members)
                 if options.kind == "list" or item_chars >= LIST_SHARE * len(content_text.replace(" ", "")):
                     return Document(kind="list", url=url, title=title, items=items, metadata=items_cut(len(members)))
         if options.kind == "list":
+            dated = _dated_links([body, *named])
+            if dated >= MANY_DATED_LINKS:
+                raise LooksWrong(f"the list yields no items although the page holds {dated} dated links: its "
+                                 "entries have a shape rulewatch does not recognise; name one with `items:`")
             return Document(kind="list", url=url, title=title)
 
     if options.select:
@@ -493,6 +637,16 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
     text = " ".join(b.text for b in blocks)
     if not text:
         raise LooksWrong("the page has no text outside its furniture (menus, toolbars, link boxes)")
+    if all(is_trail(b.text) for b in blocks):
+        dated = _dated_links([body, *named])
+        if dated >= MIN_ITEMS:
+            hint = (f"; the page holds {dated} dated links: if it is a list, set `kind: list` (and `items:` "
+                    "naming one entry if that finds none)")
+        else:
+            hint = ("; its content may be loaded by JavaScript (watch the site's JSON API, or set "
+                    "`fetcher: browser`), or name it with `select:`")
+        raise LooksWrong(f"the page's main text is only a breadcrumb trail ({text[:80]!r}): its content was not "
+                         f"found{hint}")
     if _ONLY_URLS.fullmatch(text):
         raise LooksWrong(f"the page's text is only a URL ({text[:80]!r}): its content was not found")
     return Document(kind="page", url=url, title=title, blocks=blocks)

@@ -135,3 +135,44 @@ def test_selector_is_case_insensitive_on_tags_and_cached() -> None:
     for _ in range(2):
         doc = extract_html(html, BASE, ExtractOptions(kind="page", select="DIV.rule"))
         assert [b.text for b in doc.blocks] == ["第一条 甲。"]
+
+
+def _boxes_of_two() -> str:
+    boxes = "".join(
+        f"<div class='box'><section><h5><a href='/a/{i}.html'>关于第{i}批安全可控产品目录的公告</a></h5><p>2026-10-{i:02d}</p></section>"
+        f"<section><h5><a href='/b/{i}.html'>关于第{i}批信息系统备案情况的通报</a></h5><p>2026-09-{i:02d}</p></section></div>"
+        for i in range(1, 8))
+    return f"<html><body><div class='content'>{boxes}</div></body></html>"
+
+
+def test_boxes_holding_several_records_are_read_as_their_records() -> None:
+    doc = extract_html(_boxes_of_two(), "https://www.example.gov.cn/tzgg/")
+    assert doc.kind == "list" and len(doc.items) == 14
+    assert doc.items[1].title == "关于第1批信息系统备案情况的通报" and doc.items[1].date == "2026-09-01"
+
+
+def test_a_list_that_yields_no_items_from_dozens_of_dated_links_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kind: list` on records of a shape rulewatch does not recognise (simulated: no group is found)
+    must not read as an empty list forever: the page holds dozens of dated links, so it says it is blind."""
+    from core.errors import LooksWrong
+    from scrapers.extract import html as html_module
+
+    monkeypatch.setattr(html_module, "_candidate_groups", lambda root: [])
+    with pytest.raises(LooksWrong, match="14 dated links"):
+        extract_html(_boxes_of_two(), "https://www.example.gov.cn/tzgg/", ExtractOptions(kind="list"))
+
+
+@pytest.mark.parametrize(("text", "trail"), [
+    ("当前位置： 首页 > 网信政务 > 政策法规 > 部门规章", True),
+    ("您现在的位置：首页 > 正文", True),
+    ("首页 / 政务公开 / 通知公告", True),
+    ("You are here: Home » Rules", True),
+    ("当前位置：", True),
+    ("首页 > 第一条 为了规范数据处理活动，保障数据安全，促进数据开发利用，保护个人、组织的合法权益，制定本办法。", False),
+    ("第一条 为了规范数据处理活动，制定本办法。", False),
+    ("Home office equipment rules apply to contractors.", False),
+])
+def test_breadcrumb_trails_are_told_from_text(text: str, trail: bool) -> None:
+    from scrapers.extract.html import is_trail
+
+    assert is_trail(text) is trail
