@@ -407,6 +407,31 @@ def _wrap_flat_records(root: etree._Element) -> None:
                 wrapper.append(el)  # its tail text goes with it
 
 
+def _link_path(member: etree._Element) -> tuple[str, ...]:
+    """The tags from a record down to its main (longest-titled) link: where its title sits."""
+    main = max(member.iter("a"), key=lambda a: len(_link_title(a)))
+    path: list[str] = []
+    for el in main.iterancestors():
+        if el is member or len(path) == 6:
+            break
+        path.append(el.tag)
+    return tuple(path)
+
+
+def _alike(members: list[etree._Element]) -> bool:
+    """Whether most members carry their title the same way: records of one list do, the rows of a
+    layout table (a banner, a breadcrumb, the article with a share link) do not."""
+    paths: dict[tuple[str, ...], int] = {}
+    for member in members:
+        path = _link_path(member)
+        paths[path] = paths.get(path, 0) + 1
+    if max(paths.values()) * 2 <= len(members):
+        return False
+    # One member holding more prose than all the others together is the article, not a record.
+    prose = [len(text_of(m)) - sum(len(text_of(a)) for a in m.iter("a")) for m in members]
+    return max(prose) <= 2 * (sum(prose) - max(prose)) + RECORD_CHARS // 5
+
+
 def _candidate_groups(root: etree._Element) -> list[_Group]:
     # Only an ancestor of at least MIN_ITEMS titled links can hold a list; most of an article has none.
     titled = [a for a in root.iter("a") if len(_link_title(a)) >= MIN_TITLE_CHARS]
@@ -426,6 +451,8 @@ def _candidate_groups(root: etree._Element) -> list[_Group]:
             if len(with_links) < MIN_ITEMS:
                 continue
             titles = [max((len(_link_title(a)) for a in m.iter("a")), default=0) for m in with_links]
+            if not _alike(with_links):
+                continue  # layout rows (a header, a breadcrumb, the article) each holding some link
             dated = sum(1 for m in with_links if find_date(text_of(m)))
             score = sum(titles) * (1.5 if dated >= len(with_links) / 2 else 1.0)
             groups.append(_Group(with_links, score, dated))
