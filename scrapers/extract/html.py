@@ -253,10 +253,26 @@ def _main_container(body: etree._Element, memo: dict[etree._Element, _Stats]) ->
                 best, best_text = child, t
         if best is None or own <= 0 or best_text < MAIN_SHARE * own:
             return node
+        if _paragraph_text(node, memo) >= LEAD_TEXT:
+            return node  # paragraphs beside the largest child (an advisory's summary) are the document's too
         path.add(_signature(node))
         if _signature(best) in path and own - best_text >= CHAIN_TEXT:
             return node
         node = best
+
+
+_PARAGRAPH_TAGS = frozenset(["p", "ol", "ul", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"])
+LEAD_TEXT = 300  # characters of paragraphs directly in a container that keep it the content
+
+
+def _paragraph_text(node: etree._Element, memo: dict[etree._Element, _Stats]) -> int:
+    """Characters of non-link text in a container's own paragraphs (not in its child containers)."""
+    total = 0
+    for child in node:
+        if isinstance(child.tag, str) and child.tag in _PARAGRAPH_TAGS:
+            stats = _stats(child, memo)
+            total += stats.text - stats.link
+    return total
 
 
 def _unused_char(text: str) -> str:
@@ -530,7 +546,7 @@ def _dated_links(roots: list[etree._Element]) -> int:
 _TITLE_METAS = ("articletitle", "og:title", "twitter:title", "dc.title", "dcterms.title")
 _SITE_METAS = ("sitename", "og:site_name", "application-name", "apple-mobile-web-app-title")
 # What separates a <title>'s parts ("Rule_Column_Site", "Site | Rule"); a bare hyphen only with spaces.
-_TITLE_PARTS = re.compile(r"\s*[_|｜–—]\s*|\s+-{1,2}\s+|\s*::\s*")
+_TITLE_PARTS = re.compile(r"\s*(?:[_|｜–—]|(?<!\d)－(?!\d))\s*|\s+-{1,2}\s+|\s*::\s*")  # 2026－2030 is a range
 _HEADINGS = ("h1", "h2", "h3")
 
 
