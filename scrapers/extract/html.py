@@ -466,7 +466,8 @@ def _candidate_groups(root: etree._Element) -> list[_Group]:
             with_links = [m for m in members if any(len(_link_title(a)) >= MIN_TITLE_CHARS for a in m.iter("a"))]
             if len(with_links) < MIN_ITEMS:
                 continue
-            titles = [max((len(_link_title(a)) for a in m.iter("a")), default=0) for m in with_links]
+            titles = [len(label) + SHORT_LINK if (label := _row_label(m)) else
+                      max((len(_link_title(a)) for a in m.iter("a")), default=0) for m in with_links]
             if not _alike(with_links):
                 continue  # layout rows (a header, a breadcrumb, the article) each holding some link
             dated = sum(1 for m in with_links if find_date(text_of(m)))
@@ -729,4 +730,40 @@ def without_repeats(blocks: list[Block]) -> list[Block]:
 
 
 def _items(members: list[etree._Element], base: str) -> list[Item]:
-    return with_unique_ids([item for item in (_item_from(el, base) for el in members) if item])
+    found: list[Item] = []
+    for el in members:
+        label = _row_label(el)
+        if label:
+            found += _labelled_items(el, label, base)
+        else:
+            item = _item_from(el, base)
+            if item:
+                found.append(item)
+    return with_unique_ids(found)
+
+
+SHORT_LINK = 8  # a link this short ("Jan.", "第3期", "PDF") names a version of its row, not a document
+
+
+def _row_label(el: etree._Element) -> str:
+    """A record's own label when its links are all short versions of it (a bulletin's row "(1)
+    Summary of Imports and Exports" with one link per month), else ""."""
+    links = [a for a in el.iter("a") if _link_title(a)]
+    if len(links) < 2 or any(len(_link_title(a)) > SHORT_LINK for a in links):
+        return ""
+    # The row's text outside any part that holds its links: a table row's label cell, a list entry's lead.
+    parts = [el.text or ""] + [f"{text_of(c)} {c.tail or ''}" if next(c.iter("a"), None) is None else (c.tail or "")
+                               for c in el if isinstance(c.tag, str)]
+    label = squash(" ".join(parts))
+    return label if len(label) > SHORT_LINK else ""
+
+
+def _labelled_items(el: etree._Element, label: str, base: str) -> list[Item]:
+    """One item per link of a labelled row, titled by the row's label and the link's text."""
+    items = []
+    for a in el.iter("a"):
+        text = _link_title(a)
+        url = clean_url(a.get("href", ""), base)
+        if text and url:
+            items.append(Item(id=url, title=f"{label} {text}", url=url, date=find_date(text)))
+    return items
