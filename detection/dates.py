@@ -62,6 +62,15 @@ _DEADLINE_BEFORE = re.compile(
     r"(?:no\s+later\s+than|not\s+later\s+than|on\s+or\s+before|by|before|until|compliance\s+date(?:\s+is)?|"
     r"(?:closes?|closing|ends?)(?:\s+on)?)"
     r"(?:\s+\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?(?:\s+[A-Z]{1,4}T)?,?)?(?:\s+on)?\s*$", re.IGNORECASE)
+# "The compliance date for this rule is March 1, 2028", "compliance with § 1.5 is required beginning",
+# "must comply by", "Compliance date:": a compliance deadline, read over the words before the date.
+_COMPLIANCE_BEFORE = re.compile(
+    r"(?:compliance\s+date(?:\s+(?:for|of)\s+[^.;]{1,60}?)?(?:\s+(?:is|will\s+be|shall\s+be))?"
+    r"|compliance\s+(?:with\s+[^;]{1,80}?\s+)?(?:is|will\s+be|shall\s+be)\s+required"
+    r"(?:\s+(?:beginning|starting|from|on|as\s+of|by|no\s+later\s+than))?(?:\s+on)?"
+    r"|(?:must|shall)\s+(?:be\s+in\s+)?compl(?:y|iance)(?:\s+with\s+[^;]{1,80}?)?\s+(?:by|no\s+later\s+than|"
+    r"beginning|starting|on\s+or\s+before)(?:\s+on)?)\s*[:,]?\s*$",
+    re.IGNORECASE)
 _DEADLINE_CN = re.compile(r"截止")  # 截止 is a deadline; 截至 ("as of") is not
 _RECURRING = re.compile(r"(?:每年|每季度|每月|每半年|annually|each\s+year)\s*$", re.IGNORECASE)
 _OBLIGATION_EN = re.compile(r"\b(?:must|shall|required|comply|compliance|complete|submit|report|implement)\b",
@@ -177,6 +186,8 @@ def _role(sentence: str, found: _Found) -> KeyDateRole | None:
     wide_before = sentence[max(0, found.start - 120):found.start]
     if _PUBLISHED_CUE.search(after[:4]) or _PUBLISHED_CUE.search(before):
         return None
+    if _COMPLIANCE_BEFORE.search(wide_before):
+        return "compliance_deadline"
     if _EFFECTIVE_AFTER.search(after) or _EFFECTIVE_BEFORE.search(before) or _EFFECTIVE_SHALL.search(after):
         return "effective"
     if _REPEAL_EN_DATE.search(before):

@@ -82,3 +82,17 @@ def test_a_long_detail_page_keeps_its_opening_and_the_sentences_that_set_its_dat
     assert [(d.role, d.date) for d in find_key_dates([("", kept)])] == [("effective", "2027-01-01")]
     assert kept_with_key_dates("短文本", 500) == "短文本"
     assert kept_with_key_dates("\n".join(articles), 500) == "\n".join(articles)[:500]
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("The compliance date for this rule is March 1, 2028.", "2028-03-01"),
+    ("Compliance date: June 30, 2027.", "2027-06-30"),
+    ("Covered entities must comply by January 15, 2028.", "2028-01-15"),
+    ("Compliance with the incident reporting requirements in § 226.4 is required beginning October 1, 2027.",
+     "2027-10-01"),
+    ("Small entities shall be in compliance with this subpart no later than 1 March 2029.", "2029-03-01"),
+    ("各运营者应于2027年3月31日前完成整改并报送整改报告。", "2027-03-31"),
+])
+def test_compliance_phrasings_give_a_compliance_deadline(text: str, day: str) -> None:
+    """The Federal Register says "compliance date" constantly: each phrasing is a compliance deadline."""
+    assert [(kd.role, kd.date) for kd in find_key_dates([("", text)])] == [("compliance_deadline", day)]
