@@ -161,11 +161,24 @@ def _elided(alert: Alert) -> bool:
     return len(shown_new) < len(alert.added) or len(shown_old) < len(alert.removed)
 
 
+_ID_LABELS = {"rin:": "RIN ", "docket:": "Docket ", "ref:": ""}
+
+
+def readable_id(rule_id: str) -> str:
+    """An alert's id as a reader writes it: "RIN 1670-AA04", "Docket CISA-2022-0010", "CVE-2026-1234"."""
+    for prefix, label in _ID_LABELS.items():
+        if rule_id.startswith(prefix):
+            return label + rule_id[len(prefix):]
+    return rule_id
+
+
 def alert_message(alert: Alert, tz: tzinfo | None = None) -> Message:
     """The message for one alert: severity and headline; who published it, when, and a link; the exact
     change; what it means in English; its key dates; and why it matters this much. `tz`: the team's
     time zone (UTC when None)."""
     facts = [Fact("", alert.publisher or alert.source)]
+    if alert.rule_ids:
+        facts.append(Fact("ids", ", ".join(readable_id(i) for i in alert.rule_ids)))
     if alert.published:
         facts.append(Fact("published", alert.published))
     if alert.topics:

@@ -8,6 +8,7 @@ it is about a topic. Alerts carry only the substantive text, never what was set 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,10 +52,11 @@ def judge(
             alerts.append(explain_text(draft, change.text, new, context))
         else:
             reasons.append("text changed, but neither the change nor the document names a watched topic")
+    templates = _template_values(new) if change.items else frozenset()
     for item_change in change.items:
         if item_change.kind == "moved_off":
             continue
-        draft = _item_alert(item_change, new, taxonomy, policy)
+        draft = _item_alert(item_change, new, taxonomy, policy, templates)
         if draft:
             alerts.append(explain_item(draft, item_change, context))
         else:
@@ -109,8 +111,33 @@ def _text_alert(change: Change, new: Document, taxonomy: Taxonomy, policy: Relev
     )
 
 
-def _item_text(item: Item) -> str:
-    return "\n".join([item.title, *(v for _, v in item.fields)])
+TEMPLATE_SENTENCE_CHARS = 16  # a repeated value this long that reads as a sentence is template text
+TEMPLATE_CHARS = 60  # ...and any repeated value this long
+TEMPLATE_MIN_ITEMS = 3
+TEMPLATE_SHARE = 0.05
+_SENTENCE_MARK = re.compile(r"[。，；！？]|[,;.!?](?:\s|$)")
+
+
+def _sentence_like(value: str) -> bool:
+    if len(value) >= TEMPLATE_CHARS:
+        return True
+    return len(value) >= TEMPLATE_SENTENCE_CHARS and bool(_SENTENCE_MARK.search(value))
+
+
+def _template_values(doc: Document) -> frozenset[str]:
+    """Field values a list repeats across many of its items: boilerplate sentences ("Apply mitigations
+    per vendor instructions...", an impact statement chosen from a few), which say nothing about one
+    item and are never topic evidence. Short labels (a category, an agency's name) are the item's own."""
+    counts: dict[str, int] = {}
+    for item in doc.items:
+        for value in {v for _, v in item.fields if _sentence_like(v)}:
+            counts[value] = counts.get(value, 0) + 1
+    least = max(TEMPLATE_MIN_ITEMS, TEMPLATE_SHARE * len(doc.items))
+    return frozenset(v for v, n in counts.items() if n >= least)
+
+
+def _item_text(item: Item, templates: frozenset[str] = frozenset()) -> str:
+    return "\n".join([item.title, *(v for _, v in item.fields if v not in templates)])
 
 
 def _describe(item: Item) -> str:
@@ -126,12 +153,13 @@ def _describe(item: Item) -> str:
 
 
 def _item_alert(
-    change: ItemChange, doc: Document, taxonomy: Taxonomy, policy: RelevancePolicy
+    change: ItemChange, doc: Document, taxonomy: Taxonomy, policy: RelevancePolicy,
+    templates: frozenset[str] = frozenset(),
 ) -> Alert | None:
     item = change.item
-    own = taxonomy.match(_item_text(item))
+    own = taxonomy.match(_item_text(item, templates))
     if change.old is not None:
-        own = own.merge(taxonomy.match(_item_text(change.old)))
+        own = own.merge(taxonomy.match(_item_text(change.old, templates)))
     context = taxonomy.match(item.detail).about() if item.detail else Matches()
     found = _decide(own, context, policy)
     if found is None:
@@ -139,7 +167,7 @@ def _item_alert(
     # A withdrawn item links to the page it had, or to nothing: never to the list (an API endpoint).
     url = item.url or ("" if change.kind == "removed" else doc.url)
     base = {"title": item.title or item.id, "url": url, "topics": found.topics,
-            "matched_terms": found.terms, "subject": item.id, "rule_ids": rule_ids(item.field_map())}
+            "matched_terms": found.terms, "subject": item.id, "rule_ids": rule_ids(item.field_map(), item.id)}
     if change.kind == "added":
         return Alert(kind="new_item", added=_describe(item), **base)  # type: ignore[arg-type]
     if change.kind == "removed":

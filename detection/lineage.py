@@ -86,15 +86,42 @@ def _ids(fields: dict[str, str], name: str) -> set[str]:
     return {part.strip().upper() for part in fields.get(name, "").split(",") if part.strip()}
 
 
-RIN, DOCKET = "rin:", "docket:"  # prefixes of rule_ids
+RIN, DOCKET, REF = "rin:", "docket:", "ref:"  # prefixes of rule_ids
+_DOCKET_FIELDS = ("docket_ids", "docketId", "docket_id", "docketNumber", "docket_number")
+# Identifiers a reader looks a document up by: a CVE id, a Chinese document number (银发〔2026〕30号,
+# 国办发〔2026〕28号), a Federal Register document number where the record names it as one.
+_CVE = re.compile(r"CVE-\d{4}-\d{4,7}", re.IGNORECASE)
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,16}[〔\[［【(（]\s*(?:19|20)\d\d\s*[〕\]］】)）]\s*(?:第\s*)?\d{1,5}\s*号")
+_NUMBER_FIELDS = ("document_number", "frDocNum", "fr_doc_num", "documentNo", "docNo", "doc_no", "wenhao", "fwzh",
+                  "pcode", "fileNo", "cveID", "cve_id", "cve")
+MAX_REFS = 3
 
 
-def rule_ids(fields: dict[str, str]) -> tuple[str, ...]:
-    """The ids that name a rulemaking for its whole life, from a list item's record fields: its
-    Regulation Identifier Numbers (rin:1670-AA04) and docket ids (docket:CISA-2022-0010), upper case.
-    An alert carries them (Alert.rule_ids), so a final is matched without reading stored pages."""
+def rule_ids(fields: dict[str, str], item_id: str = "") -> tuple[str, ...]:
+    """The ids a list item is known by, from its id and its record fields: the ids that name a
+    rulemaking for its whole life (its Regulation Identifier Numbers, rin:1670-AA04, and docket ids,
+    docket:CISA-2022-0010), then the identifiers a reader looks it up by (ref:CVE-2026-1234,
+    ref:银发〔2026〕30号). An alert carries them (Alert.rule_ids): a final is matched to its draft
+    without reading stored pages, and a reader sees which CVE or document a line is about."""
+    dockets = set().union(*(_ids(fields, name) for name in _DOCKET_FIELDS))
     return tuple(f"{RIN}{v}" for v in sorted(_ids(fields, "regulation_id_numbers"))) + \
-        tuple(f"{DOCKET}{v}" for v in sorted(_ids(fields, "docket_ids")))
+        tuple(f"{DOCKET}{v}" for v in sorted(dockets)) + tuple(f"{REF}{v}" for v in references(fields, item_id))
+
+
+def references(fields: dict[str, str], item_id: str = "") -> tuple[str, ...]:
+    """The identifiers a reader uses that an item carries: its id when it is one (a CVE id, a document
+    number), a field that names a document number, and those written in its fields."""
+    found: list[str] = []
+    for name, value in [("", item_id), *fields.items()]:
+        value = value.strip()
+        if not value or len(value) > 200:
+            continue
+        if name in _NUMBER_FIELDS and len(value) <= 40 and " " not in value:
+            found.append(value.upper() if _CVE.fullmatch(value) else value)
+            continue
+        found += [m.group().upper() for m in _CVE.finditer(value)]
+        found += [re.sub(r"\s+", "", m.group()) for m in _DOC_NUMBER.finditer(value)]
+    return tuple(dict.fromkeys(found))[:MAX_REFS]
 
 
 def match(draft_title: str, draft_ids: Iterable[str], final_title: str,

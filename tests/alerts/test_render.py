@@ -171,3 +171,11 @@ def test_an_explained_alert_from_judge_renders_end_to_end() -> None:
     text = render_console(judged)
     assert "应当在[-二十四-]{+两+}小时内" in text and "Takes effect: 2027-01-01" in text
     assert "takes effect 2027-01-01, in 12 days" in text and text.startswith("=== HIGH · Amended")
+
+
+def test_an_item_alert_shows_the_identifiers_a_reader_uses() -> None:
+    """A KEV entry's CVE id and a notice's document number are how a reader finds the line."""
+    msg = render_slack(alert(kind="new_item", title="Acme Gateway OS Command Injection Vulnerability",
+                             rule_ids=("docket:CISA-2022-0010", "ref:CVE-2026-12345"), removed="", added="x"))
+    assert "Docket CISA-2022-0010, CVE-2026-12345" in msg.blocks[1]["elements"][0]["text"]
+    assert "CVE-2026-12345" in render_console(alert(rule_ids=("ref:CVE-2026-12345",)))

@@ -92,3 +92,33 @@ def test_policy_any_alerts_on_every_substantive_change(taxonomy: Taxonomy) -> No
     old, new = page("农业保险办法", *FARM), page("农业保险办法", FARM[0], "第二条 保险机构应当在七日内支付赔款。")
     verdict = judge(compare(old, new), old, new, taxonomy, RelevancePolicy(alert_on="any"))
     assert verdict.alerts and verdict.alerts[0].topics == ()
+
+
+BOILERPLATE = ("本项工作涉及信息技术外包服务的，按照有关规定执行。", "本项资金按照预算管理有关规定拨付使用，并接受审计监督。")
+
+
+def _notices(*numbers: int) -> Document:
+    return Document(kind="list", url="http://x/list", items=[
+        Item(id=str(i), title=f"关于下达2026年第{i}批财政资金预算的通知", url=f"http://x/{i}",
+             fields=(("impact", BOILERPLATE[i % 2]),)) for i in numbers])
+
+
+def test_a_field_repeated_across_items_is_not_topic_evidence(taxonomy: Taxonomy) -> None:
+    """A JSON list's `impact` field repeats one of a few boilerplate sentences; its 外包 must not make an
+    unrelated fiscal notice "procurement"."""
+    old = _notices(*range(8))
+    new = _notices(8, *range(8))
+    verdict = judge(compare(old, new), old, new, taxonomy)
+    assert verdict.substantive and not verdict.alerts, verdict.reasons
+
+
+def test_a_vulnerability_catalogue_entry_is_cybersecurity_and_names_its_cve(taxonomy: Taxonomy) -> None:
+    action = "Apply mitigations per vendor instructions or discontinue use of the product if mitigations are unavailable."
+    entries = [Item(id=f"CVE-2026-{1000 + i}", title=f"Example Product {i} Improper Input Validation Vulnerability",
+                    date="2026-10-01", fields=(("requiredAction", action), ("vendorProject", f"Vendor{i}")))
+               for i in range(6)]
+    old = Document(kind="list", url="http://x/kev.json", items=entries[1:])
+    new = Document(kind="list", url="http://x/kev.json", items=entries)
+    (alert,) = judge(compare(old, new), old, new, taxonomy).alerts
+    assert alert.topics == ("cybersecurity",) and "vulnerability" in alert.matched_terms
+    assert alert.rule_ids == ("ref:CVE-2026-1000",)

@@ -73,7 +73,21 @@ def test_look_alike_rules_with_another_subject_never_link(draft: str, final: str
 def test_rulemaking_ids_come_from_a_records_fields() -> None:
     fields = {"regulation_id_numbers": "1670-aa04, 1601-AB00", "docket_ids": "CISA-2022-0010", "type": "Rule"}
     assert rule_ids(fields) == ("rin:1601-AB00", "rin:1670-AA04", "docket:CISA-2022-0010")
-    assert rule_ids({"发文字号": "银保监发〔2021〕1号"}) == ()
+    # A document number names one document, never a rulemaking: it is shown, and never links a draft to a final.
+    assert rule_ids({"发文字号": "银保监发〔2021〕1号"}) == ("ref:银保监发〔2021〕1号",)
+    shared = rule_ids({"发文字号": "银保监发〔2021〕1号"})
+    assert match("数据安全管理办法（征求意见稿）", shared, "外包风险管理办法", shared) is None
+
+
+def test_an_item_shows_the_identifiers_a_reader_uses() -> None:
+    """CVE ids, document numbers and docket ids are what a reader looks a line up by."""
+    assert rule_ids({"vendorProject": "Acme", "notes": "https://nvd.nist.gov/vuln/detail/CVE-2026-12345"},
+                    "CVE-2026-12345") == ("ref:CVE-2026-12345",)
+    assert rule_ids({"pcode": "国办发〔2026〕28号", "title": "意见"}, "26743315") == ("ref:国办发〔2026〕28号",)
+    assert rule_ids({"docketId": "USTR-2005-0001", "frDocNum": "05-18822"}, "USTR-2005-0001-0001") == (
+        "docket:USTR-2005-0001", "ref:05-18822")
+    assert rule_ids({"summary": "根据《关于加强数据安全的通知》（银发〔2026〕 30号）要求"}, "9") == ("ref:银发〔2026〕30号",)
+    assert rule_ids({"count": "12"}, "4935319") == ()
 
 
 def test_us_documents_match_by_rin_then_docket() -> None:
