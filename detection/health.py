@@ -3,13 +3,27 @@ failing or recovering source earns. state/ writes what these decide; it decides 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from core.errors import ContentCollapsed
 from core.model import Alert, Document
 
 COLLAPSE_RATIO = 0.1  # a page that shrinks below this share of its last good size is an error page
-COLLAPSE_MIN_SIZE = 200  # ...when the last good one had at least this much content
+COLLAPSE_MIN_SIZE = 30  # ...when the last good one had at least this much content (a short notice too)
+LIST_MIN_ITEMS = 3  # a list of this many items that comes back with none has not emptied: it failed
+BLOCK_SHRINK = 0.6  # a page smaller than this share of its last good size that reads as a block page failed
+BLOCK_TEXT = 1000  # a block page says what it says in fewer characters
+# What firewall, WAF and CDN block pages say, in any vendor's words: that the request was blocked,
+# by what, and an id to quote to support. Two of these on a short page that shrank is a block page.
+_BLOCK_CUES = (
+    re.compile(r"\bblocked\b|\bdenied\b|\bforbidden\b|拦截|阻断|拒绝访问|访问被拒绝|禁止访问|访问受限|非法请求|"
+               r"请求被", re.I),
+    re.compile(r"firewall|\bwaf\b|security (?:service|check|policy|system)|ddos|防火墙|安全防护|防护系统|云盾|安全狗|"
+               r"创宇盾|疑似攻击|攻击行为|安全策略", re.I),
+    re.compile(r"ray id|incident id|reference (?:id|number|#)|support id|request id|event id|事件\s*id|请求\s*id|"
+               r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])|\b[0-9a-f]{16,}\b", re.I),
+)
 DEFAULT_FAILING_AFTER = 3  # consecutive failures before a "source failing" notice
 ERROR_SHOWN = 500  # characters of the last error quoted in a "source failing" notice
 
@@ -21,20 +35,43 @@ REPEAL_MARKERS = ("废止", "失效", "撤销", "停止执行", "不再执行", 
 
 
 def collapsed(previous: Document | None, document: Document) -> ContentCollapsed | None:
-    """The failure to report when `document` shrank to a fraction of the last good one, else None
-    (also None when what is left says the rule was repealed or withdrawn: that is a change)."""
+    """The failure to report when `document` shrank to a fraction of the last good one (a stub, a
+    block page, a handful of characters, whatever the page's size), or a list came back with none of
+    its items; else None. Also None when what is left says the rule was repealed or withdrawn (that is
+    a change), and for a list read by another reader revision (comparison takes that as a baseline)."""
     if previous is None:
         return None
+    remaining = f"{document.title}\n{document.text}".lower()
+    if any(marker in remaining for marker in REPEAL_MARKERS):
+        return None
+    same_reader = previous.metadata.get("reader") == document.metadata.get("reader")
+    # A list that comes back as a page (a block page, an error page) however much text that page has.
+    if same_reader and len(previous.items) >= LIST_MIN_ITEMS and document.kind != "list":
+        shown = f" (it shows {document.text[:80]!r})" if document.text else ""
+        return ContentCollapsed(
+            f"the list's {len(previous.items)} items are all gone and the page holds none{shown}; "
+            "treated as an error or block page, not as a change", url=document.url)
     if previous.size() >= COLLAPSE_MIN_SIZE and document.size() < COLLAPSE_RATIO * previous.size():
-        remaining = f"{document.title}\n{document.text}".lower()
-        if any(marker in remaining for marker in REPEAL_MARKERS):
-            return None
         return ContentCollapsed(
             f"content shrank from {previous.size()} to {document.size()} characters; "
             "treated as an error page, not as a change",
             url=document.url,
         )
+    if looks_blocked(document) and (document.size() < BLOCK_SHRINK * previous.size() or looks_blocked(document, 3)):
+        return ContentCollapsed(
+            f"the page reads as a firewall or CDN block page ({document.text[:80]!r}, {document.size()} characters "
+            f"where the last good page had {previous.size()}); treated as a failure, not as a change", url=document.url)
     return None
+
+
+def looks_blocked(document: Document, ways: int = 2) -> bool:
+    """Whether a short page reads as a block page: it says the request was blocked, by a firewall or
+    security service, or quotes an id or address, in at least `ways` of these ways (all three: a block
+    page at any size; two: one when the page also shrank)."""
+    text = f"{document.title}\n{document.text}"
+    if len(text) > BLOCK_TEXT:
+        return False
+    return sum(1 for cue in _BLOCK_CUES if cue.search(text)) >= ways
 
 
 @dataclass(frozen=True, slots=True)
