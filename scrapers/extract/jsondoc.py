@@ -170,6 +170,28 @@ def _score(path: str, records: list[dict[str, Any]]) -> float:
     return titled * (1 + dated + linked) * name_bonus
 
 
+MIN_RICHER = 3  # records another array needs to say the chosen one is the wrong list
+
+
+def _holds(records: list[dict[str, Any]]) -> float:
+    """The share of records with a date or a link (of the first 50)."""
+    sample = records[:50]
+    return sum(1 for r in sample if _dated(r) or page_link(r)[1] is not None) / len(sample)
+
+
+def _refuse_bare_records(chosen: str, arrays: dict[str, list[dict[str, Any]]], groups: set[str]) -> None:
+    """LooksWrong when the chosen records hold no dates and no links while another array's records
+    do: rulewatch is reading labels, not the documents, and says which items_path would read them."""
+    if _holds(arrays[chosen]) > 0:
+        return
+    richer = [p for p, records in arrays.items() if p != chosen and p not in groups and len(records) >= MIN_RICHER
+              and not _is_facets(records) and _holds(records) >= 0.5 and not p.startswith(f"{chosen}.*.")]
+    if richer:
+        best = max(richer, key=lambda p: len(arrays[p]))
+        raise LooksWrong(f"the records read at {chosen!r} hold no dates and no links, while the {len(arrays[best])} "
+                         f"at {best!r} do: set `items_path: {best.replace('*', '0')}` (or the path you mean)")
+
+
 def _grouped(path: str, inner: str, arrays: dict[str, list[dict[str, Any]]]) -> bool:
     """Whether the records at `path` are groups of the records at `inner` (agency -> documents)
     rather than `inner` being an attribute of each (a document's agencies): the outer records carry
@@ -205,7 +227,9 @@ def _extract_json(text: str, url: str, options: ExtractOptions) -> Document:
     lists = [p for p in titled if p not in groups
              and not any(p.startswith(f"{t}.*.") and not _grouped(t, p, arrays) for t in titled)]
     if lists:
-        return _list_document(data, arrays[max(lists, key=lambda p: scores[p])], url, options)
+        chosen = max(lists, key=lambda p: scores[p])
+        _refuse_bare_records(chosen, arrays, groups)
+        return _list_document(data, arrays[chosen], url, options)
     if _html_record(data) is not None:
         return _page_document(data, url, options)
     candidates = {p: r for p, r in arrays.items() if p not in groups and not _is_facets(r)}
