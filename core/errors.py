@@ -13,7 +13,7 @@ mean; anything outside this tree is a bug and is allowed to show its traceback.
     │   ├── BadURL, OutOfScope, ConnectFailed, FetchTimeout, TooManyRedirects, BodyTooLarge, TruncatedBody
     │   ├── HTTPStatusError, RobotsDisallowed, ExtractError (> Undecodable)
     │   └── NotADocument          a 2xx answer that is no content
-    │       └── EmptyBody, ChallengePage, ContentCollapsed, Maintenance, LooksWrong
+    │       └── EmptyBody, ChallengePage, ContentCollapsed, PartialRender, Maintenance, LooksWrong
     └── DeliveryError             an alert could not be delivered now; it stays pending
         └── PermanentDeliveryError  a sink cannot work until someone fixes its configuration
 """
@@ -169,6 +169,14 @@ class Maintenance(NotADocument):
     """A maintenance or "service paused" stub served in place of the page (系统维护中)."""
 
     reason = "maintenance"
+
+
+class PartialRender(NotADocument):
+    """The page lost most of its content at once (a CMS that rendered only part of it): a suspected
+    render failure, not a change. The next check confirms it (the same loss again is a real change)
+    or clears it (the content is back)."""
+
+    reason = "partial"
 
 
 class LooksWrong(NotADocument):

@@ -139,6 +139,9 @@ class Document:
 # dropped): comparison then takes the first check after the upgrade as the new baseline instead of
 # reporting the reader's change as the page's (detection.compare.reread).
 READER_REVISION = "3"
+# A list's metadata key saying it is a window of recent entries (a feed): an entry that leaves it was
+# not withdrawn, so comparison reports no removal (detection.compare).
+WINDOW = "window"
 
 
 # ---- politeness ----------------------------------------------------------------------------------

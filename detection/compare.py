@@ -17,7 +17,7 @@ from typing import NamedTuple, cast
 
 from rapidfuzz.distance import Indel
 
-from core.model import Block, Change, Document, Ignored, InlineRun, Item, ItemChange, TextChange
+from core.model import WINDOW, Block, Change, Document, Ignored, InlineRun, Item, ItemChange, TextChange
 from core.noise import LIST_FIELD, noisy_name
 from detection.dates import find_key_dates
 from detection.noise import Masked, describe, mask, normalise
@@ -62,7 +62,20 @@ def compare(old: Document, new: Document, learned: frozenset[str] = frozenset())
         change.title = (old.title, new.title)
     _compare_blocks(old.blocks, new.blocks, change, learned)
     _compare_items(old.items, new.items, change)
+    if new.metadata.get(WINDOW):
+        _left_the_window(change)
     return change
+
+
+def _left_the_window(change: Change) -> None:
+    """A feed keeps a window of recent entries and drops others for its own reasons (its length, a
+    re-sort, an aggregator's scope): an entry that leaves it was not withdrawn."""
+    for k, item_change in enumerate(change.items):
+        if item_change.kind != "removed":
+            continue
+        change.items[k] = ItemChange("moved_off", item_change.item)
+        change.ignored.append(Ignored(f"item {item_change.item.title or item_change.item.id}",
+                                      "left the feed's window of recent entries (not a withdrawal)"))
 
 
 REREAD_OVERLAP = 0.5  # items a re-read list must share with its last snapshot to be compared as usual

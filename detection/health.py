@@ -64,6 +64,34 @@ def collapsed(previous: Document | None, document: Document) -> ContentCollapsed
     return None
 
 
+PARTIAL_MIN_PARTS = 6  # blocks (or items) a page needs before losing most of them is suspect
+PARTIAL_SHARE = 0.5  # ...losing this share of them, and of its size, at once, with next to nothing new
+PARTIAL_NEW = 0.1  # share of the lost parts that may be replaced by new ones
+
+
+def partial_render(previous: Document | None, document: Document) -> str:
+    """Why `document` looks like a page rendered in part (a CMS that left out its tables one day), or
+    "": it lost at least half its blocks or items, and half its size, with next to nothing new in
+    their place. Such a page is a suspected render failure to confirm on the next check."""
+    if previous is None or previous.kind != document.kind:
+        return ""
+    if document.kind == "list":
+        old, new = {i.id for i in previous.items}, {i.id for i in document.items}
+        what = "items"
+    else:
+        old, new = {b.text for b in previous.blocks}, {b.text for b in document.blocks}
+        what = "blocks"
+    if len(old) < PARTIAL_MIN_PARTS:
+        return ""
+    lost, gained = len(old - new), len(new - old)
+    shrank = document.size() < PARTIAL_SHARE * previous.size()
+    if lost < PARTIAL_SHARE * len(old) or gained > PARTIAL_NEW * lost or not shrank:
+        return ""
+    return (f"the page lost {lost} of its {len(old)} {what} at once ({previous.size()} -> {document.size()} "
+            "characters) with nothing new in their place: a suspected partial render, confirmed as a change "
+            "only if the next check shows the same")
+
+
 def looks_blocked(document: Document, ways: int = 2) -> bool:
     """Whether a short page reads as a block page: it says the request was blocked, by a firewall or
     security service, or quotes an id or address, in at least `ways` of these ways (all three: a block

@@ -1,6 +1,6 @@
 """A fetched page's CPU-bound stages, pure: extract, the collapse check, comparison and judgement.
 
-    extract (scrapers.extract) -> collapse (detection.health) -> [carry list details over]
+    extract (scrapers.extract) -> collapse and partial render (detection.health) -> [carry list details over]
         -> compare (detection.compare) -> judge (detection.judge)
 
 The runner calls analyse() on the thread that fetched the page, or hands an AnalysisTask to a worker
@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from core.errors import PartialRender
 from core.model import Change, Document, Item, Verdict
-from detection.health import collapsed
+from detection.health import collapsed, partial_render
 from rulewatch.config import Source
 from scrapers.extract import extract
 from state import EncodedDocument, encode_document, stored_document
@@ -33,6 +34,7 @@ class AnalysisTask:
     final_url: str
     previous_blob: bytes | None  # the last snapshot as stored; None on first sight (a baseline)
     volatile: frozenset[str] = frozenset()  # block shapes learned to change every time
+    suspected: bool = False  # the last check was a suspected partial render: a loss seen again is real
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,9 @@ def analyse(source: Source, task: AnalysisTask, app: App) -> Analysis:
     problem = collapsed(previous, document)
     if problem is not None:
         raise problem
+    partial = "" if task.suspected else partial_render(previous, document)
+    if partial:
+        raise PartialRender(partial, url=document.url)
     if previous is None:
         return Analysis(document, encoded=encode_document(document))
     if document.kind == "list":

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from core.errors import FetchError, WriteRefused
+from core.errors import FetchError, PartialRender, WriteRefused
 from core.model import Change, Document, Item, Verdict
 from detection.health import SourceHealth
 from detection.volatility import learned_volatile
@@ -166,6 +166,12 @@ def _detail_text(url: str, fetcher: PageFetcher, source: Source) -> str:
     return kept_with_key_dates("\n".join(blocks), DETAIL_CHARS)
 
 
+def _suspected_partial(state: SourceState | None) -> bool:
+    """Whether the source's last check was a suspected partial render (PartialRender)."""
+    return state is not None and state.consecutive_failures > 0 and state.last_error.startswith(
+        f"{PartialRender.reason}:")
+
+
 def check_source(source: Source, state: SourceState | None, app: App, workers: ForkedWorkers | None = None) -> Checked:
     """Fetch, extract, compare and judge one source, given its state as read at the cycle's start; the
     CPU-bound stages run in a worker process when one is idle. Writes nothing."""
@@ -181,7 +187,8 @@ def check_source(source: Source, state: SourceState | None, app: App, workers: F
         # The last snapshot is read only when there is something new to compare it with.
         task = AnalysisTask(source.name, resp.body, resp.content_type, resp.final_url,
                             app.store.snapshot_blob(seen) if known and seen is not None else None,
-                            learned_volatile(state.shape_history, state.compares) if state else frozenset())
+                            learned_volatile(state.shape_history, state.compares) if state else frozenset(),
+                            suspected=_suspected_partial(state))
         analysis = workers.call(task) if workers is not None else None
         if analysis is None:
             analysis = _cpu_bound(lambda: analyse(source, task, app))

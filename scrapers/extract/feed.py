@@ -10,7 +10,7 @@ import defusedxml
 import defusedxml.ElementTree as DET
 
 from core.errors import ExtractError
-from core.model import Document, Item
+from core.model import WINDOW, Document, Item
 from core.text import find_date, squash
 from scrapers.extract.fields import with_unique_ids, without_constant_fields
 from scrapers.extract.options import MAX_ITEMS, items_cut
@@ -120,4 +120,4 @@ def extract_feed(body: bytes, url: str) -> Document:
             )
         )
     return Document(kind="list", url=url, title=title, items=without_constant_fields(with_unique_ids(items)),
-                    metadata=items_cut(len(entries)))
+                    metadata={**items_cut(len(entries)), WINDOW: "feed"})

@@ -186,3 +186,15 @@ def test_a_page_read_differently_by_a_newer_release_is_a_new_baseline() -> None:
     change = compare(old, new)
     assert not change.text and change.ignored
     assert compare(_read_by(page(*ARTS), "2"), _read_by(page(*ARTS), "3")).empty
+
+
+def test_an_entry_that_leaves_a_feed_was_not_withdrawn() -> None:
+    """A feed keeps a window of entries and drops some for its own reasons (an aggregator's re-sort):
+    only a list that is not a window reports a withdrawal."""
+    from core.model import WINDOW
+
+    old, new = items("1", "2", "3", "4", "5"), items("1", "2", "4", "5", "6")
+    assert [c.kind for c in compare(old, new).items].count("removed") == 1
+    old.metadata[WINDOW] = new.metadata[WINDOW] = "feed"
+    change = compare(old, new)
+    assert "removed" not in [c.kind for c in change.items] and any("window" in i.why for i in change.ignored)

@@ -96,3 +96,15 @@ def test_a_short_notice_that_shrinks_to_a_handful_of_characters_failed() -> None
     short = Document(kind="page", url="u", title="通知", blocks=[Block("各单位：请于2026年11月30日前报送网络安全自查报告，逾期未报送的，予以通报。")])
     problem = collapsed(short, Document(kind="page", url="u", title="通知", blocks=[Block("暂无")]))
     assert problem is not None and problem.reason == "collapsed"
+
+
+def test_a_page_that_loses_most_of_its_blocks_at_once_is_a_suspected_partial_render() -> None:
+    from detection.health import partial_render
+
+    half = Document(kind="page", url="u", title=RULE.title, blocks=RULE.blocks[:6])
+    assert "lost 14 of its 20 blocks" in partial_render(RULE, half)
+    rewritten = Document(kind="page", url="u", title=RULE.title,
+                         blocks=[Block(f"第{n}条 新的条文内容第{n}项。") for n in range(1, 8)])
+    assert partial_render(RULE, rewritten) == ""  # new text in place of the old: a real rewrite
+    assert partial_render(RULE, Document(kind="page", url="u", title=RULE.title, blocks=RULE.blocks[:15])) == ""
+    assert partial_render(None, half) == ""

@@ -121,3 +121,26 @@ def test_a_source_down_for_good_gets_one_notice_and_one_recovery(victim: FaultSe
     cycle(store, sources)
     cycle(store, sources)
     assert [a.kind for a in store.alerts(newest_first=False)] == ["source_failing", "source_recovered"]
+
+
+HALF = GOOD.replace(ARTICLES.encode(), "".join(ARTICLES.split("</p>")[:2]).encode() + b"</p>")
+
+
+def test_a_partial_render_is_suspected_then_cleared_or_confirmed(victim: FaultServer, store: Store) -> None:
+    """A CMS that renders half a rule page one day: a suspected render failure (no snapshot, no alert)
+    that the full page clears; the same loss on two checks in a row is a real change and alerts."""
+    sources = [Source(name="victim", url=victim.url("/victim"))]
+    victim.routes["/victim"] = respond(GOOD)
+    assert cycle(store, sources)["victim"].status == "baseline"
+    victim.routes["/victim"] = respond(HALF)
+    outcome = cycle(store, sources)["victim"]
+    assert outcome.status == "failed" and outcome.error.startswith("partial:"), outcome.error
+    victim.routes["/victim"] = respond(GOOD)
+    assert cycle(store, sources)["victim"].status in ("unchanged", "not_modified")
+    assert store.alerts() == [] and len(store.snapshots("victim")) == 1
+
+    victim.routes["/victim"] = respond(HALF)
+    assert cycle(store, sources)["victim"].status == "failed"
+    confirmed = cycle(store, sources)["victim"]
+    assert confirmed.status == "changed" and len(confirmed.alert_ids) == 1
+    assert len(store.snapshots("victim")) == 2
