@@ -61,21 +61,8 @@ def compare(old: Document, new: Document, learned: frozenset[str] = frozenset())
     if normalise(old.title) != normalise(new.title) and mask(old.title).text != mask(new.title).text:
         change.title = (old.title, new.title)
     _compare_blocks(old.blocks, new.blocks, change, learned)
-    _compare_items(old.items, new.items, change)
-    if new.metadata.get(WINDOW):
-        _left_the_window(change)
+    _compare_items(old.items, new.items, change, window=bool(new.metadata.get(WINDOW)))
     return change
-
-
-def _left_the_window(change: Change) -> None:
-    """A feed keeps a window of recent entries and drops others for its own reasons (its length, a
-    re-sort, an aggregator's scope): an entry that leaves it was not withdrawn."""
-    for k, item_change in enumerate(change.items):
-        if item_change.kind != "removed":
-            continue
-        change.items[k] = ItemChange("moved_off", item_change.item)
-        change.ignored.append(Ignored(f"item {item_change.item.title or item_change.item.id}",
-                                      "left the feed's window of recent entries (not a withdrawal)"))
 
 
 REREAD_OVERLAP = 0.5  # items a re-read list must share with its last snapshot to be compared as usual
@@ -432,7 +419,10 @@ def _same_items_renamed(old: list[Item], new: list[Item], change: Change) -> lis
     return renamed
 
 
-def _compare_items(old: list[Item], new: list[Item], change: Change) -> None:
+def _compare_items(old: list[Item], new: list[Item], change: Change, window: bool = False) -> None:
+    """Items added, withdrawn, moved to a later page or amended. A `window` (a feed) keeps some recent
+    entries and drops others for its own reasons (its length, a re-sort, an aggregator's scope): it has
+    no later page for entries to come up from, so only an entry older than every kept one came back."""
     if not old and not new:
         return
     new = _same_items_renamed(old, new, change)
@@ -458,14 +448,14 @@ def _compare_items(old: list[Item], new: list[Item], change: Change) -> None:
     # Older items that slid up from the next page after a withdrawal are not new.
     oldest_kept = min((i.date for i in new if i.id in old_by and i.date), default="")
     for item in tail_added:
-        if (mid_gone or tail_gone) or (item.date and oldest_kept and item.date < oldest_kept):
+        if (not window and (mid_gone or tail_gone)) or (item.date and oldest_kept and item.date < oldest_kept):
             change.ignored.append(Ignored(f"item {item.title or item.id}", "came up from a later page"))
         else:
             change.items.append(ItemChange("added", item))
     for item in top_added:
         change.items.append(ItemChange("added", item))
     for item in mid_gone + tail_gone:
-        change.items.append(ItemChange("removed", item))
+        change.items.append(ItemChange("removed", item))  # a window's: recorded, never alerted (judge)
     _compare_fields(old_by, new_by, [i.id for i in new if i.id in old_by], change)
 
 

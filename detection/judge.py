@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from core.model import Alert, Change, Document, Item, ItemChange, Verdict
+from core.model import WINDOW, Alert, Change, Document, Item, ItemChange, Verdict
 from detection.explain import ExplainContext, explain_item, explain_text
 from detection.lineage import rule_ids
 from detection.relevance import Matches, Taxonomy
@@ -53,8 +53,13 @@ def judge(
         else:
             reasons.append("text changed, but neither the change nor the document names a watched topic")
     templates = _template_values(new) if change.items else frozenset()
+    window = bool(new.metadata.get(WINDOW))
     for item_change in change.items:
         if item_change.kind == "moved_off":
+            continue
+        if window and item_change.kind == "removed":
+            # A feed keeps a window of recent entries: one that leaves it was not withdrawn.
+            reasons.append(f"item {item_change.item.title!r} left the feed's window of recent entries")
             continue
         draft = _item_alert(item_change, new, taxonomy, policy, templates)
         if draft:

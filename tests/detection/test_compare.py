@@ -190,11 +190,16 @@ def test_a_page_read_differently_by_a_newer_release_is_a_new_baseline() -> None:
 
 def test_an_entry_that_leaves_a_feed_was_not_withdrawn() -> None:
     """A feed keeps a window of entries and drops some for its own reasons (an aggregator's re-sort):
-    only a list that is not a window reports a withdrawal."""
+    the removal is recorded (the next comparison starts from it) but never alerted as a withdrawal."""
     from core.model import WINDOW
+    from detection.judge import judge
+    from detection.relevance import Taxonomy
 
-    old, new = items("1", "2", "3", "4", "5"), items("1", "2", "4", "5", "6")
-    assert [c.kind for c in compare(old, new).items].count("removed") == 1
+    old = items("1", "2", "3", "4", "5", t3="关于对示例公司产品启动网络安全审查的公告")
+    new = items("1", "2", "4", "5", "6", t3="关于对示例公司产品启动网络安全审查的公告")
+    assert [a.kind for a in judge(compare(old, new), old, new, Taxonomy.load()).alerts] == ["removed_item"]
     old.metadata[WINDOW] = new.metadata[WINDOW] = "feed"
     change = compare(old, new)
-    assert "removed" not in [c.kind for c in change.items] and any("window" in i.why for i in change.ignored)
+    assert sorted(c.kind for c in change.items) == ["added", "removed"] and change.substantive
+    verdict = judge(change, old, new, Taxonomy.load())
+    assert verdict.alerts == [] and any("left the feed's window" in r for r in verdict.reasons)
