@@ -13,12 +13,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from core.model import Item
 from core.text import find_date
 
 
+@lru_cache(maxsize=4096)  # a few dozen field names, asked for once per field of every record
 def norm_key(key: str) -> str:
     """A field name compared without case, '_' or '-' ("doc_title" == "docTitle")."""
     return re.sub(r"[^a-z0-9]", "", key.lower())

@@ -69,6 +69,7 @@ _ITEM_TAGS = frozenset(["li", "tr", "div", "dd", "dt", "p", "article", "section"
 MIN_TITLE_CHARS = 4
 RECORD_CHARS = 500  # a list record (title, date, a few labels) is at most this long
 MIN_RECORDS = 5  # dated records a group needs to be rescued from furniture removed by its name
+RESCUE_PROSE = 2000  # a page with this much prose of its own is an article: no records are rescued
 PROSE_SHARE = 0.5  # a page whose own non-link text is under this share of such records has no prose
 LIST_SHARE = 0.45  # share of the content text that item titles must carry for the page to be a list
 MAIN_SHARE = 0.6  # descend into a child while it holds this share of its parent's text
@@ -403,7 +404,9 @@ def _wrap_flat_records(root: etree._Element) -> None:
     """Records written as a flat run of siblings (`<a>title</a><span>date</span><br>` repeated, no
     element per record) wrapped in place, one `<li>` per run from a titled link to the next, so they
     are found as any other list. Only a run where most links are followed by a date is wrapped."""
-    for parent in [p for p in root.iter() if isinstance(p.tag, str) and p.tag not in ("ul", "ol", "a")]:
+    parents = {a.getparent() for a in root.iter("a")}
+    for parent in [p for p in parents if p is not None and p.tag not in ("ul", "ol", "a")
+                   and len(p.findall("a")) >= MIN_ITEMS]:
         links = [c for c in parent if c.tag == "a" and len(_link_title(c)) >= MIN_TITLE_CHARS]
         if len(links) < MIN_ITEMS:
             continue
@@ -468,16 +471,20 @@ def _candidate_groups(root: etree._Element) -> list[_Group]:
                 continue
             titles = [len(label) + SHORT_LINK if (label := _row_label(m)) else
                       max((len(_link_title(a)) for a in m.iter("a")), default=0) for m in with_links]
-            if not _alike(with_links):
-                continue  # layout rows (a header, a breadcrumb, the article) each holding some link
             dated = sum(1 for m in with_links if find_date(text_of(m)))
             score = sum(titles) * (1.5 if dated >= len(with_links) / 2 else 1.0)
             groups.append(_Group(with_links, score, dated))
-    return sorted(groups, key=lambda g: g.score, reverse=True)
+    # Layout rows (a header, a breadcrumb, the article) each holding some link are no list; tested
+    # best first, and only until the best real list is found (the test reads every member's text).
+    ranked = sorted(groups, key=lambda g: g.score, reverse=True)
+    for k, group in enumerate(ranked):
+        if _alike(group.elements):
+            return ranked[k:]
+    return []
 
 
 def _rescued_records(
-    named: list[etree._Element], body: etree._Element, groups: list[_Group]
+    named: list[etree._Element], body: etree._Element, groups: list[_Group], memo: dict[etree._Element, _Stats]
 ) -> _Group | None:
     """The page's own dated records when furniture removal took them by a misleading name (CAC's
     rule lists sit in `div.side-right-column`): a group of repeated, dated, linked records inside
@@ -485,15 +492,19 @@ def _rescued_records(
     sidebar beside an article never qualifies: the article's prose stays."""
     if not named:
         return None
+    stats = _stats(body, memo)  # the main container's search reads it again from the memo
+    prose = stats.text - stats.link
+    if prose >= RESCUE_PROSE:
+        return None  # an article: its prose stays the content (the test below would say so too, dearer)
     best: _Group | None = None
     for dropped in named:
+        if next(dropped.iter("a"), None) is None or sum(1 for _ in dropped.iter("a")) < MIN_RECORDS:
+            continue
         for group in _candidate_groups(dropped):
             if group.mostly_dated and len(group.elements) >= MIN_RECORDS and (best is None or group.score > best.score):
                 best = group
     if best is None or (groups and groups[0].score >= best.score):
         return None
-    stats = _stats(body, {})
-    prose = stats.text - stats.link
     record_chars = sum(len(text_of(el)) for el in best.elements)
     return best if prose < PROSE_SHARE * record_chars else None
 
@@ -618,6 +629,7 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
         raise ChallengePage("the server sent a JavaScript/cookie challenge page instead of content")
     chosen = [el for sel in (options.select, options.items) if sel for el in select(root, sel)]
     named = strip_furniture(root, options.exclude, keep=chosen)
+    memo: dict[etree._Element, _Stats] = {}  # text statistics, read by the list rescue and the content search
     title = _title(root, titles)
     content_text = text_of(body)
     if looks_like_error_page(page_title, content_text):
@@ -641,18 +653,18 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
         else:
             _wrap_flat_records(body)
             groups = _candidate_groups(body)
-            rescued = _rescued_records(named, body, groups)
+            rescued = _rescued_records(named, body, groups, memo)
             if rescued is not None:
                 members = rescued.elements
                 return Document(kind="list", url=url, title=title, items=_items(members[:MAX_ITEMS], url),
                                 metadata=items_cut(len(members)))
             if groups:
                 members = _with_sections(_finer(groups[0]), body, url)
-                items = _items(members[:MAX_ITEMS], url)
                 # A list page is mostly its items (their titles and dates), an article mostly prose.
                 item_chars = sum(len(text_of(el).replace(" ", "")) for el in members)
                 if options.kind == "list" or item_chars >= LIST_SHARE * len(content_text.replace(" ", "")):
-                    return Document(kind="list", url=url, title=title, items=items, metadata=items_cut(len(members)))
+                    return Document(kind="list", url=url, title=title, items=_items(members[:MAX_ITEMS], url),
+                                    metadata=items_cut(len(members)))
         if options.kind == "list":
             dated = _dated_links([body, *named])
             if dated >= MANY_DATED_LINKS:
@@ -665,7 +677,6 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
         if not found:
             raise ExtractError(f"the selector {options.select!r} matched nothing")
     else:
-        memo: dict[etree._Element, _Stats] = {}
         found = [_main_container(body, memo)]
         stats = _stats(found[0], memo)
         if stats.link >= NAVIGATION_SHARE * stats.text:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from core.errors import ExtractError, LooksWrong
@@ -124,16 +125,35 @@ _COUNT_KEYS = frozenset(_norm(k) for k in ("count", "docCount", "doc_count", "to
 FACET_FIELDS = 5  # a facet entry has at most this many scalar fields
 
 
-def _is_facets(records: list[dict[str, Any]]) -> bool:
-    """Category names with counts (a search's facets, an aggregation): few fields, one a count, no
-    date and no link."""
-    facets = 0
-    for record in records:
-        scalars = {k: v for k, v in record.items() if not isinstance(v, (dict, list))}
-        counted = any(_norm(k) in _COUNT_KEYS and str(v).isdigit() for k, v in scalars.items())
-        if counted and len(scalars) <= FACET_FIELDS and not _dated(record) and page_link(record)[1] is None:
-            facets += 1
-    return facets * 2 > len(records)
+SAMPLE = 50  # records of an array read to judge what its records hold
+
+
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    """What an array's records hold, judged on its first SAMPLE records."""
+
+    dated: float  # share with a date
+    linked: float  # share with a page link
+    holding: float  # share with either
+    facets: bool  # category names with counts, not documents
+
+    @classmethod
+    def of(cls, records: list[dict[str, Any]]) -> _Profile:
+        sample = records[:SAMPLE]
+        dated = [_dated(r) for r in sample]
+        linked = [page_link(r)[1] is not None for r in sample]
+        facets = sum(1 for r, d, k in zip(sample, dated, linked, strict=True) if not d and not k and _facet(r))
+        n = len(sample)
+        return cls(sum(dated) / n, sum(linked) / n, sum(d or k for d, k in zip(dated, linked, strict=True)) / n,
+                   facets * 2 > n)
+
+
+def _facet(record: dict[str, Any]) -> bool:
+    """A facet or aggregation entry: few fields, one of them a count (its lack of date and link is
+    judged by the caller)."""
+    scalars = {k: v for k, v in record.items() if not isinstance(v, (dict, list))}
+    return len(scalars) <= FACET_FIELDS and any(
+        _norm(k) in _COUNT_KEYS and str(v).isdigit() for k, v in scalars.items())
 
 
 def _dated(record: dict[str, Any]) -> bool:
@@ -157,47 +177,38 @@ def _known_titles(records: list[dict[str, Any]]) -> bool:
     return sum(1 for r in records if _pick(r, TITLE_KEYS)[1] is not None) * 2 >= len(records)
 
 
-def _score(path: str, records: list[dict[str, Any]]) -> float:
+def _score(path: str, records: list[dict[str, Any]], profile: _Profile) -> float:
     """How much an array reads as the answer's list: records with titles, the more so with dates and
     links; a familiar array name helps; facets and aggregations never count."""
     titled = sum(1 for r in records if _pick(r, TITLE_KEYS)[1] is not None)
-    if not titled or _is_facets(records):
+    if not titled or profile.facets:
         return 0.0
-    sample = records[:50]
-    dated = sum(1 for r in sample if _dated(r)) / len(sample)
-    linked = sum(1 for r in sample if page_link(r)[1] is not None) / len(sample)
     name_bonus = 1.5 if _norm(path.rsplit(".", 1)[-1]) in ITEM_ARRAY_NAMES else 1.0
-    return titled * (1 + dated + linked) * name_bonus
+    return titled * (1 + profile.dated + profile.linked) * name_bonus
 
 
 MIN_RICHER = 3  # records another array needs to say the chosen one is the wrong list
 
 
-def _holds(records: list[dict[str, Any]]) -> float:
-    """The share of records with a date or a link (of the first 50)."""
-    sample = records[:50]
-    return sum(1 for r in sample if _dated(r) or page_link(r)[1] is not None) / len(sample)
-
-
-def _refuse_bare_records(chosen: str, arrays: dict[str, list[dict[str, Any]]], groups: set[str]) -> None:
+def _refuse_bare_records(chosen: str, arrays: dict[str, list[dict[str, Any]]], profiles: dict[str, _Profile],
+                         groups: set[str]) -> None:
     """LooksWrong when the chosen records hold no dates and no links while another array's records
     do: rulewatch is reading labels, not the documents, and says which items_path would read them."""
-    if _holds(arrays[chosen]) > 0:
+    if profiles[chosen].holding > 0:
         return
     richer = [p for p, records in arrays.items() if p != chosen and p not in groups and len(records) >= MIN_RICHER
-              and not _is_facets(records) and _holds(records) >= 0.5 and not p.startswith(f"{chosen}.*.")]
+              and not profiles[p].facets and profiles[p].holding >= 0.5 and not p.startswith(f"{chosen}.*.")]
     if richer:
         best = max(richer, key=lambda p: len(arrays[p]))
         raise LooksWrong(f"the records read at {chosen!r} hold no dates and no links, while the {len(arrays[best])} "
                          f"at {best!r} do: set `items_path: {best.replace('*', '0')}` (or the path you mean)")
 
 
-def _grouped(path: str, inner: str, arrays: dict[str, list[dict[str, Any]]]) -> bool:
+def _grouped(path: str, inner: str, arrays: dict[str, list[dict[str, Any]]], profiles: dict[str, _Profile]) -> bool:
     """Whether the records at `path` are groups of the records at `inner` (agency -> documents)
     rather than `inner` being an attribute of each (a document's agencies): the outer records carry
     no dates and fewer records than those nested in them."""
-    outer = arrays[path]
-    return not any(_dated(r) for r in outer[:50]) and len(arrays[inner]) > len(outer)
+    return profiles[path].dated == 0 and len(arrays[inner]) > len(arrays[path])
 
 
 def extract_json(text: str, url: str, options: ExtractOptions | None = None) -> Document:
@@ -219,24 +230,26 @@ def _extract_json(text: str, url: str, options: ExtractOptions) -> Document:
             raise ExtractError(f"items_path {options.items_path!r} is not an array in this response")
         return _list_document(data, [r for r in found if isinstance(r, dict)], url, options)
     arrays = {p: _flattened(r) for p, r in record_arrays(data).items()}
-    scores = {p: _score(p, r) for p, r in arrays.items()}
+    profiles = {p: _Profile.of(r) for p, r in arrays.items()}
+    scores = {p: _score(p, r, profiles[p]) for p, r in arrays.items()}
     titled = [p for p, score in scores.items() if score > 0]
     # An array inside the records of a titled array is an attribute of each (a document's agencies),
     # unless those records only group it (agency -> category -> documents).
-    groups = {p for p in arrays if any(q.startswith(f"{p}.*.") and _grouped(p, q, arrays) for q in arrays)}
+    groups = {p for p in arrays if any(q.startswith(f"{p}.*.") and _grouped(p, q, arrays, profiles) for q in arrays)}
     lists = [p for p in titled if p not in groups
-             and not any(p.startswith(f"{t}.*.") and not _grouped(t, p, arrays) for t in titled)]
+             and not any(p.startswith(f"{t}.*.") and not _grouped(t, p, arrays, profiles) for t in titled)]
     if lists:
         chosen = max(lists, key=lambda p: scores[p])
-        _refuse_bare_records(chosen, arrays, groups)
+        _refuse_bare_records(chosen, arrays, profiles, groups)
         return _list_document(data, arrays[chosen], url, options)
     if _html_record(data) is not None:
         return _page_document(data, url, options)
-    candidates = {p: r for p, r in arrays.items() if p not in groups and not _is_facets(r)}
+    candidates = [p for p in arrays if p not in groups and not profiles[p].facets]
     if candidates:
-        # No known field names: the array whose records hold most (dates, links, then count) is the
-        # list; its fields are inferred by their shape.
-        path, records = max(candidates.items(), key=lambda kv: _inferred_score(kv[1]))
+        # No known field names: the array whose records hold most (dates and links, then count) is
+        # the list; its fields are inferred by their shape.
+        path = max(candidates, key=lambda p: (profiles[p].dated + profiles[p].linked, len(arrays[p])))
+        records = arrays[path]
         document = _list_document(data, records, url, options)
         if not any(item.title or item.url for item in document.items):  # ids alone tell a reader nothing
             raise LooksWrong(f"the answer holds {len(records)} records at {path!r} but none reads as an item; "
@@ -245,14 +258,6 @@ def _extract_json(text: str, url: str, options: ExtractOptions) -> Document:
     if options.kind == "list" or _looks_like_empty_search(data):
         return _list_document(data, [], url, options)
     return _page_document(data, url, options)
-
-
-def _inferred_score(records: list[dict[str, Any]]) -> tuple[float, int]:
-    """An array of unfamiliar records ranked by the share of them with dates and links, then size."""
-    sample = records[:50]
-    dated = sum(1 for r in sample if _dated(r)) / len(sample)
-    linked = sum(1 for r in sample if page_link(r)[1] is not None) / len(sample)
-    return dated + linked, len(records)
 
 
 def _looks_like_empty_search(data: Any) -> bool:
