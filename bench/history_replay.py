@@ -21,12 +21,13 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from answers import serve  # noqa: E402
+
 DEFAULT_ROOT = HERE.parent.parent / "shared" / "realworld" / "histories"
 RUN_TIMEOUT = 120  # seconds one cycle may take before the replay gives up
 
@@ -45,28 +46,6 @@ class History:
         return self.versions[self.current].read_bytes()
 
 
-def serve(histories: dict[str, History]) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            history = histories.get(self.path.strip("/"))
-            if history is None:
-                self.send_error(404)
-                return
-            body = history.body()
-            self.send_response(200)
-            self.send_header("Content-Type", history.content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT)
@@ -78,7 +57,8 @@ def main() -> int:
     if args.limit:
         for history in histories.values():
             history.versions = history.versions[: args.limit]
-    server = serve(histories)
+    server = serve(lambda path: (history.body(), history.content_type)
+                   if (history := histories.get(path.strip("/"))) else None)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     rulewatch = Path(sys.executable).with_name("rulewatch")
     started = time.monotonic()

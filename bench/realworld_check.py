@@ -23,12 +23,13 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from answers import serve  # noqa: E402
+
 DEFAULT_ROOT = HERE.parent.parent / "shared" / "realworld"
 FOLDERS = ("catalog", "harvest", "pages", "pairs")
 TYPES = {".json": "application/json", ".html": "text/html", ".htm": "text/html", ".xml": "application/xml",
@@ -72,29 +73,13 @@ def endpoints(root: Path, files: list[Path]) -> dict[Path, str]:
     return found
 
 
-def serve(by_url: dict[str, Path]) -> ThreadingHTTPServer:
-    """A proxy that answers each file's URL with the file, and anything else (robots.txt) with 404."""
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            path = by_url.get(unquote(self.path))
-            if path is None:
-                self.send_error(404)
-                return
-            body = path.read_bytes()
-            if path.suffix == ".gz":
-                body = gzip.decompress(body)
-            self.send_response(200)
-            self.send_header("Content-Type", content_type(path))
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+def answer(by_url: dict[str, Path], url: str) -> tuple[bytes, str] | None:
+    """The file saved from `url` (gzip files decompressed), or None: robots.txt and the rest are 404."""
+    path = by_url.get(unquote(url))
+    if path is None:
+        return None
+    body = path.read_bytes()
+    return (gzip.decompress(body) if path.suffix == ".gz" else body), content_type(path)
 
 
 def source_name(relative: Path) -> str:
@@ -120,7 +105,8 @@ def main() -> int:
         print(f"no saved answers under {root}", file=sys.stderr)
         return 2
     urls = endpoints(root, files)
-    server = serve({unquote(url): path for path, url in urls.items()})
+    by_url = {unquote(url): path for path, url in urls.items()}
+    server = serve(lambda url: answer(by_url, url))
     proxy = f"http://127.0.0.1:{server.server_address[1]}"
     rulewatch = Path(sys.executable).with_name("rulewatch")
     with tempfile.TemporaryDirectory() as home:
