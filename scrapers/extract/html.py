@@ -327,12 +327,23 @@ def _item_from(el: etree._Element, base: str) -> Item | None:
         return None
     url = clean_url(main.get("href", ""), base)
     date = find_date(text_of(el).replace(title, " "))
+    fields: tuple[tuple[str, str], ...] = ()
     if not date:
         # The date written inside the link after the title (<a><span>title</span><span>date</span></a>).
         trailing = _TRAILING_DATE.search(title)
         if trailing and len(title[: trailing.start()].strip()) >= MIN_TITLE_CHARS:
             title, date = title[: trailing.start()].strip(), find_date(trailing.group())
-    return Item(id=url or title, title=title, url=url, date=date)
+    history = _TRAILING_HISTORY.search(title)
+    if history and len(title[: history.start()].strip()) >= MIN_TITLE_CHARS:
+        # "规定（2015年10月29日证监会令第118号公布 根据…修订）": the rule's name, and its history apart.
+        note = squash(history.group()).strip()
+        title, fields = title[: history.start()].strip(), (("history", note),)
+        date = date or find_date(note)
+    return Item(id=url or title, title=title, url=url, date=date, fields=fields)
+
+
+# A title's closing parenthesis that opens with a date: the rule's issuing history, not its name.
+_TRAILING_HISTORY = re.compile(r"\s*[（(]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[^（）()]*[)）]\s*$")
 
 
 _TRAILING_DATE = re.compile(

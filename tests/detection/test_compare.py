@@ -203,3 +203,12 @@ def test_an_entry_that_leaves_a_feed_was_not_withdrawn() -> None:
     assert sorted(c.kind for c in change.items) == ["added", "removed"] and change.substantive
     verdict = judge(change, old, new, Taxonomy.load())
     assert verdict.alerts == [] and any("left the feed's window" in r for r in verdict.reasons)
+
+
+def test_an_item_read_better_by_a_newer_release_is_not_amended() -> None:
+    """An upgrade that splits a date out of a title must not alert every kept item as amended."""
+    old = _read_by(items("1", "2", "3", t1="通知1 2026-11-02"), None)
+    new = _read_by(items("4", "1", "2", "3"), "3")
+    change = compare(old, new)
+    assert [(c.kind, c.item.id) for c in change.items] == [("added", "4")]
+    assert any("newer rulewatch" in i.why for i in change.ignored)
