@@ -192,6 +192,13 @@ def _bot_refusal(body: bytes) -> tuple[str, str]:
     if not isinstance(answer, dict):
         return "", ""
     for code, text in (("errcode", "errmsg"), ("code", "msg"), ("StatusCode", "StatusMessage")):
-        if code in answer and answer[code] not in (0, "0"):
+        if code in answer and str(answer[code]) not in _SUCCESS_CODES \
+                and str(answer.get(text, "")).strip().lower() not in _SUCCESS_WORDS:
             return f"{code} {answer[code]}: {str(answer.get(text, ''))[:200]}", str(answer[code])
     return "", ""
+
+
+# How bots and gateways say they took a message: code 0, or an HTTP-style 200, or a word of success
+# (`{"code": 200, "msg": "success"}` is a delivery, not a refusal to resend every run).
+_SUCCESS_CODES = frozenset({"0", "200"})
+_SUCCESS_WORDS = frozenset({"success", "ok", "succeed", "succeeded", "成功", "操作成功"})

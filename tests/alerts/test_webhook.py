@@ -202,3 +202,13 @@ def test_no_sink_leaves_alerts_pending_and_says_so(store: Store) -> None:
     add_alert(store)
     report = deliver_pending(store, [])
     assert report.unsent == 1 and not report.ok and len(store.alerts(pending_only=True)) == 1
+
+
+@pytest.mark.parametrize("answer", [b'{"code":200,"msg":"success"}', b'{"code":"200","msg":"ok"}',
+                                    b'{"errcode":0,"errmsg":"ok"}', b'{"code":1,"msg":"success"}'])
+def test_a_gateway_saying_success_is_a_delivery(answer: bytes) -> None:
+    """A 200 answer of `{"code": 200, "msg": "success"}` was read as a refusal and re-sent every run."""
+    from alerts.webhook import _bot_refusal
+
+    assert _bot_refusal(answer) == ("", "")
+    assert _bot_refusal(b'{"code":19001,"msg":"invalid signature"}')[1] == "19001"
