@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import os
+import re
 import threading
 import time
 import urllib.request
@@ -491,9 +492,19 @@ def _finish(resp: urllib3.BaseHTTPResponse) -> None:
 
 def _validators(resp: urllib3.BaseHTTPResponse, sent: dict[str, str]) -> Validators:
     return Validators(
-        etag=resp.headers.get("ETag", sent.get("If-None-Match", "")),
-        last_modified=resp.headers.get("Last-Modified", sent.get("If-Modified-Since", "")),
+        etag=_sendable(resp.headers.get("ETag", sent.get("If-None-Match", ""))),
+        last_modified=_sendable(resp.headers.get("Last-Modified", sent.get("If-Modified-Since", ""))),
     )
+
+
+_UNSENDABLE = re.compile(r"[^\t\x20-\x7e\x80-\xff]")  # a header value's characters, control ones aside
+
+
+def _sendable(value: str) -> str:
+    """A validator that can be stored and sent back as it came, or "": one with a NUL or another
+    control character would be stored altered (PostgreSQL refuses NUL) and sent back wrong, so the
+    source would fail on every check; without it the page is only read whole."""
+    return "" if _UNSENDABLE.search(value) else value
 
 
 def _short(exc: BaseException) -> str:

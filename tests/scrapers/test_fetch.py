@@ -314,3 +314,12 @@ def test_https_certificates_are_verified_against_the_configured_ca_bundle(
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", cert_file)
         resp = fetcher().fetch(url)
         assert isinstance(resp, FetchResponse) and resp.body == b"<p>secure rules</p>"
+
+
+@pytest.mark.parametrize(("value", "kept"), [('"abc-123"', True), ('W/"5f2e"', True), ('"a\x00b"', False),
+                                              ("Tue, 01 Dec 2026 10:00:00 GMT", True), ('"a\x1bb"', False)])
+def test_a_validator_with_a_control_character_is_never_sent_back(value: str, kept: bool) -> None:
+    """A NUL in an ETag was stored as U+FFFD and sent back in If-None-Match: the source failed every check."""
+    from scrapers.fetch import _sendable
+
+    assert (_sendable(value) == value) is kept and (kept or _sendable(value) == "")
