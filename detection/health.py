@@ -57,7 +57,8 @@ def collapsed(previous: Document | None, document: Document) -> ContentCollapsed
             "treated as an error page, not as a change",
             url=document.url,
         )
-    if looks_blocked(document) and (document.size() < BLOCK_SHRINK * previous.size() or looks_blocked(document, 3)):
+    signs = block_signs(document)
+    if signs >= 2 and (document.size() < BLOCK_SHRINK * previous.size() or signs == len(_BLOCK_CUES)):
         return ContentCollapsed(
             f"the page reads as a firewall or CDN block page ({document.text[:80]!r}, {document.size()} characters "
             f"where the last good page had {previous.size()}); treated as a failure, not as a change", url=document.url)
@@ -92,14 +93,14 @@ def partial_render(previous: Document | None, document: Document) -> str:
             "only if the next check shows the same")
 
 
-def looks_blocked(document: Document, ways: int = 2) -> bool:
-    """Whether a short page reads as a block page: it says the request was blocked, by a firewall or
-    security service, or quotes an id or address, in at least `ways` of these ways (all three: a block
-    page at any size; two: one when the page also shrank)."""
+def block_signs(document: Document) -> int:
+    """In how many ways a short page reads as a block page: it says the request was blocked, by a
+    firewall or security service, or quotes an id or address. All three: a block page at any size;
+    two: one when the page also shrank. A long page: none."""
     text = f"{document.title}\n{document.text}"
     if len(text) > BLOCK_TEXT:
-        return False
-    return sum(1 for cue in _BLOCK_CUES if cue.search(text)) >= ways
+        return 0
+    return sum(1 for cue in _BLOCK_CUES if cue.search(text))
 
 
 @dataclass(frozen=True, slots=True)

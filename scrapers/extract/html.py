@@ -350,8 +350,13 @@ _TRAILING_DATE = re.compile(
     r"\s*[\[【(（]?\s*\d{4}\s*(?:[-/.]|年)\s*\d{1,2}\s*(?:[-/.]|月)\s*\d{1,2}\s*日?\s*[\]】)）]?\s*$")
 
 
+def _titled(a: etree._Element) -> bool:
+    """Whether a link has a title long enough to name a document."""
+    return len(_link_title(a)) >= MIN_TITLE_CHARS
+
+
 def _titled_links(el: etree._Element) -> int:
-    return sum(1 for a in el.iter("a") if len(_link_title(a)) >= MIN_TITLE_CHARS)
+    return sum(1 for a in el.iter("a") if _titled(a))
 
 
 def _records_in(el: etree._Element) -> list[etree._Element]:
@@ -389,7 +394,7 @@ def _own_records(elements: list[etree._Element], directory: str) -> bool:
     """Whether most of these records link under the page's own directory (its column's documents)."""
     own = 0
     for el in elements:
-        link = next((a for a in el.iter("a") if len(_link_title(a)) >= MIN_TITLE_CHARS), None)
+        link = next((a for a in el.iter("a") if _titled(a)), None)
         if link is not None and clean_url(link.get("href", ""), directory).startswith(directory):
             own += 1
     return own * 2 > len(elements)
@@ -418,12 +423,12 @@ def _wrap_flat_records(root: etree._Element) -> None:
     parents = {a.getparent() for a in root.iter("a")}
     for parent in [p for p in parents if p is not None and p.tag not in ("ul", "ol", "a")
                    and len(p.findall("a")) >= MIN_ITEMS]:
-        links = [c for c in parent if c.tag == "a" and len(_link_title(c)) >= MIN_TITLE_CHARS]
+        links = [c for c in parent if c.tag == "a" and _titled(c)]
         if len(links) < MIN_ITEMS:
             continue
         runs: list[list[etree._Element]] = []
         for child in list(parent):
-            if child.tag == "a" and len(_link_title(child)) >= MIN_TITLE_CHARS:
+            if child.tag == "a" and _titled(child):
                 runs.append([child])
             elif runs:
                 runs[-1].append(child)
@@ -464,7 +469,7 @@ def _alike(members: list[etree._Element]) -> bool:
 
 def _candidate_groups(root: etree._Element) -> list[_Group]:
     # Only an ancestor of at least MIN_ITEMS titled links can hold a list; most of an article has none.
-    titled = [a for a in root.iter("a") if len(_link_title(a)) >= MIN_TITLE_CHARS]
+    titled = [a for a in root.iter("a") if _titled(a)]
     if len(titled) < MIN_ITEMS:
         return []
     holders = {p for a in titled for p in a.iterancestors()}
@@ -477,7 +482,7 @@ def _candidate_groups(root: etree._Element) -> list[_Group]:
             if isinstance(child.tag, str) and child.tag in _ITEM_TAGS:
                 by_tag.setdefault(child.tag, []).append(child)
         for members in by_tag.values():
-            with_links = [m for m in members if any(len(_link_title(a)) >= MIN_TITLE_CHARS for a in m.iter("a"))]
+            with_links = [m for m in members if any(_titled(a) for a in m.iter("a"))]
             if len(with_links) < MIN_ITEMS:
                 continue
             titles = [len(label) + SHORT_LINK if (label := _row_label(m)) else
@@ -509,7 +514,7 @@ def _rescued_records(
         return None  # an article: its prose stays the content (the test below would say so too, dearer)
     best: _Group | None = None
     for dropped in named:
-        if next(dropped.iter("a"), None) is None or sum(1 for _ in dropped.iter("a")) < MIN_RECORDS:
+        if sum(1 for _ in dropped.iter("a")) < MIN_RECORDS:
             continue
         for group in _candidate_groups(dropped):
             if group.mostly_dated and len(group.elements) >= MIN_RECORDS and (best is None or group.score > best.score):
