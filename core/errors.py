@@ -84,6 +84,12 @@ class FetchError(RulewatchError):
         return f"{self.reason}: {self}"
 
 
+class SourceMisconfigured(FetchError):
+    """The source cannot be asked for as written: an environment variable its request needs is unset."""
+
+    reason = "config"
+
+
 class BadURL(FetchError):
     """The URL is not http(s) or is malformed; rulewatch never fetches file:// or other schemes."""
 

@@ -424,7 +424,7 @@ def _check_sources(app: App, sources: list[Source]) -> int:
     for s in sources:
         try:
             resp = app.fetcher_for(s).fetch(s.url, policy=s.host_policy(app.settings.host_policy),
-                                            scope=s.fetch_scope(links=False))
+                                            scope=s.fetch_scope(links=False), request=s.request(app.settings.env))
             assert not isinstance(resp, NotModified)
             doc = extract(resp.body, resp.content_type, resp.final_url, s.extract_options())
         except FetchError as exc:

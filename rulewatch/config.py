@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -15,16 +16,28 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.errors import ConfigError
+from core.errors import ConfigError, SourceMisconfigured
 from core.model import HostPolicy
 from scrapers.extract import EXTRACTORS, source_kinds
 from scrapers.extract.options import ExtractOptions
+from scrapers.request import PLAIN, RequestSpec, header_problem
 from scrapers.urls import FetchScope, is_http_url
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")  # matched whole: no trailing newline slips by
 # Source fields that are extraction options (each extractor says which of them it reads).
 _EXTRACT_FIELDS = ("select", "exclude", "items", "items_path", "id_field", "title_field", "url_field", "date_field",
-                   "url_template")
+                   "url_template", "link_pattern", "html_path")
+# Source fields that shape the request (each fetcher says which of them it honours: its OPTIONS).
+_REQUEST_FIELDS = ("headers", "headers_from_env", "user_agent", "method", "form", "cookies", "cookie_url")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _fetcher_options() -> dict[str, frozenset[str]]:
+    """The request options each fetcher honours, as the fetchers declare them."""
+    from scrapers.browser import BrowserFetcher
+    from scrapers.fetch import Fetcher
+
+    return {"http": Fetcher.OPTIONS, "browser": BrowserFetcher.OPTIONS}
 
 
 class Source(BaseModel):
@@ -48,6 +61,16 @@ class Source(BaseModel):
     url_field: str = ""
     date_field: str = ""
     url_template: str = ""
+    link_pattern: str = ""  # a regular expression finding an item's link in onclick/data- attributes (HTML lists)
+    html_path: str = ""  # dotted path to an HTML fragment inside a JSON answer, read as HTML
+    # the request (see scrapers/request.py): what some sites need besides a plain GET
+    headers: dict[str, str] = Field(default_factory=dict)
+    headers_from_env: dict[str, str] = Field(default_factory=dict)  # header -> environment variable holding it
+    user_agent: str = ""  # "browser", "browser-only" or a string of your own
+    method: Literal["get", "post"] = "get"
+    form: dict[str, str | int] = Field(default_factory=dict)  # a POST's form body
+    cookies: bool = False  # keep the cookies the host sets, for its later requests in the same cycle
+    cookie_url: str = ""  # a page fetched first for its cookies (implies cookies)
     # list sources: fetch the detail page of each new item (detail_url may build it from the item's id)
     follow: bool = True
     detail_url: str = ""
@@ -90,6 +113,64 @@ class Source(BaseModel):
                              f" (it reads {', '.join(sorted(reads)) or 'no extraction options'})")
         return self
 
+    @model_validator(mode="after")
+    def _request_fits_the_fetcher(self) -> Source:
+        """A request option the source's fetcher cannot honour is refused, not silently dropped."""
+        honoured = _fetcher_options()[self.fetcher]
+        unread = [f for f in _REQUEST_FIELDS if getattr(self, f) not in ("", {}, False, "get")
+                  and f not in honoured]
+        if unread:
+            raise ValueError(f"fetcher {self.fetcher!r} cannot send {', '.join(unread)}"
+                             f" (it honours {', '.join(sorted(honoured)) or 'no request options'})")
+        if self.form and self.method != "post":
+            raise ValueError("`form` is the body of a POST: set `method: post`")
+        return self
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, header in value.items():
+            problem = header_problem(name, str(header))
+            if problem:
+                raise ValueError(problem)
+        return {name: str(header) for name, header in value.items()}
+
+    @field_validator("headers_from_env")
+    @classmethod
+    def _headers_from_env(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, variable in value.items():
+            problem = header_problem(name, "", secret_allowed=True)
+            if problem:
+                raise ValueError(problem)
+            if not ENV_NAME.fullmatch(str(variable)):
+                raise ValueError(f"{variable!r} (for {name}) is not an environment variable's name")
+        return value
+
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent(cls, value: str) -> str:
+        if header_problem("X", value) or len(value) > 500:
+            raise ValueError("the user agent must be one line of at most 500 characters")
+        return value.strip()
+
+    @field_validator("cookie_url")
+    @classmethod
+    def _cookie_url(cls, value: str) -> str:
+        if value and not is_http_url(value.strip()):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.strip()
+
+    @field_validator("link_pattern")
+    @classmethod
+    def _link_pattern(cls, value: str) -> str:
+        try:
+            pattern = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+        if value and not pattern.groups:
+            raise ValueError("the pattern needs a group, (...) or (?P<name>...), for url_template to use")
+        return value
+
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
@@ -114,6 +195,24 @@ class Source(BaseModel):
             kind=self.kind, select=self.select, exclude=self.exclude, items=self.items,
             items_path=self.items_path, id_field=self.id_field, title_field=self.title_field,
             url_field=self.url_field, date_field=self.date_field, url_template=self.url_template,
+            link_pattern=self.link_pattern, html_path=self.html_path,
+        )
+
+    def request(self, env: Mapping[str, str]) -> RequestSpec:
+        """How this source's page is asked for. A header's environment variable that is unset fails the
+        source (SourceMisconfigured), never the cycle."""
+        if not (self.headers or self.headers_from_env or self.user_agent or self.method != "get" or self.cookies
+                or self.cookie_url):
+            return PLAIN
+        missing = [v for v in self.headers_from_env.values() if not env.get(v)]
+        if missing:
+            raise SourceMisconfigured(f"headers_from_env: the environment variable {', '.join(missing)} is not set",
+                                      url=self.url)
+        return RequestSpec(
+            method=self.method.upper(), headers=tuple(self.headers.items()),
+            secret_headers=tuple((name, env[v]) for name, v in self.headers_from_env.items()),
+            form=tuple((k, str(v)) for k, v in self.form.items()), user_agent=self.user_agent,
+            cookies=self.cookies or bool(self.cookie_url), cookie_url=self.cookie_url,
         )
 
     def fetch_scope(self, *, links: bool) -> FetchScope:
@@ -236,8 +335,11 @@ def _validate(path: Path, text: str, index: int, entry: Any, seen: dict[str, int
     try:
         source = Source.model_validate(entry)
     except ValidationError as exc:
+        # An error about one field names it; one about the entry as a whole (two fields that do not fit
+        # together) names its fields in its own words.
         raise fail("; ".join(
-            f"field {'.'.join(str(p) for p in e['loc']) or '?'!r}: {_message(e)}" for e in exc.errors()
+            f"field {'.'.join(str(p) for p in e['loc'])!r}: {_message(e)}" if e["loc"] else _message(e)
+            for e in exc.errors()
         )) from exc
     if source.name in seen:
         raise fail(f"field 'name': duplicate of entry {seen[source.name] + 1}")

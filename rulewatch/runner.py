@@ -34,6 +34,7 @@ from rulewatch.config import Source
 from rulewatch.workers import ForkedWorkers, default_count
 from scrapers.extract import ExtractOptions, extract
 from scrapers.fetch import NotModified, PageFetcher, Validators
+from scrapers.request import PLAIN, RequestSpec
 from state import EncodedDocument, Recorder, SourceState
 from state.recorder import NotModifiedAnswer
 
@@ -133,7 +134,8 @@ def _pin_once(app: App) -> None:
 
 # ---- stages --------------------------------------------------------------------------------------
 
-def follow(source: Source, document: Document, previous: Document, fetcher: PageFetcher, limit: int) -> Document:
+def follow(source: Source, document: Document, previous: Document, fetcher: PageFetcher, limit: int,
+           request: RequestSpec = PLAIN) -> Document:
     """Attach detail text to new items (fetched, within `limit`) and carry it over for known ones."""
     known = {i.id for i in previous.items}
     document = carry_details(document, previous)
@@ -143,15 +145,15 @@ def follow(source: Source, document: Document, previous: Document, fetcher: Page
         url = detail_url(source, item) if item.id not in known else ""
         if budget > 0 and url:
             budget -= 1
-            item = replace(item, detail=_detail_text(url, fetcher, source))
+            item = replace(item, detail=_detail_text(url, fetcher, source, request.for_links()))
         items.append(item)
     return replace(document, items=items)
 
 
-def _detail_text(url: str, fetcher: PageFetcher, source: Source) -> str:
+def _detail_text(url: str, fetcher: PageFetcher, source: Source, request: RequestSpec) -> str:
     try:
         resp = fetcher.fetch(url, policy=source.host_policy(fetcher.settings.host_policy),
-                             scope=source.fetch_scope(links=True))
+                             scope=source.fetch_scope(links=True), request=request)
         if isinstance(resp, NotModified):
             return ""
         detail = _cpu_bound(lambda: extract(resp.body, resp.content_type, resp.final_url, ExtractOptions(kind="page")))
@@ -180,8 +182,9 @@ def check_source(source: Source, state: SourceState | None, app: App, workers: F
     known = state is not None and seen is not None and state.url == source.url
     validators = Validators(state.etag, state.last_modified) if known and state else None
     try:
+        request = source.request(settings.env)
         resp = app.fetcher_for(source).fetch(source.url, validators, source.host_policy(settings.host_policy),
-                                             source.fetch_scope(links=False))
+                                             source.fetch_scope(links=False), request)
         if isinstance(resp, NotModified):
             return Checked(source, validators=resp.validators, not_modified=True, seen_snapshot_id=seen)
         # The last snapshot is read only when there is something new to compare it with.
@@ -201,7 +204,7 @@ def check_source(source: Source, state: SourceState | None, app: App, workers: F
     if analysis.needs_details:
         previous = analysis.previous
         assert previous is not None
-        document = follow(source, document, previous, app.fetcher_for(source), settings.follow_limit)
+        document = follow(source, document, previous, app.fetcher_for(source), settings.follow_limit, request)
         change, verdict = _cpu_bound(lambda: compare_and_judge(source, previous, document, task.volatile, app))
     assert change is not None and verdict is not None
     translator = app.translator
@@ -380,6 +383,7 @@ def run_cycle(
     pending: list[Checked] = []
     health = SourceHealth(app.settings.failing_after)
     fetcher = app.fetcher
+    fetcher.new_cycle()  # the cookies sites set last cycle are forgotten
     _ = app.translator  # its settings errors surface here, before any source runs; so do the tables'
     app.check_tables()
     bytes_before = fetcher.bytes_received

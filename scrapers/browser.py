@@ -26,6 +26,7 @@ from core import errors
 from core.model import HostPolicy
 from scrapers.extract.challenge import looks_like_challenge
 from scrapers.fetch import Fetcher, Response, Validators
+from scrapers.request import PLAIN, RequestSpec, user_agent_for
 from scrapers.urls import FetchScope
 
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -64,11 +65,18 @@ class _Job:
     url: str
     deadline: float
     result: Future[Response]
+    user_agent: str
+    headers: dict[str, str]
 
 
 class BrowserFetcher:
     """Fetches pages by rendering them in one headless Chromium. Thread-safe: calls are queued to the
     one thread that owns the browser. Pages come back as their rendered HTML (UTF-8)."""
+
+    # Request options it honours: a page's own headers and User-Agent. Not a POST (a browser loads pages),
+    # not secrets (the page's scripts and images would carry them to other hosts), not a cookie jar (each
+    # page already keeps the cookies its own scripts set while it loads).
+    OPTIONS = frozenset({"headers", "user_agent"})
 
     def __init__(self, http: Fetcher, executable: str | None = None) -> None:
         self.http = http
@@ -82,7 +90,7 @@ class BrowserFetcher:
 
     def fetch(
         self, url: str, validators: Validators | None = None, policy: HostPolicy | None = None,
-        scope: FetchScope | None = None,
+        scope: FetchScope | None = None, request: RequestSpec | None = None,
     ) -> Response:
         """Render `url` and return its HTML. The validators are not sent: a browser cannot ask for a
         conditional page, so every check reads it whole. The page's final URL must be in `scope` too.
@@ -90,7 +98,9 @@ class BrowserFetcher:
         self.http.admit(url, policy, scope)
         with self.http.slot(url, policy):
             self._start()
-            job = _Job(url, time.monotonic() + self.settings.total_timeout, Future())
+            request = request or PLAIN
+            job = _Job(url, time.monotonic() + self.settings.total_timeout, Future(),
+                       user_agent_for(request.user_agent, self.settings.user_agent), dict(request.headers))
             self._jobs.put(job)
             try:
                 # The worker enforces the deadline; the margin covers a browser that hangs outright.
@@ -158,7 +168,8 @@ class BrowserFetcher:
         """Load one page in a fresh context (no cookies carried between sources) and wait out a
         challenge that reloads itself."""
         started = time.monotonic()
-        context = browser.new_context(user_agent=self.settings.user_agent, ignore_https_errors=False)
+        context = browser.new_context(user_agent=job.user_agent, extra_http_headers=job.headers,
+                                      ignore_https_errors=False)
         try:
             page = context.new_page()
             page.route("**/*", _skip_heavy)

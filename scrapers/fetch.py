@@ -34,6 +34,7 @@ from core import errors
 from core.model import HostPolicy
 from scrapers.deadline import POOL_CLASSES, HeadersCut, set_deadline
 from scrapers.politeness import Gates, LocalGates
+from scrapers.request import PLAIN, RequestSpec, cookie_header, set_cookies, user_agent_for
 from scrapers.urls import FetchScope, host_of, is_http_url
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -135,7 +136,7 @@ class PageFetcher(Protocol):
 
     def fetch(
         self, url: str, validators: Validators | None = None, policy: HostPolicy | None = None,
-        scope: FetchScope | None = None,
+        scope: FetchScope | None = None, request: RequestSpec | None = None,
     ) -> Response | NotModified: ...
 
 
@@ -164,7 +165,19 @@ class Fetcher:
         self._robots: dict[str, Protego | None] = {}
         self._robots_lock = threading.Lock()
         self._robots_loading: dict[str, threading.Lock] = {}
+        self._jars: dict[str, dict[str, str]] = {}  # host -> cookies it set this cycle (sources with `cookies:`)
+        self._warmed: set[str] = set()  # cookie pages fetched this cycle
+        self._jar_lock = threading.Lock()
         self.bytes_received = 0
+
+    # Request options this fetcher honours (rulewatch.config refuses the others for its sources).
+    OPTIONS = frozenset({"headers", "headers_from_env", "user_agent", "method", "form", "cookies", "cookie_url"})
+
+    def new_cycle(self) -> None:
+        """Forget the cookies sites set: a jar lasts one cycle, as a visitor's session would."""
+        with self._jar_lock:
+            self._jars.clear()
+            self._warmed.clear()
 
     def close(self) -> None:
         self._gates.close()
@@ -174,18 +187,23 @@ class Fetcher:
 
     def fetch(
         self, url: str, validators: Validators | None = None, policy: HostPolicy | None = None,
-        scope: FetchScope | None = None,
+        scope: FetchScope | None = None, request: RequestSpec | None = None,
     ) -> Response | NotModified:
-        """GET `url`; a 304 comes back as NotModified. Failures raise a FetchError subclass. `scope`
-        bounds where the URL and its redirects may lead (default: anywhere)."""
+        """GET (or POST, as `request` says) `url`; a 304 comes back as NotModified. Failures raise a
+        FetchError subclass. `scope` bounds where the URL and its redirects may lead (default: anywhere)."""
         scope = scope or OPEN_SCOPE
+        request = request or PLAIN
         self.admit(url, policy, scope)
-        headers = validators.headers() if validators else {}
+        if request.cookies and request.cookie_url:
+            self._warm_up(request, policy, scope)
+        # A POST is not conditional: a list API that answers POST has no validators to give back.
+        conditional = validators.headers() if validators and request.method == "GET" else {}
+        outgoing = _Outgoing(url, request, self._user_agent(request), conditional)
         attempt = 0
         budget = _Budget(self.settings.total_timeout)  # one for the whole check, retries included
         while True:
             try:
-                return self._once(url, headers, policy, budget, scope=scope)
+                return self._once(url, outgoing, policy, budget, scope=scope)
             except errors.HTTPStatusError as exc:
                 retry_after = exc.retry_after
                 if exc.status not in RETRY_STATUSES or attempt >= self.settings.max_retries:
@@ -199,6 +217,36 @@ class Fetcher:
                 delay = self.settings.backoff_base * 2**attempt
             attempt += 1
             time.sleep(delay)
+
+    def _user_agent(self, request: RequestSpec) -> str:
+        return user_agent_for(request.user_agent, self.settings.user_agent)
+
+    def _warm_up(self, request: RequestSpec, policy: HostPolicy | None, scope: FetchScope) -> None:
+        """GET the source's cookie page once per host and cycle, for the cookies it sets (a list API
+        that answers only a visitor who has seen the page first)."""
+        host = host_of(request.cookie_url)
+        with self._jar_lock:
+            if host in self._warmed:
+                return
+            self._warmed.add(host)
+        self.admit(request.cookie_url, policy, scope)
+        page = _Outgoing(request.cookie_url, request.for_links(), self._user_agent(request), {})
+        try:
+            self._once(request.cookie_url, page, policy, scope=scope)
+        except errors.FetchError as exc:
+            exc.args = (f"the cookie page {request.cookie_url}: {exc}",)  # the same error, saying which page
+            raise
+
+    def _keep_cookies(self, url: str, values: list[str]) -> None:
+        found = set_cookies(values)
+        if found:
+            with self._jar_lock:
+                self._jars.setdefault(host_of(url), {}).update(found)
+
+    def _cookies_for(self, url: str) -> str:
+        with self._jar_lock:
+            jar = self._jars.get(host_of(url))
+            return cookie_header(jar) if jar else ""
 
     def admit(self, url: str, policy: HostPolicy | None = None, scope: FetchScope | None = None) -> None:
         """Raise unless `url` may be fetched at all: an http(s) URL in `scope` that robots.txt allows
@@ -216,17 +264,17 @@ class Fetcher:
         return self._gates.slot(host_of(url), policy)
 
     def _once(
-        self, url: str, headers: dict[str, str], policy: HostPolicy | None, budget: _Budget | None = None,
+        self, url: str, outgoing: _Outgoing, policy: HostPolicy | None, budget: _Budget | None = None,
         keep: int | None = None, scope: FetchScope | None = None,
     ) -> Response | NotModified:
         """One request. `keep`: read only the body's first `keep` bytes (robots.txt), never fail on more."""
         budget = budget or _Budget(self.settings.total_timeout)
         with self._gates.slot(host_of(url), policy), budget.running() as deadline:
             started = time.monotonic()
-            resp, final_url = self._open_following_redirects(url, headers, deadline, scope or OPEN_SCOPE)
+            resp, final_url = self._open_following_redirects(outgoing, deadline, scope or OPEN_SCOPE)
             try:
                 if resp.status == 304:
-                    return NotModified(url, _validators(resp, headers), time.monotonic() - started)
+                    return NotModified(url, _validators(resp, outgoing.conditional), time.monotonic() - started)
                 if not 200 <= resp.status < 300:
                     raise errors.HTTPStatusError(
                         f"HTTP {resp.status} {resp.reason}",
@@ -249,14 +297,17 @@ class Fetcher:
         )
 
     def _open_following_redirects(
-        self, url: str, headers: dict[str, str], deadline: float, scope: FetchScope
+        self, outgoing: _Outgoing, deadline: float, scope: FetchScope
     ) -> tuple[urllib3.BaseHTTPResponse, str]:
         """The response at the end of at most max_redirects redirects (only ever to http(s) URLs),
         with the URL it came from; its body is not read yet."""
         s = self.settings
-        current = url
+        url = current = outgoing.url
+        method, body = outgoing.request.method, outgoing.request.body()
         for _ in range(s.max_redirects + 1):
-            resp = self._open(current, headers, url, deadline)
+            resp = self._open(current, method, body, self._headers_for(outgoing, current), url, deadline)
+            if outgoing.request.cookies:
+                self._keep_cookies(current, resp.headers.getlist("Set-Cookie"))
             location = resp.headers.get("Location")
             if resp.status not in REDIRECT_STATUSES or not location:
                 return resp, current
@@ -270,28 +321,48 @@ class Fetcher:
             refusal = scope.refusal(target)
             if refusal:
                 raise errors.OutOfScope(f"redirect not followed: {refusal}", url=url)
-            if host_of(target) != host_of(current):
-                headers = {}  # validators belong to the page that was asked for, not another host's
+            if resp.status in (301, 302, 303) and method == "POST":
+                method, body = "GET", None  # as browsers do: the form is not posted again elsewhere
             current = target
         raise errors.TooManyRedirects(f"more than {s.max_redirects} redirects", url=url)
 
-    def _open(self, url: str, headers: dict[str, str], asked: str, deadline: float) -> urllib3.BaseHTTPResponse:
+    def _headers_for(self, outgoing: _Outgoing, url: str) -> dict[str, str]:
+        """The headers of one hop: the source's own, and the validators and secrets of the page that was
+        asked for only on its host (never carried to another host by a redirect)."""
+        if outgoing.request.plain and not outgoing.conditional:
+            return self._headers
+        headers = {**self._headers, "User-Agent": outgoing.user_agent, **dict(outgoing.request.headers)}
+        same_host = host_of(url) == host_of(outgoing.url)
+        if same_host:
+            headers.update(outgoing.conditional)
+            headers.update(outgoing.request.secret_headers)
+        if outgoing.request.method == "POST" and outgoing.request.form:
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        if outgoing.request.cookies:
+            jar = self._cookies_for(url)
+            if jar:
+                given = headers.get("Cookie", "")
+                headers["Cookie"] = f"{given}; {jar}" if given else jar
+        return headers
+
+    def _open(self, url: str, method: str, body: bytes | None, headers: dict[str, str], asked: str,
+              deadline: float) -> urllib3.BaseHTTPResponse:
         s = self.settings
         set_deadline(deadline)
         read_timeout = max(MIN_READ_TIMEOUT, min(s.read_timeout, deadline - time.monotonic()))
         options: dict[str, Any] = dict(
-            headers={**self._headers, **headers}, redirect=False, retries=False, preload_content=False,
+            headers=headers, body=body, redirect=False, retries=False, preload_content=False,
             decode_content=True, timeout=urllib3.Timeout(connect=s.connect_timeout, read=read_timeout),
         )
         try:
             manager = self._manager_for(url)
             if manager is not self._direct:
-                return manager.request("GET", url, **options)
+                return manager.request(method, url, **options)
             # What PoolManager.urlopen does for a direct request, with the URL parsed once per
             # process (an unchanged cycle's 304s spent a tenth of their CPU parsing URLs again).
             scheme, host, port, target = _request_target(url)
             pool = manager.connection_from_host(host, port=port, scheme=scheme)
-            return pool.urlopen("GET", target, assert_same_host=False, **options)
+            return pool.urlopen(method, target, assert_same_host=False, **options)
         except HeadersCut as exc:
             raise errors.FetchTimeout(f"no complete answer within {s.total_timeout:g} s in all "
                                       "(headers still arriving)", url=asked) from exc
@@ -387,12 +458,22 @@ class Fetcher:
         scheme = url.split(":", 1)[0]
         robots_url = f"{scheme}://{host_of(url)}/robots.txt"
         try:
-            resp = self._once(robots_url, {}, policy, keep=ROBOTS_MAX_BYTES)
+            resp = self._once(robots_url, _Outgoing(robots_url), policy, keep=ROBOTS_MAX_BYTES)
         except errors.FetchError:
             return None  # as Scrapy and browsers do: no readable robots.txt means no restriction
         if isinstance(resp, NotModified):
             return None
         return Protego.parse(resp.body.decode("utf-8", "replace"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    """One fetch's request: the URL asked for, the source's options, and the validators sent with it."""
+
+    url: str
+    request: RequestSpec = PLAIN
+    user_agent: str = ""
+    conditional: dict[str, str] = field(default_factory=dict)
 
 
 class _Budget:

@@ -61,7 +61,8 @@ class JsonExtractor:
     """JSON list APIs (records become items) and JSON records (fields become text)."""
 
     name = "json"
-    options = frozenset({"items_path", "id_field", "title_field", "url_field", "date_field", "url_template"})
+    options = frozenset({"items_path", "id_field", "title_field", "url_field", "date_field", "url_template",
+                         "html_path"})
 
     def sniff(self, head: bytes, lower: bytes, content_type: str) -> bool:
         return head[:1] in (b"{", b"[") or content_type.endswith("json")
@@ -89,7 +90,7 @@ class HtmlExtractor:
     """HTML pages (main content as blocks) and lists (links with titles and dates as items)."""
 
     name = "html"
-    options = frozenset({"select", "exclude", "items"})
+    options = frozenset({"select", "exclude", "items", "link_pattern", "url_template"})
 
     def sniff(self, head: bytes, lower: bytes, content_type: str) -> bool:
         return b"<html" in lower or b"<!doctype html" in lower or b"<body" in lower or "html" in content_type

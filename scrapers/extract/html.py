@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin
 
 from lxml import etree
 
@@ -643,6 +644,8 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
     signal = challenge_signal(text)  # the page's visible text is measured only when it matters
     if signal == "strong" or (signal == "weak" and len(text_of(body)) < SHORT_TEXT):
         raise ChallengePage("the server sent a JavaScript/cookie challenge page instead of content")
+    if options.link_pattern:
+        _links_from_pattern(root, options.link_pattern, options.url_template, url)
     chosen = [el for sel in (options.select, options.items) if sel for el in select(root, sel)]
     named = strip_furniture(root, options.exclude, keep=chosen)
     memo: dict[etree._Element, _Stats] = {}  # text statistics, read by the list rescue and the content search
@@ -754,6 +757,37 @@ def without_repeats(blocks: list[Block]) -> list[Block]:
         kept.append(blocks[i])
         i += 1
     return kept
+
+
+_SCRIPT_LINK = ("", "#", "javascript:", "javascript:;", "javascript:void(0)", "javascript:void(0);")
+
+
+def _links_from_pattern(root: etree._Element, pattern: str, template: str, base: str) -> None:
+    """Give links that exist only in script (onclick="jumpDetail('id', …)", data-id="…") a real href:
+    the source's `link_pattern` finds the values in an element's attributes and `url_template` builds
+    the URL from them ({1} or {name}; the first group itself when there is no template)."""
+    regex = re.compile(pattern)
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for name, value in el.attrib.items():
+            scripted = name == "onclick" or name.startswith("data-") or (
+                name == "href" and value.startswith("javascript"))
+            if not scripted:
+                continue
+            found = regex.search(value)
+            if found is None:
+                continue
+            groups = (found.group(0), *(g or "" for g in found.groups()))
+            try:
+                link = template.format(*groups, **found.groupdict("")) if template else groups[1]
+            except (IndexError, KeyError) as exc:
+                raise ExtractError(f"url_template {template!r} names a group link_pattern lacks: {exc}") from exc
+            target = el if el.tag == "a" else next(
+                (a for a in el.iter("a") if a.get("href", "").strip().lower() in _SCRIPT_LINK), None)
+            if target is not None:
+                target.set("href", urljoin(base, link))
+            break
 
 
 def _items(members: list[etree._Element], base: str) -> list[Item]:

@@ -224,6 +224,11 @@ def _extract_json(text: str, url: str, options: ExtractOptions) -> Document:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ExtractError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    if options.html_path:
+        fragment = _dotted(data, options.html_path)
+        if not isinstance(fragment, str):
+            raise ExtractError(f"html_path {options.html_path!r} is not a string in this response")
+        return _fragment_document(fragment, url, options)
     if options.items_path:
         found = _dotted(data, options.items_path)
         if not isinstance(found, list):
@@ -363,6 +368,19 @@ def _html_record(data: Any) -> dict[str, Any] | None:
     return None
 
 
+MIN_FRAGMENT_LINKS = 3  # links an HTML field needs before it may be read as a list
+LINK_HINT = re.compile(r"<a\s[^>]*href", re.IGNORECASE)
+
+
+def _fragment_document(fragment: str, url: str, options: ExtractOptions) -> Document:
+    """An HTML fragment carried inside JSON, read by the HTML extractor with the source's options."""
+    from scrapers.extract.html import extract_html
+
+    return extract_html(f"<html><body>{fragment}</body></html>", url,
+                        ExtractOptions(kind=options.kind if options.kind in ("page", "list") else "auto",
+                                       link_pattern=options.link_pattern, url_template=options.url_template))
+
+
 def _page_document(data: Any, url: str, options: ExtractOptions) -> Document:
     record = _record(data)
     if not isinstance(record, dict):
@@ -373,6 +391,12 @@ def _page_document(data: Any, url: str, options: ExtractOptions) -> Document:
         from scrapers.extract.html import extract_html
 
         body = max(html_fields, key=len)
+        if options.kind != "page" and len(LINK_HINT.findall(body)) >= MIN_FRAGMENT_LINKS:
+            # A CMS's list API that answers a rendered fragment ({"data": {"html": "<ul><li><a…"}}):
+            # the fragment says whether it is a list.
+            listed = _fragment_document(body, url, options)
+            if listed.kind == "list" and listed.items:
+                return listed
         doc = extract_html(f"<html><body>{body}</body></html>", url, ExtractOptions(kind="page"))
         return Document(kind="page", url=url, title=title or doc.title, blocks=doc.blocks)
     blocks = [

@@ -22,6 +22,8 @@ class ExtractOptions:
     url_field: str = ""
     date_field: str = ""
     url_template: str = ""  # builds an item's URL from its fields, e.g. ".../detail?docId={docId}"
+    link_pattern: str = ""  # finds an item's link in onclick/data- attributes; its groups fill url_template
+    html_path: str = ""  # dotted path to an HTML fragment inside a JSON answer
 
 
 def items_cut(found: int) -> dict[str, str]:

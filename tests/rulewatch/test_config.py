@@ -138,3 +138,51 @@ def test_an_unwritable_cache_is_no_error(tmp_path: Path) -> None:
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache folder would be", encoding="utf-8")
     assert len(load_sources(write(tmp_path, _many(2000)), TOPICS, cache_dir=blocker)) == 2000
+
+
+REQUEST_BASE = "sources:\n  - name: api\n    url: https://www.example.gov/api\n"
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ("    headers:\n      Cookie: wzws_sid=1\n", r"field 'headers': .*Cookie must not be written in the sources file.*"
+                                                  r"headers_from_env"),
+    ("    headers:\n      Authorization: Bearer x\n", r"field 'headers': .*Authorization must not be written"),
+    ("    headers:\n      User-Agent: x\n", r"field 'headers': .*use `user_agent:`"),
+    ("    headers:\n      Host: other.example\n", r"field 'headers': .*set by rulewatch itself"),
+    ("    headers:\n      'Bad Name': x\n", r"field 'headers': 'Bad Name' is not a header name"),
+    ("    headers:\n      X-Token: \"a\\r\\nInjected: 1\"\n", r"field 'headers': .*line break or another control"),
+    ("    headers_from_env:\n      Cookie: not a variable\n", r"field 'headers_from_env': .*not an environment variable"),
+    ("    form:\n      a: 1\n", r"`form` is the body of a POST: set `method: post`"),
+    ("    method: put\n", r"field 'method'"),
+    ("    fetcher: browser\n    method: post\n", r"fetcher 'browser' cannot send method"),
+    ("    fetcher: browser\n    headers_from_env:\n      Authorization: TOKEN\n",
+     r"fetcher 'browser' cannot send headers_from_env"),
+    ("    fetcher: browser\n    cookie_url: https://www.example.gov/\n", r"fetcher 'browser' cannot send cookie_url"),
+    ("    cookie_url: ftp://www.example.gov/\n", r"field 'cookie_url'.*not an http\(s\) URL"),
+    ("    link_pattern: \"jumpDetail(\"\n", r"field 'link_pattern'.*not a regular expression"),
+    ("    link_pattern: jumpDetail\n", r"field 'link_pattern': .*needs a group"),
+    ("    kind: json\n    link_pattern: \"id=(\\\\d+)\"\n", r"kind 'json' does not read link_pattern"),
+])
+def test_request_options_are_checked_with_the_entry_and_field_named(tmp_path: Path, extra: str, expected: str) -> None:
+    with pytest.raises(ConfigError, match=r"sources.yaml:2: entry 1 \('api'\): " + expected):
+        load_sources(write(tmp_path, REQUEST_BASE + extra), TOPICS)
+
+
+def test_request_options_make_the_request(tmp_path: Path) -> None:
+    from core.errors import SourceMisconfigured
+
+    extra = ("    method: post\n    form:\n      channelCode: A0937\n      perPage: 20\n"
+             "    headers:\n      Referer: https://www.example.gov/list.html\n    user_agent: browser\n"
+             "    headers_from_env:\n      Authorization: EXAMPLE_TOKEN\n    cookie_url: https://www.example.gov/list.html\n")
+    (source,) = load_sources(write(tmp_path, REQUEST_BASE + extra), TOPICS)
+    spec = source.request({"EXAMPLE_TOKEN": "Bearer t"})
+    assert spec.method == "POST" and spec.body() == b"channelCode=A0937&perPage=20"
+    assert spec.headers == (("Referer", "https://www.example.gov/list.html"),)
+    assert spec.secret_headers == (("Authorization", "Bearer t"),)
+    assert spec.cookies and spec.cookie_url == "https://www.example.gov/list.html"
+    assert spec.for_links().method == "GET" and spec.for_links().body() is None
+    with pytest.raises(SourceMisconfigured, match="EXAMPLE_TOKEN is not set"):
+        source.request({})
+    (plain,) = load_sources(write(tmp_path, REQUEST_BASE), TOPICS)
+    assert plain.request({}).plain
+    assert "s3cret" not in repr(source.request({"EXAMPLE_TOKEN": "s3cret"}).headers)

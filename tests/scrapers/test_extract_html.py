@@ -176,3 +176,35 @@ def test_breadcrumb_trails_are_told_from_text(text: str, trail: bool) -> None:
     from scrapers.extract.html import is_trail
 
     assert is_trail(text) is trail
+
+
+SCRIPTED_LIST = """<html><head><title>征求意见</title></head><body><div class="nav"><a href="/">首页</a></div>
+<table class="list">
+<tr><td><a href="javascript:void(0)" onclick="jumpDetail('8a1f0001','2')">信息安全技术 关键信息基础设施安全保护要求（征求意见稿）</a></td><td>2026-09-01</td></tr>
+<tr><td><a onclick="jumpDetail('8a1f0002','2')">信息安全技术 网络安全事件报告指南（征求意见稿）</a></td><td>2026-08-20</td></tr>
+<tr data-id="8a1f0003"><td><a href="#">信息安全技术 数据出境安全评估规范（征求意见稿）</a></td><td>2026-08-02</td></tr>
+</table></body></html>"""
+
+
+def test_link_pattern_builds_links_that_exist_only_in_script() -> None:
+    options = ExtractOptions(kind="list", link_pattern=r"(?:jumpDetail\('|^)(?P<id>[0-9a-f]{8})",
+                             url_template="https://std.example.org/detail?id={id}")
+    doc = extract_html(SCRIPTED_LIST, "https://std.example.org/drafts", options)
+    assert [i.url for i in doc.items] == [f"https://std.example.org/detail?id=8a1f000{n}" for n in (1, 2, 3)]
+    assert [i.date for i in doc.items] == ["2026-09-01", "2026-08-20", "2026-08-02"]
+    # without the pattern the same rows have no links to follow
+    assert not any(i.url.startswith("https://std.example.org/detail") for i in extract_html(
+        SCRIPTED_LIST, "https://std.example.org/drafts", ExtractOptions(kind="list")).items)
+
+
+def test_link_pattern_without_a_template_takes_its_first_group_as_a_relative_link() -> None:
+    html = SCRIPTED_LIST.replace("jumpDetail('8a1f0001','2')", "openDoc('/std/8a1f0001.html')")
+    doc = extract_html(html, "https://std.example.org/drafts/",
+                       ExtractOptions(kind="list", link_pattern=r"openDoc\('([^']+)'"))
+    assert doc.items[0].url == "https://std.example.org/std/8a1f0001.html"
+
+
+def test_a_template_naming_a_group_the_pattern_lacks_is_a_clear_error() -> None:
+    with pytest.raises(ExtractError, match="url_template .* names a group link_pattern lacks"):
+        extract_html(SCRIPTED_LIST, "https://std.example.org/", ExtractOptions(
+            link_pattern=r"jumpDetail\('(\w+)'", url_template="https://std.example.org/d?id={code}"))

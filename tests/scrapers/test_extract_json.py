@@ -8,6 +8,7 @@ import pytest
 
 from core.errors import ExtractError
 from scrapers.extract import ExtractOptions, extract
+from scrapers.extract.jsondoc import extract_json
 
 NFRA_LIST = {
     "rptCode": 200, "msg": "成功",
@@ -118,3 +119,32 @@ def test_short_lists_of_values_are_fields_and_lists_of_records_are_not() -> None
     assert fields["docket_ids"] == "CISA-2026-0001, CISA-2026-0002"
     assert fields["regulation_id_numbers"] == "1670-AA04" and fields["comments_close_on"] == "2026-12-21"
     assert "agencies" not in fields and "page_ids" not in fields and "effective_on" not in fields
+
+
+# A CMS list API (the JPaaS "build/unit" answer many ministries use) that carries its rows as HTML.
+FRAGMENT_ANSWER = {"success": True, "message": "", "data": {"html": (
+    '<div class="page-content"><ul>'
+    '<li><span class="fr">2026-09-19</span><a href="/gzcy/yjzj/art/2026/art_0001.html" title="关于公开征求《工业互联网'
+    '安全分类分级管理办法（征求意见稿）》意见的通知">关于公开征求《工业互联网安全分类分级管理办法（征求意见稿）》意见的通知</a>'
+    '<span class="endtime" style="display:none">1792339200000</span></li>'
+    '<li><span class="fr">2026-09-02</span><a href="/gzcy/yjzj/art/2026/art_0002.html">关于《电信领域数据安全事件'
+    '应急预案（征求意见稿）》公开征求意见的通知</a></li>'
+    '<li><span class="fr">2026-08-15</span><a href="/gzcy/yjzj/art/2026/art_0003.html">关于公开征求《网络产品'
+    '安全漏洞收集平台备案管理办法（修订草案）》意见的通知</a></li>'
+    '<li class="border-line"></li></ul></div>')}}
+
+
+@pytest.mark.parametrize("options", [ExtractOptions(), ExtractOptions(html_path="data.html")],
+                         ids=["found", "html_path"])
+def test_an_html_fragment_inside_json_is_read_as_the_list_it_is(options: ExtractOptions) -> None:
+    doc = extract_json(json.dumps(FRAGMENT_ANSWER, ensure_ascii=False),
+                       "https://www.miit.gov.cn/api-gateway/jpaas-publish-server/front/page/build/unit?x=1", options)
+    assert doc.kind == "list" and len(doc.items) == 3
+    first = doc.items[0]
+    assert first.title.startswith("关于公开征求《工业互联网安全分类分级管理办法")
+    assert first.url == "https://www.miit.gov.cn/gzcy/yjzj/art/2026/art_0001.html" and first.date == "2026-09-19"
+
+
+def test_html_path_that_is_not_a_string_is_named() -> None:
+    with pytest.raises(ExtractError, match="html_path 'data.rows' is not a string"):
+        extract_json(json.dumps(FRAGMENT_ANSWER), "https://x.example/", ExtractOptions(html_path="data.rows"))
