@@ -232,6 +232,14 @@ class SourcesFile(BaseModel):
 
     sources: list[dict[str, Any]]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _extensions(cls, data: Any) -> Any:
+        """Top-level keys named x-… hold YAML anchors shared by entries (as in compose files): not read."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
+        return data
+
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: 10x faster
 

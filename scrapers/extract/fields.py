@@ -13,8 +13,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from core.model import Item
 from core.text import find_date
@@ -50,6 +52,7 @@ _DOWNLOAD_NAME = re.compile(r"file|pdf|doc|download|attach", re.IGNORECASE)
 _IMAGE_NAME = re.compile(r"logo|image|img|pic|icon|thumb|avatar", re.IGNORECASE)
 _HTML = re.compile(r"<[a-z][^>]*>", re.IGNORECASE)
 _WORDED = re.compile(r"[^\W\d_]{2}")  # two letters in a row: words, not a number or a code
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _known(records: list[dict[str, Any]], wanted: list[str]) -> bool:
@@ -80,14 +83,19 @@ def infer_roles(records: list[dict[str, Any]]) -> dict[str, str]:
     dates = [k for k, vs in columns.items() if all(len(v) <= MAX_DATE_CHARS and find_date(v) for v in vs)]
     if dates and not _known(records, DATE_KEYS):
         roles["date"] = next((k for k in dates if _DATE_NAME.search(k)), dates[0])
+    # An id is a code: unique, short, without spaces, and never Chinese text (a CJK title has no spaces
+    # either, and taken for an id it left the title role to a constant field such as the site's name).
     ids = [k for k, vs in columns.items()
            if k not in dates and len(vs) == len(records) and len(set(vs)) == len(vs)
-           and all(len(v) <= MAX_ID_CHARS and " " not in v for v in vs) and not any(_LINKISH.match(v) for v in vs)]
+           and all(len(v) <= MAX_ID_CHARS and " " not in v and not _CJK.search(v) for v in vs)
+           and not any(_LINKISH.match(v) for v in vs)]
     if ids and not _known(records, ID_KEYS):
         roles["id"] = next((k for k in ids if _ID_NAME.search(k)), ids[0])
     if not _known(records, TITLE_KEYS):
+        # A field every record fills alike (the publisher's name) names no record: never the title.
         texts = {k: vs for k, vs in columns.items() if k not in dates and k != roles.get("id")
-                 and not any(_LINKISH.match(v) or _HTML.search(v) for v in vs) and any(_WORDED.search(v) for v in vs)}
+                 and not any(_LINKISH.match(v) or _HTML.search(v) for v in vs) and any(_WORDED.search(v) for v in vs)
+                 and (len(set(vs)) > 1 or len(vs) == 1)}
         if texts:
             roles["title"] = max(texts, key=lambda k: _title_score(k, texts[k]))
         elif "id" in roles and all(_WORDED.search(v) for v in columns[roles["id"]]):
@@ -158,3 +166,21 @@ def with_unique_ids(items: list[Item]) -> list[Item]:
             seen.add(item.id)
             unique.append(item)
     return unique
+
+
+# Epoch timestamps in date fields (MIIT's deploytime, gov.cn's ptime): seconds or milliseconds within
+# these years are dates; other numbers are not.
+_EPOCH_YEARS = (1990, 2100)
+CHINA_TIME = timezone(timedelta(hours=8))
+
+
+def epoch_date(value: Any, base: str) -> str:
+    """The ISO day of an epoch timestamp in a date field, or "". The day is the publisher's: China's
+    (UTC+8) for a .cn site, whose midnight is 16:00 UTC the day before; UTC elsewhere."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or len(text) not in (10, 13):
+        return ""
+    seconds = int(text) / (1000 if len(text) == 13 else 1)
+    host = (urlsplit(base).hostname or "").lower()
+    moment = datetime.fromtimestamp(seconds, CHINA_TIME if host.endswith(".cn") else UTC)
+    return moment.date().isoformat() if _EPOCH_YEARS[0] <= moment.year < _EPOCH_YEARS[1] else ""

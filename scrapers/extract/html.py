@@ -65,6 +65,7 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 # Classes that frameworks define as display:none (AngularJS, Bootstrap); "mhide"-style responsive ones are not.
 _HIDDEN_CLASSES = frozenset(["ng-hide", "ng-cloak", "d-none", "hidden", "hide", "invisible"])
 MIN_ITEMS = 3  # repeated link blocks needed to call something a list
+SHORT_LIST = 2  # dated records enough on a page its source says is a list (kind: list)
 # Elements that repeat once per list item (PBOC's lists are a table per item).
 _ITEM_TAGS = frozenset(["li", "tr", "div", "dd", "dt", "p", "article", "section", "table"])
 MIN_TITLE_CHARS = 4
@@ -468,10 +469,12 @@ def _alike(members: list[etree._Element]) -> bool:
     return max(prose) <= 2 * (sum(prose) - max(prose)) + RECORD_CHARS // 5
 
 
-def _candidate_groups(root: etree._Element) -> list[_Group]:
-    # Only an ancestor of at least MIN_ITEMS titled links can hold a list; most of an article has none.
+def _candidate_groups(root: etree._Element, least: int = MIN_ITEMS) -> list[_Group]:
+    """Repeated link blocks, best first. `least`: the members a group needs (fewer than MIN_ITEMS only
+    on a page the source says is a list, and then every member must be a dated record)."""
+    # Only an ancestor of at least `least` titled links can hold a list; most of an article has none.
     titled = [a for a in root.iter("a") if _titled(a)]
-    if len(titled) < MIN_ITEMS:
+    if len(titled) < least:
         return []
     holders = {p for a in titled for p in a.iterancestors()}
     groups = []
@@ -484,11 +487,13 @@ def _candidate_groups(root: etree._Element) -> list[_Group]:
                 by_tag.setdefault(child.tag, []).append(child)
         for members in by_tag.values():
             with_links = [m for m in members if any(_titled(a) for a in m.iter("a"))]
-            if len(with_links) < MIN_ITEMS:
+            if len(with_links) < least:
                 continue
             titles = [len(label) + SHORT_LINK if (label := _row_label(m)) else
                       max((len(_link_title(a)) for a in m.iter("a")), default=0) for m in with_links]
             dated = sum(1 for m in with_links if find_date(text_of(m)))
+            if len(with_links) < MIN_ITEMS and dated < len(with_links):
+                continue  # two undated links are any two links; two dated records are a short list
             score = sum(titles) * (1.5 if dated >= len(with_links) / 2 else 1.0)
             groups.append(_Group(with_links, score, dated))
     # Layout rows (a header, a breadcrumb, the article) each holding some link are no list; tested
@@ -671,7 +676,8 @@ def extract_html(text: str, url: str, options: ExtractOptions | None = None) -> 
                 return Document(kind="list", url=url, title=title, items=items, metadata=items_cut(len(members)))
         else:
             _wrap_flat_records(body)
-            groups = _candidate_groups(body)
+            # A source that says it watches a list may show only two entries (a new or quiet column).
+            groups = _candidate_groups(body, SHORT_LIST if options.kind == "list" else MIN_ITEMS)
             rescued = _rescued_records(named, body, groups, memo)
             if rescued is not None:
                 members = rescued.elements

@@ -16,6 +16,7 @@ from scrapers.extract.fields import (
     DATE_KEYS,
     ID_KEYS,
     TITLE_KEYS,
+    epoch_date,
     infer_roles,
     page_link,
     with_unique_ids,
@@ -319,7 +320,7 @@ def _item(
         id=item_id,
         title=title_text,
         url=clean,
-        date=find_date(str(date)) or squash_printable(str(date or "")),
+        date=find_date(str(date)) or epoch_date(date, base) or squash_printable(str(date or "")),
         fields=tuple(sorted(fields.items())),
     )
 

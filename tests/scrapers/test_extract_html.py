@@ -157,7 +157,7 @@ def test_a_list_that_yields_no_items_from_dozens_of_dated_links_says_so(monkeypa
     from core.errors import LooksWrong
     from scrapers.extract import html as html_module
 
-    monkeypatch.setattr(html_module, "_candidate_groups", lambda root: [])
+    monkeypatch.setattr(html_module, "_candidate_groups", lambda root, least=3: [])
     with pytest.raises(LooksWrong, match="14 dated links"):
         extract_html(_boxes_of_two(), "https://www.example.gov.cn/tzgg/", ExtractOptions(kind="list"))
 
