@@ -25,6 +25,7 @@ HEADLINES = {
 }
 ALERT_EVENT = "rulewatch_alert"
 DIGEST_EVENT = "rulewatch_digest"
+CATALOG_EVENT = "rulewatch_catalog_check"  # the weekly report of sources that broke
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ class Message:
     headline: str
     facts: tuple[Fact, ...]
     sections: tuple[Section, ...]
-    event: str  # ALERT_EVENT or DIGEST_EVENT
+    event: str  # ALERT_EVENT, DIGEST_EVENT or CATALOG_EVENT
     key: str  # the alert's idempotency key, or the digest's day: sinks that can, store it with the post
     summary: str = ""  # one line for notifications; the headline when empty
     attachment: str = ""  # the whole change as a diff, for sinks that can attach a file

@@ -11,6 +11,8 @@ are defects to fix by kind. The files are never copied into the project.
     .venv/bin/python bench/realworld_check.py                 # catalog, harvest, pages, pairs
     .venv/bin/python bench/realworld_check.py --only catalog  # one folder
     .venv/bin/python bench/realworld_check.py --summary       # one line per file
+    .venv/bin/python bench/realworld_check.py --catalog       # the bundled catalog's entries, on the
+                                                              # saved answers of their endpoints
 """
 
 from __future__ import annotations
@@ -93,11 +95,46 @@ def sources_yaml(urls: dict[Path, str], root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Catalog entries whose endpoint has no saved answer of its own, but a saved page of the same CMS
+# template (another column of the same site): read on that page.
+SAME_TEMPLATE = {"pboc-regulations": "pboc/zhengwugongkai_4081705_list_p1_2026-09-24.LF-normalized.html"}
+COLUMN_PAGE = b"<html><head><title>column</title></head><body>column page</body></html>"
+
+
+def _site_path(url: str) -> str:
+    """A URL without its scheme and query: how a catalog entry is matched with a saved answer."""
+    return url.split("://", 1)[-1].split("?", 1)[0]
+
+
+def catalog_yaml(catalog: Path, urls: dict[Path, str], root: Path) -> tuple[str, dict[str, Path], list[str]]:
+    """The catalog's entries that have a saved answer, over http, with every option of theirs kept;
+    the site path -> saved file the proxy answers; and the entries left without an answer."""
+    import yaml
+
+    data = yaml.safe_load(catalog.read_text(encoding="utf-8"))
+    by_path = {_site_path(url): path for path, url in urls.items()}
+    kept, served, missing = [], {}, []
+    for entry in data["sources"]:
+        path = by_path.get(_site_path(entry["url"]))
+        if path is None and entry["name"] in SAME_TEMPLATE:
+            path = root / "catalog" / SAME_TEMPLATE[entry["name"]]
+        if path is None:
+            missing.append(entry["name"])
+            continue
+        served[_site_path(entry["url"])] = path
+        entry = dict(entry, url="http://" + entry["url"].split("://", 1)[1], follow=False)
+        if entry.get("cookie_url"):
+            entry["cookie_url"] = "http://" + entry["cookie_url"].split("://", 1)[1]
+        kept.append(entry)
+    return yaml.safe_dump({"sources": kept}, allow_unicode=True, sort_keys=False), served, missing
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT)
     parser.add_argument("--only", nargs="+", default=FOLDERS, help="folders of the root to read")
     parser.add_argument("--summary", action="store_true", help="only the verdict line of each file")
+    parser.add_argument("--catalog", action="store_true", help="read the bundled catalog's entries instead")
     args = parser.parse_args()
     root = args.root.resolve()
     files = data_files(root, tuple(args.only))
@@ -106,12 +143,25 @@ def main() -> int:
         return 2
     urls = endpoints(root, files)
     by_url = {unquote(url): path for path, url in urls.items()}
-    server = serve(lambda url: answer(by_url, url))
+    missing: list[str] = []
+    if args.catalog:
+        text, served, missing = catalog_yaml(HERE.parent / "sources.yaml", urls, root)
+
+        def lookup(url: str) -> tuple[bytes, str] | None:
+            path = served.get(_site_path(unquote(url)))
+            if path is None:  # robots.txt is 404; any other page (a cookie page) is a plain column page
+                return None if url.endswith("/robots.txt") else (COLUMN_PAGE, "text/html")
+            return path.read_bytes(), content_type(path)
+
+        server = serve(lookup)
+    else:
+        text = sources_yaml(urls, root)
+        server = serve(lambda url: answer(by_url, url))
     proxy = f"http://127.0.0.1:{server.server_address[1]}"
     rulewatch = Path(sys.executable).with_name("rulewatch")
     with tempfile.TemporaryDirectory() as home:
         sources = Path(home) / "sources.yaml"
-        sources.write_text(sources_yaml(urls, root), encoding="utf-8")
+        sources.write_text(text, encoding="utf-8")
         env = {**os.environ, "RULEWATCH_HOME": home, "RULEWATCH_HOST_DELAY": "0",
                "HTTP_PROXY": proxy, "http_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
         done = subprocess.run([str(rulewatch), "sources", "--sources", str(sources), "--check"],
@@ -123,8 +173,12 @@ def main() -> int:
     print(out.rstrip())
     if done.stderr.strip():
         print(done.stderr.rstrip(), file=sys.stderr)
-    verdicts = [line.split()[0] for line in done.stdout.splitlines() if line[:4] in ("ok  ", "FAIL")]
-    print(f"\n{len(files)} files: {verdicts.count('ok')} read, {verdicts.count('FAIL')} failed")
+    verdicts = [line.split()[0] for line in done.stdout.splitlines() if line[:4] in ("ok  ", "FAIL", "WARN")]
+    read = "entries" if args.catalog else "files"
+    print(f"\n{len(verdicts)} {read}: {verdicts.count('ok')} read, {verdicts.count('WARN')} doubtful, "
+          f"{verdicts.count('FAIL')} failed")
+    if missing:
+        print(f"no saved answer for {len(missing)} catalog entries: {', '.join(missing)}")
     return 0
 
 

@@ -20,6 +20,7 @@ from prefect.states import Failed, State
 
 from alerts.deliver import NO_SINK_HELP, DeliveryReport, deliver_pending
 from alerts.render import diff_text, headline
+from core.errors import DeliveryError
 from core.model import Alert
 from rulewatch.app import App
 from rulewatch.config import Source
@@ -189,3 +190,34 @@ def daily_digest() -> dict[str, str] | State:
         results = send_digests(app.store, app.sinks)
     refused = {c: r for c, r in results.items() if r.startswith("not posted")}
     return Failed(message="; ".join(f"{c}: {r}" for c, r in refused.items()), data=results) if refused else results
+
+
+@flow(name="catalog-check")
+def catalog_check(sources_file: str = "sources.yaml", post: bool = True) -> dict[str, Any] | State:
+    """Read every source once (nothing recorded) and post a short report of the entries that broke
+    (0 items, a shell, a challenge page, a list read as a page) to each sink's default channel. Ends
+    Failed when one broke, so the UI and automations show it the week it happens."""
+    from rulewatch.sourcecheck import BROKEN, WARN, read_all, report
+
+    logger = get_run_logger()
+    with App.from_env() as app:
+        readings = list(read_all(app, app.load_sources(sources_file)))
+        message = report(readings, app.settings.today().isoformat())
+        create_table_artifact(
+            key="rulewatch-catalog-check",
+            table=[{"source": r.name, "verdict": r.verdict, "read": r.summary, "problem": r.problem} for r in readings],
+            description="rulewatch: what each source gave when read once, and the verdict",
+        )
+        broken = [r.name for r in readings if r.verdict == BROKEN]
+        doubtful = [r.name for r in readings if r.verdict == WARN]
+        posted = []
+        if post and (broken or doubtful):
+            for sink in app.sinks:
+                try:
+                    sink.post(sink.default_channel, message)
+                    posted.append(sink.name)
+                except DeliveryError as exc:
+                    logger.error("the catalog report was not posted to %s: %s", sink.name, exc)
+    logger.info("%s", message.headline)
+    result = {"read": len(readings), "broken": broken, "doubtful": doubtful, "posted_to": posted}
+    return Failed(message=message.headline, data=result) if broken else result

@@ -12,7 +12,7 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval
 
-from flows.check import check_sources, daily_digest, deadline_reminders, deliver_alerts
+from flows.check import catalog_check, check_sources, daily_digest, deadline_reminders, deliver_alerts
 from rulewatch.schedules import DEFAULT_PREFECT_YAML, load_deployments
 
 
@@ -23,7 +23,8 @@ def _sync(deployment: Any) -> RunnerDeployment:
 
 SERVE_PREFIX = "serve-"  # its own names: serving never replaces prefect.yaml's work-pool deployments
 FLOWS: dict[str, Any] = {"flows/check.py:check_sources": check_sources, "flows/check.py:deliver_alerts": deliver_alerts,
-         "flows/check.py:daily_digest": daily_digest, "flows/check.py:deadline_reminders": deadline_reminders}
+         "flows/check.py:daily_digest": daily_digest, "flows/check.py:deadline_reminders": deadline_reminders,
+         "flows/check.py:catalog_check": catalog_check}
 
 
 def deployments(sources_file: str, timezone: str = "",
@@ -39,6 +40,8 @@ def deployments(sources_file: str, timezone: str = "",
         parameters = dict(declared.parameters)
         if flow is check_sources:
             parameters.update(sources_file=sources_file, deliver=True)
+        elif flow is catalog_check:
+            parameters.update(sources_file=sources_file)
         schedules = [Cron(s.cron, timezone=timezone or s.timezone) if s.cron else Interval(s.interval)
                      for s in declared.schedules]
         served.append(_sync(flow.to_deployment(name=SERVE_PREFIX + declared.name, schedules=schedules,

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 from alerts.calendar import DEFAULT_HORIZON_DAYS
 from alerts.feed import DEFAULT_FEED_ENTRIES
 from core.errors import ConfigError, SettingsError, StateError, TaxonomyError, UsageError
-from core.model import Document
 from rulewatch import __version__
 from rulewatch.app import App
 from rulewatch.config import Source
@@ -396,47 +395,22 @@ def _check_schedules(sources: list[Source], prefect_yaml: str) -> int:
     return EXIT_SOURCE_FAILED if missing else EXIT_OK
 
 
-SAMPLE_LINES = 3  # lines of text, or items, that `sources --check` shows of each source
-SAMPLE_CHARS = 100
-
-
-def would_alert_on(doc: Document) -> list[str]:
-    """What an alert on this document would quote: its title, its first lines or its first items."""
-    lines = [f"title: {doc.title[:SAMPLE_CHARS] or '(none)'}"]
-    for item in doc.items[:SAMPLE_LINES]:
-        when = f" ({item.date})" if item.date else ""
-        lines.append(f"item:  {item.title[:SAMPLE_CHARS]}{when} {item.url}".rstrip())
-    for block in doc.blocks[:SAMPLE_LINES]:
-        lines.append(f"text:  {block.text[:SAMPLE_CHARS]}")
-    if "items_cut" in doc.metadata:
-        lines.append(f"note:  the list holds {doc.metadata['items_cut']} items; only the first {len(doc.items)} "
-                     "are watched")
-    return lines
+_MARKS = {"ok": "ok  ", "warn": "WARN", "broken": "FAIL"}
 
 
 def _check_sources(app: App, sources: list[Source]) -> int:
-    """Fetch each source once and show what was extracted (nothing is recorded)."""
-    from core.errors import FetchError
-    from scrapers.extract import extract, extractor_for
-    from scrapers.fetch import NotModified
+    """Read each source once and show what it gave and the verdict on it (nothing is recorded)."""
+    from rulewatch.sourcecheck import BROKEN, read_all, summary
 
-    failed = 0
-    for s in sources:
-        try:
-            resp = app.fetcher_for(s).fetch(s.url, policy=s.host_policy(app.settings.host_policy),
-                                            scope=s.fetch_scope(links=False), request=s.request(app.settings.env))
-            assert not isinstance(resp, NotModified)
-            doc = extract(resp.body, resp.content_type, resp.final_url, s.extract_options())
-        except FetchError as exc:
-            failed += 1
-            print(f"FAIL {s.name}: {exc.describe()}")
-            continue
-        reader = extractor_for(resp.body, resp.content_type, s.kind).name
-        print(f"ok   {s.name}: HTTP {resp.status} {reader} -> {doc.kind}, "
-              f"{len(doc.blocks)} blocks, {len(doc.items)} items, {len(resp.body)} bytes")
-        for line in would_alert_on(doc):
+    readings = []
+    for reading in read_all(app, sources):
+        readings.append(reading)
+        why = f" ({reading.problem})" if reading.problem and reading.document is not None else ""
+        print(f"{_MARKS[reading.verdict]} {reading.name}: {reading.summary}{why}")
+        for line in reading.samples:
             print(f"     {line}")
-    return EXIT_SOURCE_FAILED if failed else EXIT_OK
+    print(summary(readings))
+    return EXIT_SOURCE_FAILED if any(r.verdict == BROKEN for r in readings) else EXIT_OK
 
 
 def cmd_deliver(args: argparse.Namespace) -> int:

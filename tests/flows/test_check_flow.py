@@ -146,3 +146,30 @@ def test_serve_refuses_without_a_prefect_server(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     assert main(["serve", "--sources", str(Path(__file__).parents[2] / "sources.yaml")]) == 2
     assert "prefect server start" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_catalog_check_posts_the_broken_entries_and_fails(
+    prefect_harness: None, httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from flows.check import catalog_check
+
+    src = tmp_path / "sources.yaml"
+    src.write_text(f"sources:\n  - name: rule\n    url: {httpserver.url_for('/rule')}\n"
+                   f"  - name: emptied\n    url: {httpserver.url_for('/list')}\n    kind: list\n"
+                   f"  - name: gone\n    url: {httpserver.url_for('/gone')}\n", encoding="utf-8")
+    httpserver.expect_request("/rule").respond_with_data(PAGE.format(rule="本办法自发布之日起施行。"),
+                                                         content_type="text/html")
+    httpserver.expect_request("/list").respond_with_data(
+        "<html><head><title>通知公告</title></head><body><div class='list'>栏目调整中</div></body></html>",
+        content_type="text/html")
+    httpserver.expect_request("/gone").respond_with_data("gone", status=404)
+    state = catalog_check(sources_file=str(src), return_state=True)
+    assert state.is_failed() and "1 of 3 sources read as expected, 2 broken" in str(state.message)
+    result = state.result(raise_on_failure=False)
+    assert result["broken"] == ["emptied", "gone"] and result["posted_to"] == ["console"]
+    posted = capsys.readouterr().out  # the console sink (RULEWATCH_SINK=console in rw_env) posts the report
+    assert "Broken: fix these sources" in posted
+    assert "• emptied: 0 items" in posted and "• gone: http_status: HTTP 404" in posted and "• rule" not in posted
+    assert not (Path(rw_env["RULEWATCH_HOME"]) / "rulewatch.db").exists()  # a check of the catalog records nothing
