@@ -156,3 +156,10 @@ def test_an_entry_without_what_its_site_needs_is_refused(fetcher: Fetcher) -> No
     source = CATALOG["cac-normative"]
     with pytest.raises(HTTPStatusError, match="403"):
         fetcher.fetch(over_http(source.url))
+
+
+def test_the_readme_catalog_table_lists_every_entry() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### The bundled catalog", 1)[1].split("\n### ", 1)[0]
+    listed = {line.split("|")[1].strip().strip("`") for line in table.splitlines() if line.startswith("| `")}
+    assert listed == set(CATALOG)
