@@ -166,7 +166,8 @@ class Fetcher:
         self._robots_lock = threading.Lock()
         self._robots_loading: dict[str, threading.Lock] = {}
         self._jars: dict[str, dict[str, str]] = {}  # host -> cookies it set this cycle (sources with `cookies:`)
-        self._warmed: set[str] = set()  # cookie pages fetched this cycle
+        self._warmed: set[str] = set()  # hosts whose cookie page was fetched this cycle
+        self._warming: dict[str, threading.Lock] = {}  # one visit of a host's cookie page at a time
         self._jar_lock = threading.Lock()
         self.bytes_received = 0
 
@@ -226,16 +227,22 @@ class Fetcher:
         that answers only a visitor who has seen the page first)."""
         host = host_of(request.cookie_url)
         with self._jar_lock:
-            if host in self._warmed:
-                return
-            self._warmed.add(host)
-        self.admit(request.cookie_url, policy, scope)
-        page = _Outgoing(request.cookie_url, request.for_links(), self._user_agent(request), {})
-        try:
-            self._once(request.cookie_url, page, policy, scope=scope)
-        except errors.FetchError as exc:
-            exc.args = (f"the cookie page {request.cookie_url}: {exc}",)  # the same error, saying which page
-            raise
+            warming = self._warming.setdefault(host, threading.Lock())
+        # One source visits the page; the host's other sources of the cycle wait for its cookies
+        # rather than ask the API without them (and be refused) meanwhile.
+        with warming:
+            with self._jar_lock:
+                if host in self._warmed:
+                    return
+            self.admit(request.cookie_url, policy, scope)
+            page = _Outgoing(request.cookie_url, request.for_links(), self._user_agent(request), {})
+            try:
+                self._once(request.cookie_url, page, policy, scope=scope)
+            except errors.FetchError as exc:
+                exc.args = (f"the cookie page {request.cookie_url}: {exc}",)  # the same error, saying which page
+                raise
+            with self._jar_lock:
+                self._warmed.add(host)  # a failed visit is tried again by the host's next source
 
     def _keep_cookies(self, url: str, values: list[str]) -> None:
         found = set_cookies(values)

@@ -119,3 +119,22 @@ def test_a_missing_browser_says_how_to_install_one(site: FaultServer) -> None:
             missing.fetch(site.url("/wall"))
     finally:
         missing.close()
+
+
+def _needs_referer(h: BaseHTTPRequestHandler) -> None:
+    """A page that only a visitor from the column page, looking like a browser, is shown."""
+    ok = h.headers.get("Referer") == "https://www.example.gov/column.html" and "Mozilla" in (
+        h.headers.get("User-Agent") or "")
+    respond(PAGE if ok else b"<html><body>403 refused</body></html>", status=200 if ok else 403)(h)
+
+
+@pytest.mark.slow
+def test_browser_sends_the_sources_headers_and_user_agent(site: FaultServer, browser: BrowserFetcher) -> None:
+    from scrapers.request import RequestSpec
+
+    site.routes["/guarded"] = _needs_referer
+    spec = RequestSpec(headers=(("Referer", "https://www.example.gov/column.html"),), user_agent="browser")
+    resp = browser.fetch(site.url("/guarded"), request=spec)
+    assert extract(resp.body, resp.content_type, resp.final_url).title == "关于开展金融业信息系统安全可控评估的通知"
+    with pytest.raises(errors.HTTPStatusError, match="403"):
+        browser.fetch(site.url("/guarded"))  # without them, the site's refusal

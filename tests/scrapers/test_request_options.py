@@ -154,3 +154,35 @@ def test_a_failing_cookie_page_says_which_page_failed(httpserver: HTTPServer) ->
 ])
 def test_set_cookie_values_are_read_as_browsers_read_them(headers: list[str], expected: dict[str, str]) -> None:
     assert set_cookies(headers) == expected
+
+
+def test_sources_of_one_host_wait_for_its_cookie_page_rather_than_ask_without_it(httpserver: HTTPServer) -> None:
+    import threading
+    import time
+
+    def column(request: Request) -> Response:
+        time.sleep(0.3)  # a slow first page: the host's other sources start meanwhile
+        return Response("<html>column</html>", headers={"Set-Cookie": "sid=1"})
+
+    def api(request: Request) -> Response:
+        return Response("{}" if request.cookies.get("sid") == "1" else "refused", status=200 if request.cookies else 403)
+
+    httpserver.expect_request("/column").respond_with_handler(column)
+    httpserver.expect_request("/api").respond_with_handler(api)
+    spec = RequestSpec(cookies=True, cookie_url=httpserver.url_for("/column"))
+    f = fetcher()
+    results: list[object] = []
+
+    def one() -> None:
+        try:
+            results.append(f.fetch(httpserver.url_for("/api"), request=spec))
+        except errors.FetchError as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(isinstance(r, FetchResponse) for r in results), results
+    assert [entry[0].path for entry in httpserver.log].count("/column") == 1
