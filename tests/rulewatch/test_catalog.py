@@ -21,7 +21,7 @@ import yaml
 
 from core.model import HostPolicy
 from rulewatch.config import Source, load_sources
-from scrapers.extract import extract
+from scrapers.extract import ExtractOptions, extract
 from scrapers.fetch import Fetcher, FetchSettings
 from scrapers.fetch import Response as FetchResponse
 
@@ -163,3 +163,20 @@ def test_the_readme_catalog_table_lists_every_entry() -> None:
     table = readme.split("### The bundled catalog", 1)[1].split("\n### ", 1)[0]
     listed = {line.split("|")[1].strip().strip("`") for line in table.splitlines() if line.startswith("| `")}
     assert listed == set(CATALOG)
+
+
+def test_nfra_detail_api_gives_the_rule_text() -> None:
+    """NFRA's document API (the entries' detail_url), in its real shape: the rule's HTML in docClob beside
+    the column breadcrumb (listTwoItem) and attachment lists, read as the rule's articles."""
+    source = CATALOG["nfra-rules"]
+    url = source.detail_url.format(id="1188001")
+    doc = extract((DATA / "nfra_detail.json").read_bytes(), "application/json", url, ExtractOptions(kind="page"))
+    assert doc.kind == "page" and doc.title == "银行保险机构数据安全管理办法"
+    assert [b.key for b in doc.blocks] == ["第一章", "第一条", "第二条", "第三条"]
+
+
+def test_a_federal_register_search_with_no_hits_is_an_empty_list() -> None:
+    source = CATALOG["us-federal-register-cyber"]
+    doc = extract((DATA / "federal_register_empty.json").read_bytes(), "application/json; charset=utf-8",
+                  source.url, source.extract_options())
+    assert doc.kind == "list" and doc.items == []
