@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 from prefect.states import Failed, State
 
-from alerts.deliver import NO_SINK_HELP, DeliveryReport, deliver_pending
+from alerts.deliver import NO_SINK_HELP, DeliveryReport
 from alerts.render import diff_text, headline
 from core.errors import DeliveryError
 from core.model import Alert
@@ -26,6 +26,10 @@ from rulewatch.app import App
 from rulewatch.config import Source
 from rulewatch.partition import Partition
 from rulewatch.runner import SourceOutcome, run_cycle
+from rulewatch.services.checking import delivery_problems
+from rulewatch.services.selection import select_sources
+from rulewatch.services.sending import deliver as send_pending
+from rulewatch.services.sending import digest, not_posted, remind
 from scrapers.urls import host_of
 
 MAX_BATCHES = 4
@@ -109,11 +113,10 @@ def check_sources(
     logger = get_run_logger()
     part = Partition.parse(partition) if partition else None  # a malformed value fails before any work
     with App.from_env() as app:
-        wanted = set(groups or []) | ({group} if group is not None else set())
-        sources = [s for s in app.load_sources(sources_file)
-                   if (not only or s.name in only) and (not wanted or s.group in wanted)]
+        wanted = sorted(set(groups or []) | ({group} if group is not None else set()))
+        # A name the sources file lacks fails the run, naming it, as the CLI refuses it.
+        sources = select_sources(app, sources_file, only or (), wanted, part)
         if part is not None:
-            sources = part.select(sources)
             logger.info("partition %s: %d source(s)", part, len(sources))
         futures = [check_batch.submit(batch) for batch in batches(sources)]
         outcomes: list[SourceOutcome] = []
@@ -133,8 +136,7 @@ def check_sources(
         _publish(outcomes, alerts)
         problems = []
         if deliver:
-            problems += _delivery_problems(deliver_pending(app.store, app.sinks,
-                                                           lease_seconds=app.settings.delivery_lease), logger)
+            problems += _delivery_problems(send_pending(app), logger)
     failed = [o.name for o in outcomes if o.status == "failed"]
     result = {"checked": len(outcomes) - len(failed), "failed": failed, "alerts": new_ids}
     if failed:
@@ -144,11 +146,7 @@ def check_sources(
 
 def _delivery_problems(report: DeliveryReport, logger: Any) -> list[str]:
     """What delivery left undone, each logged as an error; nothing when all went out."""
-    problems = []
-    if report.unsent:
-        problems.append(f"{report.unsent} alert(s) pending: {NO_SINK_HELP}")
-    for channel, why in report.stopped_channels.items():
-        problems.append(f"alerts for {channel} stay pending: {why}")
+    problems = delivery_problems(report)
     for problem in problems:
         logger.error("%s", problem)
     sent = ", ".join(f"{n} to {sink}" for sink, n in report.sent.items()) or "none"
@@ -161,7 +159,7 @@ def deliver_alerts() -> dict[str, Any] | State:
     """Drain the outbox. Idempotent: triggered by events and on a fallback schedule, racing is harmless.
     Fails when alerts stay pending (no sink configured on this worker, or a sink refused)."""
     with App.from_env() as app:
-        report = deliver_pending(app.store, app.sinks, lease_seconds=app.settings.delivery_lease)
+        report = send_pending(app)
     problems = _delivery_problems(report, get_run_logger())
     result = {"delivered": report.delivered, "failed": sorted(report.failed)}
     return Failed(message="; ".join(problems), data=result) if problems else result
@@ -170,10 +168,8 @@ def deliver_alerts() -> dict[str, Any] | State:
 @flow(name="deadline-reminders")
 def deadline_reminders() -> dict[str, Any] | State:
     """Remind each rule's thread 7 days and 1 day before its deadlines (each reminder once)."""
-    from alerts.reminders import send_reminders
-
     with App.from_env() as app:
-        sent = send_reminders(app.store, app.sinks, app.settings.today(), lease_seconds=app.settings.delivery_lease)
+        sent = remind(app)
     problems = _delivery_problems(sent.delivery, get_run_logger())
     result = {"due": sent.due, "added": sent.added, "delivered": sent.delivery.delivered}
     return Failed(message="; ".join(problems), data=result) if problems else result
@@ -182,13 +178,11 @@ def deadline_reminders() -> dict[str, Any] | State:
 @flow(name="daily-digest")
 def daily_digest() -> dict[str, str] | State:
     """Post each channel's digest of the last 24 hours (once per channel and day)."""
-    from alerts.digest import send_digests
-
     with App.from_env() as app:
         if not app.sinks:
             return Failed(message=f"no digest posted: {NO_SINK_HELP}")
-        results = send_digests(app.store, app.sinks)
-    refused = {c: r for c, r in results.items() if r.startswith("not posted")}
+        results = digest(app)
+    refused = not_posted(results)
     return Failed(message="; ".join(f"{c}: {r}" for c, r in refused.items()), data=results) if refused else results
 
 
@@ -197,7 +191,7 @@ def catalog_check(sources_file: str = "sources.yaml", post: bool = True) -> dict
     """Read every source once (nothing recorded) and post a short report of the entries that broke
     (0 items, a shell, a challenge page, a list read as a page) to each sink's default channel. Ends
     Failed when one broke, so the UI and automations show it the week it happens."""
-    from rulewatch.sourcecheck import BROKEN, WARN, read_all, report
+    from rulewatch.services.sourcecheck import BROKEN, WARN, read_all, report
 
     logger = get_run_logger()
     with App.from_env() as app:

@@ -91,7 +91,7 @@ def run_demo(out: object = None, slack: bool = False) -> int:
     the environment configures (SLACK_BOT_TOKEN and SLACK_CHANNEL, ...)."""
     from alerts.deliver import ConsoleSink, deliver_pending
     from rulewatch.app import App
-    from rulewatch.runner import run_cycle
+    from rulewatch.services.checking import check
 
     stream = sys.stdout if out is None else out
     with tempfile.TemporaryDirectory(prefix="rulewatch-demo-") as tmp:
@@ -108,7 +108,7 @@ def run_demo(out: object = None, slack: bool = False) -> int:
                 for phase, label in (("phase1", "first sight: baseline, no alerts"), ("phase2", "a week later")):
                     server.root = site / phase
                     print(f"\n--- cycle: {label} ({base})", file=stream)  # type: ignore[arg-type]
-                    report = run_cycle(app, sources)
+                    report = check(app, sources, deliver=False).report
                     for o in report.outcomes:
                         detail = o.error or o.summary
                         print(f"  {o.name:<18} {o.status:<9} {detail}", file=stream)  # type: ignore[arg-type]

@@ -92,7 +92,7 @@ def test_failures_end_the_runs_failed_with_their_result(
     state = check_sources(sources_file=str(src), only=["cac"], return_state=True)
     assert state.is_failed() and "no sink is configured" in str(state.message)  # not "delivered to console"
     state = deliver_alerts(return_state=True)
-    assert state.is_failed() and "1 alert(s) pending" in str(state.message)
+    assert state.is_failed() and "1 alert(s): no sink is configured, so they stay pending" in str(state.message)
     store = Store(f"sqlite:///{Path(rw_env['RULEWATCH_HOME']).absolute() / 'rulewatch.db'}")
     try:
         assert len(store.alerts(pending_only=True)) == 1
@@ -173,3 +173,16 @@ def test_catalog_check_posts_the_broken_entries_and_fails(
     assert "Broken: fix these sources" in posted
     assert "• emptied: 0 items" in posted and "• gone: http_status: HTTP 404" in posted and "• rule" not in posted
     assert not (Path(rw_env["RULEWATCH_HOME"]) / "rulewatch.db").exists()  # a check of the catalog records nothing
+
+
+@pytest.mark.slow
+def test_a_flow_run_given_sources_it_does_not_have_fails_naming_them(
+    prefect_harness: None, httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str]
+) -> None:
+    """`prefect deployment run 'check-sources/hourly' --param only='["nfra-rules"]'` on a file without it
+    ended Completed having checked nothing; the CLI refused the same with exit 2."""
+    src = tmp_path / "sources.yaml"
+    src.write_text(f"sources:\n  - name: cac\n    url: {httpserver.url_for('/rule')}\n", encoding="utf-8")
+    state = check_sources(sources_file=str(src), only=["nfra-rules"], return_state=True)
+    assert state.is_failed() and "no source named nfra-rules" in str(state.message)
+    assert httpserver.log == []

@@ -9,7 +9,7 @@ from pytest_httpserver import HTTPServer
 
 from core.model import Block, Document, Item
 from rulewatch.config import Source
-from rulewatch.sourcecheck import BROKEN, OK, WARN, Reading, judge, report
+from rulewatch.services.sourcecheck import BROKEN, OK, WARN, Reading, judge, report
 
 LIST = Source(name="l", url="https://x.example/list", kind="list")
 AUTO = Source(name="a", url="https://x.example/a")

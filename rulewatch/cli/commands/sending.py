@@ -1,0 +1,104 @@
+"""Commands that send: deliver the outbox, the digest, reminders, and a Slack test post."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.errors import UsageError
+from rulewatch.cli.base import EXIT_OK, EXIT_SOURCE_FAILED, Command, iso_day, open_app, report_delivery
+
+
+class Deliver(Command):
+    """Send pending alerts now."""
+
+    name = "deliver"
+    help = "send pending alerts now"
+
+    def declare(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--resend", nargs="+", type=int, metavar="ID",
+                            help="send these alerts again (to every sink)")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from rulewatch.services.sending import deliver
+
+        with open_app() as app:
+            report = deliver(app, args.resend or ())
+            if args.resend:
+                print(f"alert(s) #{', #'.join(map(str, args.resend))} queued to be sent again")
+        pending = len(report.failed) + report.unsent
+        print(f"{len(report.delivered)} alert(s) delivered, {pending} left pending")
+        return EXIT_OK if report_delivery(report) else EXIT_SOURCE_FAILED
+
+
+class Digest(Command):
+    """Post today's digest per channel, once a day."""
+
+    name = "digest"
+    help = "post today's digest (changes, sources in error, recoveries) per channel"
+
+    def run(self, args: argparse.Namespace) -> int:
+        from rulewatch.services.sending import digest, not_posted
+
+        with open_app() as app:
+            results = digest(app)
+        for channel, outcome in results.items():
+            print(f"digest for {channel}: {outcome}")
+        return EXIT_SOURCE_FAILED if not_posted(results) else EXIT_OK
+
+
+class Remind(Command):
+    """Post today's deadline reminders (the `reminders` deployment runs this daily)."""
+
+    name = "remind"
+    help = "post today's deadline reminders (7 days and 1 day before), each once"
+
+    def declare(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--today", metavar="YYYY-MM-DD", type=iso_day,
+                            help="the day to remind as of (default: today)")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from rulewatch.services.sending import remind
+
+        with open_app() as app:
+            sent = remind(app, args.today)
+        print(f"{sent.due} reminder(s) due, {sent.added} new; {len(sent.delivery.delivered)} alert(s) delivered")
+        return EXIT_OK if report_delivery(sent.delivery) else EXIT_SOURCE_FAILED
+
+
+class SlackTest(Command):
+    """Check the token, resolve the channel and post a sample alert in the real format."""
+
+    name = "slack-test"
+    help = "check the Slack token and channel, and post a sample alert"
+
+    def run(self, args: argparse.Namespace) -> int:
+        """Check the token, resolve the channel and post a sample alert in the real format."""
+        from alerts.slack import SlackSink
+        from core.errors import DeliveryError
+        from core.model import Alert
+        from state import utcnow
+
+        with open_app() as app:
+            slack = [s for s in app.sinks if isinstance(s, SlackSink)]
+            if not slack:
+                raise UsageError("no Slack bot is configured: set SLACK_BOT_TOKEN and SLACK_CHANNEL (README, Slack)")
+            sink = slack[0]
+            now = utcnow()
+            sample = Alert(
+                kind="changed_text", title="rulewatch test: 银行业金融机构网络安全事件报告办法", url="https://example.org/",
+                topics=("cybersecurity",), matched_terms=("网络安全事件",), article="第四条",
+                removed="第四条 发生重大网络安全事件的，应当在二十四小时内向监管部门报告。",
+                added="第四条 发生重大网络安全事件的，应当在两小时内向监管部门报告。",
+                source="rulewatch-slack-test", idempotency_key=f"slack-test:{now}", detected_at=now)
+            try:
+                who = sink.check_auth()
+                print(f"token: ok, {who}")
+                channel = sink.default_channel
+                print(f"channel: {sink.configured_channel} is {channel}")
+                delivered = sink.send(sample, None, False)
+            except DeliveryError as exc:
+                print(f"slack-test failed: {exc}", file=sys.stderr)
+                return EXIT_SOURCE_FAILED
+        print(f"posted: a sample alert in {delivered.channel} (message {delivered.ts})")
+        return EXIT_OK
