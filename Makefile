@@ -3,20 +3,36 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-runtime
 SOURCES ?= sources.yaml
+PIP := -m pip install --quiet --disable-pip-version-check -c constraints.txt
+# The local PostgreSQL the suite uses when one answers (as in CI); set RULEWATCH_TEST_POSTGRES_URL to choose.
+TEST_POSTGRES := postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 .PHONY: run test lint typecheck unit demo eval bench clean lock
 
-$(STAMP): pyproject.toml constraints.txt
+define python_ok
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "rulewatch needs Python 3.11 or newer; set PYTHON=python3.11")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
-	@touch $(STAMP)
+endef
 
-run: $(STAMP)
+# What running rulewatch needs, and no more: `make run` and `make demo` (add '.[prefect]' for the
+# scheduled deployments, '.[postgres]' for PostgreSQL, '.[browser]' for `fetcher: browser`).
+$(RUN_STAMP): pyproject.toml constraints.txt
+	$(python_ok)
+	$(BIN)/python $(PIP) -e .
+	@touch $(RUN_STAMP)
+
+# Everything, developer tools included: the tests, lint and type checks.
+$(STAMP): pyproject.toml constraints.txt
+	$(python_ok)
+	$(BIN)/python $(PIP) -e '.[dev]'
+	@touch $(STAMP) $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/rulewatch run --sources $(SOURCES)
 
-demo: $(STAMP)
+demo: $(RUN_STAMP)
 	$(BIN)/rulewatch demo
 
 lint: $(STAMP)
@@ -29,7 +45,10 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -q
 
 test: $(STAMP) lint typecheck
-	NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost $(BIN)/python -m pytest -q
+	@url="$${RULEWATCH_TEST_POSTGRES_URL:-}"; \
+	if [ -z "$$url" ] && $(BIN)/python -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 1)' 2>/dev/null; then \
+	  url="$(TEST_POSTGRES)"; echo "PostgreSQL answers on 127.0.0.1:5432: its tests run there"; fi; \
+	RULEWATCH_TEST_POSTGRES_URL="$$url" NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost $(BIN)/python -m pytest -q
 
 eval: $(STAMP)
 	$(PYTHON) ../shared/tools/eval_corpus.py --project $(CURDIR)

@@ -43,7 +43,8 @@ _LEVELS = ("high", "medium", "low")
 def severity_channels(env: Env) -> tuple[tuple[str, str], ...]:
     """`high=#reg-urgent,medium=C0123`: alerts at a level or above go to its channel, the highest floor
     first."""
-    pairs = routes(SEVERITY_CHANNELS_VARIABLE, env.get(SEVERITY_CHANNELS_VARIABLE, ""))
+    pairs = tuple((level.lower(), channel) for level, channel in
+                  routes(SEVERITY_CHANNELS_VARIABLE, env.get(SEVERITY_CHANNELS_VARIABLE, ""), "level"))
     for level, _ in pairs:
         if level not in _LEVELS:
             raise SettingsError(f"{SEVERITY_CHANNELS_VARIABLE}: {level!r} is not a level (use high, medium or low)")
@@ -73,13 +74,15 @@ def flag(env: Env, name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r} is not one of 1/0, true/false, yes/no, on/off")
 
 
-def routes(name: str, raw: str) -> tuple[tuple[str, str], ...]:
-    """`cybersecurity=C0123,procurement=#it-buying` -> (("cybersecurity", "C0123"), ...)."""
+def routes(name: str, raw: str, key: str = "topic") -> tuple[tuple[str, str], ...]:
+    """`cybersecurity=C0123,procurement=#it-buying` -> (("cybersecurity", "C0123"), ...). `key` names
+    what stands left of "=" in the error message (a topic, a level)."""
     routes = []
     for part in (p.strip() for p in raw.split(",") if p.strip()):
         topic, sep, channel = part.partition("=")
         if not sep or not topic.strip() or not channel.strip():
-            raise SettingsError(f"{name}: {part!r} is not topic=channel")
+            example = "high=#reg-urgent" if key == "level" else "cybersecurity=#reg-cyber"
+            raise SettingsError(f"{name}: {part!r} is not {key}=channel (e.g. {example})")
         routes.append((topic.strip(), channel.strip()))
     return tuple(routes)
 

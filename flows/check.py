@@ -18,9 +18,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 from prefect.states import Failed, State
 
-from alerts.deliver import NO_SINK_HELP, DeliveryReport
+from alerts.deliver import DeliveryReport
 from alerts.render import diff_text, headline
-from core.errors import DeliveryError
+from core.errors import DeliveryError, UsageError
 from core.model import Alert
 from rulewatch.app import App
 from rulewatch.config import Source
@@ -179,9 +179,10 @@ def deadline_reminders() -> dict[str, Any] | State:
 def daily_digest() -> dict[str, str] | State:
     """Post each channel's digest of the last 24 hours (once per channel and day)."""
     with App.from_env() as app:
-        if not app.sinks:
-            return Failed(message=f"no digest posted: {NO_SINK_HELP}")
-        results = digest(app)
+        try:
+            results = digest(app)
+        except UsageError as exc:  # no sink configured on this worker
+            return Failed(message=str(exc))
     refused = not_posted(results)
     return Failed(message="; ".join(f"{c}: {r}" for c, r in refused.items()), data=results) if refused else results
 

@@ -56,7 +56,7 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         home = Path(env.get("RULEWATCH_HOME") or DEFAULT_HOME)
-        database_url = env.get("RULEWATCH_DATABASE_URL") or f"sqlite:///{(home / 'rulewatch.db').absolute()}"
+        database_url = _database_url(env) or f"sqlite:///{(home / 'rulewatch.db').absolute()}"
         concurrency = int(number(env, "RULEWATCH_HOST_CONCURRENCY", DEFAULT_HOST_CONCURRENCY, int,
                                  maximum=MAX_HOST_CONCURRENCY))
         if concurrency < 1:
@@ -93,6 +93,27 @@ class Settings:
     def ensure_home(self) -> None:
         if self.database_url.startswith("sqlite"):
             self.home.mkdir(parents=True, exist_ok=True)
+
+
+# The URL forms hosted PostgreSQL services hand out, mapped to the driver rulewatch installs (psycopg 3).
+_POSTGRES_SCHEMES = ("postgres://", "postgresql://", "postgresql+psycopg2://")
+DATABASE_SCHEMES = ("sqlite:", "sqlite+", "postgresql+psycopg://")
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    """RULEWATCH_DATABASE_URL, with postgres:// and postgresql:// (what Heroku, RDS, Supabase and
+    libpq print) read as PostgreSQL through psycopg; any other scheme refused by name."""
+    raw = env.get("RULEWATCH_DATABASE_URL", "").strip()
+    if not raw:
+        return ""
+    for scheme in _POSTGRES_SCHEMES:
+        if raw.startswith(scheme):
+            return "postgresql+psycopg://" + raw[len(scheme):]
+    if not raw.startswith(DATABASE_SCHEMES):
+        shown = raw.split("://", 1)[0] if "://" in raw else raw[:20]
+        raise SettingsError(f"RULEWATCH_DATABASE_URL: {shown!r} is not a database rulewatch speaks: use "
+                            "postgresql://user@host/db (or postgres://…) or sqlite:///path/to/rulewatch.db")
+    return raw
 
 
 def _analysis_workers(env: Mapping[str, str]) -> int | None:

@@ -36,9 +36,14 @@ def remind(app: App, today: date | None = None) -> RemindersSent:
 
 
 def digest(app: App) -> dict[str, str]:
-    """Post each channel's digest of the last 24 hours, once per channel and day: channel -> outcome."""
+    """Post each channel's digest of the last 24 hours, once per channel and day: channel -> outcome.
+    With no sink configured there is nowhere to post: UsageError says what to set (a digest is not kept
+    for later, as alerts are)."""
+    from alerts.deliver import NO_SINK_HELP
     from alerts.digest import send_digests
 
+    if not app.sinks:
+        raise UsageError(f"no digest posted: {NO_SINK_HELP.replace('so they stay pending', 'so nothing is posted')}")
     return send_digests(app.store, app.sinks)
 
 

@@ -167,3 +167,13 @@ def test_a_run_of_304s_written_together_still_announces_a_recovery_and_adds_a_ne
     # all healthy now: one statement for the four, and nothing more to announce
     store.write(lambda recorder: recorder.record_not_modified_many(answers), HEALTH)
     assert one_by_one == ["a", "b", "c", "new"] and len(store.alerts()) == 2
+
+
+def test_severity_levels_read_in_any_case_and_a_malformed_route_says_level_channel() -> None:
+    from core.env import severity_channels
+    from core.errors import SettingsError
+
+    assert severity_channels({"RULEWATCH_SEVERITY_CHANNELS": "HIGH=#reg-urgent, Medium=#reg"}) == (
+        ("high", "#reg-urgent"), ("medium", "#reg"))
+    with pytest.raises(SettingsError, match=r"'high:#x' is not level=channel \(e.g. high=#reg-urgent\)"):
+        severity_channels({"RULEWATCH_SEVERITY_CHANNELS": "high:#x"})

@@ -546,3 +546,12 @@ def test_search_says_when_early_versions_are_not_indexed_and_db_reindex_search_i
     assert main(["search", "农业保险", "--json"]) == 0
     out, err = capsys.readouterr()
     assert [hit["source"] for hit in json.loads(out)] == ["a", "a"] and err == ""
+
+
+def test_digest_with_no_sink_says_so_and_fails(tmp_path: Path, rw_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Outside a terminal with no sink configured it printed nothing and exited 0."""
+    monkeypatch.delenv("RULEWATCH_SINK", raising=False)
+    assert main(["digest"]) == 2
+    err = capsys.readouterr().err
+    assert "no digest posted: no sink is configured, so nothing is posted: set SLACK_BOT_TOKEN" in err

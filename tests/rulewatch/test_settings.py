@@ -42,3 +42,19 @@ def test_the_teams_time_zone_and_explanation_files() -> None:
     assert str(settings.timezone) == "Asia/Shanghai"
     assert (str(settings.glossary_file), str(settings.severity_file)) == ("/g.yaml", "/s.yaml")
     assert Settings.from_env({}).glossary_file is None
+
+
+@pytest.mark.parametrize(("given", "used"), [
+    ("postgres://app:pw@db.example:5432/rw", "postgresql+psycopg://app:pw@db.example:5432/rw"),
+    ("postgresql://app@db.example/rw?sslmode=require", "postgresql+psycopg://app@db.example/rw?sslmode=require"),
+    ("postgresql+psycopg2://app@db/rw", "postgresql+psycopg://app@db/rw"),
+    ("postgresql+psycopg://app@db/rw", "postgresql+psycopg://app@db/rw"),
+    ("sqlite:////var/lib/rulewatch/rw.db", "sqlite:////var/lib/rulewatch/rw.db"),
+])
+def test_the_database_url_forms_hosted_postgresql_hands_out_are_accepted(given: str, used: str) -> None:
+    assert Settings.from_env({"RULEWATCH_DATABASE_URL": given}).database_url == used
+
+
+def test_a_database_rulewatch_does_not_speak_is_refused_by_name() -> None:
+    with pytest.raises(SettingsError, match="RULEWATCH_DATABASE_URL: 'mysql' is not a database rulewatch speaks"):
+        Settings.from_env({"RULEWATCH_DATABASE_URL": "mysql://u@h/db"})
