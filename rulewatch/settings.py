@@ -111,8 +111,9 @@ def _database_url(env: Mapping[str, str]) -> str:
             return "postgresql+psycopg://" + raw[len(scheme):]
     if not raw.startswith(DATABASE_SCHEMES):
         shown = raw.split("://", 1)[0] if "://" in raw else raw[:20]
-        raise SettingsError(f"RULEWATCH_DATABASE_URL: {shown!r} is not a database rulewatch speaks: use "
-                            "postgresql://user@host/db (or postgres://…) or sqlite:///path/to/rulewatch.db")
+        raise SettingsError(f"RULEWATCH_DATABASE_URL: {shown!r} is not a database rulewatch speaks: rulewatch "
+                            "keeps its state in SQLite or PostgreSQL (postgresql://user@host/db, postgres://… "
+                            "or sqlite:///path/to/rulewatch.db)")
     return raw
 
 

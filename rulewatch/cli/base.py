@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import threading
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from typing import TYPE_CHECKING, ClassVar
 
 from rulewatch.app import App
@@ -87,6 +87,19 @@ def report_delivery(report: DeliveryReport) -> bool:
     for problem in delivery_problems(report):
         print(problem, file=sys.stderr)
     return report.ok
+
+
+def local_time(stamp: str | None, tz: tzinfo | None) -> str:
+    """A stored UTC timestamp as a person reads it: minutes, in the team's time zone ("never" for none)."""
+    if not stamp:
+        return "never"
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z").strip() if tz else moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def count(raw: str) -> int:

@@ -555,3 +555,13 @@ def test_digest_with_no_sink_says_so_and_fails(tmp_path: Path, rw_env: dict[str,
     assert main(["digest"]) == 2
     err = capsys.readouterr().err
     assert "no digest posted: no sink is configured, so nothing is posted: set SLACK_BOT_TOKEN" in err
+
+
+def test_times_read_as_a_person_reads_them() -> None:
+    from zoneinfo import ZoneInfo
+
+    from rulewatch.cli.base import local_time
+
+    assert local_time("2026-12-06T22:15:01.123456Z", ZoneInfo("Asia/Shanghai")) == "2026-12-07 06:15 CST"
+    assert local_time("2026-12-06T22:15:01.123456Z", None) == "2026-12-06 22:15 UTC"
+    assert local_time(None, None) == "never" and local_time("", None) == "never"

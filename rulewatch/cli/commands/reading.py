@@ -12,7 +12,16 @@ from pathlib import Path
 from alerts.calendar import DEFAULT_HORIZON_DAYS
 from alerts.feed import DEFAULT_FEED_ENTRIES
 from core.errors import UsageError
-from rulewatch.cli.base import EXIT_OK, EXIT_SOURCE_FAILED, Command, count, iso_day, open_app, print_json
+from rulewatch.cli.base import (
+    EXIT_OK,
+    EXIT_SOURCE_FAILED,
+    Command,
+    count,
+    iso_day,
+    local_time,
+    open_app,
+    print_json,
+)
 
 
 class Alerts(Command):
@@ -218,23 +227,26 @@ class History(Command):
                                for at, outcome, detail in store.recent_checks(args.name, 20)],
                 })
                 return EXIT_OK
+            tz = app.settings.timezone
             print(f"{state.name}  {state.url}")
             failing = state.consecutive_failures
-            print(f"  last checked {state.last_checked_at}, last success {state.last_success_at}"
+            print(f"  last checked {local_time(state.last_checked_at, tz)}, "
+                  f"last success {local_time(state.last_success_at, tz)}"
                   + (f", {failing} consecutive failure(s): {state.last_error}" if failing else ""))
             print("snapshots:")
             for s in store.snapshots(args.name):
-                print(f"  #{s.id}  {s.taken_at}  {s.kind:<5} {s.blocks:>4} blocks {s.items:>4} items"
+                print(f"  #{s.id}  {local_time(s.taken_at, tz)}  {s.kind:<5} {s.blocks:>4} blocks {s.items:>4} items"
                       f"  {s.size:>7} B  {s.title[:60]}")
             changes = store.changes(args.name)
             if changes:
                 print("changes:")
             for c in changes:
                 flag = "relevant" if c.relevant else "not relevant"
-                print(f"  #{c.old_snapshot_id} -> #{c.new_snapshot_id}  {c.detected_at}  {flag}: {c.summary}")
+                print(f"  #{c.old_snapshot_id} -> #{c.new_snapshot_id}  {local_time(c.detected_at, tz)}  {flag}: "
+                      f"{c.summary}")
             print("recent checks:")
             for at, outcome, detail in store.recent_checks(args.name, 10):
-                print(f"  {at}  {outcome:<12} {detail[:100]}")
+                print(f"  {local_time(at, tz)}  {outcome:<12} {detail[:100]}")
         return EXIT_OK
 
 
