@@ -234,7 +234,16 @@ def _not_modified(name: str) -> SourceOutcome:
 
 
 def record(recorder: Recorder, checked: Checked) -> SourceOutcome:
-    """Write one check's result: a failure, a 304, or a document with its change and alerts."""
+    """Write one check's result: a failure, a 304, or a document with its change and alerts. The health
+    notices it earns ("source failing", "recovered") count among its alerts: they go out through the same
+    event as the alerts, not on the next delivery round."""
+    noticed = len(recorder.notices)
+    outcome = _record(recorder, checked)
+    notices = recorder.notices[noticed:]
+    return replace(outcome, alert_ids=(*outcome.alert_ids, *notices)) if notices else outcome
+
+
+def _record(recorder: Recorder, checked: Checked) -> SourceOutcome:
     source = checked.source
     if checked.error:
         recorder.record_failure(name=source.name, url=source.url, error=checked.error, channel=source.channel)

@@ -100,6 +100,7 @@ class Recorder:
     def __init__(self, conn: Connection, health: HealthRules | None = None) -> None:
         self.conn = conn
         self.health: HealthRules = health or _Silent()
+        self.notices: list[int] = []  # ids of the health notices this transaction put into the outbox
 
     def record_success(
         self,
@@ -202,7 +203,7 @@ class Recorder:
         notified = bool(state and state["failing_notified"])
         notice = self.health.failing(name, url, failures, error, notified)
         if notice is not None:
-            _insert_alert(self.conn, name, notice, f"{name}:failing:{now}", None, channel, now)
+            self.notices.append(_insert_alert(self.conn, name, notice, f"{name}:failing:{now}", None, channel, now))
             notified = True
         _UPDATE_SOURCE.run(self.conn, dict(
             b_name=name, last_checked_at=now, consecutive_failures=failures, last_error=error[:2000],
@@ -273,7 +274,7 @@ class Recorder:
         notified = bool(state["failing_notified"])
         notice = self.health.recovered(name, url, state["consecutive_failures"], notified)
         if notice is not None:
-            _insert_alert(self.conn, name, notice, f"{name}:recovered:{now}", None, channel, now)
+            self.notices.append(_insert_alert(self.conn, name, notice, f"{name}:recovered:{now}", None, channel, now))
         if notified:
             _UPDATE_SOURCE.run(self.conn, {"b_name": name, "failing_notified": False})
 

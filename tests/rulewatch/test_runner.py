@@ -50,3 +50,29 @@ def test_threads_wait_while_the_recording_thread_falls_behind(tmp_path: Path, mo
         fetcher.close()
         store.close()
         server.stop()
+
+
+def test_health_notices_count_among_the_cycles_alerts(tmp_path: Path) -> None:
+    """A "source failing" notice waited for the 10-minute delivery fallback: it was not among the cycle's
+    new alerts, which start the event-driven delivery. It is now, and so is "recovered"."""
+    server = FaultServer()
+    server.routes["/robots.txt"] = respond(b"", status=404)
+    server.routes["/rule"] = respond(b"gone", status=404, content_type="text/plain")
+    store = Store(f"sqlite:///{tmp_path / 'state.db'}")
+    settings = Settings.from_env({"RULEWATCH_HOST_DELAY": "0", "RULEWATCH_FAILING_AFTER": "2"})
+    fetcher = Fetcher(replace(settings.fetch_settings(), max_retries=0))
+    try:
+        app = App(settings, store=store, fetcher=fetcher, taxonomy=Taxonomy.load())
+        sources = [Source(name="rule", url=server.url("/rule"))]
+        first = runner.run_cycle(app, sources)
+        assert first.alert_ids == []  # one failure: no notice yet
+        second = runner.run_cycle(app, sources)
+        (notice,) = store.alerts_by_id(second.alert_ids)
+        assert notice.kind == "source_failing" and second.outcomes[0].status == "failed"
+        server.routes["/rule"] = respond(PAGE.format(n=1).encode())
+        third = runner.run_cycle(app, sources)
+        assert [a.kind for a in store.alerts_by_id(third.alert_ids)] == ["source_recovered"]
+    finally:
+        fetcher.close()
+        store.close()
+        server.stop()
