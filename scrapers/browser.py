@@ -27,7 +27,7 @@ from core.model import HostPolicy
 from scrapers.extract.challenge import looks_like_challenge
 from scrapers.fetch import Fetcher, Response, Validators
 from scrapers.request import PLAIN, RequestSpec, user_agent_for
-from scrapers.urls import FetchScope
+from scrapers.urls import FetchScope, is_http_url
 
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_HINT = ("install the browser fetcher: pip install 'rulewatch[browser]' and a Chromium "
@@ -67,6 +67,7 @@ class _Job:
     result: Future[Response]
     user_agent: str
     headers: dict[str, str]
+    scope: FetchScope  # where every request of the page (scripts, frames, fetch()) may go
 
 
 class BrowserFetcher:
@@ -100,7 +101,8 @@ class BrowserFetcher:
             self._start()
             request = request or PLAIN
             job = _Job(url, time.monotonic() + self.settings.total_timeout, Future(),
-                       user_agent_for(request.user_agent, self.settings.user_agent), dict(request.headers))
+                       user_agent_for(request.user_agent, self.settings.user_agent), dict(request.headers),
+                       scope or FetchScope())
             self._jobs.put(job)
             try:
                 # The worker enforces the deadline; the margin covers a browser that hangs outright.
@@ -172,7 +174,8 @@ class BrowserFetcher:
                                       ignore_https_errors=False)
         try:
             page = context.new_page()
-            page.route("**/*", _skip_heavy)
+            page.route("**/*", lambda route: _guard(route, job.scope))
+            page.route_web_socket("**/*", lambda ws: _guard_socket(ws, job.scope))
             last: dict[str, Any] = {}
             page.on("response", lambda r: _note_document(page, r, last))
             remaining = _left(job)
@@ -201,11 +204,31 @@ def _left(job: _Job) -> float:
     return left
 
 
-def _skip_heavy(route: Any) -> None:
-    if route.request.resource_type in _SKIPPED_RESOURCES:
-        route.abort()
-    else:
+_BROWSER_SCHEMES = ("data:", "blob:", "about:")  # made inside the page: no request leaves the browser
+
+
+def _guard(route: Any, scope: FetchScope) -> None:
+    """Every request the page makes (its scripts, frames, fetch() and XHR, not only the document) is held
+    to the source's scope, as the HTTP fetcher's are: a page cannot make rulewatch read a loopback or
+    private service (and store its answer in a snapshot). Images, fonts and media are not loaded."""
+    request = route.request
+    url = str(request.url)
+    if url.startswith(_BROWSER_SCHEMES):
         route.continue_()
+        return
+    if not is_http_url(url) or request.resource_type in _SKIPPED_RESOURCES or scope.refusal(url):
+        route.abort("blockedbyclient")
+        return
+    route.continue_()
+
+
+def _guard_socket(ws: Any, scope: FetchScope) -> None:
+    """A page's WebSocket, held to the same scope (ws:// and wss:// checked as http:// and https://)."""
+    url = str(ws.url)
+    if scope.refusal("http" + url[2:] if url.startswith("ws") else url):
+        ws.close()
+    else:
+        ws.connect_to_server()
 
 
 def _note_document(page: Any, response: Any, last: dict[str, Any]) -> None:

@@ -138,3 +138,37 @@ def test_browser_sends_the_sources_headers_and_user_agent(site: FaultServer, bro
     assert extract(resp.body, resp.content_type, resp.final_url).title == "关于开展金融业信息系统安全可控评估的通知"
     with pytest.raises(errors.HTTPStatusError, match="403"):
         browser.fetch(site.url("/guarded"))  # without them, the site's refusal
+
+
+NOSY = b"""<html><head><meta charset="utf-8"><title>\xe5\x85\xb3\xe4\xba\x8e\xe6\x95\xb0\xe6\x8d\xae\xe5\xae\x89\xe5\x85\xa8\xe7\x9a\x84\xe9\x80\x9a\xe7\x9f\xa5</title></head>
+<body><h1>Notice on data security</h1><p>Article 1. Operators shall report incidents within two hours.</p>
+<div id="leak">none</div><iframe src="INTERNAL/frame"></iframe>
+<script>fetch("INTERNAL/secret").then(r => r.text()).then(t => { document.getElementById("leak").textContent = t; })
+  .catch(() => {});</script>
+<script src="INTERNAL/script.js"></script></body></html>"""
+
+
+@pytest.mark.slow
+def test_a_pages_scripts_and_frames_cannot_reach_an_internal_address(
+    site: FaultServer, browser: BrowserFetcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The browser loaded whatever the page's scripts and frames asked for: an external page's fetch()
+    read a loopback service, and its secret reached the stored snapshot. Here 127.0.0.1 stands for a
+    public site and `localhost` for the internal service it must not reach."""
+    from scrapers import urls
+    from scrapers.urls import FetchScope
+
+    internal = FaultServer()
+    internal.routes["/secret"] = respond(b"TOKEN-s3cret-from-the-metadata-service", content_type="text/plain")
+    internal.routes["/frame"] = respond(b"<p>TOKEN-in-a-frame</p>")
+    internal.routes["/script.js"] = respond(b"document.body.append('TOKEN-by-script')", content_type="text/javascript")
+    try:
+        base = internal.url("").rstrip("/").replace("127.0.0.1", "localhost")
+        site.routes["/nosy"] = respond(NOSY.replace(b"INTERNAL", base.encode()))
+        monkeypatch.setattr(urls, "is_internal_host", lambda name: name == "localhost")
+        scope = FetchScope(None, internal=False)  # a public source's scope
+        resp = browser.fetch(site.url("/nosy"), scope=scope)
+        assert b"TOKEN" not in resp.body and b"Operators shall report" in resp.body
+        assert internal.hits == {}  # not one request reached the internal service
+    finally:
+        internal.stop()
