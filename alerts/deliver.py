@@ -20,7 +20,7 @@ from typing import Protocol, TextIO
 
 from alerts.message import Message
 from alerts.render import render_console, text_message
-from core.errors import DeliveryError, PermanentDeliveryError
+from core.errors import AlertRefused, DeliveryError, PermanentDeliveryError
 from core.model import Alert
 from state import SinkDelivery, Store
 from state.records import DeliveryRecord
@@ -231,6 +231,12 @@ def _send(store: Store, owed: _Owed, report: DeliveryReport) -> Delivered | None
     thread_ts = thread[1] if thread and thread[0] == channel else None
     try:
         return sink.send(alert, thread_ts or None, owed.retry)
+    except AlertRefused as exc:
+        # This alert, not the channel: it stays pending and is reported; the channel's next alerts go on
+        # (one refused alert used to hold every later one, first in line on every run).
+        log.error("alert %s refused by %s, skipped (the others still go): %s", alert.id, sink.name, exc)
+        store.release(alert.outbox_id, str(exc), sink.name)
+        report.failed[alert.outbox_id] = str(exc)
     except PermanentDeliveryError as exc:
         log.error("%s channel %s: %s; its alerts stay pending until this is fixed", sink.name, channel, exc)
         _failed(store, sink, alert, channel, str(exc), report)

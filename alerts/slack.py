@@ -18,7 +18,7 @@ from alerts.deliver import PERMANENT_SLACK_ERRORS, Delivered
 from alerts.message import ALERT_EVENT, Message
 from alerts.render import HISTORY_KEY_FIELD, SlackMessage, render_slack, slack_message
 from core.env import TIMEZONE_VARIABLE, Env, routes, secret_url, severity_channels, timezone
-from core.errors import DeliveryError, PermanentDeliveryError, SecretBlockError, SettingsError
+from core.errors import AlertRefused, DeliveryError, PermanentDeliveryError, SecretBlockError, SettingsError
 from core.model import SEVERITY_ORDER, Alert
 from core.secret import Secret
 
@@ -59,9 +59,18 @@ _FIXES = {
 }
 
 
+# Errors about one message, not the channel: that alert is skipped, the others still go.
+MESSAGE_SLACK_ERRORS = frozenset({"msg_too_long", "invalid_blocks", "invalid_blocks_format", "no_text",
+                                  "too_many_attachments", "invalid_attachments", "invalid_metadata_format",
+                                  "invalid_metadata_schema", "metadata_too_large"})
+
+
 def _api_error(exc: SlackApiError, channel: str) -> DeliveryError:
-    """The delivery error for a Slack API error: permanent (configuration) or worth retrying."""
+    """The delivery error for a Slack API error: about the message (skip it), permanent (configuration)
+    or worth retrying."""
     error = str(exc.response.get("error", "unknown_error"))
+    if error in MESSAGE_SLACK_ERRORS:
+        return AlertRefused(f"Slack refused this message: {error}", channel)
     if error in PERMANENT_SLACK_ERRORS:
         fix = _FIXES.get(error)
         return PermanentDeliveryError(f"Slack refused: {error}" + (f" ({fix})" if fix else ""), channel)

@@ -31,12 +31,14 @@ from alerts.deliver import Delivered
 from alerts.message import Message, alert_message
 from alerts.render import text_message
 from core.env import TIMEZONE_VARIABLE, Env, secret_url, timezone
-from core.errors import DeliveryError, PermanentDeliveryError, SettingsError
+from core.errors import AlertRefused, DeliveryError, PermanentDeliveryError, SettingsError
 from core.model import Alert
 from core.secret import Secret
 
 DEFAULT_WEBHOOK_TIMEOUT = 15.0  # seconds for connect plus answer
-PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 405, 410, 413})  # configuration, not a passing fault
+PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 405, 410})  # configuration, not a passing fault
+MESSAGE_STATUSES = frozenset({413, 422})  # this body refused (too large, unprocessable): skip the one alert
+MAX_BODY_BYTES = 256 * 1024  # of rulewatch's own JSON: a diff of a whole rewritten rule is cut to fit
 SIGNATURE_HEADER = "X-Rulewatch-Signature"
 TIMESTAMP_HEADER = "X-Rulewatch-Timestamp"
 # Bots' "too many messages" codes (WeCom, DingTalk, Feishu): a later run may send, unlike other refusals.
@@ -67,6 +69,25 @@ def _clip_bytes(text: str, limit: int) -> str:
     return raw[: limit - len(note.encode())].decode(errors="ignore") + note
 
 
+def _fitted(payload: dict[str, Any], limit: int) -> bytes:
+    """The payload as JSON of at most `limit` bytes: its longest texts (the diff, the added and removed
+    text) are cut, each with a note, and `"cut": true` says so; the fields that identify it stay."""
+    body = _json(payload)
+    while len(body) > limit:
+        texts: list[tuple[int, str, str]] = [(len(v), k, "") for k, v in payload.items() if isinstance(v, str)]
+        found = payload.get("alert")
+        inner: dict[str, Any] = found if isinstance(found, dict) else {}
+        texts += [(len(v), k, "alert") for k, v in inner.items() if isinstance(v, str)]
+        size, key, where = max(texts)
+        target = inner if where else payload
+        target[key] = _clip_bytes(target[key], max(200, len(target[key].encode()) - (len(body) - limit) - 64))
+        payload["cut"] = True
+        if len(target[key]) >= size:  # nothing left to cut: send what is there, the receiver may refuse
+            break
+        body = _json(payload)
+    return body
+
+
 def _chat_text(message: Message, limit: int) -> str:
     """The message as a bot's text, within `limit` bytes; the footer (a bot's keyword) always stays."""
     footer = "\n" + CHAT_FOOTER
@@ -80,7 +101,7 @@ def rulewatch_format(url: str, message: Message, alert: Alert | None, secret: Se
                                "text": text_message(message)}
     if alert is not None:
         payload["alert"] = alert.to_json()
-    body = _json(payload)
+    body = _fitted(payload, MAX_BODY_BYTES)
     headers = {}
     if secret:
         stamp = str(int(now))
@@ -170,6 +191,8 @@ class JsonWebhookSink:
         except urllib3.exceptions.HTTPError as exc:
             # The URL may hold a bot's key: name only the kind of failure.
             raise DeliveryError(f"webhook unreachable: {type(exc).__name__}") from exc
+        if response.status in MESSAGE_STATUSES:
+            raise AlertRefused(f"webhook refused this alert: HTTP {response.status}", self.default_channel)
         if response.status in PERMANENT_STATUSES:
             raise PermanentDeliveryError(f"webhook refused: HTTP {response.status}", self.default_channel)
         if not 200 <= response.status < 300:

@@ -67,6 +67,11 @@ class PermanentDeliveryError(DeliveryError):
         self.channel = channel
 
 
+class AlertRefused(PermanentDeliveryError):
+    """The sink refuses this one alert (its size or its content), not the channel: the alert stays
+    pending and is reported, and the channel's other alerts go on."""
+
+
 class TranslationError(RulewatchError):
     """The optional translation service gave no translation; the alert goes out without one."""
 

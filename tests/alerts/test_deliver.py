@@ -304,3 +304,15 @@ def test_an_unforeseen_error_inside_a_window_still_marks_what_was_sent(
     with pytest.raises(Interrupted):  # Ctrl-C during the fifth send
         deliver_pending(store, Flaky(5, Interrupted()))
     assert len(store.alerts(pending_only=True)) == 3  # the four printed are not printed again
+
+
+def test_a_message_slack_refuses_is_skipped_and_the_others_go(store: Store, slack: FakeSlack) -> None:
+    """One alert Slack cannot take (msg_too_long) no longer holds its channel's later alerts."""
+    add_alerts(store, 3)
+    first = store.alerts(pending_only=True, newest_first=False)[0]
+    slack.fail(Fault("chat.postMessage", error="msg_too_long"))
+    report = deliver_pending(store, sink(slack))
+    assert list(report.failed) == [first.id] and report.failed[first.id].startswith("Slack refused this message")
+    assert report.stopped_channels == {} and len(report.delivered) == 2
+    assert [a.id for a in store.alerts(pending_only=True)] == [first.id]
+    assert deliver_pending(store, sink(slack)).delivered == [first.id]  # taken when Slack takes it

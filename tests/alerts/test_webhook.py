@@ -212,3 +212,33 @@ def test_a_gateway_saying_success_is_a_delivery(answer: bytes) -> None:
 
     assert _bot_refusal(answer) == ("", "")
     assert _bot_refusal(b'{"code":19001,"msg":"invalid signature"}')[1] == "19001"
+
+
+def test_one_alert_the_webhook_refuses_does_not_hold_the_others(store: Store, receiver: Receiver) -> None:
+    """A webhook answering 413 to one large body left every later alert pending over 3 runs."""
+    add_alert(store, "关于政府采购信息技术产品的通知")
+    add_alert(store, "关于网络安全审查的公告")
+    add_alert(store, "关于数据出境安全评估的通知")
+    first, *others = store.alerts(pending_only=True, newest_first=False)
+    assert others
+    for _run in range(2):
+        receiver.answers.append(Response("payload too large", status=413))  # the oldest, each run
+        report = deliver_pending(store, JsonWebhookSink(receiver.url))
+        assert list(report.failed) == [first.id] and "refused this alert: HTTP 413" in report.failed[first.id]
+        assert report.stopped_channels == {}
+    assert [a.id for a in store.alerts(pending_only=True)] == [first.id]  # the others went on the first run
+    assert len(receiver.requests) == 1 + len(others) + 1  # the refused one tried on each run, the rest once
+
+
+def test_a_huge_alert_is_cut_to_the_webhooks_body_cap(store: Store, receiver: Receiver) -> None:
+    from alerts.webhook import MAX_BODY_BYTES
+
+    add_alert(store, "关于政府采购信息技术产品的通知" + "第一条 供应商应当提供源代码。" * 20_000)
+    report = deliver_pending(store, JsonWebhookSink(receiver.url))
+    assert report.delivered != []
+    (request,) = receiver.requests
+    body = request.get_data()
+    assert len(body) <= MAX_BODY_BYTES
+    payload = json.loads(body)
+    assert payload["cut"] is True and payload["key"] and payload["alert"]["id"] and payload["alert"]["url"]
+    assert "(cut; `rulewatch alerts` has the whole alert)" in json.dumps(payload, ensure_ascii=False)
