@@ -25,7 +25,7 @@ from core.env import number
 from core.errors import SettingsError, TranslationError
 from core.model import Alert
 from core.secret import Secret
-from core.text import CJK_CHARACTER
+from core.text import CJK_CHARACTER, without_controls
 
 log = logging.getLogger("rulewatch.translate")
 
@@ -115,7 +115,9 @@ class Translator:
             return alert
         with self._lock:
             self._failures = 0
-        return replace(alert, machine_translation=english[:MAX_TRANSLATION_CHARS]) if english else alert
+        # A translation is another service's text: no control characters (an ESC would drive a terminal).
+        english = without_controls(english[:MAX_TRANSLATION_CHARS]).strip()
+        return replace(alert, machine_translation=english) if english else alert
 
 
 def source_text(alert: Alert) -> str:

@@ -20,6 +20,8 @@ mean; anything outside this tree is a bug and is allowed to show its traceback.
 
 from __future__ import annotations
 
+from core.text import without_controls
+
 
 class RulewatchError(Exception):
     """The root of every error rulewatch raises on purpose."""
@@ -82,7 +84,9 @@ class FetchError(RulewatchError):
     reason = "fetch_error"
 
     def __init__(self, message: str, *, url: str = "") -> None:
-        super().__init__(message)
+        # A message often carries a server's words (its reason phrase, its error text): without control
+        # characters, so an escape sequence never reaches a terminal (`run`, `history`) or an alert.
+        super().__init__(without_controls(message))
         self.url = url
 
     def describe(self) -> str:

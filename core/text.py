@@ -34,7 +34,9 @@ def squash(text: str) -> str:
 
 # Control characters (but tab and newlines), DEL, noncharacters and lone surrogates: never text, and no
 # XML or HTML tree may hold them (lxml refuses them, failing the page for good).
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+# C0 and C1 controls (ESC starts a terminal's escape sequence, and so does C1's CSI, U+009B), DEL,
+# noncharacters and lone surrogates; tab, line feed and carriage return are text.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
 def _space_or_nothing(match: re.Match[str]) -> str:

@@ -86,3 +86,18 @@ def test_settings() -> None:
     ]:
         with pytest.raises(SettingsError, match=says):
             translator_from_env(env)
+
+
+def test_a_translation_carries_no_control_characters() -> None:
+    from alerts.translate import Translator
+    from core.model import Alert
+
+    class Escaping:
+        def __call__(self, text: str) -> str:
+            return "\x1b[2J\x1b]0;owned\x07Operators shall report\x9b31m within two hours."
+
+    translator = Translator(Escaping())  # type: ignore[arg-type]
+    alert = Alert(kind="changed_text", title="办法", url="https://x.example/", added="第四条 运营者应当在两小时内报告。", source="s")
+    english = translator.explain(alert).machine_translation
+    assert english and "\x1b" not in english and "\x07" not in english and "\x9b" not in english
+    assert "Operators shall report" in english

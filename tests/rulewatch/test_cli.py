@@ -565,3 +565,29 @@ def test_times_read_as_a_person_reads_them() -> None:
     assert local_time("2026-12-06T22:15:01.123456Z", ZoneInfo("Asia/Shanghai")) == "2026-12-07 06:15 CST"
     assert local_time("2026-12-06T22:15:01.123456Z", None) == "2026-12-06 22:15 UTC"
     assert local_time(None, None) == "never" and local_time("", None) == "never"
+
+
+def test_a_servers_escape_sequences_never_reach_the_terminal(tmp_path: Path, rw_env: dict[str, str],
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A reason phrase carrying ESC sequences (clear the screen, print a forged "all sources ok") printed
+    raw in `run` and `history`."""
+    from tests.faultserver import FaultServer
+
+    def forged(h: object) -> None:
+        from http.server import BaseHTTPRequestHandler
+
+        assert isinstance(h, BaseHTTPRequestHandler)
+        h.wfile.write(b"HTTP/1.1 503 \x1b[2J\x1b[H\x9b31mall sources ok\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    server = FaultServer()
+    server.routes["/robots.txt"] = lambda h: h.wfile.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+    server.routes["/rule"] = forged
+    try:
+        src = sources_file(tmp_path, rule=server.url("/rule"))
+        assert main(["run", "--sources", src]) == 1
+        assert main(["history", "rule"]) == 0
+    finally:
+        server.stop()
+    out = capsys.readouterr()
+    assert "\x1b" not in out.out + out.err and "\x9b" not in out.out + out.err
+    assert "[2J[Hall sources ok" in out.out or "all sources ok" in out.out  # the words stay, inert
