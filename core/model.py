@@ -138,7 +138,7 @@ class Document:
 # Raise it whenever a release reads some pages differently (another list found, a block kept or
 # dropped): comparison then takes the first check after the upgrade as the new baseline instead of
 # reporting the reader's change as the page's (detection.compare.reread).
-READER_REVISION = "3"
+READER_REVISION = "4"  # 4: links keep a cache-buster-named parameter whose value names the document
 # A list's metadata key saying it is a window of recent entries (a feed): an entry that leaves it was
 # not withdrawn, so comparison reports no removal (detection.compare).
 WINDOW = "window"

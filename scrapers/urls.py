@@ -48,8 +48,23 @@ def clean_url(url: str, base: str = "") -> str:
     if parts is None or parts.scheme.lower() not in ALLOWED_SCHEMES or not parts.netloc:
         return ""
     path = re.sub(r";jsessionid=[^/?#]*", "", parts.path, flags=re.IGNORECASE)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if noisy_name(URL_PARAM, k) is None]
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path or "/", urlencode(query), ""))
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _volatile(k, v)]
+    # "/" stays as written in a value (r=notice/view): some frameworks route on it and refuse %2F.
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path or "/", urlencode(query, safe="/"), ""))
+
+
+# What a cache-busting parameter's value looks like: a number, a timestamp, a version, a short hash.
+# A value of another shape names the document (`index.php?r=notice/view&id=21`) and stays.
+_BUSTER_VALUE = re.compile(r"[0-9a-fA-F][0-9a-fA-F.:_-]{0,63}|")
+
+
+def _volatile(name: str, value: str) -> bool:
+    """Whether a query parameter identifies a visit or a build rather than the resource: a tracking
+    parameter, or a cache-buster's name with a cache-buster's value."""
+    rule = noisy_name(URL_PARAM, name)
+    if rule is None:
+        return False
+    return rule.kind != "cache_buster" or bool(_BUSTER_VALUE.fullmatch(value))
 
 
 def host_of(url: str) -> str:

@@ -55,3 +55,20 @@ def test_a_redirect_to_a_malformed_url_is_a_fetch_failure() -> None:
     finally:
         fetcher.close()
         site.stop()
+
+
+@pytest.mark.parametrize(("link", "cleaned"), [
+    # a cache-buster's name whose value names the document: kept, as written
+    ("https://www.example.gov.cn/index.php?r=notice/view&id=21", "https://www.example.gov.cn/index.php?r=notice/view&id=21"),
+    ("https://www.example.gov.cn/a.php?v=detail&id=3", "https://www.example.gov.cn/a.php?v=detail&id=3"),
+    # a cache-buster's name with a cache-buster's value: dropped
+    ("https://www.example.gov.cn/a.php?id=5&t=1790000000123", "https://www.example.gov.cn/a.php?id=5"),
+    ("https://www.example.gov.cn/a.php?id=5&v=1.2.3&_=", "https://www.example.gov.cn/a.php?id=5"),
+    ("https://www.example.gov.cn/a.php?id=5&r=0.8123", "https://www.example.gov.cn/a.php?id=5"),
+    # tracking parameters go whatever their value
+    ("https://www.example.gov.cn/a.php?id=5&utm_source=weixin&from=timeline", "https://www.example.gov.cn/a.php?id=5"),
+])
+def test_link_clean_up_drops_only_what_is_volatile(link: str, cleaned: str) -> None:
+    from scrapers.urls import clean_url
+
+    assert clean_url(link) == cleaned
