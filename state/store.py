@@ -224,6 +224,13 @@ class Store:
         with self.engine.connect() as conn:
             return [alert_from_row(r) for r in conn.execute(query).mappings()]
 
+    def pending_count(self) -> int:
+        """How many alerts wait in the outbox (not yet taken by every sink)."""
+        a = schema.alerts
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(a).where(a.c.delivered_at.is_(None))).scalar()
+                       or 0)
+
     def alerts_by_id(self, ids: list[int]) -> list[Alert]:
         """These alerts, oldest first (a cycle's new ones, without reading the whole outbox)."""
         a = schema.alerts

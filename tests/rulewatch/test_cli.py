@@ -591,3 +591,40 @@ def test_a_servers_escape_sequences_never_reach_the_terminal(tmp_path: Path, rw_
     out = capsys.readouterr()
     assert "\x1b" not in out.out + out.err and "\x9b" not in out.out + out.err
     assert "[2J[Hall sources ok" in out.out or "all sources ok" in out.out  # the words stay, inert
+
+
+def test_deliver_counts_what_is_left_in_the_outbox(tmp_path: Path, rw_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """With the channel stopped at its first alert, `deliver` said "1 left pending" when 3 were."""
+    from fakeslack import FakeSlack
+
+    from core.model import Document, Item
+    from detection.compare import compare
+    from detection.judge import judge
+    from detection.relevance import Taxonomy
+    from state import Store
+
+    Path(rw_env["RULEWATCH_HOME"]).mkdir(parents=True, exist_ok=True)
+    store = Store(f"sqlite:///{Path(rw_env['RULEWATCH_HOME']).absolute() / 'rulewatch.db'}")
+    try:
+        titles = ["基线通知"]
+        lst = lambda ts: Document(kind="list", url="http://x/l", items=[Item(id=t, title=t, url=f"http://x/{n}")  # noqa: E731
+                                                                         for n, t in enumerate(ts)])
+        store.record_success(name="s", url="http://x/l", document=lst(titles), etag="", last_modified="",
+                             change=None, verdict=None)
+        for i in range(3):
+            old, titles = lst(titles), [f"关于政府采购第{i}批信息技术产品的通知", *titles]
+            change = compare(old, lst(titles))
+            store.record_success(name="s", url="http://x/l", document=lst(titles), etag="", last_modified="",
+                                 change=change, verdict=judge(change, old, lst(titles), Taxonomy.load()))
+        waiting = len(store.alerts(pending_only=True))
+    finally:
+        store.close()
+    assert waiting >= 3
+    with FakeSlack("xoxb-test-token-123") as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token-123")
+        monkeypatch.setenv("SLACK_CHANNEL", "C-MISSING")
+        monkeypatch.setenv("SLACK_API_BASE_URL", slack.base_url)
+        monkeypatch.delenv("RULEWATCH_SINK", raising=False)
+        assert main(["deliver"]) == 1
+    assert f"0 alert(s) delivered, {waiting} left pending" in capsys.readouterr().out

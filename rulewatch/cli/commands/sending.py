@@ -26,7 +26,8 @@ class Deliver(Command):
             report = deliver(app, args.resend or ())
             if args.resend:
                 print(f"alert(s) #{', #'.join(map(str, args.resend))} queued to be sent again")
-        pending = len(report.failed) + report.unsent
+            # Counted in the outbox: a channel that stopped leaves more pending than the alerts tried.
+            pending = app.store.pending_count()
         print(f"{len(report.delivered)} alert(s) delivered, {pending} left pending")
         return EXIT_OK if report_delivery(report) else EXIT_SOURCE_FAILED
 
