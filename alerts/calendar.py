@@ -82,7 +82,9 @@ def deadlines(alerts: Iterable[Alert]) -> list[Deadline]:
 
 def upcoming(items: Iterable[Deadline], today: date, days: int) -> list[Deadline]:
     """The deadlines from today to `days` days ahead, soonest first."""
-    first, last = today.isoformat(), (today + timedelta(days=days)).isoformat()
+    # However far ahead is asked, the horizon stops at the calendar's last day (no overflow).
+    last_day = date.max if days >= (date.max - today).days else today + timedelta(days=days)
+    first, last = today.isoformat(), last_day.isoformat()
     return [d for d in items if first <= d.day <= last]
 
 
@@ -111,7 +113,7 @@ def to_ics(items: Iterable[Deadline], now: datetime) -> bytes:
         event.add("uid", deadline.uid)
         event.add("dtstamp", now)
         event.add("dtstart", day)
-        event.add("dtend", day + timedelta(days=1))
+        event.add("dtend", day + timedelta(days=1) if day < date.max else day)  # 9999-12-31 ends that day
         event.add("summary", f"{deadline.label}: {deadline.title}")
         lines = [deadline.evidence, f"Publisher: {deadline.publisher}"]
         if deadline.article:

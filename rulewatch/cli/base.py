@@ -109,6 +109,17 @@ def count(raw: str) -> int:
     return value
 
 
+def text(raw: str) -> str:
+    """An argument that is text: refused when the terminal gave bytes that are not UTF-8 (Python keeps
+    them as lone surrogates, which no database or JSON can store)."""
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        shown = raw.encode("utf-8", "replace").decode()
+        raise argparse.ArgumentTypeError(f"{shown!r} is not valid UTF-8 text") from exc
+    return raw
+
+
 def partition(raw: str) -> Partition:
     try:
         return Partition.parse(raw)

@@ -628,3 +628,27 @@ def test_deliver_counts_what_is_left_in_the_outbox(tmp_path: Path, rw_env: dict[
         monkeypatch.delenv("RULEWATCH_SINK", raising=False)
         assert main(["deliver"]) == 1
     assert f"0 alert(s) delivered, {waiting} left pending" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["calendar", "--days", "-3"], "-3 is negative"),
+    (["search", "x", "--limit", "-1"], "-1 is negative"),
+    (["search", "a\udcff"], "is not valid UTF-8 text"),
+    (["dossier", "\udce9\u7ba1\u7406\u529e\u6cd5"], "is not valid UTF-8 text"),
+])
+def test_arguments_that_cannot_work_are_refused_in_one_line(rw_env: dict[str, str], capsys: pytest.CaptureFixture[str],
+                                                            argv: list[str], says: str) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2 and says in capsys.readouterr().err
+
+
+def test_a_far_horizon_and_the_last_day_of_the_calendar_do_not_crash() -> None:
+    from datetime import UTC, date, datetime
+
+    from alerts.calendar import Deadline, to_ics, upcoming
+
+    last = Deadline(day="9999-12-31", role="effective", title="办法", url="", publisher="p", source="s",
+                    subject="办法", evidence="", article="", alert_id=1)
+    assert upcoming([last], date(2026, 12, 6), 10**12) == [last]
+    assert b"DTSTART;VALUE=DATE:99991231" in to_ics([last], datetime(2026, 12, 6, tzinfo=UTC))

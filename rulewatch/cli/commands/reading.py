@@ -21,6 +21,7 @@ from rulewatch.cli.base import (
     local_time,
     open_app,
     print_json,
+    text,
 )
 
 
@@ -63,7 +64,7 @@ class Calendar(Command):
     help = "coming comment deadlines and effective dates (--ics: an iCalendar file)"
 
     def declare(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--days", type=int, default=DEFAULT_HORIZON_DAYS,
+        parser.add_argument("--days", type=count, default=DEFAULT_HORIZON_DAYS,
                             help="how far ahead to look (default 90)")
         parser.add_argument("--json", action="store_true", help="print JSON")
         parser.add_argument("--ics", metavar="FILE",
@@ -129,12 +130,12 @@ class Search(Command):
     help = "find text in every stored version, with when it appeared and went"
 
     def declare(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("query",
+        parser.add_argument("query", type=text,
                             help="the text to find (Chinese terms of two characters or more, any case in English)")
-        parser.add_argument("--source", help="only this source")
+        parser.add_argument("--source", type=text, help="only this source")
         parser.add_argument("--since", type=iso_day, metavar="YYYY-MM-DD",
                             help="only text still there on or after this day")
-        parser.add_argument("--limit", type=int, default=50, help="hits (default 50)")
+        parser.add_argument("--limit", type=count, default=50, help="hits (default 50)")
         parser.add_argument("--json", action="store_true", help="print JSON")
 
     def run(self, args: argparse.Namespace) -> int:
@@ -166,7 +167,7 @@ class Dossier(Command):
     help = "a rule's life: draft, deadline, final, amendments, and draft-vs-final diff"
 
     def declare(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("rule", help="words of the rule's name, or an alert id")
+        parser.add_argument("rule", type=text, help="words of the rule's name, or an alert id")
         parser.add_argument("--json", action="store_true", help="print JSON")
 
     def run(self, args: argparse.Namespace) -> int:
