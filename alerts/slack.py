@@ -88,6 +88,9 @@ def slack_token(env: Env) -> Secret:
     if any(c.isspace() or not c.isprintable() for c in token):
         raise SettingsError("SLACK_BOT_TOKEN holds a space, line break or control character: copy the token "
                             "again (its value is not shown here)")
+    if not token.isascii():
+        raise SettingsError("SLACK_BOT_TOKEN holds a character no Slack token has (not ASCII: a look-alike "
+                            "letter pasted from a document?): copy the token again (its value is not shown here)")
     if token:
         return Secret(token)
     name = env.get("SLACK_BOT_TOKEN_BLOCK", "").strip()

@@ -26,6 +26,7 @@ MAX_ANALYSIS_WORKERS = 64
 # A lease shorter than a send can take (Slack's timeout with its retries, a file upload) lets a second
 # sender post the same alert while the first is still at it.
 MIN_DELIVERY_LEASE = 60.0
+MAX_DELIVERY_LEASE = 86_400.0  # a day: a longer lease only delays a retry after a crash
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,14 @@ class Settings:
             workers=max(1, int(number(env, "RULEWATCH_WORKERS", DEFAULT_WORKERS, int, maximum=MAX_WORKERS))),
             follow_limit=int(number(env, "RULEWATCH_FOLLOW_LIMIT", DEFAULT_FOLLOW_LIMIT, int)),
             failing_after=max(1, int(number(env, "RULEWATCH_FAILING_AFTER", DEFAULT_FAILING_AFTER, int))),
-            contact_url=env.get("RULEWATCH_CONTACT_URL") or DEFAULT_CONTACT_URL,
+            contact_url=_contact_url(env),
             topics_file=_path(env, "RULEWATCH_TOPICS"),
             glossary_file=_path(env, "RULEWATCH_GLOSSARY"),
             severity_file=_path(env, "RULEWATCH_SEVERITY"),
             timezone=timezone(env, TIMEZONE_VARIABLE),
             feed_file=_path(env, "RULEWATCH_FEED_FILE"),
             delivery_lease=number(env, "RULEWATCH_DELIVERY_LEASE", DEFAULT_DELIVERY_LEASE,
-                                  minimum=MIN_DELIVERY_LEASE),
+                                  minimum=MIN_DELIVERY_LEASE, maximum=MAX_DELIVERY_LEASE),
             shared_politeness=flag(env, "RULEWATCH_SHARED_POLITENESS", default=database_url.startswith("postgresql")),
             one_cpu=flag(env, "RULEWATCH_ONE_CPU", default=True),
             analysis_workers=_analysis_workers(env),
@@ -92,7 +93,11 @@ class Settings:
 
     def ensure_home(self) -> None:
         if self.database_url.startswith("sqlite"):
-            self.home.mkdir(parents=True, exist_ok=True)
+            try:
+                self.home.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise SettingsError(f"RULEWATCH_HOME={self.home}: cannot create it ({exc.strerror or exc}): "
+                                    "choose a folder this user may write") from exc
 
 
 # The URL forms hosted PostgreSQL services hand out, mapped to the driver rulewatch installs (psycopg 3).
@@ -114,6 +119,17 @@ def _database_url(env: Mapping[str, str]) -> str:
         raise SettingsError(f"RULEWATCH_DATABASE_URL: {shown!r} is not a database rulewatch speaks: rulewatch "
                             "keeps its state in SQLite or PostgreSQL (postgresql://user@host/db, postgres://… "
                             "or sqlite:///path/to/rulewatch.db)")
+    return raw
+
+
+def _contact_url(env: Mapping[str, str]) -> str:
+    """RULEWATCH_CONTACT_URL, sent in every request's User-Agent: one line of printable ASCII."""
+    raw = env.get("RULEWATCH_CONTACT_URL", "").strip()
+    if not raw:
+        return DEFAULT_CONTACT_URL
+    if not raw.isascii() or any(c.isspace() or not c.isprintable() for c in raw) or "(" in raw or ")" in raw:
+        raise SettingsError("RULEWATCH_CONTACT_URL must be one URL or e-mail address of printable ASCII, without "
+                            "spaces or parentheses: it is sent in every request's User-Agent header")
     return raw
 
 

@@ -225,6 +225,8 @@ def _extract_json(text: str, url: str, options: ExtractOptions) -> Document:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ExtractError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    except ValueError as exc:  # a number of thousands of digits: Python refuses to convert it
+        raise ExtractError(f"JSON not read: {str(exc).split(';')[0]}") from exc
     if options.html_path:
         fragment = _dotted(data, options.html_path)
         if not isinstance(fragment, str):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from core.errors import SettingsError
@@ -58,3 +61,28 @@ def test_the_database_url_forms_hosted_postgresql_hands_out_are_accepted(given: 
 def test_a_database_rulewatch_does_not_speak_is_refused_by_name() -> None:
     with pytest.raises(SettingsError, match="RULEWATCH_DATABASE_URL: 'mysql' is not a database rulewatch speaks"):
         Settings.from_env({"RULEWATCH_DATABASE_URL": "mysql://u@h/db"})
+
+
+@pytest.mark.parametrize(("env", "says"), [
+    ({"RULEWATCH_DELIVERY_LEASE": "1e308"}, "RULEWATCH_DELIVERY_LEASE='1e308' must be at most 86400"),
+    ({"RULEWATCH_CONTACT_URL": "https://x.example\nInjected: 1"}, "RULEWATCH_CONTACT_URL must be one URL"),
+    ({"RULEWATCH_CONTACT_URL": "https://例子.example"}, "RULEWATCH_CONTACT_URL must be one URL"),
+])
+def test_settings_that_would_break_later_are_refused_at_start(env: dict[str, str], says: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(says)):
+        Settings.from_env(env)
+
+
+def test_a_home_that_cannot_be_made_is_named(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(SettingsError, match="RULEWATCH_HOME=.*cannot create it"):
+        Settings.from_env({"RULEWATCH_HOME": str(blocker / "home")}).ensure_home()
+
+
+def test_a_slack_token_with_a_look_alike_letter_is_refused_without_showing_it() -> None:
+    from alerts.slack import slack_token
+
+    with pytest.raises(SettingsError, match="not ASCII") as refused:
+        slack_token({"SLACK_BOT_TOKEN": "xoxb-t\u0435st-123"})  # a Cyrillic е
+    assert "xoxb" not in str(refused.value)

@@ -148,3 +148,8 @@ def test_an_html_fragment_inside_json_is_read_as_the_list_it_is(options: Extract
 def test_html_path_that_is_not_a_string_is_named() -> None:
     with pytest.raises(ExtractError, match="html_path 'data.rows' is not a string"):
         extract_json(json.dumps(FRAGMENT_ANSWER), "https://x.example/", ExtractOptions(html_path="data.rows"))
+
+
+def test_a_number_of_thousands_of_digits_is_an_extract_error_not_a_crash() -> None:
+    with pytest.raises(ExtractError, match="JSON not read: Exceeds the limit"):
+        extract_json('{"n": ' + "9" * 5000 + "}", "https://x.example/")
