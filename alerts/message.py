@@ -37,6 +37,11 @@ class Span:
     strong: bool = False
     struck: bool = False  # removed text, in a `styled` section
 
+    def __post_init__(self) -> None:
+        # What no reader sees never reaches a message: a right-to-left override inside quoted page text
+        # would reorder what every sink shows (the changed sentence, not only the title).
+        object.__setattr__(self, "text", strip_invisible(self.text))
+
 
 Line = tuple[Span, ...]
 

@@ -32,8 +32,7 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
-# Control characters (but tab and newlines), DEL, noncharacters and lone surrogates: never text, and no
-# XML or HTML tree may hold them (lxml refuses them, failing the page for good).
+# Never text, and no XML or HTML tree may hold them (lxml refuses them, failing the page for good):
 # C0 and C1 controls (ESC starts a terminal's escape sequence, and so does C1's CSI, U+009B), DEL,
 # noncharacters and lone surrogates; tab, line feed and carriage return are text.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
@@ -64,14 +63,31 @@ def _halfwidth(match: re.Match[str]) -> str:
     return _HALFWIDTH[match.group()]
 
 
-# Characters a reader never sees: zero-width spaces and joiners, direction marks and overrides, the BOM,
-# the soft hyphen, and control characters other than tab and line breaks. Inside a keyword they hide
-# it; inserted alone they would make a change nobody can see.
-_INVISIBLE = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xAD,
-                            *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065), 0xFEFF])
+# Characters a reader never sees: Unicode's Default_Ignorable_Code_Point (zero-width spaces and joiners,
+# direction marks and overrides, the BOM, the soft hyphen, variation selectors, fillers, tags), and
+# control characters other than tab and line breaks. Inside a keyword they hide it; inserted alone
+# they would make a change nobody can see.
+_DEFAULT_IGNORABLE = [0xAD, 0x34F, 0x61C, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810),
+                      *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0x3164,
+                      *range(0xFE00, 0xFE10), 0xFEFF, 0xFFA0, *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4),
+                      *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE1000)]
+_INVISIBLE = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0),
+                            *_DEFAULT_IGNORABLE])
 
 
-_ANY_INVISIBLE = re.compile("[" + "".join(re.escape(chr(c)) for c in _INVISIBLE) + "]")
+def _char_class(codes: list[int]) -> str:
+    """A regex character class of these code points, as ranges."""
+    parts, codes = [], sorted(codes)
+    start = prev = codes[0]
+    for code in [*codes[1:], -1]:
+        if code != prev + 1:
+            parts.append(re.escape(chr(start)) + (f"-{re.escape(chr(prev))}" if prev > start else ""))
+            start = code
+        prev = code
+    return "[" + "".join(parts) + "]"
+
+
+_ANY_INVISIBLE = re.compile(_char_class(list(_INVISIBLE)))
 
 
 def strip_invisible(text: str) -> str:
