@@ -51,10 +51,17 @@ class SeverityWeights:
             for section, values in _parse(override, str(extra), known=data["signals"]).items():
                 data[section].update(values)
         levels = data["levels"]
+        # medium equal to high is a choice (two levels only); medium above high, or at 0, is a typo
+        if not 0 < levels["medium"] <= levels["high"] <= MAX_WEIGHT:
+            raise TaxonomyError(f"{extra or 'detection/severity.yaml'}: levels: medium ({levels['medium']}) must be "
+                                f"above 0 and at most high ({levels['high']}), and high at most {MAX_WEIGHT}")
         return cls(levels["high"], levels["medium"], data["signals"], data["issuers"], data["topics"])
 
     def level(self, score: int) -> SeverityLevel:
         return "high" if score >= self.high else "medium" if score >= self.medium else "low"
+
+
+MAX_WEIGHT = 100  # a weight or threshold beyond this is a typo (the bundled ones are single digits)
 
 
 def _parse(data: Any, where: str, known: dict[str, int] | None) -> dict[str, dict[str, int]]:
@@ -69,6 +76,9 @@ def _parse(data: Any, where: str, known: dict[str, int] | None) -> dict[str, dic
         for name, weight in values.items():
             if not isinstance(weight, int) or isinstance(weight, bool):
                 raise TaxonomyError(f"{where}: {section}.{name}: {weight!r} is not a whole number")
+            if abs(weight) > MAX_WEIGHT:
+                raise TaxonomyError(f"{where}: {section}.{name}: {weight} is beyond ±{MAX_WEIGHT}, the range "
+                                    "in which weights add up to levels")
             if section == "levels" and name not in ("high", "medium"):
                 raise TaxonomyError(f"{where}: levels.{name}: the levels are high and medium")
             if section == "signals" and known is not None and name not in known:

@@ -25,8 +25,18 @@ def bundled_table(name: str) -> object:
 
 
 def user_table(path: Path, what: str) -> object:
-    """A user's table, parsed; an unreadable file or bad YAML is a TaxonomyError naming the file."""
+    """A user's table, parsed; an unreadable file, one that is not UTF-8 (UTF-16 with its byte-order mark
+    is read too) or bad YAML is a TaxonomyError naming the file."""
     try:
-        return _parse(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise TaxonomyError(f"{path}: cannot read {what}: {exc}") from exc
+    try:
+        text = raw.decode("utf-16") if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TaxonomyError(f"{path}: cannot read {what}: it is not UTF-8 text (byte {exc.start}); save it as "
+                            "UTF-8 (an editor's 'Save with encoding', or iconv -f GBK -t UTF-8)") from exc
+    try:
+        return _parse(text)
+    except yaml.YAMLError as exc:
         raise TaxonomyError(f"{path}: cannot read {what}: {exc}") from exc

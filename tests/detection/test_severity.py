@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -155,3 +156,37 @@ def test_on_the_corpus_amendments_are_high_news_is_low_and_every_high_sorts_abov
     assert by_change["add_rel"] <= {"medium", "low"} and by_change["withdraw_rel"] == {"medium"}
     ordered = [a.severity for _, a in sorted(alerts, key=lambda ca: SEVERITY_ORDER[ca[1].severity])]
     assert max(i for i, s in enumerate(ordered) if s == "high") < min(i for i, s in enumerate(ordered) if s == "low")
+
+
+@pytest.mark.parametrize(("yaml_text", "says"), [
+    ("levels:\n  high: 3\n  medium: 5\n", "medium (5) must be above 0 and at most high (3)"),
+    ("levels:\n  medium: 0\n", "medium (0) must be above 0"),
+    ("signals:\n  final_rule: 100000\n", "signals.final_rule: 100000 is beyond ±100"),
+])
+def test_nonsense_thresholds_and_weights_are_refused(tmp_path: Path, yaml_text: str, says: str) -> None:
+    from core.errors import TaxonomyError
+    from detection.severity import SeverityWeights
+
+    path = tmp_path / "severity.yaml"
+    path.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=re.escape(says)):
+        SeverityWeights.load(path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_a_users_table_in_utf16_or_with_a_bom_is_read(tmp_path: Path, encoding: str) -> None:
+    from detection.severity import SeverityWeights
+
+    path = tmp_path / "severity.yaml"
+    path.write_bytes("levels:\n  high: 9  # 高\n".encode(encoding))
+    assert SeverityWeights.load(path).high == 9
+
+
+def test_a_gbk_table_is_refused_naming_the_file_and_the_fix(tmp_path: Path) -> None:
+    from core.errors import TaxonomyError
+    from detection.tables import user_table
+
+    path = tmp_path / "glossary.yaml"
+    path.write_bytes("网络安全: cybersecurity\n".encode("gbk"))
+    with pytest.raises(TaxonomyError, match=r"glossary.yaml: cannot read the glossary: it is not UTF-8 text .*iconv"):
+        user_table(path, "the glossary")
