@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from core.errors import UsageError
@@ -11,6 +12,7 @@ from core.errors import UsageError
 if TYPE_CHECKING:
     from alerts.deliver import DeliveryReport
     from alerts.reminders import RemindersSent
+    from core.model import Alert
     from rulewatch.app import App
 
 
@@ -45,6 +47,36 @@ def digest(app: App) -> dict[str, str]:
     if not app.sinks:
         raise UsageError(f"no digest posted: {NO_SINK_HELP.replace('so they stay pending', 'so nothing is posted')}")
     return send_digests(app.store, app.sinks)
+
+
+SAMPLE_TITLE = "rulewatch test: 银行业金融机构网络安全事件报告办法"
+
+
+def sample_alert(app: App) -> Alert:
+    """A sample alert made as a real one is (compared, judged, explained: severity, English line, key
+    dates), from an amendment of a made-up rule taking effect in 30 days: what `slack-test` posts."""
+    from core.model import Block, Document
+    from detection.compare import compare
+    from detection.judge import judge
+    from rulewatch.config import Source
+    from state import utcnow
+
+    effective = (app.settings.today() + timedelta(days=30))
+    when = f"{effective.year}年{effective.month}月{effective.day}日"
+
+    def page(article_4: str) -> Document:
+        return Document(kind="page", url="https://example.org/rulewatch-test", title=SAMPLE_TITLE, blocks=[
+            Block(text="第一条 为规范银行业金融机构网络安全事件报告工作，制定本办法。", key="第一条"),
+            Block(text=article_4, key="第四条")])
+
+    old = page("第四条 发生重大网络安全事件的，应当在二十四小时内向监管部门报告。")
+    new = page(f"第四条 发生重大网络安全事件的，应当在两小时内向监管部门报告。本办法自{when}起施行。")
+    context = app.explain_context(Source(name="rulewatch-slack-test", url="https://example.org/rulewatch-test",
+                                         publisher="rulewatch (a test post)"))
+    verdict = judge(compare(old, new), old, new, app.taxonomy, context=context)
+    now = utcnow()
+    return replace(verdict.alerts[0], source="rulewatch-slack-test", idempotency_key=f"slack-test:{now}",
+                   detected_at=now)
 
 
 def not_posted(results: dict[str, str]) -> dict[str, str]:

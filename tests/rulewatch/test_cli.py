@@ -306,6 +306,10 @@ def test_slack_test_checks_token_and_channel_and_posts_a_sample(
             assert code == 0 and "token: ok, bot rulewatch in Compliance" in captured.out
             (message,) = slack.posted("C-ALERTS")
             assert message["text"].startswith("Amended: rulewatch test:") and "posted: a sample alert" in captured.out
+            # the layout of a real alert: its severity and why, its English line, its key date
+            shown = json.dumps(message["blocks"], ensure_ascii=False)
+            assert "HIGH" in shown.upper() and "reporting deadline 24 hours → 2 hours" in shown
+            assert "Takes effect" in shown
         elif case == "wrong token":
             assert code == 1 and "invalid_auth" in captured.err and "check SLACK_BOT_TOKEN" in captured.err
         elif case == "unknown channel":

@@ -77,21 +77,14 @@ class SlackTest(Command):
         """Check the token, resolve the channel and post a sample alert in the real format."""
         from alerts.slack import SlackSink
         from core.errors import DeliveryError
-        from core.model import Alert
-        from state import utcnow
+        from rulewatch.services.sending import sample_alert
 
         with open_app() as app:
             slack = [s for s in app.sinks if isinstance(s, SlackSink)]
             if not slack:
                 raise UsageError("no Slack bot is configured: set SLACK_BOT_TOKEN and SLACK_CHANNEL (README, Slack)")
             sink = slack[0]
-            now = utcnow()
-            sample = Alert(
-                kind="changed_text", title="rulewatch test: 银行业金融机构网络安全事件报告办法", url="https://example.org/",
-                topics=("cybersecurity",), matched_terms=("网络安全事件",), article="第四条",
-                removed="第四条 发生重大网络安全事件的，应当在二十四小时内向监管部门报告。",
-                added="第四条 发生重大网络安全事件的，应当在两小时内向监管部门报告。",
-                source="rulewatch-slack-test", idempotency_key=f"slack-test:{now}", detected_at=now)
+            sample = sample_alert(app)
             try:
                 who = sink.check_auth()
                 print(f"token: ok, {who}")
