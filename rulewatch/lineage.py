@@ -208,12 +208,21 @@ def dossier(store: Store, query: str, rules: list[Alert] | None = None) -> Dossi
                   if link["draft_alert_id"] in ids or link["final_alert_id"] in ids)
     finals = {int(link["final_alert_id"]) for link in links}
     events: list[LifeEvent] = []
-    for a in alerts:
+    # A key date is the rule's, not each alert's: the latest alert that states a role's date says it
+    # (an amendment that moves the effective date replaces the old one; ten alerts repeating a
+    # deadline show it once).
+    dated: dict[str, tuple[Alert, list[str]]] = {}
+    for a in sorted(alerts, key=lambda alert: alert.outbox_id):
         what = "draft for comment" if reads_as_draft(a.title, a.severity_reasons) and a.kind == "new_item" else \
             "final version" if a.outbox_id in finals else _EVENT.get(a.kind, a.kind)
         events.append(LifeEvent(a.detected_at[:10], what, a.title, a.source, a.outbox_id, a.url))
-        events += [LifeEvent(kd.date, _DATE_EVENT[kd.role], a.title, a.source, a.outbox_id, a.url)
-                   for kd in a.key_dates if kd.date and kd.role in _DATE_EVENT]
+        stated: dict[str, list[str]] = {}
+        for kd in a.key_dates:
+            if kd.date and kd.role in _DATE_EVENT and kd.date not in stated.setdefault(kd.role, []):
+                stated[kd.role].append(kd.date)
+        dated.update({role: (a, days) for role, days in stated.items()})
+    events += [LifeEvent(day, _DATE_EVENT[role], a.title, a.source, a.outbox_id, a.url)
+               for role, (a, days) in dated.items() for day in days]
     runs: tuple[InlineRun, ...] = ()
     summary = ""
     if links:

@@ -235,3 +235,25 @@ def test_dossier_finds_a_rule_named_loosely_and_offers_the_close_ones(
     assert "no rule is named '数据安全办法'; the closest: 银行保险机构数据安全管理办法" in capsys.readouterr().err
     assert main(["dossier", "银行保险办法"]) == 1
     assert "did you mean: 银行保险机构操作风险管理办法; 银行保险机构数据安全管理办法" in capsys.readouterr().err
+
+
+def test_a_rules_key_dates_show_once_and_a_later_alert_moves_them(tmp_path: Path) -> None:
+    """`dossier` repeated each date once per alert, and kept an effective date a later alert changed."""
+    from core.model import Alert, KeyDate
+    from rulewatch.lineage import dossier
+
+    store = Store(f"sqlite:///{tmp_path / 'rw.db'}")
+    effective = KeyDate(role="effective", date="2027-01-01", evidence="本办法自2027年1月1日起施行。", article="第四十条")
+    moved = KeyDate(role="effective", date="2027-07-01", evidence="本办法自2027年7月1日起施行。", article="第四十条")
+    deadline = KeyDate(role="comment_deadline", date="2026-12-20", evidence="2026年12月20日前反馈意见", article="")
+    try:
+        record_alerts(store, [
+            Alert(kind="changed_text", title="网络数据出境安全管理办法", url="http://x/r", source=f"cac{n}",
+                  key_dates=dates)
+            for n, dates in enumerate([(effective, deadline), (effective, deadline), (moved,)])])
+        found = dossier(store, "网络数据出境安全管理办法")
+    finally:
+        store.close()
+    assert found is not None
+    dated = [(e.day, e.what) for e in found.events if e.what in ("takes effect", "comment deadline")]
+    assert dated == [("2026-12-20", "comment deadline"), ("2027-07-01", "takes effect")]
