@@ -272,8 +272,11 @@ def _record(recorder: Recorder, checked: Checked) -> SourceOutcome:
 
 # ---- the cycle -----------------------------------------------------------------------------------
 
-def check_all(sources: list[Source], app: App, workers: ForkedWorkers | None = None) -> Iterator[Checked]:
+def check_all(sources: list[Source], app: App, workers: ForkedWorkers | None = None,
+              late: list[Checked] | None = None) -> Iterator[Checked]:
     """Check sources concurrently (per-host limits live in the fetcher); yield each result as it is ready.
+    Stopped early (Ctrl-C), the checks already under way finish and land in `late`, for the caller to
+    record: a page fetched is never thrown away, and no source is started after the stop.
 
     Threads take the next source from one shared list and hand each result over a queue: a
     ThreadPoolExecutor's future per source, waited on with as_completed, cost 40 µs a source, a tenth
@@ -328,6 +331,10 @@ def check_all(sources: list[Source], app: App, workers: ForkedWorkers | None = N
         stop.set()
         for thread in threads:
             thread.join()
+        while late is not None and not results.empty():
+            leftover = results.get_nowait()
+            if leftover is not None:
+                late.append(leftover)
 
 
 def _checked(source: Source, state: SourceState | None, app: App, workers: ForkedWorkers | None) -> Checked:
@@ -417,13 +424,17 @@ def run_cycle(
                 on_outcome(outcome)
 
     last_flush = time.monotonic()
+    late: list[Checked] = []
+    checks = check_all(sources, app, workers, late)
     try:
-        for checked in check_all(sources, app, workers):
+        for checked in checks:
             pending.append(checked)
             if len(pending) >= RECORD_BATCH or time.monotonic() - last_flush > RECORD_SECONDS:
                 flush()
                 last_flush = time.monotonic()
     except KeyboardInterrupt:
+        checks.close()  # no source starts now; the checks under way finish into `late`
+        pending.extend(late)
         if pending:
             log.warning("interrupted: recording the %d check(s) that finished, then stopping", len(pending))
             flush()  # what was checked is kept, not thrown away

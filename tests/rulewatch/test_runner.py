@@ -76,3 +76,41 @@ def test_health_notices_count_among_the_cycles_alerts(tmp_path: Path) -> None:
         fetcher.close()
         store.close()
         server.stop()
+
+
+def test_ctrl_c_records_the_checks_under_way_and_starts_no_other(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fetches made after the interrupt were thrown away: the checks under way now finish and are
+    recorded, and no source is started after it."""
+    server = FaultServer()
+    server.routes["/robots.txt"] = respond(b"", status=404)
+    server.routes["/fast"] = respond(PAGE.format(n=0).encode())
+    names = [f"slow{n}" for n in range(3)] + [f"later{n}" for n in range(10)]
+    for name in names:
+        server.routes[f"/{name}"] = respond(PAGE.format(n=name).encode())
+    for n in range(3):
+        def slow(h: object, n: int = n) -> None:
+            runner.time.sleep(0.6)  # still under way when the interrupt comes
+            respond(PAGE.format(n=f"slow{n}").encode())(h)  # type: ignore[arg-type]
+        server.routes[f"/slow{n}"] = slow
+    store = Store(f"sqlite:///{tmp_path / 'state.db'}")
+    settings = replace(Settings.from_env({"RULEWATCH_HOST_DELAY": "0", "RULEWATCH_HOST_CONCURRENCY": "8"}), workers=4)
+    fetcher = Fetcher(settings.fetch_settings())
+    try:
+        app = App(settings, store=store, fetcher=fetcher, taxonomy=Taxonomy.load())
+        sources = [Source(name="fast", url=server.url("/fast"))] + [Source(name=n, url=server.url(f"/{n}")) for n in names]
+
+        def interrupt(outcome: runner.SourceOutcome) -> None:
+            raise KeyboardInterrupt  # as Ctrl-C arrives once the first result is recorded
+
+        monkeypatch.setattr(runner, "RECORD_BATCH", 1)
+        with pytest.raises(KeyboardInterrupt):
+            runner.run_cycle(app, sources, on_outcome=interrupt)
+        recorded = {s.name for s in store.all_source_states()}
+        fetched = {path.strip("/") for path, hits in server.hits.items() if hits and path != "/robots.txt"}
+        assert fetched <= recorded | {"fast"}, fetched - recorded  # every page fetched was recorded
+        assert {"slow0", "slow1", "slow2"} <= recorded  # the checks under way at the interrupt
+        assert len(fetched) < len(sources)  # and the rest were never started
+    finally:
+        fetcher.close()
+        store.close()
+        server.stop()
