@@ -13,14 +13,15 @@ from __future__ import annotations
 import json
 import logging
 import shlex
-import subprocess
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Protocol
 
 import urllib3
 
+from alerts.limits import AnswerCut, post, run_command
 from core.env import number
 from core.errors import SettingsError, TranslationError
 from core.model import Alert
@@ -34,6 +35,8 @@ MAX_TRANSLATE_TIMEOUT = 60.0
 MAX_SOURCE_CHARS = 2000  # of changed text sent for translation
 MAX_TRANSLATION_CHARS = 4000  # of a translation kept
 MAX_FAILURES = 3  # in a row, before the translator rests for the cycle
+MAX_ANSWER_BYTES = 256 * 1024  # of a service's answer or a command's output read (the translation kept is less)
+DEFAULT_TRANSLATE_BUDGET = 60.0  # seconds of translating per run (cycle): past it, alerts go untranslated
 SYSTEM_PROMPT = ("Translate the user's Chinese regulatory text into plain English. Keep article numbers, "
                  "numbers, units and dates exact. Reply with the translation only.")
 
@@ -49,7 +52,8 @@ class OpenAICompatible:
         self.endpoint = url.rstrip("/") + "/chat/completions"
         self.model = model
         self._key = api_key
-        self._http = urllib3.PoolManager(timeout=urllib3.Timeout(total=timeout), retries=False)
+        self._timeout = timeout
+        self._http = urllib3.PoolManager(retries=False)
 
     def __call__(self, text: str) -> str:
         body = json.dumps({"model": self.model, "temperature": 0, "messages": [
@@ -58,13 +62,15 @@ class OpenAICompatible:
         if self._key:
             headers["Authorization"] = f"Bearer {self._key.reveal()}"
         try:
-            response = self._http.request("POST", self.endpoint, body=body, headers=headers)
+            status, data = post(self._http, self.endpoint, body, headers, self._timeout, MAX_ANSWER_BYTES)
         except urllib3.exceptions.HTTPError as exc:
             raise TranslationError(f"translation service unreachable: {type(exc).__name__}") from exc
-        if response.status != 200:
-            raise TranslationError(f"translation service answered HTTP {response.status}")
+        except AnswerCut as exc:
+            raise TranslationError(f"translation service: {exc}") from exc
+        if status != 200:
+            raise TranslationError(f"translation service answered HTTP {status}")
         try:
-            return str(json.loads(response.data)["choices"][0]["message"]["content"]).strip()
+            return str(json.loads(data)["choices"][0]["message"]["content"]).strip()
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise TranslationError("translation service answered without choices[0].message.content") from exc
 
@@ -78,27 +84,30 @@ class Command:
 
     def __call__(self, text: str) -> str:
         try:
-            done = subprocess.run(self.argv, input=text.encode(), capture_output=True, timeout=self.timeout,
-                                  check=False)
-        except subprocess.TimeoutExpired as exc:
-            raise TranslationError(f"translation command took more than {self.timeout:g} s") from exc
+            status, out = run_command(self.argv, text.encode(), self.timeout, MAX_ANSWER_BYTES)
+        except AnswerCut as exc:
+            raise TranslationError(f"translation command: {exc}") from exc
         except OSError as exc:
             raise TranslationError(f"translation command could not run: {exc}") from exc
-        if done.returncode != 0:
-            raise TranslationError(f"translation command exited with {done.returncode}")
-        return done.stdout.decode("utf-8", errors="replace").strip()
+        if status != 0:
+            raise TranslationError(f"translation command exited with {status}")
+        return out.decode("utf-8", errors="replace").strip()
 
 
 class Translator:
-    """Translates alerts' changed Chinese text, resting after MAX_FAILURES failures in a row."""
+    """Translates alerts' changed Chinese text, resting after MAX_FAILURES failures in a row, and for
+    good once `budget` seconds went to translating in this run (30 alerts at the timeout each would
+    otherwise hold a cycle for minutes)."""
 
-    def __init__(self, translate: Translate) -> None:
+    def __init__(self, translate: Translate, budget: float = DEFAULT_TRANSLATE_BUDGET) -> None:
         self._translate = translate
         self._failures = 0
         self._lock = threading.Lock()
+        self._budget = budget
+        self._spent = 0.0
 
     def resting(self) -> bool:
-        return self._failures >= MAX_FAILURES
+        return self._failures >= MAX_FAILURES or self._spent >= self._budget
 
     def explain(self, alert: Alert) -> Alert:
         """The alert with its machine translation, or as it was when there is nothing to translate or
@@ -106,13 +115,20 @@ class Translator:
         text = source_text(alert)
         if not text or self.resting():
             return alert
+        started = time.monotonic()
         try:
             english = self._translate(text)
         except TranslationError as exc:
             with self._lock:
                 self._failures += 1
+                self._spent += time.monotonic() - started
             log.warning("%s: no machine translation: %s", alert.source or alert.title, exc)
             return alert
+        with self._lock:
+            self._spent += time.monotonic() - started
+            if self._spent >= self._budget:
+                log.warning("machine translation stops for this run: %.0f s of its %.0f s budget spent",
+                            self._spent, self._budget)
         with self._lock:
             self._failures = 0
         # A translation is another service's text: no control characters (an ESC would drive a terminal).
@@ -138,6 +154,7 @@ def translator_from_env(env: Mapping[str, str]) -> Translator | None:
         raise SettingsError("set RULEWATCH_TRANSLATE_URL or RULEWATCH_TRANSLATE_COMMAND, not both")
     timeout = number(env, "RULEWATCH_TRANSLATE_TIMEOUT", DEFAULT_TRANSLATE_TIMEOUT, minimum=0.1,
                      maximum=MAX_TRANSLATE_TIMEOUT)
+    budget = number(env, "RULEWATCH_TRANSLATE_BUDGET", DEFAULT_TRANSLATE_BUDGET, minimum=1, maximum=3600)
     if url:
         if not url.startswith(("http://", "https://")):
             raise SettingsError("RULEWATCH_TRANSLATE_URL must be an http(s) URL (the API base, e.g. .../v1)")
@@ -145,11 +162,11 @@ def translator_from_env(env: Mapping[str, str]) -> Translator | None:
         if not model:
             raise SettingsError("RULEWATCH_TRANSLATE_URL is set but RULEWATCH_TRANSLATE_MODEL is not")
         return Translator(OpenAICompatible(url, model, Secret(env.get("RULEWATCH_TRANSLATE_API_KEY", "").strip()),
-                                           timeout))
+                                           timeout), budget)
     if command:
         try:
             argv = shlex.split(command)
         except ValueError as exc:
             raise SettingsError(f"RULEWATCH_TRANSLATE_COMMAND cannot be split into words: {exc}") from exc
-        return Translator(Command(argv, timeout))
+        return Translator(Command(argv, timeout), budget)
     return None

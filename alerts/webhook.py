@@ -28,6 +28,7 @@ from urllib.parse import quote
 import urllib3
 
 from alerts.deliver import Delivered
+from alerts.limits import AnswerCut, post
 from alerts.message import Message, alert_message
 from alerts.render import text_message
 from core.env import TIMEZONE_VARIABLE, Env, secret_url, timezone
@@ -39,6 +40,7 @@ DEFAULT_WEBHOOK_TIMEOUT = 15.0  # seconds for connect plus answer
 PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 405, 410})  # configuration, not a passing fault
 MESSAGE_STATUSES = frozenset({413, 422})  # this body refused (too large, unprocessable): skip the one alert
 MAX_BODY_BYTES = 256 * 1024  # of rulewatch's own JSON: a diff of a whole rewritten rule is cut to fit
+MAX_ANSWER_BYTES = 64 * 1024  # of a webhook's answer read (a bot's answer is a line of JSON)
 SIGNATURE_HEADER = "X-Rulewatch-Signature"
 TIMESTAMP_HEADER = "X-Rulewatch-Timestamp"
 # Bots' "too many messages" codes (WeCom, DingTalk, Feishu): a later run may send, unlike other refusals.
@@ -156,7 +158,8 @@ class JsonWebhookSink:
         self.form = form
         self._secret = secret
         self._clock = clock
-        self._http = urllib3.PoolManager(timeout=urllib3.Timeout(total=timeout), retries=False)
+        self._timeout = timeout
+        self._http = urllib3.PoolManager(retries=False)
 
     @classmethod
     def from_env(cls, env: Env) -> JsonWebhookSink | None:
@@ -187,17 +190,19 @@ class JsonWebhookSink:
         request = self._format(self._url.reveal(), message, alert, self._secret, self._clock())
         headers = {"Content-Type": "application/json; charset=utf-8", **request.headers}
         try:
-            response = self._http.request("POST", request.url, body=request.body, headers=headers)
+            status, answer = post(self._http, request.url, request.body, headers, self._timeout, MAX_ANSWER_BYTES)
         except urllib3.exceptions.HTTPError as exc:
             # The URL may hold a bot's key: name only the kind of failure.
             raise DeliveryError(f"webhook unreachable: {type(exc).__name__}") from exc
-        if response.status in MESSAGE_STATUSES:
-            raise AlertRefused(f"webhook refused this alert: HTTP {response.status}", self.default_channel)
-        if response.status in PERMANENT_STATUSES:
-            raise PermanentDeliveryError(f"webhook refused: HTTP {response.status}", self.default_channel)
-        if not 200 <= response.status < 300:
-            raise DeliveryError(f"webhook answered HTTP {response.status}")
-        refusal, code = _bot_refusal(response.data)
+        except AnswerCut as exc:  # it may have taken the alert: sent again later, its key lets the receiver drop it
+            raise DeliveryError(f"webhook answer cut: {exc}") from exc
+        if status in MESSAGE_STATUSES:
+            raise AlertRefused(f"webhook refused this alert: HTTP {status}", self.default_channel)
+        if status in PERMANENT_STATUSES:
+            raise PermanentDeliveryError(f"webhook refused: HTTP {status}", self.default_channel)
+        if not 200 <= status < 300:
+            raise DeliveryError(f"webhook answered HTTP {status}")
+        refusal, code = _bot_refusal(answer)
         if code in BOT_RATE_LIMITS:
             raise DeliveryError(f"webhook rate-limited: {refusal}")
         if refusal:

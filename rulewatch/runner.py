@@ -19,7 +19,7 @@ import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -273,7 +273,7 @@ def _record(recorder: Recorder, checked: Checked) -> SourceOutcome:
 # ---- the cycle -----------------------------------------------------------------------------------
 
 def check_all(sources: list[Source], app: App, workers: ForkedWorkers | None = None,
-              late: list[Checked] | None = None) -> Iterator[Checked]:
+              late: list[Checked] | None = None) -> Generator[Checked, None, None]:
     """Check sources concurrently (per-host limits live in the fetcher); yield each result as it is ready.
     Stopped early (Ctrl-C), the checks already under way finish and land in `late`, for the caller to
     record: a page fetched is never thrown away, and no source is started after the stop.

@@ -135,6 +135,10 @@ class FaultServer:
                 else:
                     fault(self)
 
+            def do_POST(self) -> None:  # noqa: N802 - a webhook's or an API's POST: its body read, then as GET
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.do_GET()
+
         self.server = _QuietServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         self.port = int(self.server.server_address[1])
