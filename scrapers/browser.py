@@ -13,13 +13,15 @@ RULEWATCH_BROWSER or on the PATH.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import shutil
+import signal
 import threading
 import time
-from concurrent.futures import Future
-from dataclasses import dataclass
+from concurrent.futures import Future, InvalidStateError
+from dataclasses import dataclass, field
 from typing import Any
 
 from core import errors
@@ -60,6 +62,43 @@ def find_browser(env: dict[str, str] | None = None) -> str:
     raise BrowserUnavailable(f"no Chromium found on the PATH; {INSTALL_HINT}")
 
 
+class _Restarted(Exception):
+    """The browser this page waited for was abandoned before it began: go to the new one."""
+
+
+@dataclass(slots=True)
+class _Session:
+    """One running browser: its queue of pages, the thread that owns it, and its driver's process."""
+
+    jobs: queue.Queue[_Job | None]
+    thread: threading.Thread | None = None
+    driver_pids: set[int] = field(default_factory=set)
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is `pid` (Linux's /proc; none where there is no /proc)."""
+    found = set()
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields and int(fields[1]) == pid:
+            found.add(int(entry))
+    return found
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill `pid` and every process under it, the deepest first."""
+    for child in _children(pid):
+        _kill_tree(child)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
+
+
 @dataclass(frozen=True, slots=True)
 class _Job:
     url: str
@@ -83,11 +122,11 @@ class BrowserFetcher:
         self.http = http
         self.settings = http.settings
         self._executable = executable
-        self._jobs: queue.Queue[_Job | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._session: _Session | None = None
         self._lock = threading.Lock()
         self._startup_error: errors.FetchError | None = None
         self.bytes_received = 0
+        self.restarts = 0  # browsers abandoned because a page held them past its deadline
 
     def fetch(
         self, url: str, validators: Validators | None = None, policy: HostPolicy | None = None,
@@ -97,18 +136,27 @@ class BrowserFetcher:
         conditional page, so every check reads it whole. The page's final URL must be in `scope` too.
         Failures raise a FetchError subclass."""
         self.http.admit(url, policy, scope)
+        request = request or PLAIN
         with self.http.slot(url, policy):
-            self._start()
-            request = request or PLAIN
-            job = _Job(url, time.monotonic() + self.settings.total_timeout, Future(),
-                       user_agent_for(request.user_agent, self.settings.user_agent), dict(request.headers),
-                       scope or FetchScope())
-            self._jobs.put(job)
-            try:
-                # The worker enforces the deadline; the margin covers a browser that hangs outright.
-                response = job.result.result(timeout=self.settings.total_timeout + self.settings.connect_timeout)
-            except TimeoutError as exc:
-                raise errors.FetchTimeout(f"the browser did not finish {url} in time", url=url) from exc
+            for _attempt in range(2):  # a page queued behind one that wedged the browser goes to a new one
+                session = self._start()
+                job = _Job(url, time.monotonic() + self.settings.total_timeout, Future(),
+                           user_agent_for(request.user_agent, self.settings.user_agent), dict(request.headers),
+                           scope or FetchScope())
+                session.jobs.put(job)
+                try:
+                    # The worker enforces the deadline; the margin covers a page that holds the browser
+                    # outright (a script that never yields: no call into the page returns again).
+                    response = job.result.result(timeout=self.settings.total_timeout + self.settings.connect_timeout)
+                    break
+                except _Restarted:
+                    continue
+                except TimeoutError as exc:
+                    self._abandon(session)
+                    raise errors.FetchTimeout(f"the browser was held by {url} past its time (a page that never "
+                                              "lets go); a new browser serves the next pages", url=url) from exc
+            else:
+                raise errors.FetchTimeout(f"the browser was restarted twice while {url} waited", url=url)
         refusal = scope.refusal(response.final_url) if scope else ""
         if refusal:
             raise errors.OutOfScope(f"the page redirected off its scope: {refusal}", url=url)
@@ -117,26 +165,49 @@ class BrowserFetcher:
 
     def close(self) -> None:
         with self._lock:
-            thread, self._thread = self._thread, None
-        if thread is not None:
-            self._jobs.put(None)
-            thread.join(timeout=30)
+            session, self._session = self._session, None
+        if session is not None and session.thread is not None:
+            session.jobs.put(None)
+            session.thread.join(timeout=30)
 
-    def _start(self) -> None:
+    def _start(self) -> _Session:
         with self._lock:
             if self._startup_error is not None:
                 raise self._startup_error
-            if self._thread is None:
+            if self._session is None:
                 ready: Future[None] = Future()
-                self._thread = threading.Thread(target=self._run, args=(ready,), name="rulewatch-browser", daemon=True)
-                self._thread.start()
+                session = _Session(queue.Queue())
+                session.thread = threading.Thread(target=self._run, args=(session, ready), name="rulewatch-browser",
+                                                  daemon=True)
+                session.thread.start()
                 try:
                     ready.result()
                 except errors.FetchError as exc:
-                    self._startup_error, self._thread = exc, None
+                    self._startup_error = exc
                     raise
+                self._session = session
+            return self._session
 
-    def _run(self, ready: Future[None]) -> None:
+    def _abandon(self, session: _Session) -> None:
+        """Give up a browser a page holds: its driver and Chromium are killed (the stuck call then fails
+        in its thread, which ends), the pages queued behind it go to a new browser."""
+        with self._lock:
+            if self._session is not session:
+                return  # another caller did it already
+            self._session = None
+            self.restarts += 1
+        for pid in session.driver_pids:
+            _kill_tree(pid)
+        while True:
+            try:
+                waiting = session.jobs.get_nowait()
+            except queue.Empty:
+                break
+            if waiting is not None:
+                waiting.result.set_exception(_Restarted())
+        session.jobs.put(None)
+
+    def _run(self, session: _Session, ready: Future[None]) -> None:
         try:
             from playwright.sync_api import Error as PlaywrightError
             from playwright.sync_api import sync_playwright
@@ -145,7 +216,9 @@ class BrowserFetcher:
             return
         try:
             executable = self._executable or find_browser()
+            before = _children(os.getpid())
             driver = sync_playwright().start()
+            session.driver_pids = _children(os.getpid()) - before  # Playwright's driver: Chromium runs under it
         except errors.FetchError as exc:
             ready.set_exception(exc)
             return
@@ -157,14 +230,19 @@ class BrowserFetcher:
             return
         ready.set_result(None)
         try:
-            while (job := self._jobs.get()) is not None:
+            while (job := session.jobs.get()) is not None:
                 try:
                     job.result.set_result(self._render(browser, job, PlaywrightError))
                 except errors.FetchError as exc:
                     job.result.set_exception(exc)
+                except InvalidStateError:
+                    pass  # its caller gave up on it (the browser was abandoned meanwhile)
+        except PlaywrightError:
+            return  # the driver was killed under it: this browser is abandoned
         finally:
-            browser.close()
-            driver.stop()
+            with contextlib.suppress(Exception):  # a killed driver cannot close what it ran
+                browser.close()
+                driver.stop()
 
     def _render(self, browser: Any, job: _Job, playwright_error: type[Exception]) -> Response:
         """Load one page in a fresh context (no cookies carried between sources) and wait out a

@@ -172,3 +172,25 @@ def test_a_pages_scripts_and_frames_cannot_reach_an_internal_address(
         assert internal.hits == {}  # not one request reached the internal service
     finally:
         internal.stop()
+
+
+LOOPS = (b"<html><head><meta charset='utf-8'><title>loops</title></head><body><p>Article 1. A page whose script "
+         b"never yields once loaded.</p><script>window.addEventListener('load', () => setTimeout(() => "
+         b"{ while (true) {} }, 20))</script></body></html>")
+
+
+@pytest.mark.slow
+def test_a_page_that_never_lets_go_does_not_wedge_the_browser_for_the_others(site: FaultServer) -> None:
+    """One page that loops after load held the browser: every browser source after it in the cycle
+    timed out too. Now that page times out alone and a new browser serves the next."""
+    _browser_or_skip()
+    site.routes["/loops"] = respond(LOOPS)
+    browser = BrowserFetcher(Fetcher(FetchSettings(total_timeout=3, connect_timeout=1, max_retries=0)))
+    try:
+        with pytest.raises(errors.FetchTimeout, match="held by .* past its time"):
+            browser.fetch(site.url("/loops"))
+        resp = browser.fetch(site.url("/wall"))
+        assert extract(resp.body, resp.content_type, resp.final_url).title == "关于开展金融业信息系统安全可控评估的通知"
+        assert browser.restarts == 1
+    finally:
+        browser.close()
