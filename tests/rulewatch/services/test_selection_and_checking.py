@@ -74,3 +74,16 @@ def test_the_cli_reaches_the_flows_by_entry_point_only() -> None:
     assert callable(prefect.run_check) and callable(prefect.serve_all)
     with pytest.raises(UsageError, match="needs Prefect"):
         plugin("no-such-plugin", "serve")
+
+
+def test_a_resend_with_one_unknown_id_requeues_none(app: App) -> None:
+    from core.model import Alert
+    from tests.outbox import record_alerts
+
+    with app:
+        record_alerts(app.store, [Alert(kind="new_item", title="关于网络安全审查的公告", url="http://x/a")])
+        (alert,) = app.store.alerts()
+        app.store.complete(alert.outbox_id, channel="console", ts="")
+        with pytest.raises(UsageError, match="no alert #999"):
+            deliver(app, [alert.outbox_id, 999])
+        assert app.store.alerts(pending_only=True) == []  # the known one was not queued again either
