@@ -62,14 +62,14 @@ def run_command(argv: list[str], stdin: bytes, timeout: float, cap: int) -> tupl
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:
-        out, _ = _communicate(proc, stdin, timeout, cap)
+        out = _communicate(proc, stdin, timeout, cap)
     except BaseException:
         _kill_group(proc)
         raise
     return proc.returncode, out
 
 
-def _communicate(proc: subprocess.Popen[bytes], stdin: bytes, timeout: float, cap: int) -> tuple[bytes, None]:
+def _communicate(proc: subprocess.Popen[bytes], stdin: bytes, timeout: float, cap: int) -> bytes:
     import selectors
 
     deadline = time.monotonic() + timeout
@@ -104,7 +104,7 @@ def _communicate(proc: subprocess.Popen[bytes], stdin: bytes, timeout: float, ca
     except subprocess.TimeoutExpired as exc:
         raise AnswerCut(f"the command took more than {timeout:g} s") from exc
     _kill_group(proc)  # what it left running in the background goes with it
-    return b"".join(chunks), None
+    return b"".join(chunks)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -117,8 +117,7 @@ class Source(BaseModel):
     def _request_fits_the_fetcher(self) -> Source:
         """A request option the source's fetcher cannot honour is refused, not silently dropped."""
         honoured = _fetcher_options()[self.fetcher]
-        unread = [f for f in _REQUEST_FIELDS if getattr(self, f) not in ("", {}, False, "get")
-                  and f not in honoured]
+        unread = [f for f in self._request_options_set() if f not in honoured]
         if unread:
             raise ValueError(f"fetcher {self.fetcher!r} cannot send {', '.join(unread)}"
                              f" (it honours {', '.join(sorted(honoured)) or 'no request options'})")
@@ -198,11 +197,14 @@ class Source(BaseModel):
             link_pattern=self.link_pattern, html_path=self.html_path,
         )
 
+    def _request_options_set(self) -> list[str]:
+        """The request options this source sets (those left at their defaults ask for a plain GET)."""
+        return [f for f in _REQUEST_FIELDS if getattr(self, f) not in ("", {}, False, "get")]
+
     def request(self, env: Mapping[str, str]) -> RequestSpec:
         """How this source's page is asked for. A header's environment variable that is unset fails the
         source (SourceMisconfigured), never the cycle."""
-        if not (self.headers or self.headers_from_env or self.user_agent or self.method != "get" or self.cookies
-                or self.cookie_url):
+        if not self._request_options_set():
             return PLAIN
         missing = [v for v in self.headers_from_env.values() if not env.get(v)]
         if missing:

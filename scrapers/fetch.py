@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email.utils
 import os
-import re
 import threading
 import time
 import urllib.request
@@ -34,7 +33,7 @@ from core import errors
 from core.model import HostPolicy
 from scrapers.deadline import POOL_CLASSES, HeadersCut, set_deadline
 from scrapers.politeness import Gates, LocalGates
-from scrapers.request import PLAIN, RequestSpec, cookie_header, set_cookies, user_agent_for
+from scrapers.request import PLAIN, UNSENDABLE, RequestSpec, cookie_header, set_cookies, user_agent_for
 from scrapers.urls import FetchScope, host_of, is_http_url
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -585,14 +584,11 @@ def _validators(resp: urllib3.BaseHTTPResponse, sent: dict[str, str]) -> Validat
     )
 
 
-_UNSENDABLE = re.compile(r"[^\t\x20-\x7e\x80-\xff]")  # a header value's characters, control ones aside
-
-
 def _sendable(value: str) -> str:
     """A validator that can be stored and sent back as it came, or "": one with a NUL or another
     control character would be stored altered (PostgreSQL refuses NUL) and sent back wrong, so the
     source would fail on every check; without it the page is only read whole."""
-    return "" if _UNSENDABLE.search(value) else value
+    return "" if UNSENDABLE.search(value) else value
 
 
 def _short(exc: BaseException) -> str:

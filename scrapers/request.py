@@ -25,7 +25,8 @@ SECRET_HEADERS = frozenset({"cookie", "authorization", "proxy-authorization"})
 TRANSPORT_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection", "te", "upgrade",
                                "if-none-match", "if-modified-since", "accept-encoding", "user-agent"})
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an RFC 9110 token
-_UNSENDABLE = re.compile(r"[^\t\x20-\x7e\x80-\xff]")  # CR, LF, NUL: header injection or a broken request
+# A header value's characters: CR, LF, NUL and other controls would inject a header or break the request.
+UNSENDABLE = re.compile(r"[^\t\x20-\x7e\x80-\xff]")
 
 
 
@@ -40,7 +41,7 @@ def header_problem(name: str, value: str, *, secret_allowed: bool = False) -> st
     if lower in TRANSPORT_HEADERS:
         hint = "; use `user_agent:`" if lower == "user-agent" else ""
         return f"{name} is set by rulewatch itself{hint}"
-    if _UNSENDABLE.search(value):
+    if UNSENDABLE.search(value):
         return f"the value of {name} holds a line break or another control character"
     return ""
 
@@ -100,7 +101,7 @@ def set_cookies(values: list[str]) -> dict[str, str]:
         pair = value.split(";", 1)[0]
         if "=" in pair:
             name, cookie = pair.split("=", 1)
-            if name.strip() and not _UNSENDABLE.search(pair):
+            if name.strip() and not UNSENDABLE.search(pair):
                 found[name.strip()] = cookie.strip()
     return found
 

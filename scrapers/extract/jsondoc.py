@@ -391,16 +391,15 @@ def _page_document(data: Any, url: str, options: ExtractOptions) -> Document:
     title = squash_printable(str(_pick(record, TITLE_KEYS, options.title_field)[1] or ""))
     html_fields = [v for v in record.values() if isinstance(v, str) and HTML_HINT.search(v)]
     if html_fields:
-        from scrapers.extract.html import extract_html
-
         body = max(html_fields, key=len)
         if options.kind != "page" and len(LINK_HINT.findall(body)) >= MIN_FRAGMENT_LINKS:
             # A CMS's list API that answers a rendered fragment ({"data": {"html": "<ul><li><a…"}}):
-            # the fragment says whether it is a list.
+            # the fragment says whether it is a list. (Not a list: it is read again as a page, since
+            # looking for a list rewrites flat runs of links in the tree.)
             listed = _fragment_document(body, url, options)
             if listed.kind == "list" and listed.items:
                 return listed
-        doc = extract_html(f"<html><body>{body}</body></html>", url, ExtractOptions(kind="page"))
+        doc = _fragment_document(body, url, ExtractOptions(kind="page"))
         return Document(kind="page", url=url, title=title or doc.title, blocks=doc.blocks)
     blocks = [
         Block(text=f"{k}: {squash_printable(str(v))}", key=str(k))
