@@ -60,7 +60,7 @@ bench: $(STAMP)
 lock:
 	rm -rf /tmp/rulewatch-lock && $(PYTHON) -m venv /tmp/rulewatch-lock
 	/tmp/rulewatch-lock/bin/pip install --quiet -e '.[dev]'
-	/tmp/rulewatch-lock/bin/pip freeze --exclude-editable | grep -v '^rulewatch' > constraints.txt
+	/tmp/rulewatch-lock/bin/pip freeze --all --exclude-editable | grep -v '^rulewatch\|^pip==' > constraints.txt
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,19 +1,21 @@
 """The deadline radar: coming comment deadlines, effective dates and compliance deadlines, from the key
 dates alerts carry (detection.dates), as a list and as an iCalendar file teams subscribe to. Pure,
-but for the clock the caller passes in.
+but for the clock the caller passes in (and rule_deadlines, which reads the store's rules).
 
-A rule's dates come from its latest alert that names any: when an amendment moves a deadline, the
-moved date replaces the old one.
+A rule's date of each kind comes from its latest alert that names one of that kind: when an amendment
+moves a deadline, the moved date replaces the old one, and a date it does not restate stays. Rules are
+the store's (state.rules): a final linked to its draft, or one rule published on two sites, is one.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from core.model import Alert, KeyDate
+from rulewatch.core.model import Alert, KeyDate
+from rulewatch.state import Store
 
 DEFAULT_HORIZON_DAYS = 90
 DIGEST_HORIZON_DAYS = 14
@@ -60,24 +62,32 @@ class Deadline:
                 "article": self.article, "alert_id": self.alert_id}
 
 
-def deadlines(alerts: Iterable[Alert]) -> list[Deadline]:
-    """Every dated key date of every rule, from each rule's latest alert that names any, by day."""
-    latest: dict[tuple[str, str], Alert] = {}
+def deadlines(alerts: Iterable[Alert], rule_of: Mapping[int, int] | None = None) -> list[Deadline]:
+    """Every dated key date of every rule, by day: of each kind (comments due, takes effect, comply
+    by), the date the rule's latest alert naming one of that kind names first. An alert's rule is
+    `rule_of[alert id]` (the Rule aggregate: a draft and its final, or one rule published on two sites,
+    are one rule), else its source and subject."""
+    latest: dict[tuple[object, str], tuple[Alert, KeyDate]] = {}
+    rule_of = rule_of or {}
     for alert in alerts:
-        if any(kd.date and kd.role in CALENDAR_ROLES for kd in alert.key_dates):
-            key = (alert.source, alert.subject or alert.url)
-            if key not in latest or (alert.id or 0) >= (latest[key].id or 0):
-                latest[key] = alert
-    out = []
-    for alert in latest.values():
+        rule: object = rule_of.get(alert.id or 0) or (alert.source, alert.subject or alert.url)
         seen: set[str] = set()
         for kd in alert.key_dates:
             if kd.date and kd.role in CALENDAR_ROLES and kd.role not in seen:
-                seen.add(kd.role)  # a rule's first-named date of a kind is its date of that kind
-                out.append(Deadline(kd.date, kd.role, alert.title, alert.url, alert.publisher or alert.source,
-                                    alert.source, alert.subject or alert.url, kd.evidence, kd.article, alert.id,
-                                    alert.topics, alert.channel))
+                seen.add(kd.role)  # an alert's first-named date of a kind is its date of that kind
+                key = (rule, kd.role)
+                if key not in latest or (alert.id or 0) >= (latest[key][0].id or 0):
+                    latest[key] = (alert, kd)
+    out = [Deadline(kd.date, kd.role, alert.title, alert.url, alert.publisher or alert.source, alert.source,
+                    alert.subject or alert.url, kd.evidence, kd.article, alert.id, alert.topics, alert.channel)
+           for alert, kd in latest.values()]
     return sorted(out, key=lambda d: (d.day, d.role, d.title))
+
+
+def rule_deadlines(store: Store) -> list[Deadline]:
+    """Every dated key date of every rule the store knows (its alerts filed under rules)."""
+    dated = store.rules.dated_alerts()
+    return deadlines([alert for _, alert in dated], {alert.id or 0: rule for rule, alert in dated})
 
 
 def upcoming(items: Iterable[Deadline], today: date, days: int) -> list[Deadline]:

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Protocol, TextIO
 
-from alerts.message import Message
-from alerts.render import render_console, text_message
-from core.errors import AlertRefused, DeliveryError, PermanentDeliveryError
-from core.model import Alert
-from state import SinkDelivery, Store
-from state.records import DeliveryRecord
+from rulewatch.alerts.message import Message
+from rulewatch.alerts.render import render_console, text_message
+from rulewatch.core.errors import AlertRefused, DeliveryError, PermanentDeliveryError
+from rulewatch.core.model import Alert
+from rulewatch.state import SinkDelivery, Store
+from rulewatch.state.records import DeliveryRecord
 
 log = logging.getLogger("rulewatch.alerts")
 

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from alerts.calendar import DIGEST_HORIZON_DAYS, Deadline, deadlines, describe, upcoming
-from alerts.deliver import Sink
-from alerts.message import DIGEST_EVENT, HEADLINES, Line, Message, Section, Span
-from core.errors import DeliveryError
-from core.model import SEVERITY_ORDER, Alert
-from state import SourceState, Store
+from rulewatch.alerts.calendar import DIGEST_HORIZON_DAYS, Deadline, deadlines, describe, upcoming
+from rulewatch.alerts.deliver import Sink
+from rulewatch.alerts.message import DIGEST_EVENT, HEADLINES, Line, Message, Section, Span
+from rulewatch.core.errors import DeliveryError
+from rulewatch.core.model import SEVERITY_ORDER, Alert
+from rulewatch.state import SourceState, Store
 
 MAX_LINES = 40  # changes listed in full; the rest are counted
 
@@ -74,10 +74,12 @@ def build_digests(store: Store, sink: Sink, now: datetime | None = None) -> dict
             digests[channel].changes.append(alert)
     digests[sink.default_channel]  # noqa: B018 - the default channel always gets one: "all quiet" is news too
     dated: dict[str, list[Alert]] = defaultdict(list)
-    for alert in store.alerts_with_key_dates():
+    rules = store.rules.dated_alerts()
+    for _, alert in rules:
         dated[sink.channel_for(alert)].append(alert)
+    rule_of = {alert.id or 0: rule for rule, alert in rules}
     for channel, alerts in dated.items():
-        coming = upcoming(deadlines(alerts), now.date(), DIGEST_HORIZON_DAYS)
+        coming = upcoming(deadlines(alerts, rule_of), now.date(), DIGEST_HORIZON_DAYS)
         if coming:
             digests[channel].deadlines = coming
     failing = [s for s in store.all_source_states() if s.consecutive_failures > 0]

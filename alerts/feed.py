@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from alerts.message import alert_message, headline, parse_stamp
-from alerts.render import text_message
-from core.model import Alert
-from core.text import without_controls
+from rulewatch.alerts.message import alert_message, headline, parse_stamp
+from rulewatch.alerts.render import text_message
+from rulewatch.core.model import Alert
+from rulewatch.core.text import without_controls
 
 if TYPE_CHECKING:  # the CLI imports this module for its defaults: no database layer at start
-    from state import Store
+    from rulewatch.state import Store
 
 ATOM = "http://www.w3.org/2005/Atom"
 DEFAULT_FEED_ENTRIES = 50

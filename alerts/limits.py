@@ -14,7 +14,7 @@ from typing import Any
 
 import urllib3
 
-from core.errors import RulewatchError
+from rulewatch.core.errors import RulewatchError
 
 CHUNK = 16 * 1024
 EXIT_POLL = 0.1  # seconds between looks at whether a command exited while its output pipe stays open

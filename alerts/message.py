@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 
-from core.model import Alert, InlineRun, KeyDate
-from core.text import strip_invisible
+from rulewatch.core.model import Alert, InlineRun, KeyDate
+from rulewatch.core.text import strip_invisible
 
 HEADLINES = {
     "new_item": "New",

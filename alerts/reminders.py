@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from alerts.calendar import deadlines, reminders_due
-from alerts.deliver import DEFAULT_DELIVERY_LEASE, DeliveryReport, Sink, deliver_pending
-from state import Store
+from rulewatch.alerts.calendar import reminders_due, rule_deadlines
+from rulewatch.alerts.deliver import DEFAULT_DELIVERY_LEASE, DeliveryReport, Sink, deliver_pending
+from rulewatch.state import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,6 @@ class RemindersSent:
 def send_reminders(store: Store, sinks: Sink | Sequence[Sink], today: date,
                    lease_seconds: float = DEFAULT_DELIVERY_LEASE) -> RemindersSent:
     """Add today's due reminders to the outbox (each once), then deliver what is pending."""
-    drafts = reminders_due(deadlines(store.alerts_with_key_dates()), today)
+    drafts = reminders_due(rule_deadlines(store), today)
     added = store.add_alerts_once(drafts) if drafts else 0
     return RemindersSent(len(drafts), added, deliver_pending(store, sinks, lease_seconds=lease_seconds))

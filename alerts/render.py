@@ -12,8 +12,8 @@ from datetime import tzinfo
 from typing import Any
 from urllib.parse import quote
 
-from alerts.message import Fact, Line, Message, Section, Span, alert_message, diff_text, headline, shortened
-from core.model import Alert
+from rulewatch.alerts.message import Fact, Line, Message, Section, Span, alert_message, diff_text, headline, shortened
+from rulewatch.core.model import Alert
 
 HEADER_MAX = 150  # Slack: header text
 SECTION_MAX = 3000  # Slack: section text

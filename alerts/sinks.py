@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any, TextIO
 
-from alerts.deliver import ConsoleSink, Sink
-from core.env import TIMEZONE_VARIABLE, timezone
-from core.errors import SettingsError
+from rulewatch.alerts.deliver import ConsoleSink, Sink
+from rulewatch.core.env import TIMEZONE_VARIABLE, timezone
+from rulewatch.core.errors import SettingsError
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +40,10 @@ class SinkKind:
 
 # In delivery order: the first sink's channel and message ts are the ones `rulewatch alerts` shows.
 SINKS: tuple[SinkKind, ...] = (
-    SinkKind("slack", "alerts.slack", "SlackSink", ("SLACK_CHANNEL", "SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN_BLOCK")),
-    SinkKind("slack-webhook", "alerts.slack", "SlackWebhookSink", ("SLACK_WEBHOOK_URL",)),
-    SinkKind("webhook", "alerts.webhook", "JsonWebhookSink", ("RULEWATCH_WEBHOOK_URL",)),
+    SinkKind("slack", "rulewatch.alerts.slack", "SlackSink",
+             ("SLACK_CHANNEL", "SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN_BLOCK")),
+    SinkKind("slack-webhook", "rulewatch.alerts.slack", "SlackWebhookSink", ("SLACK_WEBHOOK_URL",)),
+    SinkKind("webhook", "rulewatch.alerts.webhook", "JsonWebhookSink", ("RULEWATCH_WEBHOOK_URL",)),
 )
 
 

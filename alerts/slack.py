@@ -14,13 +14,13 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from alerts.deliver import PERMANENT_SLACK_ERRORS, Delivered
-from alerts.message import ALERT_EVENT, Message
-from alerts.render import HISTORY_KEY_FIELD, SlackMessage, render_slack, slack_message
-from core.env import TIMEZONE_VARIABLE, Env, routes, secret_url, severity_channels, timezone
-from core.errors import AlertRefused, DeliveryError, PermanentDeliveryError, SecretBlockError, SettingsError
-from core.model import SEVERITY_ORDER, Alert
-from core.secret import Secret
+from rulewatch.alerts.deliver import PERMANENT_SLACK_ERRORS, Delivered
+from rulewatch.alerts.message import ALERT_EVENT, Message
+from rulewatch.alerts.render import HISTORY_KEY_FIELD, SlackMessage, render_slack, slack_message
+from rulewatch.core.env import TIMEZONE_VARIABLE, Env, routes, secret_url, severity_channels, timezone
+from rulewatch.core.errors import AlertRefused, DeliveryError, PermanentDeliveryError, SecretBlockError, SettingsError
+from rulewatch.core.model import SEVERITY_ORDER, Alert
+from rulewatch.core.secret import Secret
 
 log = logging.getLogger("rulewatch.slack")
 

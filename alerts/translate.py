@@ -21,12 +21,12 @@ from typing import Protocol
 
 import urllib3
 
-from alerts.limits import AnswerCut, post, run_command
-from core.env import number
-from core.errors import SettingsError, TranslationError
-from core.model import Alert
-from core.secret import Secret
-from core.text import CJK_CHARACTER, without_controls
+from rulewatch.alerts.limits import AnswerCut, post, run_command
+from rulewatch.core.env import number
+from rulewatch.core.errors import SettingsError, TranslationError
+from rulewatch.core.model import Alert
+from rulewatch.core.secret import Secret
+from rulewatch.core.text import CJK_CHARACTER, without_controls
 
 log = logging.getLogger("rulewatch.translate")
 

@@ -27,14 +27,14 @@ from urllib.parse import quote
 
 import urllib3
 
-from alerts.deliver import Delivered
-from alerts.limits import AnswerCut, post
-from alerts.message import Message, alert_message
-from alerts.render import text_message
-from core.env import TIMEZONE_VARIABLE, Env, secret_url, timezone
-from core.errors import AlertRefused, DeliveryError, PermanentDeliveryError, SettingsError
-from core.model import Alert
-from core.secret import Secret
+from rulewatch.alerts.deliver import Delivered
+from rulewatch.alerts.limits import AnswerCut, post
+from rulewatch.alerts.message import Message, alert_message
+from rulewatch.alerts.render import text_message
+from rulewatch.core.env import TIMEZONE_VARIABLE, Env, secret_url, timezone
+from rulewatch.core.errors import AlertRefused, DeliveryError, PermanentDeliveryError, SettingsError
+from rulewatch.core.model import Alert
+from rulewatch.core.secret import Secret
 
 DEFAULT_WEBHOOK_TIMEOUT = 15.0  # seconds for connect plus answer
 PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 405, 410})  # configuration, not a passing fault

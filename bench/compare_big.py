@@ -16,12 +16,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from benchsite import page  # noqa: E402
 
-from core.model import Block, Document  # noqa: E402
-from core.text import article_key  # noqa: E402
-from detection.compare import compare  # noqa: E402
-from detection.judge import judge  # noqa: E402
-from detection.relevance import Taxonomy  # noqa: E402
-from scrapers.extract import extract  # noqa: E402
+from rulewatch.core.model import Block, Document  # noqa: E402
+from rulewatch.core.text import article_key  # noqa: E402
+from rulewatch.detection.compare import compare  # noqa: E402
+from rulewatch.detection.judge import judge  # noqa: E402
+from rulewatch.detection.relevance import Taxonomy  # noqa: E402
+from rulewatch.scrapers.extract import extract  # noqa: E402
 
 
 def big_document(paragraphs: int, changed: int | None = None) -> Document:
@@ -71,7 +71,7 @@ def main() -> None:
           f"{cpu(lambda: [per_page() for _ in range(n)], 3) / n * 1000:.2f} ms CPU")
 
     # The explanation of one alert (styled runs, key dates, English line, severity), on its own.
-    from detection.explain import ExplainContext, explain_text
+    from rulewatch.detection.explain import ExplainContext, explain_text
 
     new_doc = extract(b, "text/html; charset=utf-8", "http://x/1")
     change = compare(old_doc, new_doc)

@@ -27,11 +27,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
-from core.model import Block, Document  # noqa: E402
-from core.text import article_key  # noqa: E402
-from detection.compare import compare  # noqa: E402
-from detection.pairing import pair_blocks, similarity  # noqa: E402
 from rulewatch.command import GC_GENERATION0, GC_OLDER  # noqa: E402
+from rulewatch.core.model import Block, Document  # noqa: E402
+from rulewatch.core.text import article_key  # noqa: E402
+from rulewatch.detection.compare import compare  # noqa: E402
+from rulewatch.detection.pairing import pair_blocks, similarity  # noqa: E402
 
 # Phrases of one rule share most of their characters: the case where cheap similarity bounds do not prune.
 PHRASES = [

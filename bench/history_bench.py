@@ -28,8 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text  # noqa: E402
 
-from core.model import Alert, Block, Change, Document, KeyDate, TextChange, Verdict  # noqa: E402
-from state import Store  # noqa: E402
+from rulewatch.core.model import Alert, Block, Change, Document, KeyDate, TextChange, Verdict  # noqa: E402
+from rulewatch.state import Store  # noqa: E402
 
 ADMIN_URL = os.environ.get("RULEWATCH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -114,7 +114,7 @@ def main() -> None:
                 store.source_state(busy.source), store.snapshots(busy.source), store.changes(busy.source),
                 store.recent_checks(busy.source)),
             "digest: alerts of the last day": lambda: store.alerts_since(yesterday),
-            "digest and calendar: alerts with key dates": lambda: store.alerts_with_key_dates(),
+            "digest and calendar: alerts with key dates": lambda: store.rules.dated_alerts(),
             "delivery: the thread of a subject": lambda: store.thread_of(busy.source, busy.subject, newest, "slack"),
             "search: a 4-character term, newest 50": lambda: store.search("网络安全", limit=50),
         }

@@ -22,7 +22,7 @@ PRELUDE = """
 import json, random, resource, sys, time, threading, zlib, gzip
 sys.path.insert(0, {root!r})
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from core.errors import RulewatchError
+from rulewatch.core.errors import RulewatchError
 
 def serve(handler_body):
     class H(BaseHTTPRequestHandler):
@@ -51,34 +51,34 @@ print(json.dumps({{"outcome": str(outcome), "peak_mb": round(peak), "wall_s": ro
 CASES = {
     "HTML list of 60,000 rows (5 MB)": """
 def run():
-    from scrapers.extract import extract
+    from rulewatch.scrapers.extract import extract
     rows = "".join(f'<li><a href="/d/{n}.html">关于第{n}号通知</a><span>2026-01-01</span></li>' for n in range(60_000))
     doc = extract(f"<html><body><ul>{rows}</ul></body></html>".encode(), "text/html", "https://x.example/")
     return f"{len(doc.items)} items kept of {doc.metadata.get('items_cut')}"
 """,
     "JSON of 600,000 records (15 MB)": """
 def run():
-    from scrapers.extract import extract
+    from rulewatch.scrapers.extract import extract
     body = json.dumps({"data": {"rows": [{"id": n, "title": f"notice {n}"} for n in range(600_000)]}}).encode()
     doc = extract(body, "application/json", "https://x.example/api")
     return f"{len(doc.items)} items kept of {doc.metadata.get('items_cut')}"
 """,
     "HTML page of 700,000 links (19 MB)": """
 def run():
-    from scrapers.extract import extract
+    from rulewatch.scrapers.extract import extract
     links = "".join(f'<a href="/{n}">第{n}</a> ' for n in range(700_000))
     doc = extract(f"<html><body><div>{links}</div></body></html>".encode(), "text/html", "https://x.example/")
     return f"{doc.kind}, {len(doc.items)} items, {len(doc.blocks)} blocks"
 """,
     "JSON nested 100,000 deep": """
 def run():
-    from scrapers.extract import extract
+    from rulewatch.scrapers.extract import extract
     return extract(b"[" * 100_000 + b"]" * 100_000, "application/json", "https://x.example/api").kind
 """,
     "page of 1,500 paragraphs rewritten whole": """
 def run():
-    from core.model import Block, Document
-    from detection.compare import compare
+    from rulewatch.core.model import Block, Document
+    from rulewatch.detection.compare import compare
     rng = random.Random(1)
     chars = "网络安全事件报告供应商源代码审查安全可控采购金融机构监管部门"
     def para(): return Block("".join(rng.choice(chars) for _ in range(60)))
@@ -87,8 +87,8 @@ def run():
 """,
     "one 40,000-character block rewritten whole": """
 def run():
-    from core.model import Block, Document
-    from detection.compare import compare
+    from rulewatch.core.model import Block, Document
+    from rulewatch.detection.compare import compare
     rng = random.Random(2)
     chars = "网络安全事件报告供应商源代码审查安全可控采购金融机构监管部门"
     def doc(): return Document(kind="page", url="u", blocks=[Block("".join(rng.choice(chars) for _ in range(40_000)))])
@@ -96,7 +96,7 @@ def run():
 """,
     "gzip bomb (1 GB of zeros in 1 MB)": """
 def run():
-    from scrapers.fetch import Fetcher, FetchSettings
+    from rulewatch.scrapers.fetch import Fetcher, FetchSettings
     packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     zeros = bytes(1_000_000)
     bomb = b"".join(packer.compress(zeros) for _ in range(1000)) + packer.flush()
@@ -108,7 +108,7 @@ def run():
 """,
     "endless empty deflate blocks (3 s deadline)": """
 def run():
-    from scrapers.fetch import Fetcher, FetchSettings
+    from rulewatch.scrapers.fetch import Fetcher, FetchSettings
     def answer(h):
         h.wfile.write(b"HTTP/1.1 200 OK\\r\\nContent-Encoding: deflate\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n")
         c = zlib.compressobj(); head = c.compress(b"<html>") + c.flush(zlib.Z_SYNC_FLUSH)
@@ -123,7 +123,7 @@ def run():
     "18 MB robots.txt, 8 threads at once": """
 def run():
     from concurrent.futures import ThreadPoolExecutor
-    from scrapers.fetch import Fetcher, FetchSettings
+    from rulewatch.scrapers.fetch import Fetcher, FetchSettings
     robots = b"User-agent: *\\nDisallow: /private/\\n" + b"# padding line\\n" * 1_200_000
     hits = []
     def answer(h):

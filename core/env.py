@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.errors import SettingsError
+from rulewatch.core.errors import SettingsError
 
 Env = Mapping[str, str]
 

@@ -20,7 +20,7 @@ mean; anything outside this tree is a bug and is allowed to show its traceback.
 
 from __future__ import annotations
 
-from core.text import without_controls
+from rulewatch.core.text import without_controls
 
 
 class RulewatchError(Exception):

@@ -279,6 +279,12 @@ class KeyDate:
     evidence: str  # the sentence it came from, as the page says it
     article: str = ""  # the article the sentence belongs to (第十二条, § 3), when known
 
+# What an alert's finding is in the life of the rule it is about (detection.lineage.rule_role decides):
+# a version (draft for comment, final, published, withdrawn) or a change to one (amended, retitled,
+# updated). A rule is an aggregate over its alerts (state.rules): its identity, versions and key dates.
+RuleRole = Literal["draft", "final", "published", "amended", "retitled", "updated", "withdrawn"]
+RULE_ROLES: tuple[RuleRole, ...] = ("draft", "final", "published", "amended", "retitled", "updated", "withdrawn")
+
 AlertKind = Literal[
     "new_item", "removed_item", "changed_item", "changed_text", "title_changed", "source_failing", "source_recovered",
     "deadline_reminder", "final_published",
@@ -307,6 +313,10 @@ class Alert:
     article: str = ""
     subject: str = ""  # what the alert is about (item id or page url): later alerts thread under it
     rule_ids: tuple[str, ...] = ()  # a list item's rulemaking ids (rin:1670-AA04, docket:…): its draft shares them
+    # The rule the finding is about (detection.lineage.rule_key: rin:…, docket:…, name:…; "" when it is
+    # about none) and its role in that rule's life (a RuleRole, ""): the recorder files it under the rule.
+    rule_key: str = ""
+    rule_role: str = ""
     # ---- the explanation (detection.explain): the exact change, its dates, English, and weight
     change_inline: tuple[InlineRun, ...] = ()
     key_dates: tuple[KeyDate, ...] = ()

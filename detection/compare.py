@@ -17,12 +17,12 @@ from typing import NamedTuple, cast
 
 from rapidfuzz.distance import Indel
 
-from core.model import WINDOW, Block, Change, Document, Ignored, InlineRun, Item, ItemChange, TextChange
-from core.noise import LIST_FIELD, noisy_name
-from detection.dates import find_key_dates
-from detection.noise import Masked, describe, mask, normalise
-from detection.pairing import pair_blocks
-from detection.volatility import same_shape
+from rulewatch.core.model import WINDOW, Block, Change, Document, Ignored, InlineRun, Item, ItemChange, TextChange
+from rulewatch.core.noise import LIST_FIELD, noisy_name
+from rulewatch.detection.dates import find_key_dates
+from rulewatch.detection.noise import Masked, describe, mask, normalise
+from rulewatch.detection.pairing import pair_blocks
+from rulewatch.detection.volatility import same_shape
 
 Opcode = tuple[str, int, int, int, int]  # difflib's: tag, old start and end, new start and end
 COUNTER_SHARE = 0.8  # a field changing in this share of a list's items at once is a counter, not news

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from core.model import KeyDate, KeyDateRole
-from core.text import CJK_CHARACTER, article_key, nfkc
+from rulewatch.core.model import KeyDate, KeyDateRole
+from rulewatch.core.text import CJK_CHARACTER, article_key, nfkc
 
 MAX_DATES = 12  # key dates one alert carries; a long rule names its few real deadlines many times
 MAX_SCAN_CHARS = 200_000  # text read for dates: a rule's own text, never a whole site

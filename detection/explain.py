@@ -11,11 +11,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
-from core.model import Alert, Document, InlineRun, Item, ItemChange, KeyDate, TextChange
-from core.text import find_date
-from detection.dates import field_key_dates, find_key_dates
-from detection.gloss import ROLE_EN, BlockFacts, Glossary, block_facts, gloss_text_changes, gloss_title
-from detection.severity import SeverityWeights, Stage, document_stage, rate
+from rulewatch.core.model import Alert, Document, InlineRun, Item, ItemChange, KeyDate, TextChange
+from rulewatch.core.text import find_date
+from rulewatch.detection.dates import field_key_dates, find_key_dates
+from rulewatch.detection.gloss import ROLE_EN, BlockFacts, Glossary, block_facts, gloss_text_changes, gloss_title
+from rulewatch.detection.severity import SeverityWeights, Stage, document_stage, rate
 
 CONTEXT_CHARS = 60  # unchanged text kept on each side of a change, back to the sentence it sits in
 MAX_INLINE_CHARS = 1500  # of an alert's styled runs; the full text stays in the thread file

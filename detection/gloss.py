@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from core.errors import TaxonomyError
-from core.model import TextChange
-from core.text import CJK_CHARACTER, article_key, nfkc
-from detection.dates import cn_number, find_key_dates
-from detection.tables import bundled_table, user_table
+from rulewatch.core.errors import TaxonomyError
+from rulewatch.core.model import TextChange
+from rulewatch.core.text import CJK_CHARACTER, article_key, nfkc
+from rulewatch.detection.dates import cn_number, find_key_dates
+from rulewatch.detection.tables import bundled_table, user_table
 
 MAX_TERMS = 4  # glossary terms one line names; more is a word list, not a summary
 MAX_LINES = 5  # changed blocks glossed in one alert; the rest are counted

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.errors import ContentCollapsed
-from core.model import Alert, Document
+from rulewatch.core.errors import ContentCollapsed
+from rulewatch.core.model import Alert, Document
 
 COLLAPSE_RATIO = 0.1  # a page that shrinks below this share of its last good size is an error page
 COLLAPSE_MIN_SIZE = 30  # ...when the last good one had at least this much content (a short notice too)

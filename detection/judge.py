@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from core.model import WINDOW, Alert, Change, Document, Item, ItemChange, Verdict
-from detection.explain import ExplainContext, explain_item, explain_text
-from detection.lineage import rule_ids
-from detection.relevance import Matches, Taxonomy
+from rulewatch.core.model import WINDOW, Alert, Change, Document, Item, ItemChange, Verdict
+from rulewatch.detection.explain import ExplainContext, explain_item, explain_text
+from rulewatch.detection.lineage import rule_ids
+from rulewatch.detection.relevance import Matches, Taxonomy
+from rulewatch.detection.rules import filed
 
 DETAIL_OPENING_CHARS = 400
 AlertOn = Literal["relevant", "any"]
@@ -66,6 +67,7 @@ def judge(
             alerts.append(explain_item(draft, item_change, context))
         else:
             reasons.append(f"item {item_change.kind} {item_change.item.title!r} names no watched topic")
+    alerts = [filed(a) for a in alerts]  # each names its rule and its role there: the recorder files it
     topics = tuple(sorted({t for a in alerts for t in a.topics}))
     terms = tuple(sorted({t for a in alerts for t in a.matched_terms}))
     return Verdict(True, bool(alerts), topics, terms, alerts, reasons)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from core.text import nfkc
+from rulewatch.core.text import nfkc
 
 CERTAIN_SCORE = 0.95  # a link at or above this is asserted
 ASK_SCORE = 0.8  # between this and CERTAIN_SCORE, the thread asks "Is this the final version of ...?"

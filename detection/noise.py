@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.noise import LABEL_ONLY, NOISE_RULES, PLACEHOLDER, TEXT, rules
-from core.text import CJK_TEXT, nfkc, strip_invisible
+from rulewatch.core.noise import LABEL_ONLY, NOISE_RULES, PLACEHOLDER, TEXT, rules
+from rulewatch.core.text import CJK_TEXT, nfkc, strip_invisible
 
 _TEXT_RULES = rules(TEXT)
 # Any rule's hint at all: most blocks hold none, and one scan (0.9 µs) settles it for every hinted rule.

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.errors import TaxonomyError
-from core.text import CJK_CHARACTER, CJK_IDEOGRAPHS, nfkc, strip_invisible
-from detection.tables import bundled_table, user_table
+from rulewatch.core.errors import TaxonomyError
+from rulewatch.core.text import CJK_CHARACTER, CJK_IDEOGRAPHS, nfkc, strip_invisible
+from rulewatch.detection.tables import bundled_table, user_table
 
 _WS = re.compile(r"\s+")
 _SEPARATORS = "-‐‑–—_/"  # read as spaces: "cyber-security", "cyber_security" and "cyber security" are one term

@@ -13,11 +13,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from core.errors import TaxonomyError
-from core.model import KeyDate, SeverityLevel
-from detection.gloss import BlockFacts
-from detection.lineage import is_draft
-from detection.tables import bundled_table, user_table
+from rulewatch.core.errors import TaxonomyError
+from rulewatch.core.model import KeyDate, SeverityLevel
+from rulewatch.detection.gloss import BlockFacts
+from rulewatch.detection.lineage import is_draft
+from rulewatch.detection.tables import bundled_table, user_table
 
 Stage = Literal["final", "draft", "news"]
 EFFECTIVE_SOON_DAYS = 30

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from core.errors import TaxonomyError
+from rulewatch.core.errors import TaxonomyError
 
 # libyaml where PyYAML was built with it: the bundled glossary took 26 ms to parse in pure Python, on
 # every cycle. Both loaders are safe loaders and parse the same YAML.
@@ -21,7 +21,7 @@ def _parse(text: str) -> object:
 
 def bundled_table(name: str) -> object:
     """A table shipped in the detection package (`topics.yaml`), parsed."""
-    return _parse(resources.files("detection").joinpath(name).read_text(encoding="utf-8"))
+    return _parse(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
 
 
 def user_table(path: Path, what: str) -> object:

@@ -18,19 +18,19 @@ from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 from prefect.states import Failed, State
 
-from alerts.deliver import DeliveryReport
-from alerts.render import diff_text, headline
-from core.errors import DeliveryError, UsageError
-from core.model import Alert
+from rulewatch.alerts.deliver import DeliveryReport
+from rulewatch.alerts.render import diff_text, headline
 from rulewatch.app import App
 from rulewatch.config import Source
+from rulewatch.core.errors import DeliveryError, UsageError
+from rulewatch.core.model import Alert
 from rulewatch.partition import Partition
 from rulewatch.runner import SourceOutcome, run_cycle
+from rulewatch.scrapers.urls import host_of
 from rulewatch.services.checking import delivery_problems
 from rulewatch.services.selection import select_sources
 from rulewatch.services.sending import deliver as send_pending
 from rulewatch.services.sending import digest, not_posted, remind
-from scrapers.urls import host_of
 
 MAX_BATCHES = 4
 CHANGE_EVENT = "rulewatch.change.detected"  # one per alert, for automations that match a source or topic

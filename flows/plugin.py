@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flows.serve import serve_all
+from rulewatch.flows.serve import serve_all
 
 __all__ = ["FlowRun", "run_check", "serve_all"]
 
@@ -23,7 +23,7 @@ class FlowRun:
 
 def run_check(sources_file: str, only: list[str], deliver: bool, partition: str | None) -> FlowRun:
     """One check cycle as a Prefect flow run (shown in the Prefect UI)."""
-    from flows.check import check_sources
+    from rulewatch.flows.check import check_sources
 
     state = check_sources(sources_file=sources_file, only=only, deliver=deliver, partition=partition,
                           return_state=True)

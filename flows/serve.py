@@ -12,7 +12,7 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval
 
-from flows.check import catalog_check, check_sources, daily_digest, deadline_reminders, deliver_alerts
+from rulewatch.flows.check import catalog_check, check_sources, daily_digest, deadline_reminders, deliver_alerts
 from rulewatch.schedules import DEFAULT_PREFECT_YAML, load_deployments
 
 
@@ -22,9 +22,13 @@ def _sync(deployment: Any) -> RunnerDeployment:
 
 
 SERVE_PREFIX = "serve-"  # its own names: serving never replaces prefect.yaml's work-pool deployments
-FLOWS: dict[str, Any] = {"flows/check.py:check_sources": check_sources, "flows/check.py:deliver_alerts": deliver_alerts,
-         "flows/check.py:daily_digest": daily_digest, "flows/check.py:deadline_reminders": deadline_reminders,
-         "flows/check.py:catalog_check": catalog_check}
+_FLOW_LIST = (check_sources, deliver_alerts, daily_digest, deadline_reminders, catalog_check)
+# prefect.yaml names each flow by module (works from a clone and from an installed package); copies of
+# prefect.yaml made before rulewatch installed as one namespace name them by file.
+FLOWS: dict[str, Any] = {
+    **{f"rulewatch.flows.check:{flow.fn.__name__}": flow for flow in _FLOW_LIST},
+    **{f"flows/check.py:{flow.fn.__name__}": flow for flow in _FLOW_LIST},
+}
 
 
 def deployments(sources_file: str, timezone: str = "",

@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from core.errors import PartialRender
-from core.model import Change, Document, Item, Verdict
-from detection.health import collapsed, partial_render
 from rulewatch.config import Source
-from scrapers.extract import extract
-from state import EncodedDocument, encode_document, stored_document
+from rulewatch.core.errors import PartialRender
+from rulewatch.core.model import Change, Document, Item, Verdict
+from rulewatch.detection.health import collapsed, partial_render
+from rulewatch.scrapers.extract import extract
+from rulewatch.state import EncodedDocument, encode_document, stored_document
 
 if TYPE_CHECKING:
     from rulewatch.app import App
@@ -103,8 +103,8 @@ def compare_and_judge(source: Source, previous: Document, document: Document, vo
                       app: App) -> tuple[Change, Verdict]:
     """What changed, and whether it matters to the team: the alerts to send."""
     # Imported here, not with the module: a cycle where nothing changed never loads them.
-    from detection.compare import compare
-    from detection.judge import RelevancePolicy, judge
+    from rulewatch.detection.compare import compare
+    from rulewatch.detection.judge import RelevancePolicy, judge
 
     change = compare(previous, document, volatile)
     return change, judge(change, previous, document, app.taxonomy, RelevancePolicy(source.topics, source.alert_on),
@@ -114,7 +114,7 @@ def compare_and_judge(source: Source, previous: Document, document: Document, vo
 def warm(app: App) -> None:
     """Load what the first change needs (comparison, judgement, the tables): a worker does it while
     the first pages are still being fetched."""
-    from detection.compare import compare  # noqa: F401
-    from detection.judge import judge  # noqa: F401
+    from rulewatch.detection.compare import compare  # noqa: F401
+    from rulewatch.detection.judge import judge  # noqa: F401
 
     _ = app.taxonomy, app.explain_tables

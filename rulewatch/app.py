@@ -14,20 +14,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal, TextIO
 
-from core.errors import ConfigError
 from rulewatch.config import Source, load_sources
+from rulewatch.core.errors import ConfigError
 from rulewatch.settings import Settings
 
 if TYPE_CHECKING:  # the parts import lazily: a cycle must not pay for Slack or Prefect unless it uses them
-    from alerts.deliver import Sink
-    from alerts.translate import Translator
-    from detection.explain import ExplainContext
-    from detection.gloss import Glossary
-    from detection.relevance import Taxonomy
-    from detection.severity import SeverityWeights
-    from scrapers.browser import BrowserFetcher
-    from scrapers.fetch import Fetcher, PageFetcher
-    from state import Store
+    from rulewatch.alerts.deliver import Sink
+    from rulewatch.alerts.translate import Translator
+    from rulewatch.detection.explain import ExplainContext
+    from rulewatch.detection.gloss import Glossary
+    from rulewatch.detection.relevance import Taxonomy
+    from rulewatch.detection.severity import SeverityWeights
+    from rulewatch.scrapers.browser import BrowserFetcher
+    from rulewatch.scrapers.fetch import Fetcher, PageFetcher
+    from rulewatch.state import Store
 
 
 class App:
@@ -67,18 +67,22 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            from state import Store
+            from rulewatch.state import Store
 
             self.settings.ensure_home()
             self._store = Store(self.settings.database_url)
             self._owned.append(self._store)
+            if self._store.rules.pending_tasks():  # work an upgrade left (one small read when none)
+                from rulewatch.lineage import file_recorded
+
+                file_recorded(self._store)
         return self._store
 
     @property
     def taxonomy(self) -> Taxonomy:
         with self._tables_lock:
             if self._taxonomy is None:
-                from detection.relevance import Taxonomy
+                from rulewatch.detection.relevance import Taxonomy
 
                 self._taxonomy = Taxonomy.load(self.settings.topics_file)
             return self._taxonomy
@@ -88,8 +92,8 @@ class App:
         """The glossary and severity table alerts are explained with, each extended by the user's file."""
         with self._tables_lock:
             if self._explain_tables is None:
-                from detection.gloss import Glossary
-                from detection.severity import SeverityWeights
+                from rulewatch.detection.gloss import Glossary
+                from rulewatch.detection.severity import SeverityWeights
 
                 self._explain_tables = (Glossary.load(self.settings.glossary_file),
                                         SeverityWeights.load(self.settings.severity_file))
@@ -109,14 +113,14 @@ class App:
     def translator(self) -> Translator | None:
         """The optional machine translation of alerts (off unless RULEWATCH_TRANSLATE_* is set)."""
         if self._translator is False:
-            from alerts.translate import translator_from_env
+            from rulewatch.alerts.translate import translator_from_env
 
             self._translator = translator_from_env(self.settings.env)
         return self._translator
 
     def explain_context(self, source: Source) -> ExplainContext:
         """What judging `source` today needs to explain its alerts."""
-        from detection.explain import ExplainContext
+        from rulewatch.detection.explain import ExplainContext
 
         glossary, weights = self.explain_tables
         return ExplainContext(glossary, weights, self.settings.today(), source.publisher_name, source.issuer)
@@ -125,11 +129,11 @@ class App:
     def fetcher(self) -> Fetcher:
         """The cycle's fetcher; with shared politeness its per-host limits hold across processes."""
         if self._fetcher is None:
-            from scrapers.fetch import Fetcher
+            from rulewatch.scrapers.fetch import Fetcher
 
             gates = None
             if self.settings.shared_politeness:
-                from state.hostlease import DatabaseHostGates
+                from rulewatch.state.hostlease import DatabaseHostGates
 
                 gates = DatabaseHostGates(self.store, self.settings.host_policy)
             self._fetcher = Fetcher(self.settings.fetch_settings(), gates=gates)
@@ -140,7 +144,7 @@ class App:
     def browser(self) -> BrowserFetcher:
         """The browser fetcher, started on first use; it obeys the HTTP fetcher's robots and gates."""
         if self._browser is None:
-            from scrapers.browser import BrowserFetcher
+            from rulewatch.scrapers.browser import BrowserFetcher
 
             self._browser = BrowserFetcher(self.fetcher)
             self._owned.append(self._browser)
@@ -155,7 +159,7 @@ class App:
         """Where alerts go: every sink the environment configures; the console only when chosen
         (alerts.sinks.make_sinks); none at all is possible, and leaves alerts pending."""
         if self._sinks is None:
-            from alerts.sinks import make_sinks
+            from rulewatch.alerts.sinks import make_sinks
 
             self._sinks = make_sinks(self.settings.env, self._console, interactive=self.interactive,
                                      known_topics=self.taxonomy.names)

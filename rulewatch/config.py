@@ -16,12 +16,12 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.errors import ConfigError, SourceMisconfigured
-from core.model import HostPolicy
-from scrapers.extract import EXTRACTORS, source_kinds
-from scrapers.extract.options import ExtractOptions
-from scrapers.request import PLAIN, RequestSpec, header_problem
-from scrapers.urls import FetchScope, is_http_url
+from rulewatch.core.errors import ConfigError, SourceMisconfigured
+from rulewatch.core.model import HostPolicy
+from rulewatch.scrapers.extract import EXTRACTORS, source_kinds
+from rulewatch.scrapers.extract.options import ExtractOptions
+from rulewatch.scrapers.request import PLAIN, RequestSpec, header_problem
+from rulewatch.scrapers.urls import FetchScope, is_http_url
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")  # matched whole: no trailing newline slips by
 # Source fields that are extraction options (each extractor says which of them it reads).
@@ -34,8 +34,8 @@ ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 def _fetcher_options() -> dict[str, frozenset[str]]:
     """The request options each fetcher honours, as the fetchers declare them."""
-    from scrapers.browser import BrowserFetcher
-    from scrapers.fetch import Fetcher
+    from rulewatch.scrapers.browser import BrowserFetcher
+    from rulewatch.scrapers.fetch import Fetcher
 
     return {"http": Fetcher.OPTIONS, "browser": BrowserFetcher.OPTIONS}
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from core.model import Alert, Block, Document, InlineRun
-from core.text import article_key
-from detection.lineage import LineageMatch, match, rule_name
-from detection.severity import DRAFT_REASON, reads_as_draft
-from state import Store
-from state.records import AlertHead
-
-RULE_KINDS = ("new_item", "changed_text", "title_changed", "changed_item")
+from rulewatch.core.model import Alert, Block, Document, InlineRun
+from rulewatch.core.text import article_key
+from rulewatch.detection.lineage import LineageMatch, match, rule_name
+from rulewatch.detection.rules import RULE_KINDS, filed
+from rulewatch.detection.severity import reads_as_draft
+from rulewatch.state import Store
+from rulewatch.state.records import AlertHead
 
 
 def rule_text(store: Store, alert: Alert) -> Document | None:
@@ -39,8 +38,8 @@ def rule_text(store: Store, alert: Alert) -> Document | None:
 def draft_vs_final(draft_doc: Document, final_doc: Document) -> tuple[str, tuple[InlineRun, ...]]:
     """How the final's text differs from the draft's: a count of articles, and the styled runs."""
     # Imported here: a cycle links finals after every change, and only a found link compares texts.
-    from detection.compare import compare
-    from detection.explain import change_runs
+    from rulewatch.detection.compare import compare
+    from rulewatch.detection.explain import change_runs
 
     change = compare(draft_doc, final_doc)
     counts = {kind: sum(1 for t in change.text if t.kind == kind) for kind in ("changed", "added", "removed")}
@@ -80,7 +79,7 @@ def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:
               if h.kind in RULE_KINDS and not reads_as_draft(h.title, h.severity_reasons)]
     if not finals:
         return []
-    drafts = [d for d in store.draft_heads(reason=DRAFT_REASON) if reads_as_draft(d.title, d.severity_reasons)]
+    drafts = store.rules.draft_heads()  # filed as drafts for comment when they were recorded
     linked = []
     for final in finals:
         best: tuple[LineageMatch, AlertHead] | None = None
@@ -96,6 +95,19 @@ def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:
         if store.add_lineage(draft_alert.outbox_id, final_alert.outbox_id, found.score, found.method, message):
             linked.append(draft_alert.outbox_id)
     return linked
+
+
+def file_recorded(store: Store) -> int:
+    """File the alerts recorded before rules existed (the upgrade task schema 0008 leaves) under their
+    rules, as detection.rules files new ones, with their lineage links: once, in one transaction. How
+    many alerts were filed (0 when there was nothing to do)."""
+    from rulewatch.state.rules import FILE_RULES
+
+    if FILE_RULES not in store.rules.pending_tasks():
+        return 0
+    alerts = [(a.outbox_id, filed(a)) for a in store.alerts(newest_first=False)]
+    links = [(int(link["draft_alert_id"]), int(link["final_alert_id"])) for link in store.lineage()]
+    return store.file_recorded(alerts, links)
 
 
 # ---- the dossier: a rule's life in one view -------------------------------------------------------
@@ -146,13 +158,22 @@ def _in_order(short: str, long: str) -> bool:
     return all(ch in rest for ch in short)
 
 
-def rule_alerts(store: Store) -> list[Alert]:
-    """Every alert about a rule, oldest first: what find_rule and closest_rules look through (a year's
-    outbox takes about a second to read, so a lookup reads it once and passes it on)."""
-    return [a for a in store.alerts(newest_first=False) if a.kind in RULE_KINDS]
+@dataclass(frozen=True, slots=True)
+class FiledAlerts:
+    """Every alert filed under a rule, oldest first, and the rule each is filed under: what find_rule
+    and closest_rules look through (a year's outbox takes about a second to read, so a lookup reads it
+    once and passes it on)."""
+
+    alerts: list[Alert]
+    rule_of: dict[int, int]
 
 
-def closest_rules(rules: list[Alert], query: str, limit: int = 5) -> list[str]:
+def rule_alerts(store: Store) -> FiledAlerts:
+    filed_alerts = store.rules.filed_alerts()
+    return FiledAlerts([a for _, a in filed_alerts], {a.outbox_id: rule for rule, a in filed_alerts})
+
+
+def closest_rules(rules: FiledAlerts, query: str, limit: int = 5) -> list[str]:
     """Names of the rules (rule_alerts) `query` names loosely, closest first: its characters in order
     with words left out (数据安全办法 for 银行保险机构数据安全管理办法, "incident reporting cloud" for the
     Federal Register's title), or the name with a slip of a character or two (rapidfuzz ratio TYPO_SCORE)."""
@@ -161,7 +182,7 @@ def closest_rules(rules: list[Alert], query: str, limit: int = 5) -> list[str]:
     wanted = rule_name(query)
     if len(wanted) < MIN_LOOSE_CHARS:
         return []
-    names = dict.fromkeys(rule_name(a.title) for a in rules)
+    names = dict.fromkeys(rule_name(a.title) for a in rules.alerts)
     scored = []
     for name in names:
         if name and _in_order(wanted, name):
@@ -171,36 +192,29 @@ def closest_rules(rules: list[Alert], query: str, limit: int = 5) -> list[str]:
     return [name for _, name in sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:limit]]
 
 
-def find_rule(store: Store, rules: list[Alert], query: str) -> list[Alert]:
-    """The alerts of `rules` (rule_alerts) about the rule `query` names: an alert id, or words of its
-    name (the draft wrapper and 《》 do not matter)."""
+def find_rule(rules: FiledAlerts, query: str) -> list[Alert]:
+    """The alerts about the rule `query` names (an alert id, or words of its name: the draft wrapper and
+    《》 do not matter): every alert of each rule one of whose alerts it names."""
     if query.isdigit():
-        seed = [a for a in rules if a.outbox_id == int(query)]
+        seed = [a for a in rules.alerts if a.outbox_id == int(query)]
     else:
         wanted = rule_name(query)
-        seed = [a for a in rules if wanted and wanted in rule_name(a.title)]
-    if not seed:
-        return []
-    links = store.lineage()
-    members = {a.outbox_id for a in seed}
-    for link in links:  # drafts and finals of the seed, once removed
-        if link["draft_alert_id"] in members or link["final_alert_id"] in members:
-            members |= {int(link["draft_alert_id"]), int(link["final_alert_id"])}
-    subjects = {(a.source, a.subject) for a in rules if a.outbox_id in members}
-    return [a for a in rules if (a.source, a.subject) in subjects]
+        seed = [a for a in rules.alerts if wanted and wanted in rule_name(a.title)]
+    wanted_rules = {rules.rule_of[a.outbox_id] for a in seed}
+    return [a for a in rules.alerts if rules.rule_of[a.outbox_id] in wanted_rules]
 
 
-def dossier(store: Store, query: str, rules: list[Alert] | None = None) -> Dossier | None:
+def dossier(store: Store, query: str, rules: FiledAlerts | None = None) -> Dossier | None:
     """The life of the rule `query` names, or None when no alert is about it. `rules`: rule_alerts(store),
     when the caller has read them already."""
     rules = rule_alerts(store) if rules is None else rules
-    alerts = find_rule(store, rules, query)
+    alerts = find_rule(rules, query)
     closest = ""
     if not alerts and not query.isdigit():
         loose = closest_rules(rules, query, limit=2)
         if len(loose) == 1:  # one rule named loosely: that one; several: the caller offers them
             closest = loose[0]
-            alerts = find_rule(store, rules, closest)
+            alerts = find_rule(rules, closest)
     if not alerts:
         return None
     ids = {a.outbox_id for a in alerts}

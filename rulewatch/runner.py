@@ -25,18 +25,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from core.errors import FetchError, PartialRender, WriteRefused
-from core.model import Change, Document, Item, Verdict
-from detection.health import SourceHealth
-from detection.volatility import learned_volatile
 from rulewatch.analysis import AnalysisTask, analyse, carry_details, compare_and_judge, detail_url, warm
 from rulewatch.config import Source
+from rulewatch.core.errors import FetchError, PartialRender, WriteRefused
+from rulewatch.core.model import Change, Document, Item, Verdict
+from rulewatch.detection.health import SourceHealth
+from rulewatch.detection.volatility import learned_volatile
+from rulewatch.scrapers.extract import ExtractOptions, extract
+from rulewatch.scrapers.fetch import NotModified, PageFetcher, Validators
+from rulewatch.scrapers.request import PLAIN, RequestSpec
+from rulewatch.state import EncodedDocument, Recorder, SourceState
+from rulewatch.state.recorder import NotModifiedAnswer
 from rulewatch.workers import ForkedWorkers, default_count
-from scrapers.extract import ExtractOptions, extract
-from scrapers.fetch import NotModified, PageFetcher, Validators
-from scrapers.request import PLAIN, RequestSpec
-from state import EncodedDocument, Recorder, SourceState
-from state.recorder import NotModifiedAnswer
 
 if TYPE_CHECKING:
     from rulewatch.app import App
@@ -163,7 +163,7 @@ def _detail_text(url: str, fetcher: PageFetcher, source: Source, request: Reques
     blocks = [b.text for b in detail.blocks]
     if blocks and blocks[0] == detail.title:
         blocks = blocks[1:]  # the heading repeats the item's title
-    from detection.dates import kept_with_key_dates
+    from rulewatch.detection.dates import kept_with_key_dates
 
     return kept_with_key_dates("\n".join(blocks), DETAIL_CHARS)
 
@@ -364,7 +364,7 @@ def _write_each(batch: list[Checked], write: Callable[[list[Checked]], list[Sour
 def _write_feed(app: App, path: Path) -> None:
     """Rewrite the Atom feed file after a cycle that recorded alerts; a feed that cannot be written is
     logged, never a failed cycle (the alerts are safe in the outbox)."""
-    from alerts.feed import atom_feed, feed_alerts, write_feed
+    from rulewatch.alerts.feed import atom_feed, feed_alerts, write_feed
 
     try:
         write_feed(path, atom_feed(feed_alerts(app.store), datetime.now(UTC)))

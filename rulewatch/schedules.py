@@ -12,10 +12,11 @@ from typing import Any
 
 import yaml
 
-from core.errors import ConfigError
 from rulewatch.config import Source
+from rulewatch.core.errors import ConfigError
 
-CHECK_ENTRYPOINT = "flows/check.py:check_sources"
+# By module (prefect.yaml's form), or by file as copies of prefect.yaml from before one namespace do.
+CHECK_ENTRYPOINTS = ("rulewatch.flows.check:check_sources", "flows/check.py:check_sources")
 DEFAULT_PREFECT_YAML = "prefect.yaml"
 
 
@@ -44,7 +45,7 @@ class Deployment:
 
     @property
     def checks(self) -> bool:
-        return self.entrypoint == CHECK_ENTRYPOINT
+        return self.entrypoint in CHECK_ENTRYPOINTS
 
     @property
     def groups(self) -> tuple[str, ...] | None:

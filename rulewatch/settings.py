@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 
-from alerts.deliver import DEFAULT_DELIVERY_LEASE
-from core.env import TIMEZONE_VARIABLE, flag, number, timezone
-from core.errors import SettingsError
-from core.model import DEFAULT_HOST_CONCURRENCY, DEFAULT_HOST_DELAY, HostPolicy
-from detection.health import DEFAULT_FAILING_AFTER
-from scrapers.fetch import DEFAULT_CONTACT_URL, FetchSettings
+from rulewatch.alerts.deliver import DEFAULT_DELIVERY_LEASE
+from rulewatch.core.env import TIMEZONE_VARIABLE, flag, number, timezone
+from rulewatch.core.errors import SettingsError
+from rulewatch.core.model import DEFAULT_HOST_CONCURRENCY, DEFAULT_HOST_DELAY, HostPolicy
+from rulewatch.detection.health import DEFAULT_FAILING_AFTER
+from rulewatch.scrapers.fetch import DEFAULT_CONTACT_URL, FetchSettings
 
 DEFAULT_HOME = ".rulewatch"
 DEFAULT_WORKERS = 16  # pages fetched at once across all hosts; per-host limits still apply

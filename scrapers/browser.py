@@ -24,12 +24,12 @@ from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import errors
-from core.model import HostPolicy
-from scrapers.extract.challenge import looks_like_challenge
-from scrapers.fetch import Fetcher, Response, Validators
-from scrapers.request import PLAIN, RequestSpec, user_agent_for
-from scrapers.urls import FetchScope, is_http_url
+from rulewatch.core import errors
+from rulewatch.core.model import HostPolicy
+from rulewatch.scrapers.extract.challenge import looks_like_challenge
+from rulewatch.scrapers.fetch import Fetcher, Response, Validators
+from rulewatch.scrapers.request import PLAIN, RequestSpec, user_agent_for
+from rulewatch.scrapers.urls import FetchScope, is_http_url
 
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_HINT = ("install the browser fetcher: pip install 'rulewatch[browser]' and a Chromium "

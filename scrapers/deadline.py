@@ -19,7 +19,7 @@ from typing import Any
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from scrapers.headers import PlainHeadersResponse
+from rulewatch.scrapers.headers import PlainHeadersResponse
 
 _local = threading.local()  # the deadline of the request this thread is making
 

@@ -11,7 +11,7 @@ import codecs
 import logging
 import re
 
-from core.errors import ExtractError, Undecodable
+from rulewatch.core.errors import ExtractError, Undecodable
 
 _SUPERSETS = {
     "gb2312": "gb18030",

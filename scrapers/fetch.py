@@ -29,12 +29,12 @@ from urllib3.exceptions import (
 )
 from urllib3.util import parse_url
 
-from core import errors
-from core.model import HostPolicy
-from scrapers.deadline import POOL_CLASSES, HeadersCut, set_deadline
-from scrapers.politeness import Gates, LocalGates
-from scrapers.request import PLAIN, UNSENDABLE, RequestSpec, cookie_header, set_cookies, user_agent_for
-from scrapers.urls import FetchScope, host_of, is_http_url
+from rulewatch.core import errors
+from rulewatch.core.model import HostPolicy
+from rulewatch.scrapers.deadline import POOL_CLASSES, HeadersCut, set_deadline
+from rulewatch.scrapers.politeness import Gates, LocalGates
+from rulewatch.scrapers.request import PLAIN, UNSENDABLE, RequestSpec, cookie_header, set_cookies, user_agent_for
+from rulewatch.scrapers.urls import FetchScope, host_of, is_http_url
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 30.0

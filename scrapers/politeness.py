@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
-from core.model import HostPolicy
+from rulewatch.core.model import HostPolicy
 
 
 class _HostGate:

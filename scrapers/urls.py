@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from core.noise import URL_PARAM, noisy_name
+from rulewatch.core.noise import URL_PARAM, noisy_name
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 

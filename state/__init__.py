@@ -1,8 +1,16 @@
 """rulewatch's state: sources, snapshots, changes, the alert outbox. The only package that writes it."""
 
-from state.recorder import Recorder
-from state.records import EncodedDocument, Recorded, SinkDelivery, SourceState, encode_document, stored_document, utcnow
-from state.store import Store
+from rulewatch.state.recorder import Recorder
+from rulewatch.state.records import (
+           EncodedDocument,
+           Recorded,
+           SinkDelivery,
+           SourceState,
+           encode_document,
+           stored_document,
+           utcnow,
+)
+from rulewatch.state.store import Store
 
 __all__ = ["EncodedDocument", "Recorded", "Recorder", "SinkDelivery", "SourceState", "Store", "encode_document",
            "stored_document", "utcnow"]

@@ -17,9 +17,9 @@ from contextlib import AbstractContextManager, contextmanager
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.model import HostPolicy
-from state.schema import host_pace, host_slots
-from state.store import Store
+from rulewatch.core.model import HostPolicy
+from rulewatch.state.schema import host_pace, host_slots
+from rulewatch.state.store import Store
 
 POLL_SECONDS = 0.05
 DEFAULT_LEASE_SECONDS = 120.0  # longer than any one fetch (DEFAULT_TOTAL_TIMEOUT is 90 s)

@@ -24,11 +24,11 @@ from typing import Any
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import Connection
 
-from core.errors import StateError
-from state import schema
-from state.search import create_search_index
+from rulewatch.core.errors import StateError
+from rulewatch.state import schema
+from rulewatch.state.search import create_search_index
 
-SCHEMA_HEAD = "0007"  # the newest revision in state/migrations/versions (a test keeps them in step)
+SCHEMA_HEAD = "0008"  # the newest revision in state/migrations/versions (a test keeps them in step)
 FIRST_REVISION = "0001"
 VERSION_TABLE = "alembic_version"
 SCHEMA_LOCK_ID = 7_104_2026  # pg_advisory_xact_lock key for schema changes
@@ -111,7 +111,7 @@ def prepare(reader: Engine, writer: Engine) -> tuple[SchemaStatus, str]:
 
 def _adopt(conn: Connection) -> None:
     """A database from before migrations: bring it to revision 0001's shape and stamp it so."""
-    first: Any = importlib.import_module("state.migrations.versions.0001_initial")
+    first: Any = importlib.import_module("rulewatch.state.migrations.versions.0001_initial")
     first.metadata.create_all(conn)  # tables that very early versions did not have yet
     existing = inspect(conn)
     for table in first.metadata.sorted_tables:

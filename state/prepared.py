@@ -17,7 +17,7 @@ from sqlalchemy import Boolean, Table
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import Executable
 
-from core.text import storable
+from rulewatch.core.text import storable
 
 
 def storable_params(params: Any) -> Any:

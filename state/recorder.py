@@ -3,7 +3,8 @@
 A substantive change's snapshot, change row and alerts are written together: they commit together or
 not at all, so an alert can never be lost to a crash after its snapshot. The recorder writes what it is
 given: the alerts come from detection's verdict, the health notices from the HealthRules it is handed
-(detection.health.SourceHealth), asked while the source's row is locked."""
+(detection.health.SourceHealth), asked while the source's row is locked. An alert about a rule is filed
+under its rule (state.rules) as it is written."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from sqlalchemy import bindparam, exists, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from core.model import Alert, Change, Document, Verdict
-from state import schema
-from state.prepared import Prepared, insert_ignoring_duplicates
-from state.records import ANY_SNAPSHOT, EncodedDocument, Recorded, alert_row, encode_document, utcnow
-from state.search import change_texts, document_texts, record_texts
+from rulewatch.core.model import Alert, Change, Document, Verdict
+from rulewatch.state import schema
+from rulewatch.state.prepared import Prepared, insert_ignoring_duplicates
+from rulewatch.state.records import ANY_SNAPSHOT, EncodedDocument, Recorded, alert_row, encode_document, utcnow
+from rulewatch.state.rules import file_alert
+from rulewatch.state.search import change_texts, document_texts, record_texts
 
 # Statements are built once and run with parameters: building a Core statement costs several times
 # more than running it (SQLAlchemy caches the compiled form of a statement it has seen). Bound
@@ -329,7 +331,9 @@ def _insert_alert(conn: Connection, name: str, draft: Alert, key: str, change_id
                   channel: str, now: str) -> int:
     """Put a draft into the outbox, under its idempotency key."""
     alert = replace(draft, idempotency_key=key, source=name, change_id=change_id, channel=channel, detected_at=now)
-    return _WRITE["alerts"].insert(conn, alert_row(alert))
+    alert_id = _WRITE["alerts"].insert(conn, alert_row(alert))
+    file_alert(conn, alert_id, alert, now)  # the rule it is about knows it in the same transaction
+    return alert_id
 
 
 def _log_check(conn: Connection, name: str, now: str, outcome: str, detail: str) -> None:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from core.model import Alert, Document, plain
-from state.schema import ALERT_LIST_FIELDS, ALERT_RECORD_FIELDS
+from rulewatch.core.model import Alert, Document, plain
+from rulewatch.state.schema import ALERT_LIST_FIELDS, ALERT_RECORD_FIELDS
 
 ANY_SNAPSHOT: Any = object()  # record_success without an optimistic check on the last snapshot
 

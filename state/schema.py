@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from core.model import Alert
+from rulewatch.core.model import Alert
 
 metadata = MetaData()
 _ALERT_TYPES = get_type_hints(Alert)
@@ -252,4 +252,46 @@ lineage = Table(
     Column("method", String(20), nullable=False),
     Column("linked_at", String(32), nullable=False),
     UniqueConstraint("draft_alert_id", "final_alert_id", name="uq_lineage_pair"),
+)
+
+
+# The rules the alerts are about (the Rule aggregate): a rule is known by its key (rin:…, docket:…,
+# name:…, or subject:SOURCE:SUBJECT; detection.rules decides), holds its alerts with their roles (its
+# versions and the changes to them), and is named by its latest alert's title. A rule merged into
+# another (lineage linked its final to that rule's draft) keeps its row, so its key still finds the rule.
+rules = Table(
+    "rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False),
+    Column("name", Text, nullable=False, server_default=""),
+    Column("first_alert_id", Integer, ForeignKey("alerts.id"), nullable=True),
+    Column("last_alert_id", Integer, ForeignKey("alerts.id"), nullable=True),
+    Column("merged_into", Integer, ForeignKey("rules.id"), nullable=True),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    UniqueConstraint("key", name="uq_rules_key"),
+)
+
+# Each alert about a rule, once: its rule, its role there (a core.model.RuleRole), and its source and
+# subject, by which a later alert about the same item or page finds the rule again.
+rule_alerts = Table(
+    "rule_alerts",
+    metadata,
+    Column("alert_id", Integer, ForeignKey("alerts.id"), primary_key=True),
+    Column("rule_id", Integer, ForeignKey("rules.id"), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("source", String(200), nullable=False, server_default=""),
+    Column("subject", Text, nullable=False, server_default=""),
+    Index("ix_rule_alerts_rule", "rule_id", "alert_id"),
+    Index("ix_rule_alerts_subject", "source", "subject", "alert_id"),
+    Index("ix_rule_alerts_role", "role", "alert_id"),
+)
+
+# Work an upgrade left for rulewatch itself, done the next time it opens the database: a migration
+# cannot decide what detection decides (0008 leaves `file_rules`: file the alerts recorded before rules).
+upgrade_tasks = Table(
+    "upgrade_tasks",
+    metadata,
+    Column("name", String(40), primary_key=True),
 )

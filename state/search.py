@@ -24,9 +24,9 @@ from sqlalchemy import and_, bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from core.model import Change, Document
-from state import schema
-from state.prepared import Prepared
+from rulewatch.core.model import Change, Document
+from rulewatch.state import schema
+from rulewatch.state.prepared import Prepared
 
 log = logging.getLogger("rulewatch.state")
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -19,12 +19,12 @@ from sqlalchemy.exc import (
     NoSuchModuleError,
 )
 
-from core.errors import StateError, WriteRefused
-from core.model import Alert, Document
-from state import migrate, schema
-from state.prepared import insert_ignoring_duplicates, storable_params
-from state.recorder import HealthRules, Recorder, read_document
-from state.records import (
+from rulewatch.core.errors import StateError, WriteRefused
+from rulewatch.core.model import Alert, Document
+from rulewatch.state import migrate, schema
+from rulewatch.state.prepared import insert_ignoring_duplicates, storable_params
+from rulewatch.state.recorder import HealthRules, Recorder, read_document
+from rulewatch.state.records import (
     TIME_FORMAT,
     AlertHead,
     ChangeRecord,
@@ -37,7 +37,8 @@ from state.records import (
     stored_document,
     utcnow,
 )
-from state.search import (
+from rulewatch.state.rules import Rules, file_recorded, link
+from rulewatch.state.search import (
     DEFAULT_SEARCH_LIMIT,
     SearchHit,
     catch_up,
@@ -146,6 +147,7 @@ class Store:
         except BaseException:
             self.close()
             raise
+        self.rules = Rules(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -308,19 +310,6 @@ class Store:
                 found += _heads(conn, _HEAD.where(schema.alerts.c.id.in_(chunk)))
         return sorted(found, key=lambda head: head.outbox_id)
 
-    def draft_heads(self, reason: str = "") -> list[AlertHead]:
-        """The heads of alerts about rules whose title reads as a draft for comment, or (given `reason`)
-        whose severity reasons hold that text (lineage candidates), oldest first."""
-        a = schema.alerts
-        words = ("%征求意见%", "%草案%", "%roposed%", "%ROPOSED%", "%NPRM%", "%equest for comment%")
-        said = [a.c.title.like(w) for w in words]
-        if reason:
-            said.append(a.c.severity_reasons.like(f"%{reason}%"))
-        query = _HEAD.where(a.c.kind.in_(("new_item", "changed_text", "title_changed", "changed_item")),
-                            or_(*said)).order_by(a.c.id)
-        with self.engine.connect() as conn:
-            return _heads(conn, query)
-
     def add_lineage(self, draft_id: int, final_id: int, score: float, method: str, reply: Alert) -> bool:
         """Link a final to its draft and put the draft thread's reply in the outbox, in one transaction;
         False (and nothing written) when the pair was linked before."""
@@ -330,6 +319,7 @@ class Store:
             added = insert_ignoring_duplicates(recorder.conn.dialect.name, schema.lineage).run(recorder.conn, row)
             if added.rowcount != 1:
                 return False
+            link(recorder.conn, draft_id, final_id)  # the final's rule is the draft's from now on
             recorder.add_alerts_once([reply])
             return True
         return self.write(write)
@@ -343,6 +333,11 @@ class Store:
     def add_alerts_once(self, drafts: list[Alert]) -> int:
         """Alerts with their own idempotency keys into the outbox, each once (Recorder.add_alerts_once)."""
         return self.write(lambda recorder: recorder.add_alerts_once(drafts))
+
+    def file_recorded(self, filed: Iterable[tuple[int, Alert]], links: Iterable[tuple[int, int]]) -> int:
+        """File the alerts recorded before rules under their rules, with their lineage links, in one
+        transaction (state.rules.file_recorded)."""
+        return self.write(lambda recorder: file_recorded(recorder.conn, filed, links))
 
     def alerts_with_key_dates(self) -> list[Alert]:
         """Alerts that name key dates, oldest first (the deadline radar reads each rule's latest), but

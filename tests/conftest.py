@@ -61,7 +61,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[object]:
-    from state import Store
+    from rulewatch.state import Store
 
     s = Store(database_url)
     yield s

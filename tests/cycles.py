@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from detection.relevance import Taxonomy
 from rulewatch.app import App
 from rulewatch.config import Source
+from rulewatch.detection.relevance import Taxonomy
 from rulewatch.runner import SourceOutcome, run_cycle
+from rulewatch.scrapers.fetch import Fetcher, FetchSettings
 from rulewatch.settings import Settings
-from scrapers.fetch import Fetcher, FetchSettings
-from state import Store
+from rulewatch.state import Store
 
 
 def cycle(store: Store, sources: list[Source], fetch: FetchSettings) -> dict[str, SourceOutcome]:

@@ -17,21 +17,23 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "scrapers", "detection", "state", "alerts", "rulewatch", "flows")
+# The stages keep their folders at the top of the repository and install as rulewatch.<stage>.
+STAGES = ("core", "scrapers", "detection", "state", "alerts", "flows")
+PACKAGES = tuple(f"rulewatch.{stage}" for stage in STAGES) + ("rulewatch",)
 
 # What each package may import of rulewatch's own packages (itself always).
 ALLOWED: dict[str, frozenset[str]] = {
-    "core": frozenset(),
-    "scrapers": frozenset({"core"}),
-    "detection": frozenset({"core"}),
-    "state": frozenset({"core"}),
-    "alerts": frozenset({"core", "state"}),
+    "rulewatch.core": frozenset(),
+    "rulewatch.scrapers": frozenset({"rulewatch.core"}),
+    "rulewatch.detection": frozenset({"rulewatch.core"}),
+    "rulewatch.state": frozenset({"rulewatch.core"}),
+    "rulewatch.alerts": frozenset({"rulewatch.core", "rulewatch.state"}),
 }
 # Modules no package below the composition layer may import, whatever the rules above allow.
-COMPOSITION = ("rulewatch.runner", "rulewatch.cli", "rulewatch.app", "flows")
+COMPOSITION = ("rulewatch.runner", "rulewatch.cli", "rulewatch.app", "rulewatch.flows")
 # The front ends, each with its modules: each may import the use cases and what is below them, never
 # another front end. (The demo is a use case: a scripted run on a bundled replay, which the CLI shows.)
-FRONT_ENDS = {"cli": ("rulewatch.cli", "rulewatch.command", "rulewatch.__main__"), "flows": ("flows",)}
+FRONT_ENDS = {"cli": ("rulewatch.cli", "rulewatch.command", "rulewatch.__main__"), "flows": ("rulewatch.flows",)}
 SERVICES = ("rulewatch.services", "rulewatch.demo")
 
 
@@ -39,11 +41,27 @@ def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
+    if parts[0] in STAGES:
+        parts.insert(0, "rulewatch")
     return ".".join(parts)
 
 
+def _files() -> list[Path]:
+    """Every source file once: the stages' own folders, and rulewatch/ without its links to them."""
+    stage_files = [p for stage in STAGES for p in sorted((ROOT / stage).rglob("*.py"))]
+    own = [p for p in sorted((ROOT / "rulewatch").rglob("*.py"))
+           if p.relative_to(ROOT / "rulewatch").parts[0] not in STAGES]
+    return stage_files + own
+
+
+def _package(module: str) -> str:
+    """The layer a module belongs to: rulewatch.<stage>, else rulewatch."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 1 and parts[1] in STAGES else parts[0]
+
+
 def _modules() -> dict[str, Path]:
-    return {_module_name(p): p for package in PACKAGES for p in sorted((ROOT / package).rglob("*.py"))}
+    return {_module_name(p): p for p in _files()}
 
 
 def _absolute(node: ast.ImportFrom, importer: str, is_package: bool) -> str:
@@ -69,7 +87,7 @@ def _imports(path: Path, modules: dict[str, Path]) -> list[tuple[int, str]]:
             names = [f"{module}.{a.name}" if f"{module}.{a.name}" in modules else module for a in node.names]
         else:
             continue
-        found += [(node.lineno, name) for name in names if name.split(".")[0] in PACKAGES]
+        found += [(node.lineno, name) for name in names if name.split(".")[0] in ("rulewatch", *STAGES)]
     return found
 
 
@@ -82,16 +100,18 @@ def test_each_package_imports_only_the_layers_below_it() -> None:
     modules, graph = _graph()
     broken = []
     for name, imports in graph.items():
-        package = name.split(".")[0]
+        package = _package(name)
         for line, target in imports:
-            target_package = target.split(".")[0]
+            target_package = _package(target)
             if target_package == package:
                 continue
             where = f"{modules[name].relative_to(ROOT)}:{line} imports {target}"
-            if package in ALLOWED and target_package not in ALLOWED[package]:
+            if target.split(".")[0] in STAGES:
+                broken.append(f"{where} (the stages install under rulewatch.: import rulewatch.{target})")
+            elif package in ALLOWED and target_package not in ALLOWED[package]:
                 allowed = ", ".join(sorted(ALLOWED[package])) or "nothing of rulewatch"
                 broken.append(f"{where} ({package} may import only {allowed})")
-            elif package not in ("rulewatch", "flows") and target.startswith(COMPOSITION):
+            elif package not in ("rulewatch", "rulewatch.flows") and target.startswith(COMPOSITION):
                 broken.append(f"{where} (only the composition layer wires the runner, the CLI and the flows)")
     assert not broken, "layering broken:\n" + "\n".join(broken)
 
@@ -125,10 +145,10 @@ def test_the_checker_sees_relative_and_package_imports(tmp_path: Path) -> None:
     probe.write_text("from .check import check_sources\nfrom rulewatch import cli\nfrom . import serve\n",
                      encoding="utf-8")
     try:
-        names = [name for _, name in _imports(probe, {**modules, "flows._layering_probe": probe})]
+        names = [name for _, name in _imports(probe, {**modules, "rulewatch.flows._layering_probe": probe})]
     finally:
         probe.unlink()
-    assert names == ["flows.check", "rulewatch.cli", "flows.serve"]
+    assert names == ["rulewatch.flows.check", "rulewatch.cli", "rulewatch.flows.serve"]
 
 
 def find_cycles(edges: dict[str, list[str]]) -> list[str]:
@@ -166,6 +186,21 @@ def test_there_are_no_import_cycles() -> None:
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
 
 
-@pytest.mark.parametrize("package", sorted(ALLOWED))
-def test_the_rules_cover_real_packages(package: str) -> None:
-    assert (ROOT / package / "__init__.py").is_file()
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_rules_cover_real_packages(stage: str) -> None:
+    assert (ROOT / stage / "__init__.py").is_file()
+    link = ROOT / "rulewatch" / stage
+    assert link.is_symlink() and link.resolve() == (ROOT / stage).resolve(), f"rulewatch/{stage} must link to ../{stage}"
+
+
+def test_nothing_imports_a_stage_by_its_bare_name() -> None:
+    """`import core` next to `import rulewatch.core` would load one file as two modules; tests and bench
+    scripts import the installed names too."""
+    broken = []
+    for path in sorted([*ROOT.glob("tests/**/*.py"), *ROOT.glob("bench/*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            broken += [f"{path.relative_to(ROOT)}:{node.lineno} imports {n}" for n in names
+                       if n.split(".")[0] in STAGES]
+    assert not broken, "import rulewatch.<stage>, not the bare folder:\n" + "\n".join(broken)

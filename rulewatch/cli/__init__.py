@@ -14,13 +14,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from core.errors import ConfigError, SettingsError, StateError, TaxonomyError, UsageError
 from rulewatch import __version__
 from rulewatch.cli.base import EXIT_CONFIG, EXIT_OK, EXIT_SOURCE_FAILED, Command, silence_stdout, stdout_gone
 from rulewatch.cli.commands.checking import Run, Sources
 from rulewatch.cli.commands.keeping import Db, Demo, Serve
 from rulewatch.cli.commands.reading import Alerts, Calendar, Diff, Dossier, Feed, History, Search
 from rulewatch.cli.commands.sending import Deliver, Digest, Remind, SlackTest
+from rulewatch.core.errors import ConfigError, SettingsError, StateError, TaxonomyError, UsageError
 
 __all__ = ["COMMANDS", "EXIT_CONFIG", "EXIT_OK", "EXIT_SOURCE_FAILED", "build_parser", "main"]
 

@@ -19,7 +19,7 @@ from rulewatch.app import App
 from rulewatch.partition import Partition, PartitionError
 
 if TYPE_CHECKING:
-    from alerts.deliver import DeliveryReport
+    from rulewatch.alerts.deliver import DeliveryReport
 
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_CONFIG = 0, 1, 2
 DEFAULT_SOURCES = "sources.yaml"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from types import ModuleType
 
-from core.errors import UsageError
+from rulewatch.core.errors import UsageError
 
 GROUP = "rulewatch.plugins"
 

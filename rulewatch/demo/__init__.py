@@ -89,7 +89,7 @@ def write_sources(path: Path, base: str) -> None:
 def run_demo(out: object = None, slack: bool = False) -> int:
     """Two cycles over the bundled replay, then its alerts: on the console, or with `slack` to the sinks
     the environment configures (SLACK_BOT_TOKEN and SLACK_CHANNEL, ...)."""
-    from alerts.deliver import ConsoleSink, deliver_pending
+    from rulewatch.alerts.deliver import ConsoleSink, deliver_pending
     from rulewatch.app import App
     from rulewatch.services.checking import check
 

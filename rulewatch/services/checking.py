@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from alerts.deliver import DeliveryReport
+    from rulewatch.alerts.deliver import DeliveryReport
     from rulewatch.app import App
     from rulewatch.config import Source
     from rulewatch.runner import CycleReport, SourceOutcome
@@ -20,7 +20,7 @@ OFFLINE_HINT = ("No source could be reached: is this machine offline? `rulewatch
 
 def delivery_problems(report: DeliveryReport) -> list[str]:
     """What delivery left undone, one line each; none when every alert went out."""
-    from alerts.deliver import NO_SINK_HELP
+    from rulewatch.alerts.deliver import NO_SINK_HELP
 
     problems = []
     if report.unsent:
@@ -62,7 +62,7 @@ class CheckResult:
 def check(app: App, sources: list[Source], *, deliver: bool = True,
           on_outcome: Callable[[SourceOutcome], None] | None = None) -> CheckResult:
     """Check `sources` once (concurrently, politely), record each result, then deliver what is pending."""
-    from alerts.deliver import deliver_pending
+    from rulewatch.alerts.deliver import deliver_pending
     from rulewatch.runner import run_cycle
 
     if deliver:

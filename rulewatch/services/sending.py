@@ -7,19 +7,19 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from core.errors import UsageError
+from rulewatch.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from alerts.deliver import DeliveryReport
-    from alerts.reminders import RemindersSent
-    from core.model import Alert
+    from rulewatch.alerts.deliver import DeliveryReport
+    from rulewatch.alerts.reminders import RemindersSent
     from rulewatch.app import App
+    from rulewatch.core.model import Alert
 
 
 def deliver(app: App, resend: Sequence[int] = ()) -> DeliveryReport:
     """Send pending alerts now; `resend`: these alerts again, to every sink (an unknown id is an error
     and nothing is sent)."""
-    from alerts.deliver import deliver_pending
+    from rulewatch.alerts.deliver import deliver_pending
 
     if resend:
         known = {alert.outbox_id for alert in app.store.alerts_by_id(list(resend))}
@@ -32,7 +32,7 @@ def deliver(app: App, resend: Sequence[int] = ()) -> DeliveryReport:
 
 def remind(app: App, today: date | None = None) -> RemindersSent:
     """Post the deadline reminders due `today` (the team's today by default), each once."""
-    from alerts.reminders import send_reminders
+    from rulewatch.alerts.reminders import send_reminders
 
     return send_reminders(app.store, app.sinks, today or app.settings.today(),
                           lease_seconds=app.settings.delivery_lease)
@@ -42,8 +42,8 @@ def digest(app: App) -> dict[str, str]:
     """Post each channel's digest of the last 24 hours, once per channel and day: channel -> outcome.
     With no sink configured there is nowhere to post: UsageError says what to set (a digest is not kept
     for later, as alerts are)."""
-    from alerts.deliver import NO_SINK_HELP
-    from alerts.digest import send_digests
+    from rulewatch.alerts.deliver import NO_SINK_HELP
+    from rulewatch.alerts.digest import send_digests
 
     if not app.sinks:
         raise UsageError(f"no digest posted: {NO_SINK_HELP.replace('so they stay pending', 'so nothing is posted')}")
@@ -56,11 +56,11 @@ SAMPLE_TITLE = "rulewatch test: 银行业金融机构网络安全事件报告办
 def sample_alert(app: App) -> Alert:
     """A sample alert made as a real one is (compared, judged, explained: severity, English line, key
     dates), from an amendment of a made-up rule taking effect in 30 days: what `slack-test` posts."""
-    from core.model import Block, Document
-    from detection.compare import compare
-    from detection.judge import judge
     from rulewatch.config import Source
-    from state import utcnow
+    from rulewatch.core.model import Block, Document
+    from rulewatch.detection.compare import compare
+    from rulewatch.detection.judge import judge
+    from rulewatch.state import utcnow
 
     effective = (app.settings.today() + timedelta(days=30))
     when = f"{effective.year}年{effective.month}月{effective.day}日"

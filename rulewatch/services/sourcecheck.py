@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from alerts.message import CATALOG_EVENT, Message, Section, Span
-from core.errors import FetchError
-from core.model import Document
+from rulewatch.alerts.message import CATALOG_EVENT, Message, Section, Span
+from rulewatch.core.errors import FetchError
+from rulewatch.core.model import Document
 
 if TYPE_CHECKING:
     from rulewatch.app import App
@@ -86,8 +86,8 @@ def samples(doc: Document) -> list[str]:
 
 def read_source(app: App, source: Source) -> Reading:
     """Fetch `source` once, with its own request options, and judge what it gave."""
-    from scrapers.extract import extract, extractor_for
-    from scrapers.fetch import NotModified
+    from rulewatch.scrapers.extract import extract, extractor_for
+    from rulewatch.scrapers.fetch import NotModified
 
     try:
         resp = app.fetcher_for(source).fetch(

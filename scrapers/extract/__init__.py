@@ -11,15 +11,15 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from core.errors import EmptyBody
-from core.model import READER_REVISION, Block, Document
-from core.text import article_key, squash
-from scrapers.encoding import decode, decode_json
-from scrapers.extract.feed import extract_feed
-from scrapers.extract.html import extract_html
-from scrapers.extract.jsondoc import extract_json
-from scrapers.extract.options import MAX_ITEMS, ExtractOptions
-from scrapers.extract.pdf import extract_pdf
+from rulewatch.core.errors import EmptyBody
+from rulewatch.core.model import READER_REVISION, Block, Document
+from rulewatch.core.text import article_key, squash
+from rulewatch.scrapers.encoding import decode, decode_json
+from rulewatch.scrapers.extract.feed import extract_feed
+from rulewatch.scrapers.extract.html import extract_html
+from rulewatch.scrapers.extract.jsondoc import extract_json
+from rulewatch.scrapers.extract.options import MAX_ITEMS, ExtractOptions
+from rulewatch.scrapers.extract.pdf import extract_pdf
 
 __all__ = ["EXTRACTORS", "SHAPES", "ExtractOptions", "Extractor", "extract", "extractor_for", "source_kinds"]
 

@@ -9,12 +9,12 @@ import xml.etree.ElementTree as ET
 import defusedxml
 import defusedxml.ElementTree as DET
 
-from core.errors import ExtractError
-from core.model import WINDOW, Document, Item
-from core.text import find_date, squash
-from scrapers.extract.fields import with_unique_ids, without_constant_fields
-from scrapers.extract.options import MAX_ITEMS, items_cut
-from scrapers.urls import clean_url
+from rulewatch.core.errors import ExtractError
+from rulewatch.core.model import WINDOW, Document, Item
+from rulewatch.core.text import find_date, squash
+from rulewatch.scrapers.extract.fields import with_unique_ids, without_constant_fields
+from rulewatch.scrapers.extract.options import MAX_ITEMS, items_cut
+from rulewatch.scrapers.urls import clean_url
 
 SUMMARY_CHARS = 500
 

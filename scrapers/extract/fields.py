@@ -18,8 +18,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.model import Item
-from core.text import find_date
+from rulewatch.core.model import Item
+from rulewatch.core.text import find_date
 
 
 @lru_cache(maxsize=4096)  # a few dozen field names, asked for once per field of every record

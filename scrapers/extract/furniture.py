@@ -17,7 +17,7 @@ import re
 
 from lxml import etree
 
-from core.model import Block
+from rulewatch.core.model import Block
 
 _TEXT = etree.XPath("string()", smart_strings=False)
 # Elements that can hold a box of links.

@@ -16,14 +16,19 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from core.errors import ChallengePage, EmptyBody, ExtractError, LooksWrong, Maintenance, NotADocument
-from core.model import Block, Document, Item
-from core.text import article_key, find_date, squash, without_controls
-from scrapers.extract.challenge import SHORT_TEXT, challenge_signal, looks_like_error_page, looks_like_maintenance
-from scrapers.extract.fields import with_unique_ids
-from scrapers.extract.furniture import link_boxes, without_furniture
-from scrapers.extract.options import MAX_ITEMS, ExtractOptions, items_cut
-from scrapers.urls import clean_url
+from rulewatch.core.errors import ChallengePage, EmptyBody, ExtractError, LooksWrong, Maintenance, NotADocument
+from rulewatch.core.model import Block, Document, Item
+from rulewatch.core.text import article_key, find_date, squash, without_controls
+from rulewatch.scrapers.extract.challenge import (
+    SHORT_TEXT,
+    challenge_signal,
+    looks_like_error_page,
+    looks_like_maintenance,
+)
+from rulewatch.scrapers.extract.fields import with_unique_ids
+from rulewatch.scrapers.extract.furniture import link_boxes, without_furniture
+from rulewatch.scrapers.extract.options import MAX_ITEMS, ExtractOptions, items_cut
+from rulewatch.scrapers.urls import clean_url
 
 if TYPE_CHECKING:
     from lxml.cssselect import CSSSelector

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from core.errors import ExtractError, LooksWrong
-from core.model import Block, Document, Item
-from core.noise import JSON_KEY, noisy_name
-from core.text import find_date, squash_printable
-from scrapers.extract.fields import (
+from rulewatch.core.errors import ExtractError, LooksWrong
+from rulewatch.core.model import Block, Document, Item
+from rulewatch.core.noise import JSON_KEY, noisy_name
+from rulewatch.core.text import find_date, squash_printable
+from rulewatch.scrapers.extract.fields import (
     DATE_KEYS,
     ID_KEYS,
     TITLE_KEYS,
@@ -22,9 +22,9 @@ from scrapers.extract.fields import (
     with_unique_ids,
     without_constant_fields,
 )
-from scrapers.extract.fields import norm_key as _norm
-from scrapers.extract.options import MAX_ITEMS, ExtractOptions, items_cut
-from scrapers.urls import clean_url
+from rulewatch.scrapers.extract.fields import norm_key as _norm
+from rulewatch.scrapers.extract.options import MAX_ITEMS, ExtractOptions, items_cut
+from rulewatch.scrapers.urls import clean_url
 
 SUMMARY_KEYS = [_norm(k) for k in ("abstract", "summary", "description", "docSummary", "excerpt", "snippet")]
 ITEM_ARRAY_NAMES = frozenset(_norm(k) for k in ("rows", "results", "items", "list", "records", "data",
@@ -348,7 +348,7 @@ def _whole_title(record: dict[str, Any], key: str, title: Any) -> str:
 def _field_text(value: Any) -> str:
     text = str(value)
     if HTML_HINT.search(text):
-        from scrapers.extract.html import extract_html  # local: only records that carry HTML need it
+        from rulewatch.scrapers.extract.html import extract_html  # local: only records that carry HTML need it
 
         text = extract_html(f"<html><body>{text}</body></html>", "", ExtractOptions(kind="page")).text
     return squash_printable(text)[:MAX_FIELD_CHARS]
@@ -377,7 +377,7 @@ LINK_HINT = re.compile(r"<a\s[^>]*href", re.IGNORECASE)
 
 def _fragment_document(fragment: str, url: str, options: ExtractOptions) -> Document:
     """An HTML fragment carried inside JSON, read by the HTML extractor with the source's options."""
-    from scrapers.extract.html import extract_html
+    from rulewatch.scrapers.extract.html import extract_html
 
     return extract_html(f"<html><body>{fragment}</body></html>", url,
                         ExtractOptions(kind=options.kind if options.kind in ("page", "list") else "auto",

@@ -6,9 +6,9 @@ import io
 import logging
 import re
 
-from core.errors import ExtractError
-from core.model import Block, Document
-from core.text import article_key, squash_printable
+from rulewatch.core.errors import ExtractError
+from rulewatch.core.model import Block, Document
+from rulewatch.core.text import article_key, squash_printable
 
 # pypdf logs every oddity of a broken file as a warning; the ExtractError below says what matters.
 logging.getLogger("pypdf").setLevel(logging.ERROR)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from state.schema import metadata
+from rulewatch.state.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 from icalendar import Calendar
 from outbox import record_alerts
 
-from alerts.calendar import deadlines, describe, to_ics, upcoming
-from alerts.deliver import ConsoleSink
-from alerts.digest import send_digests
-from core.model import Alert, KeyDate
-from state import Store
+from rulewatch.alerts.calendar import deadlines, describe, to_ics, upcoming
+from rulewatch.alerts.deliver import ConsoleSink
+from rulewatch.alerts.digest import send_digests
+from rulewatch.core.model import Alert, KeyDate
+from rulewatch.state import Store
 
 TODAY = date(2026, 12, 1)
 

@@ -9,15 +9,15 @@ from collections.abc import Iterator
 import pytest
 from fakeslack import FakeSlack, Fault
 
-from alerts import deliver
-from alerts.deliver import ConsoleSink, deliver_pending
-from alerts.slack import SlackSink, make_web_client
-from core.errors import PermanentDeliveryError
-from core.model import Document, Item
-from detection.compare import compare
-from detection.judge import judge
-from detection.relevance import Taxonomy
-from state import Store
+from rulewatch.alerts import deliver
+from rulewatch.alerts.deliver import ConsoleSink, deliver_pending
+from rulewatch.alerts.slack import SlackSink, make_web_client
+from rulewatch.core.errors import PermanentDeliveryError
+from rulewatch.core.model import Document, Item
+from rulewatch.detection.compare import compare
+from rulewatch.detection.judge import judge
+from rulewatch.detection.relevance import Taxonomy
+from rulewatch.state import Store
 
 TOKEN = "xoxb-test-token-123"
 TAX = Taxonomy.load()
@@ -157,7 +157,7 @@ def test_follow_up_on_the_same_subject_replies_in_the_thread(store: Store, slack
 
 def test_long_diff_goes_to_a_file_in_the_thread(store: Store, slack: FakeSlack) -> None:
     old = Document(kind="page", url="u", title="网络安全管理办法", blocks=[])
-    from core.model import Block
+    from rulewatch.core.model import Block
 
     new = Document(kind="page", url="u", title="网络安全管理办法", blocks=[Block("第一条 " + "网络安全" * 2000)])
     store.record_success(name="src", url="u", document=old, etag="", last_modified="", change=None, verdict=None)

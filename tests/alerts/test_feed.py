@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from outbox import record_alerts
 
-from alerts.feed import ATOM, atom_feed, feed_alerts
-from core.model import Alert, InlineRun
-from detection.health import SourceHealth
-from state import Store
+from rulewatch.alerts.feed import ATOM, atom_feed, feed_alerts
+from rulewatch.core.model import Alert, InlineRun
+from rulewatch.detection.health import SourceHealth
+from rulewatch.state import Store
 
 NOW = datetime(2026, 12, 1, 8, tzinfo=UTC)
 NS = {"a": ATOM}

@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 from fakeslack import FakeSlack
 
-from alerts.deliver import ConsoleSink, deliver_pending
-from alerts.digest import send_digests
-from alerts.slack import SlackSink, make_web_client
-from core.model import Document, Item
-from detection.compare import compare
-from detection.explain import ExplainContext
-from detection.health import SourceHealth
-from detection.judge import judge
-from detection.relevance import Taxonomy
-from state import Store
+from rulewatch.alerts.deliver import ConsoleSink, deliver_pending
+from rulewatch.alerts.digest import send_digests
+from rulewatch.alerts.slack import SlackSink, make_web_client
+from rulewatch.core.model import Document, Item
+from rulewatch.detection.compare import compare
+from rulewatch.detection.explain import ExplainContext
+from rulewatch.detection.health import SourceHealth
+from rulewatch.detection.judge import judge
+from rulewatch.detection.relevance import Taxonomy
+from rulewatch.state import Store
 
 TOKEN = "xoxb-test-token-123"
 
@@ -95,7 +95,7 @@ def test_quiet_day_digest_on_the_console(store: Store) -> None:
 
 def record_amendment(store: Store, source: str) -> None:
     """A rule whose reporting deadline is cut from 24 hours to 2: a high alert."""
-    from core.model import Block
+    from rulewatch.core.model import Block
 
     text = "第八条 银行业金融机构发生网络安全事件的，应当在二十四小时内向监管部门报告。"
     old = Document(kind="page", url=f"http://x/{source}", title="网络安全事件报告管理办法", blocks=[Block(text)])
@@ -120,8 +120,8 @@ def test_alerts_at_a_severity_floor_go_to_its_channel(store: Store, slack: FakeS
 
 
 def test_the_severity_routes_setting_names_its_mistakes() -> None:
-    from core.env import severity_channels
-    from core.errors import SettingsError
+    from rulewatch.core.env import severity_channels
+    from rulewatch.core.errors import SettingsError
 
     assert severity_channels({"RULEWATCH_SEVERITY_CHANNELS": "medium=#reg, high=#reg-urgent"}) == (
         ("high", "#reg-urgent"), ("medium", "#reg"))
@@ -142,7 +142,7 @@ def test_the_digest_lists_the_most_severe_first(store: Store) -> None:
 
 def test_a_run_of_304s_written_together_still_announces_a_recovery_and_adds_a_new_source(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    from state.recorder import NotModifiedAnswer, Recorder
+    from rulewatch.state.recorder import NotModifiedAnswer, Recorder
 
     one_by_one: list[str] = []
     each = Recorder.record_not_modified
@@ -170,8 +170,8 @@ def test_a_run_of_304s_written_together_still_announces_a_recovery_and_adds_a_ne
 
 
 def test_severity_levels_read_in_any_case_and_a_malformed_route_says_level_channel() -> None:
-    from core.env import severity_channels
-    from core.errors import SettingsError
+    from rulewatch.core.env import severity_channels
+    from rulewatch.core.errors import SettingsError
 
     assert severity_channels({"RULEWATCH_SEVERITY_CHANNELS": "HIGH=#reg-urgent, Medium=#reg"}) == (
         ("high", "#reg-urgent"), ("medium", "#reg"))

@@ -11,10 +11,10 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 import urllib3
 
-from alerts.limits import AnswerCut, post, run_command
-from alerts.translate import Translator
-from core.errors import DeliveryError
-from core.model import Alert
+from rulewatch.alerts.limits import AnswerCut, post, run_command
+from rulewatch.alerts.translate import Translator
+from rulewatch.core.errors import DeliveryError
+from rulewatch.core.model import Alert
 from tests.faultserver import FaultServer
 
 
@@ -44,7 +44,7 @@ def test_a_dripping_answer_is_cut_at_the_total_deadline() -> None:
 
 
 def test_a_dripping_webhook_holds_delivery_no_longer_than_its_timeout() -> None:
-    from alerts.webhook import JsonWebhookSink
+    from rulewatch.alerts.webhook import JsonWebhookSink
 
     server = FaultServer()
     server.routes["/hook"] = _drip_forever

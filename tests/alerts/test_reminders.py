@@ -10,12 +10,12 @@ import pytest
 from fakeslack import FakeSlack
 from outbox import record_alerts
 
-from alerts.calendar import deadlines, reminders_due
-from alerts.deliver import deliver_pending
-from alerts.reminders import send_reminders
-from alerts.slack import SlackSink, make_web_client
-from core.model import Alert, KeyDate
-from state import Store
+from rulewatch.alerts.calendar import reminders_due, rule_deadlines
+from rulewatch.alerts.deliver import deliver_pending
+from rulewatch.alerts.reminders import send_reminders
+from rulewatch.alerts.slack import SlackSink, make_web_client
+from rulewatch.core.model import Alert, KeyDate
+from rulewatch.state import Store
 
 TOKEN = "xoxb-test-token-123"
 DEADLINE = date(2026, 12, 20)
@@ -57,7 +57,7 @@ def test_a_run_killed_between_writing_and_posting_posts_once_on_the_next_run(sto
     deliver_pending(store, sink(slack))
     today = DEADLINE - timedelta(days=7)
     # The first run wrote its reminder to the outbox, then died before posting it.
-    assert store.add_alerts_once(reminders_due(deadlines(store.alerts_with_key_dates()), today)) == 1
+    assert store.add_alerts_once(reminders_due(rule_deadlines(store), today)) == 1
     sent = send_reminders(store, sink(slack), today)
     assert (sent.due, sent.added, len(sent.delivery.delivered)) == (1, 0, 1)
     assert send_reminders(store, sink(slack), today).delivery.delivered == []
@@ -66,9 +66,9 @@ def test_a_run_killed_between_writing_and_posting_posts_once_on_the_next_run(sto
 
 def test_a_missed_seven_day_run_sends_only_the_nearer_reminder(store: Store) -> None:
     record_alerts(store, [draft_rule()])
-    drafts = reminders_due(deadlines(store.alerts_with_key_dates()), DEADLINE - timedelta(days=1))
+    drafts = reminders_due(rule_deadlines(store), DEADLINE - timedelta(days=1))
     assert [d.idempotency_key.rsplit(":", 1)[1] for d in drafts] == ["1d"]
-    assert reminders_due(deadlines(store.alerts_with_key_dates()), DEADLINE + timedelta(days=1)) == []
+    assert reminders_due(rule_deadlines(store), DEADLINE + timedelta(days=1)) == []
 
 
 def test_a_moved_deadline_is_reminded_at_its_new_date(store: Store) -> None:
@@ -78,6 +78,6 @@ def test_a_moved_deadline_is_reminded_at_its_new_date(store: Store) -> None:
                   subject="https://reg.example/draft", source="nfra",
                   key_dates=(KeyDate("comment_deadline", moved.isoformat(), "意见反馈截止时间延长。"),))
     record_alerts(store, [later])
-    assert reminders_due(deadlines(store.alerts_with_key_dates()), DEADLINE - timedelta(days=7)) == []
-    (draft,) = reminders_due(deadlines(store.alerts_with_key_dates()), moved - timedelta(days=7))
+    assert reminders_due(rule_deadlines(store), DEADLINE - timedelta(days=7)) == []
+    (draft,) = reminders_due(rule_deadlines(store), moved - timedelta(days=7))
     assert draft.key_dates[0].date == moved.isoformat()

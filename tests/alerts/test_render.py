@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from alerts.render import BODY_SHARE, HEADER_MAX, render_console, render_slack
-from core.model import Alert
+from rulewatch.alerts.render import BODY_SHARE, HEADER_MAX, render_console, render_slack
+from rulewatch.core.model import Alert
 
 
 def alert(**kw: object) -> Alert:
@@ -80,9 +80,9 @@ from zoneinfo import ZoneInfo  # noqa: E402
 
 from fakeslack import rich_text_problem  # noqa: E402
 
-from core.model import InlineRun, KeyDate, TextChange  # noqa: E402
-from detection.compare import inline_runs  # noqa: E402
-from detection.explain import ExplainContext, change_runs  # noqa: E402
+from rulewatch.core.model import InlineRun, KeyDate, TextChange  # noqa: E402
+from rulewatch.detection.compare import inline_runs  # noqa: E402
+from rulewatch.detection.explain import ExplainContext, change_runs  # noqa: E402
 
 RUNS = (InlineRun("第八条 应当在", "same"), InlineRun("二十四", "removed"), InlineRun("两", "added"),
         InlineRun("小时内报告。", "same"))
@@ -157,10 +157,10 @@ def test_alerts_json_carries_the_explanation() -> None:
 
 
 def test_an_explained_alert_from_judge_renders_end_to_end() -> None:
-    from core.model import Block, Document
-    from detection.compare import compare
-    from detection.judge import judge
-    from detection.relevance import Taxonomy
+    from rulewatch.core.model import Block, Document
+    from rulewatch.detection.compare import compare
+    from rulewatch.detection.judge import judge
+    from rulewatch.detection.relevance import Taxonomy
 
     v1 = ["第八条 银行业金融机构发生网络安全事件的，应当在二十四小时内向监管部门报告。", "第十条 本办法自2027年1月1日起施行。"]
     old = Document(kind="page", url="http://x/r", title="网络安全事件报告办法", blocks=[Block(t) for t in v1])

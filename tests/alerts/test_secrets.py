@@ -12,8 +12,8 @@ import pytest
 from fakeslack import FakeSlack, Fault
 from pytest_httpserver import HTTPServer
 
-from alerts.sinks import make_sinks
-from alerts.slack import slack_token
+from rulewatch.alerts.sinks import make_sinks
+from rulewatch.alerts.slack import slack_token
 from rulewatch.settings import Settings
 
 TOKEN = "xoxb-test-token-123"
@@ -61,7 +61,7 @@ def test_cli_output_never_contains_the_token(httpserver: HTTPServer, tmp_path: P
                                  "https://hooks.example/hooks-secret-path\nX-Injected: 1", "ftp://hooks-secret-path/x"])
 def test_a_malformed_webhook_url_is_refused_at_start_without_showing_it(variable: str, url: str) -> None:
     """Issue 19, finding 14: a malformed webhook URL crashed the first delivery with a traceback."""
-    from core.errors import SettingsError
+    from rulewatch.core.errors import SettingsError
 
     with pytest.raises(SettingsError) as caught:
         make_sinks({variable: url})

@@ -10,11 +10,18 @@ from collections.abc import Iterator
 import pytest
 from fakeopenai import FakeOpenAI
 
-from alerts.render import render_console
-from alerts.translate import MAX_FAILURES, Command, OpenAICompatible, Translator, source_text, translator_from_env
-from core.errors import SettingsError, TranslationError
-from core.model import Alert, InlineRun
-from core.secret import Secret
+from rulewatch.alerts.render import render_console
+from rulewatch.alerts.translate import (
+    MAX_FAILURES,
+    Command,
+    OpenAICompatible,
+    Translator,
+    source_text,
+    translator_from_env,
+)
+from rulewatch.core.errors import SettingsError, TranslationError
+from rulewatch.core.model import Alert, InlineRun
+from rulewatch.core.secret import Secret
 
 RUNS = (InlineRun("第八条 应当在", "same"), InlineRun("二十四", "removed"), InlineRun("两", "added"),
         InlineRun("小时内报告。", "same"))
@@ -89,8 +96,8 @@ def test_settings() -> None:
 
 
 def test_a_translation_carries_no_control_characters() -> None:
-    from alerts.translate import Translator
-    from core.model import Alert
+    from rulewatch.alerts.translate import Translator
+    from rulewatch.core.model import Alert
 
     class Escaping:
         def __call__(self, text: str) -> str:

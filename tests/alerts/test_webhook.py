@@ -14,17 +14,17 @@ from fakeslack import FakeSlack
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from alerts.deliver import deliver_pending
-from alerts.sinks import SINKS, make_sinks
-from alerts.slack import SlackSink, make_web_client
-from alerts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, JsonWebhookSink
-from core.errors import SettingsError
-from core.model import Document, Item
-from core.secret import Secret
-from detection.compare import compare
-from detection.judge import judge
-from detection.relevance import Taxonomy
-from state import Store
+from rulewatch.alerts.deliver import deliver_pending
+from rulewatch.alerts.sinks import SINKS, make_sinks
+from rulewatch.alerts.slack import SlackSink, make_web_client
+from rulewatch.alerts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, JsonWebhookSink
+from rulewatch.core.errors import SettingsError
+from rulewatch.core.model import Document, Item
+from rulewatch.core.secret import Secret
+from rulewatch.detection.compare import compare
+from rulewatch.detection.judge import judge
+from rulewatch.detection.relevance import Taxonomy
+from rulewatch.state import Store
 
 TOKEN = "xoxb-test-token-123"
 TAX = Taxonomy.load()
@@ -208,7 +208,7 @@ def test_no_sink_leaves_alerts_pending_and_says_so(store: Store) -> None:
                                     b'{"errcode":0,"errmsg":"ok"}', b'{"code":1,"msg":"success"}'])
 def test_a_gateway_saying_success_is_a_delivery(answer: bytes) -> None:
     """A 200 answer of `{"code": 200, "msg": "success"}` was read as a refusal and re-sent every run."""
-    from alerts.webhook import _bot_refusal
+    from rulewatch.alerts.webhook import _bot_refusal
 
     assert _bot_refusal(answer) == ("", "")
     assert _bot_refusal(b'{"code":19001,"msg":"invalid signature"}')[1] == "19001"
@@ -231,7 +231,7 @@ def test_one_alert_the_webhook_refuses_does_not_hold_the_others(store: Store, re
 
 
 def test_a_huge_alert_is_cut_to_the_webhooks_body_cap(store: Store, receiver: Receiver) -> None:
-    from alerts.webhook import MAX_BODY_BYTES
+    from rulewatch.alerts.webhook import MAX_BODY_BYTES
 
     add_alert(store, "关于政府采购信息技术产品的通知" + "第一条 供应商应当提供源代码。" * 20_000)
     report = deliver_pending(store, JsonWebhookSink(receiver.url))

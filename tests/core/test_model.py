@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from core.model import (
+from rulewatch.core.model import (
     Alert,
     Block,
     Change,

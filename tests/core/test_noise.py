@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.noise import NOISE_RULES, TEXT, noisy_name, rules
+from rulewatch.core.noise import NOISE_RULES, TEXT, noisy_name, rules
 
 CASES = json.loads((Path(__file__).resolve().parents[1] / "data" / "noise" / "names.json").read_text(encoding="utf-8"))
 NAMED = [(scope, name, True) for scope, c in CASES.items() for name in c["noise"]]
@@ -26,8 +26,8 @@ def test_every_rule_has_a_reason_and_every_scope_has_rules() -> None:
 
 
 def test_the_scopes_are_used_where_they_belong() -> None:
-    from scrapers.extract.jsondoc import is_volatile_key
-    from scrapers.urls import clean_url
+    from rulewatch.scrapers.extract.jsondoc import is_volatile_key
+    from rulewatch.scrapers.urls import clean_url
 
     assert clean_url("https://x.example/a?docId=7&utm_source=wx&_=1700") == "https://x.example/a?docId=7"
     assert is_volatile_key("viewCount") and not is_volatile_key("docTitle")

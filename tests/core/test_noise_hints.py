@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.noise import PLACEHOLDER, TEXT, rules
-from detection.noise import mask, normalise
+from rulewatch.core.noise import PLACEHOLDER, TEXT, rules
+from rulewatch.detection.noise import mask, normalise
 
 # Pieces every pattern is built from, in several cases and widths, and plain rule text around them.
 PIECES = [

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core.model import Block, Document, Item
-from core.text import article_key
-from detection.compare import compare
+from rulewatch.core.model import Block, Document, Item
+from rulewatch.core.text import article_key
+from rulewatch.detection.compare import compare
 
 
 def page(*texts: str, title: str = "数据安全管理办法") -> Document:
@@ -53,8 +53,8 @@ def test_a_changed_key_date_is_substantive_even_where_its_label_looks_like_a_sta
 
 
 def test_a_learned_block_still_reports_a_new_key_date() -> None:
-    from detection.noise import mask
-    from detection.volatility import shape
+    from rulewatch.detection.noise import mask
+    from rulewatch.detection.volatility import shape
     old, new = page(*ARTS, "本办法自2027年1月1日起施行。"), page(*ARTS, "本办法自2027年7月1日起施行。")
     learned = frozenset({shape(mask("本办法自2027年1月1日起施行。").text)})
     assert compare(old, new, learned).text
@@ -191,9 +191,9 @@ def test_a_page_read_differently_by_a_newer_release_is_a_new_baseline() -> None:
 def test_an_entry_that_leaves_a_feed_was_not_withdrawn() -> None:
     """A feed keeps a window of entries and drops some for its own reasons (an aggregator's re-sort):
     the removal is recorded (the next comparison starts from it) but never alerted as a withdrawal."""
-    from core.model import WINDOW
-    from detection.judge import judge
-    from detection.relevance import Taxonomy
+    from rulewatch.core.model import WINDOW
+    from rulewatch.detection.judge import judge
+    from rulewatch.detection.relevance import Taxonomy
 
     old = items("1", "2", "3", "4", "5", t3="关于对示例公司产品启动网络安全审查的公告")
     new = items("1", "2", "4", "5", "6", t3="关于对示例公司产品启动网络安全审查的公告")

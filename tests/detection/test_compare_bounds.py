@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import detection.compare as compare_module
-from core.model import Block, Document, InlineRun
-from core.text import article_key
-from detection.compare import _WORD, MAX_INLINE_CELLS, compare, inline_diff, inline_runs
+import rulewatch.detection.compare as compare_module
+from rulewatch.core.model import Block, Document, InlineRun
+from rulewatch.core.text import article_key
+from rulewatch.detection.compare import _WORD, MAX_INLINE_CELLS, compare, inline_diff, inline_runs
 
 CHARS = "网络安全事件报告供应商源代码审查安全可控采购金融机构监管部门应当自发布之日起施行"
 

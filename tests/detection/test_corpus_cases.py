@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from detection.compare import compare
-from detection.judge import judge
-from detection.relevance import Taxonomy
-from scrapers.extract import extract
+from rulewatch.detection.compare import compare
+from rulewatch.detection.judge import judge
+from rulewatch.detection.relevance import Taxonomy
+from rulewatch.scrapers.extract import extract
 
 CORPUS = Path(__file__).parents[1] / "data" / "corpus"
 CASES = json.loads((CORPUS / "cases.json").read_text(encoding="utf-8"))["cases"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from detection.dates import MAX_DATES, cn_number, field_key_dates, find_key_dates, kept_with_key_dates
+from rulewatch.detection.dates import MAX_DATES, cn_number, field_key_dates, find_key_dates, kept_with_key_dates
 
 CASES = json.loads((Path(__file__).parents[1] / "data" / "key_dates" / "cases.json").read_text("utf-8"))["cases"]
 REQUIRED_ACCURACY = 0.95

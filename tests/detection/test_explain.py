@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from core.model import Alert, Block, Document, InlineRun, Item, ItemChange, TextChange
-from detection.compare import compare, inline_runs
-from detection.explain import MAX_INLINE_CHARS, ExplainContext, change_runs, document_published, explain_item, focus
-from detection.judge import judge
-from detection.relevance import Taxonomy
+from rulewatch.core.model import Alert, Block, Document, InlineRun, Item, ItemChange, TextChange
+from rulewatch.detection.compare import compare, inline_runs
+from rulewatch.detection.explain import (
+    MAX_INLINE_CHARS,
+    ExplainContext,
+    change_runs,
+    document_published,
+    explain_item,
+    focus,
+)
+from rulewatch.detection.judge import judge
+from rulewatch.detection.relevance import Taxonomy
 
 CONTEXT = ExplainContext.default(date(2026, 11, 29), publisher="NFRA")
 

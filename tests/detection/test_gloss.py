@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from core.errors import TaxonomyError
-from core.model import TextChange
-from detection.gloss import Glossary, article_english, block_facts, gloss_line, gloss_text_changes, quantities
+from rulewatch.core.errors import TaxonomyError
+from rulewatch.core.model import TextChange
+from rulewatch.detection.gloss import Glossary, article_english, block_facts, gloss_line, gloss_text_changes, quantities
 
 DATA = Path(__file__).parents[1] / "data" / "gloss" / "cases.json"
 CASES = json.loads(DATA.read_text("utf-8"))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.model import Block, Document
-from detection.compare import compare
-from detection.health import SourceHealth, collapsed
-from detection.judge import judge
-from detection.relevance import Taxonomy
+from rulewatch.core.model import Block, Document
+from rulewatch.detection.compare import compare
+from rulewatch.detection.health import SourceHealth, collapsed
+from rulewatch.detection.judge import judge
+from rulewatch.detection.relevance import Taxonomy
 
 RULE = Document(kind="page", url="u", title="网络安全事件报告管理办法", blocks=[
     Block(f"第{n}条 银行业金融机构应当按照规定报告网络安全事件，并对供应商开展安全审查。", key=f"第{n}条") for n in range(1, 21)])
@@ -82,7 +82,7 @@ def test_a_short_security_notice_that_names_firewalls_is_not_a_block_page() -> N
 
 
 def test_a_list_that_comes_back_as_a_page_failed() -> None:
-    from core.model import Item
+    from rulewatch.core.model import Item
 
     listed = Document(kind="list", url="u", items=[Item(id=str(i), title=f"关于第{i}批产品目录的公告") for i in range(10)],
                       metadata={"reader": "3"})
@@ -99,7 +99,7 @@ def test_a_short_notice_that_shrinks_to_a_handful_of_characters_failed() -> None
 
 
 def test_a_page_that_loses_most_of_its_blocks_at_once_is_a_suspected_partial_render() -> None:
-    from detection.health import partial_render
+    from rulewatch.detection.health import partial_render
 
     half = Document(kind="page", url="u", title=RULE.title, blocks=RULE.blocks[:6])
     assert "lost 14 of its 20 blocks" in partial_render(RULE, half)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.model import Block, Document, Item
-from detection.compare import compare
-from detection.judge import RelevancePolicy, judge
-from detection.relevance import Taxonomy
+from rulewatch.core.model import Block, Document, Item
+from rulewatch.detection.compare import compare
+from rulewatch.detection.judge import RelevancePolicy, judge
+from rulewatch.detection.relevance import Taxonomy
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from detection.lineage import ASK_SCORE, CERTAIN_SCORE, is_draft, match, name_score, rule_ids, rule_name
+from rulewatch.detection.lineage import ASK_SCORE, CERTAIN_SCORE, is_draft, match, name_score, rule_ids, rule_name
 
 
 @pytest.mark.parametrize(("title", "draft"), [
@@ -111,7 +111,7 @@ def test_documents_of_two_rulemakings_never_link_by_their_names() -> None:
 
 
 def test_a_proposed_rule_reads_as_a_draft_by_its_reasons_when_its_title_does_not_say_so() -> None:
-    from detection.severity import DRAFT_REASON, reads_as_draft
+    from rulewatch.detection.severity import DRAFT_REASON, reads_as_draft
 
     assert not reads_as_draft("Incident Reporting Requirements", ())
     assert reads_as_draft("Incident Reporting Requirements", (f"{DRAFT_REASON} (+0)",))

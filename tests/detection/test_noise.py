@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.text import CJK_TEXT, nfkc, strip_invisible
-from detection.noise import mask, normalise
+from rulewatch.core.text import CJK_TEXT, nfkc, strip_invisible
+from rulewatch.detection.noise import mask, normalise
 
 _WS_RUN = re.compile(r"\s+")
 

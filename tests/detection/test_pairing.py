@@ -8,8 +8,8 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detection.compare import _block_opcodes
-from detection.pairing import PAIR_CALLS_PER_BLOCK, PAIR_SEARCH_BUDGET, pair_blocks, similarity
+from rulewatch.detection.compare import _block_opcodes
+from rulewatch.detection.pairing import PAIR_CALLS_PER_BLOCK, PAIR_SEARCH_BUDGET, pair_blocks, similarity
 
 PHRASES = ["银行业金融机构应当", "建立健全信息科技风险管理体系", "对关键信息基础设施实施安全审查",
            "采购安全可控的产品和服务", "在十五个工作日内向监管部门报送", "供应商应当提供源代码并接受检测",

@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.model import Block, Document, Item
-from detection.compare import compare
+from rulewatch.core.model import Block, Document, Item
+from rulewatch.detection.compare import compare
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
 WORDS = st.text(st.one_of(CJK, st.sampled_from("abcdefghij ，。、0123456789")), min_size=1, max_size=60)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import TaxonomyError
-from detection.relevance import Taxonomy
+from rulewatch.core.errors import TaxonomyError
+from rulewatch.detection.relevance import Taxonomy
 
 
 @pytest.fixture(scope="module")

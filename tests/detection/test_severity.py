@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import TaxonomyError
-from core.model import SEVERITY_ORDER, KeyDate, TextChange
-from detection.compare import compare
-from detection.explain import ExplainContext
-from detection.gloss import Glossary, block_facts
-from detection.judge import judge
-from detection.relevance import Taxonomy
-from detection.severity import SeverityWeights, document_stage, rate
-from scrapers.extract import extract
+from rulewatch.core.errors import TaxonomyError
+from rulewatch.core.model import SEVERITY_ORDER, KeyDate, TextChange
+from rulewatch.detection.compare import compare
+from rulewatch.detection.explain import ExplainContext
+from rulewatch.detection.gloss import Glossary, block_facts
+from rulewatch.detection.judge import judge
+from rulewatch.detection.relevance import Taxonomy
+from rulewatch.detection.severity import SeverityWeights, document_stage, rate
+from rulewatch.scrapers.extract import extract
 
 TODAY = date(2026, 11, 29)
 WEIGHTS = SeverityWeights.load()
@@ -164,8 +164,8 @@ def test_on_the_corpus_amendments_are_high_news_is_low_and_every_high_sorts_abov
     ("signals:\n  final_rule: 100000\n", "signals.final_rule: 100000 is beyond ±100"),
 ])
 def test_nonsense_thresholds_and_weights_are_refused(tmp_path: Path, yaml_text: str, says: str) -> None:
-    from core.errors import TaxonomyError
-    from detection.severity import SeverityWeights
+    from rulewatch.core.errors import TaxonomyError
+    from rulewatch.detection.severity import SeverityWeights
 
     path = tmp_path / "severity.yaml"
     path.write_text(yaml_text, encoding="utf-8")
@@ -175,7 +175,7 @@ def test_nonsense_thresholds_and_weights_are_refused(tmp_path: Path, yaml_text: 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
 def test_a_users_table_in_utf16_or_with_a_bom_is_read(tmp_path: Path, encoding: str) -> None:
-    from detection.severity import SeverityWeights
+    from rulewatch.detection.severity import SeverityWeights
 
     path = tmp_path / "severity.yaml"
     path.write_bytes("levels:\n  high: 9  # 高\n".encode(encoding))
@@ -183,8 +183,8 @@ def test_a_users_table_in_utf16_or_with_a_bom_is_read(tmp_path: Path, encoding: 
 
 
 def test_a_gbk_table_is_refused_naming_the_file_and_the_fix(tmp_path: Path) -> None:
-    from core.errors import TaxonomyError
-    from detection.tables import user_table
+    from rulewatch.core.errors import TaxonomyError
+    from rulewatch.detection.tables import user_table
 
     path = tmp_path / "glossary.yaml"
     path.write_bytes("网络安全: cybersecurity\n".encode("gbk"))

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from flows.check import batches, check_sources, deliver_alerts
 from rulewatch.config import Source
-from state import Store
+from rulewatch.flows.check import batches, check_sources, deliver_alerts
+from rulewatch.state import Store
 
 PAGE = """<html><head><meta charset="utf-8"><title>网络安全审查办法</title></head><body><div class="content">
 <h1>网络安全审查办法</h1><p>第一条 为了确保关键信息基础设施供应链安全，制定本办法。</p>
@@ -104,9 +104,9 @@ def test_failures_end_the_runs_failed_with_their_result(
 def test_the_slack_token_can_come_from_a_prefect_secret_block(prefect_harness: None) -> None:
     from prefect.blocks.system import Secret
 
-    from alerts.sinks import make_sinks
-    from alerts.slack import SlackSink, slack_token
-    from core.errors import SecretBlockError
+    from rulewatch.alerts.sinks import make_sinks
+    from rulewatch.alerts.slack import SlackSink, slack_token
+    from rulewatch.core.errors import SecretBlockError
 
     Secret(value="xoxb-test-token-123").save("rulewatch-slack-token", overwrite=True)
     env = {"SLACK_BOT_TOKEN_BLOCK": "rulewatch-slack-token", "SLACK_CHANNEL": "C-ALERTS"}
@@ -121,7 +121,7 @@ def test_the_slack_token_can_come_from_a_prefect_secret_block(prefect_harness: N
 def test_serve_builds_the_same_schedules_as_prefect_yaml() -> None:
     import yaml
 
-    from flows.serve import deployments
+    from rulewatch.flows.serve import deployments
 
     prefect_yaml = Path(__file__).parents[2] / "prefect.yaml"
     served = {d.name: d for d in deployments("sources.yaml", prefect_yaml=str(prefect_yaml))}
@@ -153,7 +153,7 @@ def test_catalog_check_posts_the_broken_entries_and_fails(
     prefect_harness: None, httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from flows.check import catalog_check
+    from rulewatch.flows.check import catalog_check
 
     src = tmp_path / "sources.yaml"
     src.write_text(f"sources:\n  - name: rule\n    url: {httpserver.url_for('/rule')}\n"

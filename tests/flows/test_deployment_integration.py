@@ -158,7 +158,7 @@ def test_one_group_spread_over_two_workers_by_partition(httpserver: HTTPServer, 
     state database: both runs complete and every source is checked exactly once."""
     import yaml
 
-    from state import Store
+    from rulewatch.state import Store
 
     count = 8
     port = free_port()

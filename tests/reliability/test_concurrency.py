@@ -12,7 +12,7 @@ import pytest
 from fakeslack import FakeSlack
 from faultserver import FaultServer, respond
 
-from state import Store
+from rulewatch.state import Store
 
 EXE = Path(sys.executable).parent / "rulewatch"
 TOKEN = "xoxb-test-token-123"

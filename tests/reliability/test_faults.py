@@ -10,10 +10,10 @@ import pytest
 from faultserver import FaultServer, redirect_to, reset_mid_body, respond, slow_drip, stall, truncated
 from pytest_httpserver import HTTPServer
 
-from core.model import HostPolicy
 from rulewatch.config import Source
-from scrapers.fetch import FetchSettings
-from state import Store
+from rulewatch.core.model import HostPolicy
+from rulewatch.scrapers.fetch import FetchSettings
+from rulewatch.state import Store
 from tests.cycles import cycle as run_one_cycle
 
 ARTICLES = "".join(f"<p>第{n}条 银行业金融机构应当落实网络安全等级保护制度，定期开展第{n}项安全评估。</p>" for n in range(1, 9))

@@ -19,11 +19,11 @@ from urllib.parse import parse_qsl, unquote
 import pytest
 import yaml
 
-from core.model import HostPolicy
 from rulewatch.config import Source, load_sources
-from scrapers.extract import ExtractOptions, extract
-from scrapers.fetch import Fetcher, FetchSettings
-from scrapers.fetch import Response as FetchResponse
+from rulewatch.core.model import HostPolicy
+from rulewatch.scrapers.extract import ExtractOptions, extract
+from rulewatch.scrapers.fetch import Fetcher, FetchSettings
+from rulewatch.scrapers.fetch import Response as FetchResponse
 
 ROOT = Path(__file__).parents[2]
 DATA = ROOT / "tests" / "data" / "catalog"
@@ -151,7 +151,7 @@ def test_catalog_entry_reads_its_real_shape(name: str, fetcher: Fetcher) -> None
 
 def test_an_entry_without_what_its_site_needs_is_refused(fetcher: Fetcher) -> None:
     """The stand-in is strict: the same entry without its options gets the site's refusal."""
-    from core.errors import HTTPStatusError
+    from rulewatch.core.errors import HTTPStatusError
 
     source = CATALOG["cac-normative"]
     with pytest.raises(HTTPStatusError, match="403"):

@@ -188,7 +188,7 @@ def test_offline_run_reports_each_source_on_one_line_without_traceback(tmp_path:
 def test_db_current_and_upgrade(rw_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     from sqlalchemy import create_engine, text
 
-    from state import migrate
+    from rulewatch.state import migrate
 
     assert main(["db", "current"]) == 0
     assert "empty" in capsys.readouterr().out
@@ -399,7 +399,7 @@ def test_ctrl_c_stops_promptly_and_keeps_what_was_checked(tmp_path: Path, rw_env
     import signal
     import time as clock
 
-    from state import Store
+    from rulewatch.state import Store
     from tests.faultserver import FaultServer, respond
 
     page = RULE_V1.format(views=1, hours="二十四小时").encode()
@@ -530,7 +530,7 @@ def test_search_says_when_early_versions_are_not_indexed_and_db_reindex_search_i
         httpserver: HTTPServer, tmp_path: Path, rw_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     from sqlalchemy import text
 
-    from state import Store
+    from rulewatch.state import Store
 
     serve(httpserver, "/a", FARM.format(days="十日"))
     assert main(["run", "--sources", sources_file(tmp_path, a=httpserver.url_for("/a"))]) == 0
@@ -602,11 +602,11 @@ def test_deliver_counts_what_is_left_in_the_outbox(tmp_path: Path, rw_env: dict[
     """With the channel stopped at its first alert, `deliver` said "1 left pending" when 3 were."""
     from fakeslack import FakeSlack
 
-    from core.model import Document, Item
-    from detection.compare import compare
-    from detection.judge import judge
-    from detection.relevance import Taxonomy
-    from state import Store
+    from rulewatch.core.model import Document, Item
+    from rulewatch.detection.compare import compare
+    from rulewatch.detection.judge import judge
+    from rulewatch.detection.relevance import Taxonomy
+    from rulewatch.state import Store
 
     Path(rw_env["RULEWATCH_HOME"]).mkdir(parents=True, exist_ok=True)
     store = Store(f"sqlite:///{Path(rw_env['RULEWATCH_HOME']).absolute() / 'rulewatch.db'}")
@@ -650,7 +650,7 @@ def test_arguments_that_cannot_work_are_refused_in_one_line(rw_env: dict[str, st
 def test_a_far_horizon_and_the_last_day_of_the_calendar_do_not_crash() -> None:
     from datetime import UTC, date, datetime
 
-    from alerts.calendar import Deadline, to_ics, upcoming
+    from rulewatch.alerts.calendar import Deadline, to_ics, upcoming
 
     last = Deadline(day="9999-12-31", role="effective", title="办法", url="", publisher="p", source="s",
                     subject="办法", evidence="", article="", alert_id=1)

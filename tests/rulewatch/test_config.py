@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import ConfigError
 from rulewatch.config import load_sources
+from rulewatch.core.errors import ConfigError
 
 TOPICS = ("cybersecurity", "procurement")
 
@@ -169,7 +169,7 @@ def test_request_options_are_checked_with_the_entry_and_field_named(tmp_path: Pa
 
 
 def test_request_options_make_the_request(tmp_path: Path) -> None:
-    from core.errors import SourceMisconfigured
+    from rulewatch.core.errors import SourceMisconfigured
 
     extra = ("    method: post\n    form:\n      channelCode: A0937\n      perPage: 20\n"
              "    headers:\n      Referer: https://www.example.gov/list.html\n    user_agent: browser\n"

@@ -70,7 +70,7 @@ def test_one_cpu_off_leaves_the_cpus_alone(httpserver: HTTPServer, tmp_path: Pat
 
 
 def test_bad_flag_is_a_clear_settings_error() -> None:
-    from core.errors import SettingsError
+    from rulewatch.core.errors import SettingsError
     from rulewatch.settings import Settings
 
     with pytest.raises(SettingsError, match="RULEWATCH_ONE_CPU"):

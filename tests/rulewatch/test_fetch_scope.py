@@ -15,17 +15,17 @@ from typing import Any
 
 import pytest
 
-from core import errors
-from core.model import HostPolicy
-from detection.relevance import Taxonomy
 from rulewatch.app import App
 from rulewatch.config import Source
+from rulewatch.core import errors
+from rulewatch.core.model import HostPolicy
+from rulewatch.detection.relevance import Taxonomy
 from rulewatch.runner import run_cycle
+from rulewatch.scrapers import urls
+from rulewatch.scrapers.fetch import Fetcher, FetchSettings
+from rulewatch.scrapers.urls import FetchScope
 from rulewatch.settings import Settings
-from scrapers import urls
-from scrapers.fetch import Fetcher, FetchSettings
-from scrapers.urls import FetchScope
-from state import Store
+from rulewatch.state import Store
 from tests.faultserver import FaultServer, redirect_to, respond
 
 PUBLIC = "rules.public-regulator.test"

@@ -14,7 +14,7 @@ from outbox import record_alerts
 from pytest_httpserver import HTTPServer
 
 from rulewatch.cli import main
-from state import Store
+from rulewatch.state import Store
 
 TOKEN = "xoxb-test-token-123"
 ARTICLES = ["第一条 为了规范银行保险机构数据安全管理，制定本办法。", "第二条 本办法适用于银行保险机构的数据处理活动。",
@@ -103,8 +103,8 @@ def test_draft_then_final_reaches_the_drafts_thread(httpserver: HTTPServer, tmp_
 
 
 def test_an_uncertain_link_asks_in_the_drafts_thread() -> None:
-    from core.model import Alert
-    from detection.lineage import match
+    from rulewatch.core.model import Alert
+    from rulewatch.detection.lineage import match
     from rulewatch.lineage import reply
 
     draft = Alert(kind="new_item", title="关键信息基础设施安全保护办法（草案）", url="http://x/d", source="cac",
@@ -175,7 +175,7 @@ def test_linking_reads_stored_texts_only_for_a_final_that_matches_an_earlier_dra
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """Many changed pages and no draft before them read no stored document (each read decompresses a
     snapshot); with a draft, only the linked pair's two texts are read."""
-    from core.model import Alert
+    from rulewatch.core.model import Alert
     from rulewatch.lineage import link_finals
 
     reads: list[str] = []
@@ -204,7 +204,7 @@ def test_linking_reads_stored_texts_only_for_a_final_that_matches_an_earlier_dra
 
 def test_dossier_finds_a_rule_named_loosely_and_offers_the_close_ones(
         tmp_path: Path, rw_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
-    from core.model import Alert
+    from rulewatch.core.model import Alert
     from rulewatch.lineage import closest_rules, dossier, rule_alerts
 
     home = Path(rw_env["RULEWATCH_HOME"])
@@ -239,7 +239,7 @@ def test_dossier_finds_a_rule_named_loosely_and_offers_the_close_ones(
 
 def test_a_rules_key_dates_show_once_and_a_later_alert_moves_them(tmp_path: Path) -> None:
     """`dossier` repeated each date once per alert, and kept an effective date a later alert changed."""
-    from core.model import Alert, KeyDate
+    from rulewatch.core.model import Alert, KeyDate
     from rulewatch.lineage import dossier
 
     store = Store(f"sqlite:///{tmp_path / 'rw.db'}")

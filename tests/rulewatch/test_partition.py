@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rulewatch.partition import Partition, PartitionError, part_of
-from state import Store
+from rulewatch.state import Store
 
 EXE = Path(sys.executable).parent / "rulewatch"
 

@@ -95,7 +95,7 @@ def test_a_source_behind_a_cookie_wall_is_watched_through_the_browser(
     tmp_path: Path, rw_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("playwright.sync_api", reason="the browser extra is not installed")
-    from scrapers.browser import BrowserUnavailable, find_browser
+    from rulewatch.scrapers.browser import BrowserUnavailable, find_browser
 
     try:
         find_browser()

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from detection.relevance import Taxonomy
 from rulewatch import runner
 from rulewatch.app import App
 from rulewatch.config import Source
+from rulewatch.detection.relevance import Taxonomy
+from rulewatch.scrapers.fetch import Fetcher
 from rulewatch.settings import Settings
-from scrapers.fetch import Fetcher
-from state import Store
+from rulewatch.state import Store
 from tests.faultserver import FaultServer, respond
 
 PAGE = ("<html><head><meta charset='utf-8'><title>办法</title></head><body><div class='content'><h1>办法</h1>"

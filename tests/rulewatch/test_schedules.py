@@ -24,11 +24,11 @@ def test_the_bundled_sources_and_a_source_without_a_group_are_all_scheduled() ->
 def test_a_group_no_deployment_checks_is_named(tmp_path: Path) -> None:
     (tmp_path / "prefect.yaml").write_text(
         "deployments:\n"
-        "  - name: hourly\n    entrypoint: flows/check.py:check_sources\n    parameters: {groups: [regulators]}\n"
+        "  - name: hourly\n    entrypoint: rulewatch.flows.check:check_sources\n    parameters: {groups: [regulators]}\n"
         "    schedules: [{cron: '0 * * * *', timezone: Asia/Shanghai}]\n"
-        "  - name: paused\n    entrypoint: flows/check.py:check_sources\n    parameters: {group: press}\n"
+        "  - name: paused\n    entrypoint: rulewatch.flows.check:check_sources\n    parameters: {group: press}\n"
         "    schedules: []\n"
-        "  - name: everything\n    entrypoint: flows/check.py:check_sources\n    parameters: {}\n"
+        "  - name: everything\n    entrypoint: rulewatch.flows.check:check_sources\n    parameters: {}\n"
         "    schedules: [{interval: 3600, active: false}]\n", encoding="utf-8")
     deployments = load_deployments(tmp_path / "prefect.yaml")
     sources = [Source(name="a", url="https://x.example/a", group="regulators"),

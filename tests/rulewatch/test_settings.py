@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import SettingsError
+from rulewatch.core.errors import SettingsError
 from rulewatch.settings import MIN_DELIVERY_LEASE, Settings
 
 
@@ -32,7 +32,7 @@ def test_sensible_values_pass() -> None:
 
 
 def test_a_token_with_a_line_break_is_refused_without_showing_it() -> None:
-    from alerts.sinks import make_sinks
+    from rulewatch.alerts.sinks import make_sinks
 
     with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN holds a space") as caught:
         make_sinks({"SLACK_BOT_TOKEN": "xoxb-test-token-123\nX", "SLACK_CHANNEL": "C1"})
@@ -81,7 +81,7 @@ def test_a_home_that_cannot_be_made_is_named(tmp_path: Path) -> None:
 
 
 def test_a_slack_token_with_a_look_alike_letter_is_refused_without_showing_it() -> None:
-    from alerts.slack import slack_token
+    from rulewatch.alerts.slack import slack_token
 
     with pytest.raises(SettingsError, match="not ASCII") as refused:
         slack_token({"SLACK_BOT_TOKEN": "xoxb-t\u0435st-123"})  # a Cyrillic е

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from core.model import Block, Document, Item
 from rulewatch.config import Source
+from rulewatch.core.model import Block, Document, Item
 from rulewatch.services.sourcecheck import BROKEN, OK, WARN, Reading, judge, report
 
 LIST = Source(name="l", url="https://x.example/list", kind="list")

@@ -158,7 +158,7 @@ def test_default_count_leaves_one_cpu_to_the_cycle() -> None:
 
 
 def test_settings_read_the_worker_count() -> None:
-    from core.errors import SettingsError
+    from rulewatch.core.errors import SettingsError
     from rulewatch.settings import Settings
 
     assert Settings.from_env({}).analysis_workers is None

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from core import errors
-from scrapers.browser import BrowserFetcher, BrowserUnavailable, find_browser
-from scrapers.extract import extract
-from scrapers.fetch import Fetcher, FetchSettings
+from rulewatch.core import errors
+from rulewatch.scrapers.browser import BrowserFetcher, BrowserUnavailable, find_browser
+from rulewatch.scrapers.extract import extract
+from rulewatch.scrapers.fetch import Fetcher, FetchSettings
 from tests.faultserver import FaultServer, respond, stall
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "realshapes"
@@ -130,7 +130,7 @@ def _needs_referer(h: BaseHTTPRequestHandler) -> None:
 
 @pytest.mark.slow
 def test_browser_sends_the_sources_headers_and_user_agent(site: FaultServer, browser: BrowserFetcher) -> None:
-    from scrapers.request import RequestSpec
+    from rulewatch.scrapers.request import RequestSpec
 
     site.routes["/guarded"] = _needs_referer
     spec = RequestSpec(headers=(("Referer", "https://www.example.gov/column.html"),), user_agent="browser")
@@ -155,8 +155,8 @@ def test_a_pages_scripts_and_frames_cannot_reach_an_internal_address(
     """The browser loaded whatever the page's scripts and frames asked for: an external page's fetch()
     read a loopback service, and its secret reached the stored snapshot. Here 127.0.0.1 stands for a
     public site and `localhost` for the internal service it must not reach."""
-    from scrapers import urls
-    from scrapers.urls import FetchScope
+    from rulewatch.scrapers import urls
+    from rulewatch.scrapers.urls import FetchScope
 
     internal = FaultServer()
     internal.routes["/secret"] = respond(b"TOKEN-s3cret-from-the-metadata-service", content_type="text/plain")

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from scrapers.extract import extract
+from rulewatch.scrapers.extract import extract
 
 CONTROLS = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x0e", "\x1a", "\x1b", "\x1f", "\x7f", "\ufffe", "\uffff"]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.extract import extract
+from rulewatch.scrapers.extract import extract
 
 CORPUS = Path(__file__).parents[1] / "data" / "corpus"
 CASES = json.loads((CORPUS / "cases.json").read_text(encoding="utf-8"))["cases"]

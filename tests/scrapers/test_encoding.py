@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.errors import ExtractError, Undecodable
-from scrapers.encoding import decode
+from rulewatch.core.errors import ExtractError, Undecodable
+from rulewatch.scrapers.encoding import decode
 
 CN = "关于规范银行业金融机构信息技术产品源代码备案的通知：安全可控、镕"  # 镕 is GBK but not GB2312
 
@@ -85,7 +85,7 @@ def test_json_is_utf8_whatever_html_it_embeds() -> None:
     UTF-8 JSON, and reading it as GB18030 (which these bytes would allow) gives mojibake."""
     import json
 
-    from scrapers.encoding import decode_json
+    from rulewatch.scrapers.encoding import decode_json
 
     title = "关于银行业信息系统安全可控的通知"
     doc = {"data": {"docTitle": title, "docClob": '<html><head><meta charset="gb2312"></head><body><p>正文</p></body></html>'}}
@@ -97,21 +97,21 @@ def test_json_is_utf8_whatever_html_it_embeds() -> None:
 
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "utf-8-sig"])
 def test_json_in_utf16_and_utf32_by_bom_or_zero_bytes(codec: str) -> None:
-    from scrapers.encoding import decode_json
+    from rulewatch.scrapers.encoding import decode_json
 
     text, _ = decode_json(f'{{"title": "{CN}"}}'.encode(codec), "application/json")
     assert text.lstrip("\ufeff") == f'{{"title": "{CN}"}}'
 
 
 def test_json_labelled_gbk_by_its_header_is_read_as_gbk() -> None:
-    from scrapers.encoding import decode_json
+    from rulewatch.scrapers.encoding import decode_json
 
     text, _ = decode_json(f'{{"title": "{CN}"}}'.encode("gbk"), "application/json; charset=GBK")
     assert CN in text
 
 
 def test_json_that_is_not_utf8_is_undecodable() -> None:
-    from scrapers.encoding import decode_json
+    from rulewatch.scrapers.encoding import decode_json
 
     with pytest.raises(Undecodable) as caught:
         decode_json(f'{{"title": "{CN * 3}"}}'.encode("gbk"), "application/json")

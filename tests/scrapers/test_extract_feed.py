@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import ExtractError
-from scrapers.extract import extract
+from rulewatch.core.errors import ExtractError
+from rulewatch.scrapers.extract import extract
 
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Rules</title>
 <lastBuildDate>Fri, 27 Nov 2026 16:41:03 +0000</lastBuildDate>

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import ChallengePage, EmptyBody, ExtractError, NotADocument
-from scrapers.extract import ExtractOptions, extract
-from scrapers.extract.html import extract_html
+from rulewatch.core.errors import ChallengePage, EmptyBody, ExtractError, NotADocument
+from rulewatch.scrapers.extract import ExtractOptions, extract
+from rulewatch.scrapers.extract.html import extract_html
 
 BASE = "http://regulator.example/rules/index.html"
 
@@ -154,8 +154,8 @@ def test_boxes_holding_several_records_are_read_as_their_records() -> None:
 def test_a_list_that_yields_no_items_from_dozens_of_dated_links_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     """`kind: list` on records of a shape rulewatch does not recognise (simulated: no group is found)
     must not read as an empty list forever: the page holds dozens of dated links, so it says it is blind."""
-    from core.errors import LooksWrong
-    from scrapers.extract import html as html_module
+    from rulewatch.core.errors import LooksWrong
+    from rulewatch.scrapers.extract import html as html_module
 
     monkeypatch.setattr(html_module, "_candidate_groups", lambda root, least=3: [])
     with pytest.raises(LooksWrong, match="14 dated links"):
@@ -173,7 +173,7 @@ def test_a_list_that_yields_no_items_from_dozens_of_dated_links_says_so(monkeypa
     ("Home office equipment rules apply to contractors.", False),
 ])
 def test_breadcrumb_trails_are_told_from_text(text: str, trail: bool) -> None:
-    from scrapers.extract.html import is_trail
+    from rulewatch.scrapers.extract.html import is_trail
 
     assert is_trail(text) is trail
 

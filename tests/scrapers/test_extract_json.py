@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from core.errors import ExtractError
-from scrapers.extract import ExtractOptions, extract
-from scrapers.extract.jsondoc import extract_json
+from rulewatch.core.errors import ExtractError
+from rulewatch.scrapers.extract import ExtractOptions, extract
+from rulewatch.scrapers.extract.jsondoc import extract_json
 
 NFRA_LIST = {
     "rptCode": 200, "msg": "成功",
@@ -93,14 +93,14 @@ def test_malformed_json_names_line_and_column() -> None:
 @pytest.mark.parametrize("key", ["viewCount", "view_count", "clickNum", "readCount", "hits", "pv", "browseTimes",
                                  "commentCount", "likes", "requestId", "timestamp", "nonce", "downloadCount"])
 def test_volatile_field_names(key: str) -> None:
-    from scrapers.extract.jsondoc import is_volatile_key
+    from rulewatch.scrapers.extract.jsondoc import is_volatile_key
 
     assert is_volatile_key(key)
 
 
 @pytest.mark.parametrize("key", ["docId", "docTitle", "publishDate", "document_number", "page_count", "type", "abstract"])
 def test_stable_field_names(key: str) -> None:
-    from scrapers.extract.jsondoc import is_volatile_key
+    from rulewatch.scrapers.extract.jsondoc import is_volatile_key
 
     assert not is_volatile_key(key)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import ExtractError
-from scrapers.extract import extract
+from rulewatch.core.errors import ExtractError
+from rulewatch.scrapers.extract import extract
 
 
 def make_pdf(lines: list[str]) -> bytes:
@@ -51,8 +51,8 @@ def test_encrypted_truncated_and_hostile_pdfs_are_extract_errors() -> None:
 
     from pypdf import PdfWriter
 
-    from core.errors import ExtractError
-    from scrapers.extract import extract
+    from rulewatch.core.errors import ExtractError
+    from rulewatch.scrapers.extract import extract
 
     writer = PdfWriter()
     writer.add_blank_page(100, 100)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import ConfigError
 from rulewatch.config import load_sources
-from scrapers.extract import EXTRACTORS, SHAPES, extract, extractor_for, source_kinds
+from rulewatch.core.errors import ConfigError
+from rulewatch.scrapers.extract import EXTRACTORS, SHAPES, extract, extractor_for, source_kinds
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "extractors"
 CASES = json.loads((DATA / "sniffing.json").read_text(encoding="utf-8"))

@@ -9,10 +9,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from core import errors
-from core.model import HostPolicy
-from scrapers.fetch import Fetcher, FetchSettings, NotModified, Validators
-from scrapers.fetch import Response as FetchResponse
+from rulewatch.core import errors
+from rulewatch.core.model import HostPolicy
+from rulewatch.scrapers.fetch import Fetcher, FetchSettings, NotModified, Validators
+from rulewatch.scrapers.fetch import Response as FetchResponse
 
 FAST = FetchSettings(host_policy=HostPolicy(4, 0.0), backoff_base=0.01, respect_robots=False,
                      connect_timeout=2, read_timeout=1, total_timeout=5)
@@ -320,6 +320,6 @@ def test_https_certificates_are_verified_against_the_configured_ca_bundle(
                                               ("Tue, 01 Dec 2026 10:00:00 GMT", True), ('"a\x1bb"', False)])
 def test_a_validator_with_a_control_character_is_never_sent_back(value: str, kept: bool) -> None:
     """A NUL in an ETag was stored as U+FFFD and sent back in If-None-Match: the source failed every check."""
-    from scrapers.fetch import _sendable
+    from rulewatch.scrapers.fetch import _sendable
 
     assert (_sendable(value) == value) is kept and (kept or _sendable(value) == "")

@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from core import errors
-from scrapers.fetch import Fetcher, FetchSettings
+from rulewatch.core import errors
+from rulewatch.scrapers.fetch import Fetcher, FetchSettings
 from tests.faultserver import FaultServer, respond, slow_drip, slow_headers
 
 TEXT = ("<html><body><p>" + "第一条 运营者应当在二十四小时内报告网络安全事件。" * 50 + "</p></body></html>").encode()

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.model import HostPolicy
-from scrapers.deadline import DeadlinedHTTPConnection
-from scrapers.fetch import Fetcher, FetchSettings, NotModified, Validators
-from scrapers.headers import PlainHeadersResponse, parse_headers
+from rulewatch.core.model import HostPolicy
+from rulewatch.scrapers.deadline import DeadlinedHTTPConnection
+from rulewatch.scrapers.fetch import Fetcher, FetchSettings, NotModified, Validators
+from rulewatch.scrapers.headers import PlainHeadersResponse, parse_headers
 
 
 def _both(block: bytes) -> tuple[http.client.HTTPMessage, http.client.HTTPMessage]:

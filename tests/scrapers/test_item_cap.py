@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from scrapers.extract import extract
-from scrapers.extract.options import MAX_ITEMS
+from rulewatch.scrapers.extract import extract
+from rulewatch.scrapers.extract.options import MAX_ITEMS
 
 HELD = MAX_ITEMS + 500
 
@@ -39,8 +39,8 @@ def test_a_feed_is_cut_and_a_short_list_says_nothing() -> None:
 
 
 def test_a_page_of_too_many_tags_is_refused_before_its_tree_is_built() -> None:
-    from core.errors import ExtractError
-    from scrapers.extract.html import MAX_TAGS
+    from rulewatch.core.errors import ExtractError
+    from rulewatch.scrapers.extract.html import MAX_TAGS
 
     links = "".join(f'<a href="/{n}">第{n}</a>' for n in range(MAX_TAGS // 2 + 10))
     with pytest.raises(ExtractError, match="tags, more than"):
@@ -49,7 +49,7 @@ def test_a_page_of_too_many_tags_is_refused_before_its_tree_is_built() -> None:
 
 @pytest.mark.parametrize("depth", [5_000, 100_000])
 def test_json_nested_thousands_deep_is_an_extract_error(depth: int) -> None:
-    from core.errors import ExtractError
+    from rulewatch.core.errors import ExtractError
 
     with pytest.raises(ExtractError, match="nested too deeply"):
         extract(b"[" * depth + b"]" * depth, "application/json", "https://x.example/api")

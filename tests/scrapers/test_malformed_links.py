@@ -9,10 +9,10 @@ import json
 import pytest
 from faultserver import FaultServer, redirect_to, respond
 
-from core import errors
-from scrapers.extract import extract
-from scrapers.fetch import Fetcher, FetchSettings
-from scrapers.urls import clean_url, host_of, is_http_url
+from rulewatch.core import errors
+from rulewatch.scrapers.extract import extract
+from rulewatch.scrapers.fetch import Fetcher, FetchSettings
+from rulewatch.scrapers.urls import clean_url, host_of, is_http_url
 
 BAD = ["http://[www.gov.cn]/a.html", "http://x.example:99999/a", "http://[::1/a"]
 
@@ -69,6 +69,6 @@ def test_a_redirect_to_a_malformed_url_is_a_fetch_failure() -> None:
     ("https://www.example.gov.cn/a.php?id=5&utm_source=weixin&from=timeline", "https://www.example.gov.cn/a.php?id=5"),
 ])
 def test_link_clean_up_drops_only_what_is_volatile(link: str, cleaned: str) -> None:
-    from scrapers.urls import clean_url
+    from rulewatch.scrapers.urls import clean_url
 
     assert clean_url(link) == cleaned

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from core.errors import FetchError
-from detection.compare import compare
-from scrapers.extract import ExtractOptions, extract
+from rulewatch.core.errors import FetchError
+from rulewatch.detection.compare import compare
+from rulewatch.scrapers.extract import ExtractOptions, extract
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "realshapes"
 CASES = json.loads((DATA / "cases.json").read_text(encoding="utf-8"))

@@ -9,11 +9,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from core import errors
-from core.model import HostPolicy
-from scrapers.fetch import Fetcher, FetchSettings, Validators
-from scrapers.fetch import Response as FetchResponse
-from scrapers.request import BROWSER_USER_AGENT, RequestSpec, set_cookies
+from rulewatch.core import errors
+from rulewatch.core.model import HostPolicy
+from rulewatch.scrapers.fetch import Fetcher, FetchSettings, Validators
+from rulewatch.scrapers.fetch import Response as FetchResponse
+from rulewatch.scrapers.request import BROWSER_USER_AGENT, RequestSpec, set_cookies
 
 FAST = FetchSettings(host_policy=HostPolicy(4, 0.0), backoff_base=0.01, respect_robots=False,
                      connect_timeout=2, read_timeout=1, total_timeout=5)

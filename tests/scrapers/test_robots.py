@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from core import errors
-from core.model import HostPolicy
-from scrapers.fetch import ROBOTS_MAX_BYTES, Fetcher, FetchSettings
+from rulewatch.core import errors
+from rulewatch.core.model import HostPolicy
+from rulewatch.scrapers.fetch import ROBOTS_MAX_BYTES, Fetcher, FetchSettings
 from tests.faultserver import FaultServer, respond
 
 HUGE_ROBOTS = (b"User-agent: *\nDisallow: /private/\n" + b"# padding\n" * (ROBOTS_MAX_BYTES // 5)

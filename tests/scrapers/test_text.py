@@ -8,7 +8,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.text import nfkc, squash
+from rulewatch.core.text import nfkc, squash
 
 # Characters where the fast paths could go wrong: every kind of whitespace, full-width forms, combining
 # marks that compose with what full-width letters become, half-width kana, ligatures, Hangul jamo.

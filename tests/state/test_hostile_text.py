@@ -12,11 +12,11 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from core.model import HostPolicy
 from rulewatch.config import Source
+from rulewatch.core.model import HostPolicy
 from rulewatch.runner import SourceOutcome
-from scrapers.fetch import FetchSettings
-from state import Store
+from rulewatch.scrapers.fetch import FetchSettings
+from rulewatch.state import Store
 from tests.cycles import cycle
 from tests.faultserver import FaultServer, respond
 

@@ -8,10 +8,10 @@ import time
 import pytest
 from sqlalchemy import update
 
-from core.model import HostPolicy
-from state import Store
-from state.hostlease import DatabaseHostGates
-from state.schema import host_pace
+from rulewatch.core.model import HostPolicy
+from rulewatch.state import Store
+from rulewatch.state.hostlease import DatabaseHostGates
+from rulewatch.state.schema import host_pace
 
 
 def test_a_reservation_from_a_clock_ahead_waits_at_most_one_queue(store: Store) -> None:
@@ -40,7 +40,7 @@ def _slot_updates(store: Store) -> list[str]:
 def test_a_slot_serves_a_run_of_fetches_then_goes_back(store: Store) -> None:
     from sqlalchemy import select
 
-    from state.schema import host_slots
+    from rulewatch.state.schema import host_slots
 
     gates = DatabaseHostGates(store, HostPolicy(concurrency=2, delay=0.0))
     updates = _slot_updates(store)
@@ -56,7 +56,7 @@ def test_a_slot_serves_a_run_of_fetches_then_goes_back(store: Store) -> None:
 def test_another_process_gets_its_turn_within_the_hold(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    from state import hostlease
+    from rulewatch.state import hostlease
 
     monkeypatch.setattr(hostlease, "HOLD_SECONDS", 0.3)
     first = DatabaseHostGates(store, HostPolicy(concurrency=1, delay=0.0))

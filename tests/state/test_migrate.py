@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from alerts.deliver import ConsoleSink, deliver_pending
-from core.errors import StateError
-from state import Store, migrate, schema
+from rulewatch.alerts.deliver import ConsoleSink, deliver_pending
+from rulewatch.core.errors import StateError
+from rulewatch.state import Store, migrate, schema
 
-FIRST: Any = importlib.import_module("state.migrations.versions.0001_initial")
+FIRST: Any = importlib.import_module("rulewatch.state.migrations.versions.0001_initial")
 NOW = "2026-11-20T09:00:00.000000Z"
 
 

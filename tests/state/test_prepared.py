@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import bindparam, insert, select, update
 
-from state import Store, schema
-from state.prepared import Prepared
+from rulewatch.state import Store, schema
+from rulewatch.state.prepared import Prepared
 
 _S = schema.sources
 _INSERT_SOURCE = Prepared(insert(_S))

@@ -3,10 +3,10 @@ in any case, when a text appeared and when it went, and the filters."""
 
 from __future__ import annotations
 
-from core.model import Block, Document, Item
-from core.text import article_key
-from detection.compare import compare
-from state import Store
+from rulewatch.core.model import Block, Document, Item
+from rulewatch.core.text import article_key
+from rulewatch.detection.compare import compare
+from rulewatch.state import Store
 
 V1 = ["第一条 为了规范银行业金融机构信息科技外包活动，制定本办法。", "第八条 发生重大网络安全事件的，应当在二十四小时内报告。",
       "Article 9 Vendors shall disclose Source Code on request."]
@@ -77,7 +77,7 @@ def test_a_text_that_comes_back_has_a_second_life(store: Store) -> None:
 def test_a_database_upgraded_from_the_previous_revision_searches_too(database_url: str) -> None:
     from sqlalchemy import create_engine
 
-    from state import migrate
+    from rulewatch.state import migrate
 
     engine = create_engine(database_url)
     with engine.begin() as conn:
@@ -96,7 +96,7 @@ def _forget_search(store: Store, source: str) -> None:
     """The store as a database from before schema 0004 left it: versions stored, none indexed."""
     from sqlalchemy import text
 
-    from state.search import rebuild_index
+    from rulewatch.state.search import rebuild_index
 
     with store.writer.begin() as conn:
         conn.execute(text("DELETE FROM history_texts WHERE source = :s"), {"s": source})

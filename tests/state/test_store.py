@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from outbox import record_alerts
 
-from core.model import Alert, Block, Document, Item
-from detection.compare import compare
-from detection.judge import judge
-from detection.relevance import Taxonomy
-from detection.volatility import learned_volatile
-from state import SinkDelivery, Store
-from state import recorder as recorder_module
+from rulewatch.core.model import Alert, Block, Document, Item
+from rulewatch.detection.compare import compare
+from rulewatch.detection.judge import judge
+from rulewatch.detection.relevance import Taxonomy
+from rulewatch.detection.volatility import learned_volatile
+from rulewatch.state import SinkDelivery, Store
+from rulewatch.state import recorder as recorder_module
 
 
 def doc(*titles: str) -> Document:
@@ -151,7 +151,7 @@ def test_a_database_from_an_older_version_gains_the_new_columns(database_url: st
 
     from sqlalchemy import create_engine, text
 
-    first = importlib.import_module("state.migrations.versions.0001_initial")
+    first = importlib.import_module("rulewatch.state.migrations.versions.0001_initial")
     engine = create_engine(database_url)
     with engine.begin() as conn:
         first.metadata.create_all(conn)
@@ -214,7 +214,7 @@ def test_a_write_aborted_for_a_deadlock_is_run_again_whole(store: Store) -> None
     def other_error(recorder: Any) -> None:
         raise OperationalError("UPDATE sources ...", {}, Exception("disk I/O error"))  # as SQLAlchemy wraps it
 
-    from core.errors import StateError
+    from rulewatch.core.errors import StateError
 
     with pytest.raises(StateError, match="cannot write to the database .*: disk I/O error; nothing of this batch"):
         store.write(other_error)
@@ -225,7 +225,7 @@ def test_a_full_disk_is_one_clear_error_and_keeps_what_was_written(tmp_path: Pat
     disk) ends the write with one line, and nothing half-written."""
     from sqlalchemy import event
 
-    from core.errors import StateError
+    from rulewatch.core.errors import StateError
 
     store = Store(f"sqlite:///{tmp_path / 'state.db'}")
     try:
@@ -245,7 +245,7 @@ def test_a_full_disk_is_one_clear_error_and_keeps_what_was_written(tmp_path: Pat
 
 def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path: Path) -> None:
     """Issue 19, finding 20: a damaged state file gave a raw traceback."""
-    from core.errors import StateError
+    from rulewatch.core.errors import StateError
 
     damaged = tmp_path / "rulewatch.db"
     damaged.write_bytes(b"this is not an SQLite database, just some bytes a disk left behind" * 100)
@@ -253,7 +253,7 @@ def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path: Path) -> Non
         Store(f"sqlite:///{damaged}")
 
 
-def test_alert_heads_carry_what_lineage_matches_on_and_drafts_are_found_by_title_or_reason(store: Store) -> None:
+def test_alert_heads_carry_what_lineage_matches_on_and_drafts_are_the_alerts_filed_as_drafts(store: Store) -> None:
     record_alerts(store, [
         Alert(kind="changed_text", title="数据安全管理办法（征求意见稿）", url="http://x/1"),
         Alert(kind="new_item", title="Cybersecurity rule", url="http://x/2", rule_ids=("RIN 1234-AB56",),
@@ -265,5 +265,5 @@ def test_alert_heads_carry_what_lineage_matches_on_and_drafts_are_found_by_title
     assert [h.outbox_id for h in heads] == ids  # oldest first
     assert heads[1].rule_ids == ("RIN 1234-AB56",) and heads[1].severity_reasons == ("a draft for comment (+2)",)
     assert heads[2].kind == "changed_text" and heads[2].title == "数据安全管理办法"
-    assert [h.outbox_id for h in store.draft_heads()] == ids[:1]  # by its title
-    assert [h.outbox_id for h in store.draft_heads(reason="a draft for comment")] == ids[:2]  # and by its reason
+    # Drafts are the alerts filed as about a draft for comment: by their title, or their reason.
+    assert [h.outbox_id for h in store.rules.draft_heads()] == ids[:2]

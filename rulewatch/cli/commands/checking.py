@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.errors import UsageError
 from rulewatch.app import App
 from rulewatch.cli.base import (
     EXIT_OK,
@@ -22,6 +21,7 @@ from rulewatch.cli.base import (
 )
 from rulewatch.cli.plugins import plugin
 from rulewatch.config import Source
+from rulewatch.core.errors import UsageError
 
 if TYPE_CHECKING:
     from rulewatch.runner import SourceOutcome

@@ -6,10 +6,10 @@ import argparse
 import os
 from pathlib import Path
 
-from core.errors import UsageError
 from rulewatch.app import App
 from rulewatch.cli.base import EXIT_OK, Command, add_sources_argument, open_app
 from rulewatch.cli.plugins import plugin
+from rulewatch.core.errors import UsageError
 from rulewatch.settings import Settings
 
 
@@ -27,8 +27,8 @@ class Db(Command):
     def run(self, args: argparse.Namespace) -> int:
         from sqlalchemy.engine import make_url
 
-        from state import migrate
-        from state.store import make_engine
+        from rulewatch.state import migrate
+        from rulewatch.state.store import make_engine
 
         settings = Settings.from_env()
         settings.ensure_home()

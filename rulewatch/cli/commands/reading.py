@@ -9,9 +9,8 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alerts.calendar import DEFAULT_HORIZON_DAYS
-from alerts.feed import DEFAULT_FEED_ENTRIES
-from core.errors import UsageError
+from rulewatch.alerts.calendar import DEFAULT_HORIZON_DAYS
+from rulewatch.alerts.feed import DEFAULT_FEED_ENTRIES
 from rulewatch.cli.base import (
     EXIT_OK,
     EXIT_SOURCE_FAILED,
@@ -23,6 +22,7 @@ from rulewatch.cli.base import (
     print_json,
     text,
 )
+from rulewatch.core.errors import UsageError
 
 
 class Alerts(Command):
@@ -44,7 +44,7 @@ class Alerts(Command):
         if args.json:
             print_json([r.to_json() for r in records])
             return EXIT_OK
-        from alerts.render import render_console
+        from rulewatch.alerts.render import render_console
 
         if not records:
             print("no pending alerts" if args.pending else "no alerts recorded")
@@ -72,11 +72,11 @@ class Calendar(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         """The coming comment deadlines, effective dates and compliance deadlines of watched rules."""
-        from alerts.calendar import deadlines, describe, to_ics, upcoming
+        from rulewatch.alerts.calendar import describe, rule_deadlines, to_ics, upcoming
 
         with open_app() as app:
             today = app.settings.today()
-            coming = upcoming(deadlines(app.store.alerts_with_key_dates()), today, args.days)
+            coming = upcoming(rule_deadlines(app.store), today, args.days)
         if args.ics:
             data = to_ics(coming, datetime.now(UTC))
             if args.ics == "-":
@@ -111,7 +111,7 @@ class Feed(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         """The newest alerts as an Atom feed, for tools that ingest RSS/Atom."""
-        from alerts.feed import atom_feed, feed_alerts, write_feed
+        from rulewatch.alerts.feed import atom_feed, feed_alerts, write_feed
 
         with open_app() as app:
             data = atom_feed(feed_alerts(app.store, args.limit), datetime.now(UTC), args.self_url)
@@ -172,7 +172,7 @@ class Dossier(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         """A rule's life: draft, comment deadline, final, amendments, repeal, and the draft-vs-final diff."""
-        from alerts.render import PLAIN_MARKS
+        from rulewatch.alerts.render import PLAIN_MARKS
         from rulewatch.lineage import closest_rules, dossier, rule_alerts
 
         with open_app() as app:
@@ -268,7 +268,7 @@ class Diff(Command):
             parser.error("diff takes both OLD and NEW snapshot ids, or neither")
 
     def run(self, args: argparse.Namespace) -> int:
-        from detection.compare import compare
+        from rulewatch.detection.compare import compare
 
         with open_app() as app:
             store = app.store

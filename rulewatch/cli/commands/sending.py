@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.errors import UsageError
 from rulewatch.cli.base import EXIT_OK, EXIT_SOURCE_FAILED, Command, iso_day, open_app, report_delivery
+from rulewatch.core.errors import UsageError
 
 
 class Deliver(Command):
@@ -75,8 +75,8 @@ class SlackTest(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         """Check the token, resolve the channel and post a sample alert in the real format."""
-        from alerts.slack import SlackSink
-        from core.errors import DeliveryError
+        from rulewatch.alerts.slack import SlackSink
+        from rulewatch.core.errors import DeliveryError
         from rulewatch.services.sending import sample_alert
 
         with open_app() as app:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from state.search import create_search_index
+from rulewatch.state.search import create_search_index
 
 revision = "0004"
 down_revision = "0003"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from core.errors import ConfigError, UsageError
 from rulewatch.app import App
+from rulewatch.core.errors import ConfigError, UsageError
 from rulewatch.partition import Partition
 from rulewatch.services.checking import OFFLINE_HINT, check
 from rulewatch.services.selection import select_sources
@@ -77,7 +77,7 @@ def test_the_cli_reaches_the_flows_by_entry_point_only() -> None:
 
 
 def test_a_resend_with_one_unknown_id_requeues_none(app: App) -> None:
-    from core.model import Alert
+    from rulewatch.core.model import Alert
     from tests.outbox import record_alerts
 
     with app:
