@@ -9,7 +9,7 @@ PIP := -m pip install --quiet --disable-pip-version-check -c constraints.txt
 # The local PostgreSQL the suite uses when one answers (as in CI); set RULEWATCH_TEST_POSTGRES_URL to choose.
 TEST_POSTGRES := postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint typecheck unit demo eval bench clean lock
+.PHONY: run test lint typecheck unit demo eval bench clean lock docs
 
 define python_ok
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "rulewatch needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -49,6 +49,10 @@ test: $(STAMP) lint typecheck
 	if [ -z "$$url" ] && $(BIN)/python -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 1)' 2>/dev/null; then \
 	  url="$(TEST_POSTGRES)"; echo "PostgreSQL answers on 127.0.0.1:5432: its tests run there"; fi; \
 	RULEWATCH_TEST_POSTGRES_URL="$$url" NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost $(BIN)/python -m pytest -q
+
+# The README's tables of source fields, variables and sinks, from the registries (a test checks them).
+docs: $(RUN_STAMP)
+	$(BIN)/rulewatch reference --update README.md
 
 eval: $(STAMP)
 	$(PYTHON) ../shared/tools/eval_corpus.py --project $(CURDIR)

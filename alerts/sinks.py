@@ -13,41 +13,72 @@ from importlib import import_module
 from typing import Any, TextIO
 
 from rulewatch.alerts.deliver import ConsoleSink, Sink
-from rulewatch.core.env import TIMEZONE_VARIABLE, timezone
+from rulewatch.core.env import SEVERITY_CHANNELS_VARIABLE, TIMEZONE_VARIABLE, timezone
 from rulewatch.core.errors import SettingsError
+from rulewatch.core.reference import NO_DEFAULT, Variable
 
 
 @dataclass(frozen=True, slots=True)
 class SinkKind:
-    """A registered sink: its class, imported only when one of the variables that configure it is set
-    (a cycle that posts nowhere never loads slack_sdk)."""
+    """A registered sink: its class, imported only when one of the variables that turn it on is set
+    (a cycle that posts nowhere never loads slack_sdk), and what the README says of it: what it does,
+    what configures it, and every variable it reads."""
 
     name: str
     module: str
     cls: str
-    variables: tuple[str, ...]
+    switches: tuple[str, ...]  # any of these set turns the sink on
+    configured_by: str
+    does: str
+    variables: tuple[Variable, ...]
 
     def load(self) -> Any:
         """The sink's class (its module is imported now)."""
         return getattr(import_module(self.module), self.cls)
 
     def from_env(self, env: Mapping[str, str]) -> Sink | None:
-        if not any(env.get(v, "").strip() for v in self.variables):
+        if not any(env.get(v, "").strip() for v in self.switches):
             return None
         sink: Sink | None = self.load().from_env(env)
         return sink
 
 
+_SLACK_API = Variable("SLACK_API_BASE_URL", "Slack", "another Web API base URL (a proxy)")
 # In delivery order: the first sink's channel and message ts are the ones `rulewatch alerts` shows.
 SINKS: tuple[SinkKind, ...] = (
     SinkKind("slack", "rulewatch.alerts.slack", "SlackSink",
-             ("SLACK_CHANNEL", "SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN_BLOCK")),
-    SinkKind("slack-webhook", "rulewatch.alerts.slack", "SlackWebhookSink", ("SLACK_WEBHOOK_URL",)),
-    SinkKind("webhook", "rulewatch.alerts.webhook", "JsonWebhookSink", ("RULEWATCH_WEBHOOK_URL",)),
+             ("SLACK_CHANNEL", "SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN_BLOCK"),
+             "`SLACK_BOT_TOKEN` (or `SLACK_BOT_TOKEN_BLOCK`) and `SLACK_CHANNEL`",
+             "Block Kit messages, threads, diff files, exactly once (above)", (
+                 Variable("SLACK_BOT_TOKEN", NO_DEFAULT, "post alerts with a bot (sink `slack`, see below)"),
+                 Variable("SLACK_CHANNEL", NO_DEFAULT, "the channel the bot posts in, by id or name (sink `slack`)"),
+                 Variable("SLACK_BOT_TOKEN_BLOCK", NO_DEFAULT,
+                          "name of a Prefect Secret block holding the bot token (instead of `SLACK_BOT_TOKEN`)"),
+                 _SLACK_API,
+                 Variable("RULEWATCH_TOPIC_CHANNELS", NO_DEFAULT, "`topic=channel,...`: route alerts by topic"))),
+    SinkKind("slack-webhook", "rulewatch.alerts.slack", "SlackWebhookSink", ("SLACK_WEBHOOK_URL",),
+             "`SLACK_WEBHOOK_URL` (not together with a bot token)", "Block Kit messages through an incoming webhook", (
+                 Variable("SLACK_WEBHOOK_URL", NO_DEFAULT,
+                          "simpler alternative: an incoming webhook (sink `slack-webhook`: no threads, no files)"),)),
+    SinkKind("webhook", "rulewatch.alerts.webhook", "JsonWebhookSink", ("RULEWATCH_WEBHOOK_URL",),
+             "`RULEWATCH_WEBHOOK_URL`", "a JSON POST per alert (and per digest)", (
+                 Variable("RULEWATCH_WEBHOOK_URL", NO_DEFAULT, "also POST every alert as JSON to this URL "
+                          "(sink `webhook`, see [Other sinks](#other-sinks))"),
+                 Variable("RULEWATCH_WEBHOOK_FORMAT", "`rulewatch`", "`rulewatch`, `wecom`, `dingtalk` or `feishu`"),
+                 Variable("RULEWATCH_WEBHOOK_SECRET", NO_DEFAULT,
+                          "sign webhook requests (HMAC-SHA256; for DingTalk and Feishu, their bots' own signature)"))),
 )
 
-
 CHOOSE_CONSOLE = "RULEWATCH_SINK"  # =console: print alerts, as delivery, whatever else is configured
+CONSOLE = ("console", "`RULEWATCH_SINK=console`, or nothing else configured in an interactive run",
+           "alerts printed to standard output")
+# What every sink reads besides its own variables.
+VARIABLES: tuple[Variable, ...] = (
+    Variable(CHOOSE_CONSOLE, NO_DEFAULT,
+             "`console`: print alerts as their delivery, also where no terminal is (cron, workers)"),
+    Variable(SEVERITY_CHANNELS_VARIABLE, NO_DEFAULT,
+             "`high=#reg-urgent,...`: alerts at a level or above go to that Slack channel"),
+)
 
 
 def make_sinks(env: Mapping[str, str], console: TextIO | None = None, *, interactive: bool = False,

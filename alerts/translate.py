@@ -25,6 +25,7 @@ from rulewatch.alerts.limits import AnswerCut, post, run_command
 from rulewatch.core.env import number
 from rulewatch.core.errors import SettingsError, TranslationError
 from rulewatch.core.model import Alert
+from rulewatch.core.reference import NO_DEFAULT, Variable
 from rulewatch.core.secret import Secret
 from rulewatch.core.text import CJK_CHARACTER, without_controls
 
@@ -37,6 +38,19 @@ MAX_TRANSLATION_CHARS = 4000  # of a translation kept
 MAX_FAILURES = 3  # in a row, before the translator rests for the cycle
 MAX_ANSWER_BYTES = 256 * 1024  # of a service's answer or a command's output read (the translation kept is less)
 DEFAULT_TRANSLATE_BUDGET = 60.0  # seconds of translating per run (cycle): past it, alerts go untranslated
+VARIABLES: tuple[Variable, ...] = (
+    Variable("RULEWATCH_TRANSLATE_URL", NO_DEFAULT,
+             "optional machine translation by an OpenAI-compatible API: its base URL (…/v1)"),
+    Variable("RULEWATCH_TRANSLATE_MODEL", NO_DEFAULT, "the model that API translates with (needed with the URL)"),
+    Variable("RULEWATCH_TRANSLATE_API_KEY", NO_DEFAULT, "that API's key, when it wants one"),
+    Variable("RULEWATCH_TRANSLATE_COMMAND", NO_DEFAULT, "optional machine translation by a command (stdin → stdout)"),
+    Variable("RULEWATCH_TRANSLATE_TIMEOUT", f"`{DEFAULT_TRANSLATE_TIMEOUT:g}`",
+             f"seconds one translation may take in all, its answer read included (at most "
+             f"{MAX_TRANSLATE_TIMEOUT:g}); a command past it is killed with every process it started"),
+    Variable("RULEWATCH_TRANSLATE_BUDGET", f"`{DEFAULT_TRANSLATE_BUDGET:g}`",
+             "seconds of translating per run (cycle): past it, the run's other alerts go without a machine "
+             "translation (at most 3600)"),
+)
 SYSTEM_PROMPT = ("Translate the user's Chinese regulatory text into plain English. Keep article numbers, "
                  "numbers, units and dates exact. Reply with the translation only.")
 

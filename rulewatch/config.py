@@ -19,20 +19,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from rulewatch.core.errors import ConfigError, SourceMisconfigured
 from rulewatch.core.model import HostPolicy
 from rulewatch.scrapers.extract import EXTRACTORS, source_kinds
-from rulewatch.scrapers.extract.options import ExtractOptions
+from rulewatch.scrapers.extract.options import OPTION_HELP, OPTION_NAMES, ExtractOptions
 from rulewatch.scrapers.request import PLAIN, RequestSpec, header_problem
 from rulewatch.scrapers.urls import FetchScope, is_http_url
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")  # matched whole: no trailing newline slips by
 # Source fields that are extraction options (each extractor says which of them it reads).
-_EXTRACT_FIELDS = ("select", "exclude", "items", "items_path", "id_field", "title_field", "url_field", "date_field",
-                   "url_template", "link_pattern", "html_path")
+EXTRACT_FIELDS = OPTION_NAMES
 # Source fields that shape the request (each fetcher says which of them it honours: its OPTIONS).
-_REQUEST_FIELDS = ("headers", "headers_from_env", "user_agent", "method", "form", "cookies", "cookie_url")
+REQUEST_FIELDS = ("headers", "headers_from_env", "user_agent", "method", "form", "cookies", "cookie_url")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _fetcher_options() -> dict[str, frozenset[str]]:
+def fetcher_options() -> dict[str, frozenset[str]]:
     """The request options each fetcher honours, as the fetchers declare them."""
     from rulewatch.scrapers.browser import BrowserFetcher
     from rulewatch.scrapers.fetch import Fetcher
@@ -45,47 +44,81 @@ class Source(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str
-    url: str
-    description: str = ""
-    kind: str = "auto"  # validated against scrapers.extract's registry
-    fetcher: Literal["http", "browser"] = "http"  # "browser": rendered in Chromium (JavaScript challenges)
-    group: str = "default"
-    # extraction overrides
-    select: str = ""
-    exclude: tuple[str, ...] = ()
-    items: str = ""
-    items_path: str = ""
-    id_field: str = ""
-    title_field: str = ""
-    url_field: str = ""
-    date_field: str = ""
-    url_template: str = ""
-    link_pattern: str = ""  # a regular expression finding an item's link in onclick/data- attributes (HTML lists)
-    html_path: str = ""  # dotted path to an HTML fragment inside a JSON answer, read as HTML
+    # Every field has a help line: the README's table of source fields is generated from them
+    # (rulewatch.reference); an extraction option's comes from scrapers.extract.options.
+    name: str = Field(description="the source's name: letters, digits, `.`, `_` or `-` (required)")
+    url: str = Field(description="the page, list, API or feed to watch (required)")
+    description: str = Field(default="", description="shown by `rulewatch sources`")
+    kind: str = Field(default="auto", description=OPTION_HELP["kind"])  # validated against scrapers.extract's registry
+    fetcher: Literal["http", "browser"] = Field(default="http", description=(
+        "`http` (default) or `browser`: render the page in a headless Chromium (see \"Pages that need a browser\")"))
+    group: str = Field(default="default", description=(
+        "which Prefect deployments check the source (default `default`, checked hourly with `regulators`); "
+        "`rulewatch sources` shows each source's schedule, and `rulewatch run --check-schedules` warns about "
+        "sources no deployment in `prefect.yaml` covers. (A per-source `schedule:` is refused: schedules live in "
+        "`prefect.yaml`, per group.)"))
+    # extraction overrides (scrapers.extract.options.ExtractOptions: one field each, same names)
+    select: str = Field(default="", description=OPTION_HELP["select"])
+    exclude: tuple[str, ...] = Field(default=(), description=OPTION_HELP["exclude"])
+    items: str = Field(default="", description=OPTION_HELP["items"])
+    items_path: str = Field(default="", description=OPTION_HELP["items_path"])
+    id_field: str = Field(default="", description=OPTION_HELP["id_field"])
+    title_field: str = Field(default="", description=OPTION_HELP["title_field"])
+    url_field: str = Field(default="", description=OPTION_HELP["url_field"])
+    date_field: str = Field(default="", description=OPTION_HELP["date_field"])
+    url_template: str = Field(default="", description=OPTION_HELP["url_template"])
+    link_pattern: str = Field(default="", description=OPTION_HELP["link_pattern"])
+    html_path: str = Field(default="", description=OPTION_HELP["html_path"])
     # the request (see scrapers/request.py): what some sites need besides a plain GET
-    headers: dict[str, str] = Field(default_factory=dict)
-    headers_from_env: dict[str, str] = Field(default_factory=dict)  # header -> environment variable holding it
-    user_agent: str = ""  # "browser", "browser-only" or a string of your own
-    method: Literal["get", "post"] = "get"
-    form: dict[str, str | int] = Field(default_factory=dict)  # a POST's form body
-    cookies: bool = False  # keep the cookies the host sets, for its later requests in the same cycle
-    cookie_url: str = ""  # a page fetched first for its cookies (implies cookies)
+    headers: dict[str, str] = Field(default_factory=dict, description=(
+        "extra request headers for this source and its detail pages, e.g. `Referer:` or `X-Requested-With:`. "
+        "`Cookie` and `Authorization` are refused here, and so are the headers rulewatch sets itself (`Host`, "
+        "`User-Agent`, the validators)"))
+    headers_from_env: dict[str, str] = Field(default_factory=dict, description=(
+        "headers whose values are secrets, by environment variable name: `{Authorization: NFRA_TOKEN}`. Sent only "
+        "to the source's own host (never after a redirect elsewhere); an unset variable fails that source with "
+        "`config:`, not the cycle"))
+    user_agent: str = Field(default="", description=(
+        "`browser`: a browser's User-Agent followed by rulewatch's own (with `RULEWATCH_CONTACT_URL`), for "
+        "firewalls that refuse other clients; `browser-only`: the browser's alone; any other text is sent as "
+        "written. robots.txt is still read for rulewatch"))
+    method: Literal["get", "post"] = Field(default="get", description=(
+        "`post` with a `form:` body, for list APIs that only answer POST. A POST is never conditional; a "
+        "301/302/303 after it is followed with a GET"))
+    form: dict[str, str | int] = Field(default_factory=dict, description=(
+        "a POST's body, sent `application/x-www-form-urlencoded`"))
+    cookies: bool = Field(default=False, description=(
+        "keep the cookies the host sets and send them back to that host for the rest of the cycle (jars are "
+        "forgotten at each cycle's start)"))
+    cookie_url: str = Field(default="", description=(
+        "a page fetched first, once per host and cycle, for the cookies a list API wants from a visitor who saw "
+        "the column page (implies `cookies`)"))
     # list sources: fetch the detail page of each new item (detail_url may build it from the item's id)
-    follow: bool = True
-    detail_url: str = ""
-    follow_hosts: tuple[str, ...] = ()  # sites besides the source's own whose links may be followed
+    follow: bool = Field(default=True, description=(
+        "fetch new list items' detail pages (default on, at most `RULEWATCH_FOLLOW_LIMIT` per source and cycle)"))
+    detail_url: str = Field(default="", description=(
+        "builds the detail page's URL from `{id}` and the item's fields (NFRA's document API)"))
+    follow_hosts: tuple[str, ...] = Field(default=(), description=(
+        "sites besides the source's own whose detail pages may be followed (links elsewhere are alerted, never "
+        "fetched)"))
     # relevance and routing
-    topics: tuple[str, ...] = ()
-    alert_on: Literal["relevant", "any"] = "relevant"
-    channel: str = ""
+    topics: tuple[str, ...] = Field(default=(), description="narrow relevance to these topics")
+    alert_on: Literal["relevant", "any"] = Field(default="relevant", description=(
+        "`relevant` (default) or `any` substantive change"))
+    channel: str = Field(default="", description="Slack channel for this source's alerts (default `SLACK_CHANNEL`)")
     # how alerts present it: the publisher's name as readers know it (the site's host when unset), and
     # what kind of issuer it is (weighs in severity: see detection/severity.yaml)
-    publisher: str = ""
-    issuer: Literal["regulator", "government", "standards", "press"] = "regulator"
+    publisher: str = Field(default="", description=(
+        "the publisher's name as alerts show it (default: the site's host name)"))
+    issuer: Literal["regulator", "government", "standards", "press"] = Field(default="regulator", description=(
+        "`regulator` (default), `government`, `standards` or `press`: weighs in severity; news from `press` never "
+        "counts as a rule"))
     # politeness for this source's host (the stricter of this and the global setting wins)
-    host_concurrency: int | None = Field(default=None, ge=1, le=64)
-    host_delay: float | None = Field(default=None, ge=0, le=600)
+    host_concurrency: int | None = Field(default=None, ge=1, le=64, description=(
+        "requests in flight to this source's host (the stricter of this and `RULEWATCH_HOST_CONCURRENCY` wins)"))
+    host_delay: float | None = Field(default=None, ge=0, le=600, description=(
+        "seconds between two requests to this source's host (the stricter of this and `RULEWATCH_HOST_DELAY` "
+        "wins)"))
 
     @field_validator("name")
     @classmethod
@@ -107,7 +140,7 @@ class Source(BaseModel):
         if self.kind not in EXTRACTORS:
             return self
         reads = EXTRACTORS[self.kind].options
-        unread = [f for f in _EXTRACT_FIELDS if getattr(self, f) and f not in reads]
+        unread = [f for f in EXTRACT_FIELDS if getattr(self, f) and f not in reads]
         if unread:
             raise ValueError(f"kind {self.kind!r} does not read {', '.join(unread)}"
                              f" (it reads {', '.join(sorted(reads)) or 'no extraction options'})")
@@ -116,7 +149,7 @@ class Source(BaseModel):
     @model_validator(mode="after")
     def _request_fits_the_fetcher(self) -> Source:
         """A request option the source's fetcher cannot honour is refused, not silently dropped."""
-        honoured = _fetcher_options()[self.fetcher]
+        honoured = fetcher_options()[self.fetcher]
         unread = [f for f in self._request_options_set() if f not in honoured]
         if unread:
             raise ValueError(f"fetcher {self.fetcher!r} cannot send {', '.join(unread)}"
@@ -190,16 +223,11 @@ class Source(BaseModel):
         return self.publisher or (urlsplit(self.url).hostname or "").removeprefix("www.")
 
     def extract_options(self) -> ExtractOptions:
-        return ExtractOptions(
-            kind=self.kind, select=self.select, exclude=self.exclude, items=self.items,
-            items_path=self.items_path, id_field=self.id_field, title_field=self.title_field,
-            url_field=self.url_field, date_field=self.date_field, url_template=self.url_template,
-            link_pattern=self.link_pattern, html_path=self.html_path,
-        )
+        return ExtractOptions(kind=self.kind, **{name: getattr(self, name) for name in EXTRACT_FIELDS})
 
     def _request_options_set(self) -> list[str]:
         """The request options this source sets (those left at their defaults ask for a plain GET)."""
-        return [f for f in _REQUEST_FIELDS if getattr(self, f) not in ("", {}, False, "get")]
+        return [f for f in REQUEST_FIELDS if getattr(self, f) not in ("", {}, False, "get")]
 
     def request(self, env: Mapping[str, str]) -> RequestSpec:
         """How this source's page is asked for. A header's environment variable that is unset fails the

@@ -13,6 +13,7 @@ from rulewatch.alerts.deliver import DEFAULT_DELIVERY_LEASE
 from rulewatch.core.env import TIMEZONE_VARIABLE, flag, number, timezone
 from rulewatch.core.errors import SettingsError
 from rulewatch.core.model import DEFAULT_HOST_CONCURRENCY, DEFAULT_HOST_DELAY, HostPolicy
+from rulewatch.core.reference import NO_DEFAULT, Variable
 from rulewatch.detection.health import DEFAULT_FAILING_AFTER
 from rulewatch.scrapers.fetch import DEFAULT_CONTACT_URL, FetchSettings
 
@@ -27,6 +28,53 @@ MAX_ANALYSIS_WORKERS = 64
 # sender post the same alert while the first is still at it.
 MIN_DELIVERY_LEASE = 60.0
 MAX_DELIVERY_LEASE = 86_400.0  # a day: a longer lease only delays a retry after a crash
+
+DEFAULT_SOURCES = "sources.yaml"
+
+# Every variable the settings read, with its default and a help line: the README's table of variables
+# is generated from these and the other registries (rulewatch.reference).
+VARIABLES: tuple[Variable, ...] = (
+    Variable("RULEWATCH_HOME", f"`./{DEFAULT_HOME}`", "where the SQLite state lives"),
+    Variable("RULEWATCH_DATABASE_URL", "SQLite in `RULEWATCH_HOME`",
+             "e.g. `postgresql://user@host/rulewatch` (`postgres://…`, as hosted PostgreSQL services print it, "
+             "works too; both use psycopg)"),
+    Variable("RULEWATCH_SOURCES", f"`{DEFAULT_SOURCES}`", "the sources file the CLI reads"),
+    Variable("RULEWATCH_HOST_CONCURRENCY", f"`{DEFAULT_HOST_CONCURRENCY}`",
+             f"requests in flight to one host (at most {MAX_HOST_CONCURRENCY})"),
+    Variable("RULEWATCH_HOST_DELAY", f"`{DEFAULT_HOST_DELAY}`",
+             f"seconds between the starts of two requests to one host (at most {MAX_HOST_DELAY:g})"),
+    Variable("RULEWATCH_WORKERS", f"`{DEFAULT_WORKERS}`",
+             f"pages checked at once across all hosts (at most {MAX_WORKERS})"),
+    Variable("RULEWATCH_FOLLOW_LIMIT", f"`{DEFAULT_FOLLOW_LIMIT}`", "detail pages fetched per list source and cycle"),
+    Variable("RULEWATCH_CONTACT_URL", "project URL", "sent in the User-Agent so site owners can reach you"),
+    Variable("RULEWATCH_TOPICS", NO_DEFAULT, "your extra topics file"),
+    Variable("RULEWATCH_GLOSSARY", NO_DEFAULT, "your extra Chinese-English glossary for alerts' English line"),
+    Variable("RULEWATCH_SEVERITY", NO_DEFAULT,
+             "your severity weights and thresholds (see [What an alert says](#what-an-alert-says))"),
+    Variable("RULEWATCH_FEED_FILE", NO_DEFAULT,
+             "an Atom feed of the newest alerts, rewritten after each cycle that records alerts"),
+    Variable(TIMEZONE_VARIABLE, "the machine's",
+             "the team's time zone (IANA name): alerts' clock, and \"today\" for dates falling soon"),
+    Variable("RULEWATCH_FAILING_AFTER", f"`{DEFAULT_FAILING_AFTER}`",
+             "consecutive failures before a \"source failing\" notice"),
+    Variable("RULEWATCH_SHARED_POLITENESS", "on with PostgreSQL",
+             "keep per-host limits in the database, so several processes or workers share them"),
+    Variable("RULEWATCH_ONE_CPU", "`1`",
+             "`rulewatch run` keeps its threads on one CPU, the idlest since the command started: they share one "
+             "GIL, and handing it between CPUs cost 15–25% more time, quiet or beside a busy neighbour "
+             "(bench/RESULTS.md, 0e); `0` lets them roam (do so for several `--partition` processes on one machine)"),
+    Variable("RULEWATCH_ANALYSIS_WORKERS", "`auto`",
+             "processes that extract, compare and judge changed pages beside the cycle's threads, on the CPUs "
+             "those leave free: `auto` is one per CPU but one (none on a one-CPU machine), `0` none, or a count "
+             f"(at most {MAX_ANALYSIS_WORKERS}). They are forked when a `rulewatch run` cycle starts, so they only "
+             "exist where the process has no other thread yet: a Prefect flow run analyses in its own threads as "
+             "before. A worker that is busy, dies or fails hands its page back to the cycle, which analyses it "
+             "itself; `-v` logs how many pages went where. Several `--partition` processes on one machine share "
+             "its CPUs: give each `1` or `0`"),
+    Variable("RULEWATCH_DELIVERY_LEASE", f"`{DEFAULT_DELIVERY_LEASE:g}`",
+             f"seconds one sender holds an alert; at least {MIN_DELIVERY_LEASE:g}, longer than a Slack request "
+             "with its retries can take (a shorter lease lets two senders post one alert twice)"),
+)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from typing import Any
 
 from rulewatch.core import errors
 from rulewatch.core.model import HostPolicy
+from rulewatch.core.reference import Variable
 from rulewatch.scrapers.extract.challenge import looks_like_challenge
 from rulewatch.scrapers.fetch import Fetcher, Response, Validators
 from rulewatch.scrapers.request import PLAIN, RequestSpec, user_agent_for
@@ -34,6 +35,10 @@ from rulewatch.scrapers.urls import FetchScope, is_http_url
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_HINT = ("install the browser fetcher: pip install 'rulewatch[browser]' and a Chromium "
                 "(Debian/Ubuntu: apt-get install chromium), or set RULEWATCH_BROWSER to a Chromium binary")
+VARIABLES: tuple[Variable, ...] = (
+    Variable("RULEWATCH_BROWSER", "the first Chromium on the PATH",
+             "the Chromium binary `fetcher: browser` sources are rendered in"),
+)
 CHALLENGE_POLL = 0.25  # seconds between looks at a challenge page that is about to reload itself
 # What a page needs to be read; images, fonts and media are never fetched (lighter, and politer).
 _SKIPPED_RESOURCES = frozenset({"image", "media", "font"})

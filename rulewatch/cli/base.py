@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rulewatch.app import App
 from rulewatch.partition import Partition, PartitionError
+from rulewatch.settings import DEFAULT_SOURCES
 
 if TYPE_CHECKING:
     from rulewatch.alerts.deliver import DeliveryReport
 
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_CONFIG = 0, 1, 2
-DEFAULT_SOURCES = "sources.yaml"
 
 
 class Command:

@@ -173,7 +173,7 @@ def test_the_readme_documents_every_sink() -> None:
         assert sink_class.name == kind.name and sink_class.__doc__, f"sink {kind.name!r}: name or docstring"
         assert f"`{kind.name}`" in readme, f"README.md does not document the sink {kind.name!r}"
         for variable in kind.variables:
-            assert f"`{variable}`" in readme, f"README.md does not document {variable}"
+            assert f"`{variable.name}`" in readme, f"README.md does not document {variable.name}"
 
 
 def test_the_console_is_a_sink_only_when_chosen(monkeypatch: pytest.MonkeyPatch) -> None:

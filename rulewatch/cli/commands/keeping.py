@@ -90,3 +90,57 @@ class Demo(Command):
         from rulewatch.demo import run_demo
 
         return run_demo(slack=args.slack)
+
+
+class Reference(Command):
+    """The reference tables, from the registries: sources.yaml's fields, the environment variables, the
+    sinks; `--update FILE` writes them into a document's generated sections (`make docs`: the README)."""
+
+    name = "reference"
+    help = "what sources.yaml's fields, the environment variables and the sinks mean (from the registries)"
+
+    def declare(self, parser: argparse.ArgumentParser) -> None:
+        from rulewatch.reference import SECTIONS
+
+        parser.add_argument("table", nargs="?", choices=sorted(SHORT_NAMES), help="one table (default: all)")
+        parser.add_argument("--markdown", action="store_true", help="print Markdown tables, as the README has them")
+        parser.add_argument("--update", metavar="FILE",
+                            help=f"rewrite FILE's generated sections ({', '.join(SECTIONS)}) and print nothing")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from rulewatch.reference import SECTIONS, updated
+
+        if args.update:
+            path = Path(args.update)
+            try:
+                before = path.read_text(encoding="utf-8")
+                after = updated(before)
+            except (OSError, ValueError) as exc:
+                raise UsageError(f"{args.update}: {exc}") from exc
+            if after != before:
+                path.write_text(after, encoding="utf-8")
+            print(f"{args.update}: {'updated' if after != before else 'already current'}")
+            return EXIT_OK
+        for short in [args.table] if args.table else SHORT_NAMES:
+            table = SECTIONS[SHORT_NAMES[short]]()
+            print(table if args.markdown else _plain(table))
+        return EXIT_OK
+
+
+SHORT_NAMES = {"fields": "source-fields", "variables": "variables", "sinks": "sinks"}
+
+
+def _plain(table: str) -> str:
+    """A Markdown table as a terminal shows it best: each row's first cell, then the others indented."""
+    import textwrap
+
+    lines = table.splitlines()
+    headers = [h.strip() for h in lines[0].strip("|").split(" | ")]
+    out = []
+    for line in lines[2:]:
+        cells = [c.strip().replace("\\|", "|") for c in line.strip("| ").split(" | ")]
+        out.append(cells[0].strip("`"))
+        for header, cell in zip(headers[1:-1], cells[1:-1], strict=True):  # the middle ones are labelled
+            out.append(f"    {header}: {cell}")
+        out += textwrap.wrap(cells[-1], 96, initial_indent="    ", subsequent_indent="    ")
+    return "\n".join(out) + "\n"
