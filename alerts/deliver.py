@@ -121,11 +121,11 @@ def deliver_pending(
     threads keep windows of one, since a follow-up looks up the thread its predecessor's mark wrote."""
     sinks = [sinks] if not isinstance(sinks, Sequence) else list(sinks)
     report = DeliveryReport(sent={s.name: 0 for s in sinks})
-    pending = store.alerts(pending_only=True, newest_first=False, limit=limit)
+    pending = store.outbox.alerts(pending_only=True, newest_first=False, limit=limit)
     if not sinks:
         report.unsent = len(pending)
         return report
-    done = store.deliveries([a.outbox_id for a in pending])
+    done = store.outbox.deliveries([a.outbox_id for a in pending])
     can_grow = not any(s.threads for s in sinks)
     window, start = 1, 0
     while start < len(pending):
@@ -161,7 +161,7 @@ def _deliver_window(store: Store, sinks: list[Sink], alerts: list[Alert], done: 
     # Claim and count the attempts before posting: a second sender skips them, and if we die after
     # a sink took a message but before it is marked, the next run sees the attempt and looks for
     # the message instead of posting again (once the lease has run out).
-    claimed = store.claim_many([o.key for o in owed], lease_seconds)
+    claimed = store.outbox.claim_many([o.key for o in owed], lease_seconds)
     sent: list[SinkDelivery] = []
     unattempted: list[tuple[int, str]] = []
     try:
@@ -177,9 +177,9 @@ def _deliver_window(store: Store, sinks: list[Sink], alerts: list[Alert], done: 
                 report.sent[o.sink.name] += 1
     finally:  # what a sink took is recorded even when something unforeseen stops the window
         if sent:
-            report.delivered.extend(store.mark_many(sent, tuple(s.name for s in sinks)))
+            report.delivered.extend(store.outbox.mark_many(sent, tuple(s.name for s in sinks)))
         if unattempted:
-            store.release_unattempted(unattempted)
+            store.outbox.release_unattempted(unattempted)
     return len(sent)
 
 
@@ -192,8 +192,7 @@ def _plan(store: Store, sinks: list[Sink], alerts: list[Alert], done: dict[tuple
         had = {s.name: Delivered(d.channel, d.ts) for s in sinks
                if (d := done.get((alert.outbox_id, s.name))) is not None and d.delivered_at}
         if len(had) == len(sinks):  # every sink took it in an earlier run that stopped before saying so
-            first = had[sinks[0].name]
-            store.complete(alert.outbox_id, channel=first.channel, ts=first.ts)
+            store.outbox.complete(alert.outbox_id)
             report.delivered.append(alert.outbox_id)
             continue
         for sink in sinks:
@@ -226,7 +225,7 @@ def _channel(sink: Sink, alert: Alert, report: DeliveryReport) -> str | None:
 def _send(store: Store, owed: _Owed, report: DeliveryReport) -> Delivered | None:
     """One claimed alert to one sink; None when it failed there (it is released, and its channel stops)."""
     alert, sink, channel = owed.alert, owed.sink, owed.channel
-    thread = store.thread_of(alert.source, alert.subject, alert.outbox_id, sink.name) \
+    thread = store.outbox.thread_of(alert.source, alert.subject, alert.outbox_id, sink.name) \
         if sink.threads and alert.subject else None
     thread_ts = thread[1] if thread and thread[0] == channel else None
     try:
@@ -235,7 +234,7 @@ def _send(store: Store, owed: _Owed, report: DeliveryReport) -> Delivered | None
         # This alert, not the channel: it stays pending and is reported; the channel's next alerts go on
         # (one refused alert used to hold every later one, first in line on every run).
         log.error("alert %s refused by %s, skipped (the others still go): %s", alert.id, sink.name, exc)
-        store.release(alert.outbox_id, str(exc), sink.name)
+        store.outbox.release(alert.outbox_id, str(exc), sink.name)
         report.failed[alert.outbox_id] = str(exc)
     except PermanentDeliveryError as exc:
         log.error("%s channel %s: %s; its alerts stay pending until this is fixed", sink.name, channel, exc)
@@ -247,7 +246,7 @@ def _send(store: Store, owed: _Owed, report: DeliveryReport) -> Delivered | None
 
 
 def _failed(store: Store, sink: Sink, alert: Alert, channel: str, error: str, report: DeliveryReport) -> None:
-    store.release(alert.outbox_id, error, sink.name)
+    store.outbox.release(alert.outbox_id, error, sink.name)
     report.failed[alert.outbox_id] = error
     report.stopped_channels[channel] = error
 

@@ -66,7 +66,7 @@ def build_digests(store: Store, sink: Sink, now: datetime | None = None) -> dict
     day = now.strftime("%Y-%m-%d")
     since = (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     digests: dict[str, Digest] = defaultdict(lambda: Digest(day))
-    for alert in store.alerts_since(since):
+    for alert in store.outbox.since(since):
         channel = sink.channel_for(alert)
         if alert.kind == "source_recovered":
             digests[channel].recovered.append(alert.source)
@@ -82,7 +82,7 @@ def build_digests(store: Store, sink: Sink, now: datetime | None = None) -> dict
         coming = upcoming(deadlines(alerts, rule_of), now.date(), DIGEST_HORIZON_DAYS)
         if coming:
             digests[channel].deadlines = coming
-    failing = [s for s in store.all_source_states() if s.consecutive_failures > 0]
+    failing = [s for s in store.sources.all() if s.consecutive_failures > 0]
     for d in digests.values():
         d.failing = failing
     return dict(digests)
@@ -102,7 +102,7 @@ def send_digests(store: Store, sinks: Sink | Sequence[Sink], now: datetime | Non
 def _send_digests(store: Store, sink: Sink, now: datetime | None) -> dict[str, str]:
     results = {}
     for channel, digest in build_digests(store, sink, now).items():
-        if store.digest_posted(channel, digest.day):
+        if store.outbox.digest_posted(channel, digest.day):
             results[channel] = "already posted today"
             continue
         try:
@@ -110,6 +110,6 @@ def _send_digests(store: Store, sink: Sink, now: datetime | None) -> dict[str, s
         except DeliveryError as exc:
             results[channel] = f"not posted: {exc}"
             continue
-        store.mark_digest(channel, digest.day, delivered.ts)
+        store.outbox.mark_digest(channel, digest.day, delivered.ts)
         results[channel] = "posted"
     return results

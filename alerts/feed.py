@@ -107,7 +107,7 @@ def feed_alerts(store: Store, limit: int = DEFAULT_FEED_ENTRIES) -> list[Alert]:
     found: list[Alert] = []
     batch = limit * 2
     while True:
-        alerts = store.alerts(limit=batch)
+        alerts = store.outbox.alerts(limit=batch)
         found = [a for a in alerts if not a.is_health and a.kind != "deadline_reminder"][:limit]
         if len(found) >= limit or len(alerts) < batch:
             return found

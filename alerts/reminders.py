@@ -28,5 +28,5 @@ def send_reminders(store: Store, sinks: Sink | Sequence[Sink], today: date,
                    lease_seconds: float = DEFAULT_DELIVERY_LEASE) -> RemindersSent:
     """Add today's due reminders to the outbox (each once), then deliver what is pending."""
     drafts = reminders_due(rule_deadlines(store), today)
-    added = store.add_alerts_once(drafts) if drafts else 0
+    added = store.outbox.add_once(drafts) if drafts else 0
     return RemindersSent(len(drafts), added, deliver_pending(store, sinks, lease_seconds=lease_seconds))

@@ -65,7 +65,7 @@ def fill(store: Store, sources: int, days: int, per_hour: int, start: datetime) 
         conn.execute(text("INSERT INTO deliveries (alert_id, sink, channel, ts, delivered_at, attempts) "
                           "SELECT id, 'slack', 'C-REG', CAST(id AS TEXT), detected_at, 1 FROM alerts "
                           "WHERE id <= (SELECT max(id) - 20 FROM alerts)"))
-        conn.execute(text("UPDATE alerts SET delivered_at = detected_at, delivered_channel = 'C-REG' "
+        conn.execute(text("UPDATE alerts SET delivered_at = detected_at "
                           "WHERE id <= (SELECT max(id) - 20 FROM alerts)"))
     return recorded
 
@@ -103,20 +103,21 @@ def main() -> None:
         print(f"# {a.database}: {a.sources} sources, {a.days} days of hourly cycles, {recorded} changes "
               f"recorded in {time.monotonic() - started:.0f} s; rows: alerts {rows['alerts']}, "
               f"snapshots {rows['snapshots']}, checks {rows['checks']}", flush=True)
-        newest = max(a.outbox_id for a in store.alerts(limit=1))
-        busy = store.alerts(limit=1)[0]
+        newest = max(a.outbox_id for a in store.outbox.alerts(limit=1))
+        busy = store.outbox.alerts(limit=1)[0]
         yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat()
         reads: dict[str, Callable[[], object]] = {
-            "alerts (newest 50)": lambda: store.alerts(limit=50),
-            "alerts --pending": lambda: store.alerts(pending_only=True),
-            "alerts --source S (newest 50)": lambda: store.alerts(source=busy.source, limit=50),
+            "alerts (newest 50)": lambda: store.outbox.alerts(limit=50),
+            "alerts --pending": lambda: store.outbox.alerts(pending_only=True),
+            "alerts --source S (newest 50)": lambda: store.outbox.alerts(source=busy.source, limit=50),
             "history S (state, snapshots, changes, checks)": lambda: (
-                store.source_state(busy.source), store.snapshots(busy.source), store.changes(busy.source),
-                store.recent_checks(busy.source)),
-            "digest: alerts of the last day": lambda: store.alerts_since(yesterday),
+                store.sources.get(busy.source), store.snapshots.of(busy.source), store.snapshots.changes(busy.source),
+                store.sources.recent_checks(busy.source)),
+            "digest: alerts of the last day": lambda: store.outbox.since(yesterday),
             "digest and calendar: alerts with key dates": lambda: store.rules.dated_alerts(),
-            "delivery: the thread of a subject": lambda: store.thread_of(busy.source, busy.subject, newest, "slack"),
-            "search: a 4-character term, newest 50": lambda: store.search("网络安全", limit=50),
+            "delivery: the thread of a subject":
+                lambda: store.outbox.thread_of(busy.source, busy.subject, newest, "slack"),
+            "search: a 4-character term, newest 50": lambda: store.history.search("网络安全", limit=50),
         }
         for label, read in reads.items():
             print(f"{label}: {timed(read):.1f} ms", flush=True)

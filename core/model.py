@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from operator import attrgetter
 from typing import Any, Literal, TypeVar
@@ -334,9 +335,7 @@ class Alert:
     channel: str = ""  # the source's own channel, if it names one
     detected_at: str = ""
     # ---- set by delivery
-    delivered_at: str | None = None
-    delivered_channel: str | None = None
-    delivered_ts: str | None = None
+    delivered_at: str | None = None  # when every sink had it (each sink's delivery: state's deliveries)
     attempts: int = 0
     last_error: str = ""
 
@@ -352,22 +351,25 @@ class Alert:
         """A notice about the source itself (failing, recovered), not about a rule."""
         return self.kind in HEALTH_KINDS
 
-    def to_json(self) -> dict[str, Any]:
-        """The alert as `rulewatch alerts --json` prints it: every field but the bookkeeping ones."""
+    def to_json(self, deliveries: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+        """The alert as `rulewatch alerts --json` prints it: every field but the bookkeeping ones, with
+        its deliveries (one per sink that took it: sink, channel, ts, delivered_at; the first one's
+        channel is the alert's `channel`)."""
         out: dict[str, Any] = {}
         for f in fields(self):
             if f.name in ALERT_JSON_HIDDEN:
                 continue
             out[f.name] = plain(getattr(self, f.name))
-        out["channel"] = self.delivered_channel or self.channel or None
+        delivered = [d for d in deliveries if d.get("delivered_at")]
+        out["channel"] = (delivered[0]["channel"] if delivered else "") or self.channel or None
+        out["deliveries"] = [dict(d) for d in deliveries]
         out["last_error"] = self.last_error or None
         out["severity"] = {"level": self.severity, "reasons": list(self.severity_reasons)} if self.severity else None
         return out
 
 
 # Fields of Alert that `alerts --json` leaves out: internal keys and delivery details it summarises.
-ALERT_JSON_HIDDEN = frozenset({"idempotency_key", "subject", "change_id", "delivered_channel", "delivered_ts",
-                               "severity_reasons"})
+ALERT_JSON_HIDDEN = frozenset({"idempotency_key", "subject", "change_id", "severity_reasons"})
 
 
 def plain(value: Any) -> Any:

@@ -128,7 +128,7 @@ def check_sources(
                 else:
                     logger.info("%s: %s; %s", outcome.name, outcome.status, outcome.summary)
         new_ids = sorted({a for o in outcomes for a in o.alert_ids})
-        alerts = app.store.alerts_by_id(new_ids)
+        alerts = app.store.outbox.by_id(new_ids)
         for alert in alerts:
             _emit(alert)
         if alerts:

@@ -24,7 +24,7 @@ from rulewatch.state.records import AlertHead
 def rule_text(store: Store, alert: Alert) -> Document | None:
     """The rule's text as the store kept it for an alert: its page, or its list item's detail text
     (a snapshot is decompressed to read it)."""
-    doc = store.alert_document(alert)
+    doc = store.snapshots.alert_document(alert)
     if doc is None or doc.kind != "list":
         return doc
     item = next((i for i in doc.items if i.id == alert.subject), None)
@@ -75,7 +75,7 @@ def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:
     """Link the finals among these new alerts to their drafts; the ids of the drafts linked."""
     # Titles and the rulemaking ids the alerts carry: whole alerts, and stored pages, are read only for
     # a pair that matches (a cycle of 250 changed pages read all 250 alerts back for nothing).
-    finals = [h for h in store.alert_heads(list(alert_ids))
+    finals = [h for h in store.rules.alert_heads(list(alert_ids))
               if h.kind in RULE_KINDS and not reads_as_draft(h.title, h.severity_reasons)]
     if not finals:
         return []
@@ -90,9 +90,9 @@ def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:
         if best is None:
             continue
         found, head = best
-        draft_alert, final_alert = store.alerts_by_id([head.outbox_id, final.outbox_id])  # oldest first
+        draft_alert, final_alert = store.outbox.by_id([head.outbox_id, final.outbox_id])  # oldest first
         message = reply(draft_alert, final_alert, found, rule_text(store, draft_alert), rule_text(store, final_alert))
-        if store.add_lineage(draft_alert.outbox_id, final_alert.outbox_id, found.score, found.method, message):
+        if store.rules.add_lineage(draft_alert.outbox_id, final_alert.outbox_id, found.score, found.method, message):
             linked.append(draft_alert.outbox_id)
     return linked
 
@@ -101,13 +101,13 @@ def file_recorded(store: Store) -> int:
     """File the alerts recorded before rules existed (the upgrade task schema 0008 leaves) under their
     rules, as detection.rules files new ones, with their lineage links: once, in one transaction. How
     many alerts were filed (0 when there was nothing to do)."""
-    from rulewatch.state.rules import FILE_RULES
+    from rulewatch.state.filing import FILE_RULES
 
     if FILE_RULES not in store.rules.pending_tasks():
         return 0
-    alerts = [(a.outbox_id, filed(a)) for a in store.alerts(newest_first=False)]
-    links = [(int(link["draft_alert_id"]), int(link["final_alert_id"])) for link in store.lineage()]
-    return store.file_recorded(alerts, links)
+    alerts = [(a.outbox_id, filed(a)) for a in store.outbox.alerts(newest_first=False)]
+    links = [(int(link["draft_alert_id"]), int(link["final_alert_id"])) for link in store.rules.lineage()]
+    return store.rules.file_recorded(alerts, links)
 
 
 # ---- the dossier: a rule's life in one view -------------------------------------------------------
@@ -218,7 +218,7 @@ def dossier(store: Store, query: str, rules: FiledAlerts | None = None) -> Dossi
     if not alerts:
         return None
     ids = {a.outbox_id for a in alerts}
-    links = tuple({k: v for k, v in link.items() if k != "id"} for link in store.lineage()
+    links = tuple({k: v for k, v in link.items() if k != "id"} for link in store.rules.lineage()
                   if link["draft_alert_id"] in ids or link["final_alert_id"] in ids)
     finals = {int(link["final_alert_id"]) for link in links}
     events: list[LifeEvent] = []

@@ -189,7 +189,7 @@ def check_source(source: Source, state: SourceState | None, app: App, workers: F
             return Checked(source, validators=resp.validators, not_modified=True, seen_snapshot_id=seen)
         # The last snapshot is read only when there is something new to compare it with.
         task = AnalysisTask(source.name, resp.body, resp.content_type, resp.final_url,
-                            app.store.snapshot_blob(seen) if known and seen is not None else None,
+                            app.store.snapshots.blob(seen) if known and seen is not None else None,
                             learned_volatile(state.shape_history, state.compares) if state else frozenset(),
                             suspected=_suspected_partial(state))
         analysis = workers.call(task) if workers is not None else None
@@ -281,7 +281,7 @@ def check_all(sources: list[Source], app: App, workers: ForkedWorkers | None = N
     Threads take the next source from one shared list and hand each result over a queue: a
     ThreadPoolExecutor's future per source, waited on with as_completed, cost 40 µs a source, a tenth
     of an unchanged cycle of 5,000."""
-    states = {s.name: s for s in app.store.all_source_states()}
+    states = {s.name: s for s in app.store.sources.all()}
     _ = app.fetcher  # opened once here, not raced for by the threads
     todo = iter(sources)
     taking = threading.Lock()

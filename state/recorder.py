@@ -13,15 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, exists, insert, or_, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from rulewatch.core.model import Alert, Change, Document, Verdict
 from rulewatch.state import schema
+from rulewatch.state.filing import file_alert
 from rulewatch.state.prepared import Prepared, insert_ignoring_duplicates
 from rulewatch.state.records import ANY_SNAPSHOT, EncodedDocument, Recorded, alert_row, encode_document, utcnow
-from rulewatch.state.rules import file_alert
 from rulewatch.state.search import change_texts, document_texts, record_texts
 
 # Statements are built once and run with parameters: building a Core statement costs several times
@@ -34,27 +34,6 @@ _UPDATE_SOURCE = Prepared(update(_S).where(_S.c.name == bindparam("b_name")))
 _UPDATE_HEALTHY_SOURCE = Prepared(update(_S).where(_S.c.name == bindparam("b_name"), _S.c.failing_notified.is_(False)))
 _BUMP_SHAPE = Prepared(update(_V).where(_V.c.source == bindparam("b_source"), _V.c.shape == bindparam("b_shape"))
                        .values(changes=_V.c.changes + 1))
-# The outbox's per-alert writes (one set per alert and sink in every delivery run).
-_A, _D = schema.alerts, schema.deliveries
-_ONE_DELIVERY = (_D.c.alert_id == bindparam("b_id"), _D.c.sink == bindparam("b_sink"))
-_CLAIM = Prepared(
-    update(_D)
-    .where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None),
-           or_(_D.c.claimed_until.is_(None), _D.c.claimed_until < bindparam("b_now")),
-           exists().where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None)))
-    .values(attempts=_D.c.attempts + 1, claimed_until=bindparam("b_until")))
-_COUNT_ATTEMPT = Prepared(update(_A).where(_A.c.id == bindparam("b_id")).values(attempts=_A.c.attempts + 1))
-_UNCLAIM = Prepared(update(_D).where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None), _D.c.attempts > 0)
-                    .values(attempts=_D.c.attempts - 1, claimed_until=None))
-_UNCOUNT_ATTEMPT = Prepared(update(_A).where(_A.c.id == bindparam("b_id"), _A.c.attempts > 0)
-                            .values(attempts=_A.c.attempts - 1))
-_UPDATE_DELIVERY = Prepared(update(_D).where(*_ONE_DELIVERY))
-_MARK_DELIVERY = Prepared(update(_D).where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None)))
-_UPDATE_ALERT = Prepared(update(_A).where(_A.c.id == bindparam("b_id")))
-_COMPLETE = Prepared(update(_A).where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None)))
-_LOCK_ALERT = Prepared(select(_A.c.id).where(_A.c.id == bindparam("b_id")).with_for_update())
-_DELIVERED = Prepared(select(_D.c.sink, _D.c.channel, _D.c.ts)
-                      .where(_D.c.alert_id == bindparam("b_id"), _D.c.delivered_at.is_not(None)))
 _DOCUMENT = Prepared(select(schema.blobs.c.data)
                      .join(schema.snapshots, schema.snapshots.c.blob_hash == schema.blobs.c.hash)
                      .where(schema.snapshots.c.id == bindparam("b_id")))
@@ -227,49 +206,6 @@ class Recorder:
                 raise ValueError(f"alert {draft.title!r} has no idempotency key to be added once by")
             added += table.run(self.conn, alert_row(replace(draft, detected_at=now))).rowcount
         return added
-
-    def claim_delivery(self, alert_id: int, sink: str, now: str, until: str) -> bool:
-        """Lease an undelivered alert's delivery to `sink` until `until`, counting the attempt; False
-        when the alert was delivered or another sender's lease still runs."""
-        insert_ignoring_duplicates(self.conn.dialect.name, _D).run(self.conn, {"alert_id": alert_id, "sink": sink})
-        cursor = _CLAIM.run(self.conn, {"b_id": alert_id, "b_sink": sink, "b_now": now, "b_until": until})
-        if cursor.rowcount != 1:
-            return False
-        _COUNT_ATTEMPT.run(self.conn, {"b_id": alert_id})
-        return True
-
-    def release_delivery(self, alert_id: int, sink: str, error: str) -> None:
-        _UPDATE_DELIVERY.run(self.conn, {"b_id": alert_id, "b_sink": sink, "last_error": error[:1000],
-                                         "claimed_until": None})
-        _UPDATE_ALERT.run(self.conn, {"b_id": alert_id, "last_error": error[:1000]})
-
-    def unclaim_delivery(self, alert_id: int, sink: str) -> None:
-        """End a lease whose send never happened, and take back the attempt its claim counted."""
-        cursor = _UNCLAIM.run(self.conn, {"b_id": alert_id, "b_sink": sink})
-        if cursor.rowcount == 1:
-            _UNCOUNT_ATTEMPT.run(self.conn, {"b_id": alert_id})
-
-    def mark_delivery(self, alert_id: int, sink: str, channel: str, ts: str, now: str) -> None:
-        _MARK_DELIVERY.run(self.conn, {"b_id": alert_id, "b_sink": sink, "delivered_at": now, "channel": channel,
-                                       "ts": ts, "last_error": "", "claimed_until": None})
-
-    def complete_if_all(self, alert_id: int, sinks: tuple[str, ...], now: str) -> bool:
-        """Take the alert out of the outbox when every one of `sinks` has delivered it; True then."""
-        if self.conn.dialect.name == "postgresql":  # one sender at a time decides, on the alert's row
-            _LOCK_ALERT.first(self.conn, {"b_id": alert_id})
-        cursor = _DELIVERED.run(self.conn, {"b_id": alert_id})
-        try:
-            done = {sink: (channel, ts) for sink, channel, ts in cursor.fetchall()}
-        finally:
-            cursor.close()
-        if not all(s in done for s in sinks):
-            return False
-        self.complete_delivery(alert_id, *done[sinks[0]], now)
-        return True
-
-    def complete_delivery(self, alert_id: int, channel: str, ts: str, now: str) -> None:
-        _COMPLETE.run(self.conn, {"b_id": alert_id, "delivered_at": now, "delivered_channel": channel,
-                                  "delivered_ts": ts, "last_error": ""})
 
     def _recover(self, name: str, url: str, state: dict[str, Any], channel: str, now: str) -> None:
         """The "recovered" notice the health rules call for when a check works again."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -72,6 +73,10 @@ class DeliveryRecord:
     delivered_at: str | None
     attempts: int
     last_error: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sink": self.sink, "channel": self.channel or None, "ts": self.ts or None,
+                "delivered_at": self.delivered_at, "attempts": self.attempts, "last_error": self.last_error or None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +161,12 @@ def encode_document(document: Document) -> EncodedDocument:
 def stored_document(data: bytes) -> Document:
     """A snapshot's blob as the recorder stored it (canonical JSON, zlib-compressed), as a Document."""
     return Document.from_bytes(zlib.decompress(data))
+
+
+IN_LIST_MAX = 500  # ids per IN (...) list
+
+
+def chunks(ids: list[int]) -> Iterator[list[int]]:
+    """`ids` in slices of at most IN_LIST_MAX: IN lists stay within what every database takes."""
+    for start in range(0, len(ids), IN_LIST_MAX):
+        yield ids[start:start + IN_LIST_MAX]

@@ -1,42 +1,29 @@
-"""The rules the alerts are about: filed as each alert is recorded, read by lineage, the calendar,
-reminders, the digest and the dossier.
-
-The recorder files an alert that names a role in a rule's life (Alert.rule_role, which detection sets)
-in the same transaction that puts it into the outbox: under the rule its subject (a list item, a page)
-was filed under before, else the rule of its key, else a new rule. Storage decides nothing about what
-a rule is: the key and the role come with the alert.
-"""
+"""The rules the alerts are about (the Rule aggregate, filed by state.filing as each alert is recorded),
+read by lineage, the calendar, reminders, the digest and the dossier, and the lineage links between a
+rule's draft and its final."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from rulewatch.core.model import Alert
 from rulewatch.state import schema
-from rulewatch.state.prepared import Prepared
-from rulewatch.state.records import AlertHead, alert_from_row, utcnow
+from rulewatch.state.filing import file_recorded, link, pending_tasks
+from rulewatch.state.prepared import insert_ignoring_duplicates
+from rulewatch.state.records import AlertHead, alert_from_row, chunks, utcnow
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from rulewatch.state.database import Database
+    from rulewatch.state.recorder import Recorder
 
 _R, _RA, _A = schema.rules, schema.rule_alerts, schema.alerts
-SUBJECT_KEY = "subject:"  # the key of a rule known only by its subject: subject:SOURCE:SUBJECT
-_BY_SUBJECT = Prepared(select(_RA.c.rule_id)
-                       .where(_RA.c.source == bindparam("b_source"), _RA.c.subject == bindparam("b_subject"))
-                       .order_by(_RA.c.alert_id.desc()).limit(1))
-_BY_KEY = Prepared(select(_R.c.id, _R.c.merged_into).where(_R.c.key == bindparam("b_key")))
-_MERGED_INTO = Prepared(select(_R.c.merged_into).where(_R.c.id == bindparam("b_id")))
-_TOUCH = Prepared(update(_R).where(_R.c.id == bindparam("b_id")))
-_FILE = Prepared(schema.rule_alerts.insert())
-_NEW_RULE = Prepared(schema.rules.insert())
-IN_LIST_MAX = 500
-MAX_INDEXED_CHARS = 600  # of a key or subject: 2,400 bytes at most in UTF-8, within any btree's row
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,79 +42,19 @@ class RuleRecord:
         return [alert_id for alert_id, role in self.alerts if not roles or role in roles]
 
 
-def file_alert(conn: Connection, alert_id: int, alert: Alert, now: str | None = None) -> int | None:
-    """File a recorded alert under its rule, in the caller's transaction: the rule's id, or None when
-    the alert is about no rule (it names no role)."""
-    if not alert.rule_role:
-        return None
-    now = now or utcnow()
-    # Indexed: PostgreSQL takes a few KB per index row, and one hostile page's subject could be more.
-    subject = (alert.subject or alert.url)[:MAX_INDEXED_CHARS]
-    found = _BY_SUBJECT.first(conn, {"b_source": alert.source, "b_subject": subject})
-    rule_id = _followed(conn, int(found["rule_id"])) if found else None
-    key = (alert.rule_key or f"{SUBJECT_KEY}{alert.source}:{subject}")[:MAX_INDEXED_CHARS]
-    if rule_id is None:
-        by_key = _BY_KEY.first(conn, {"b_key": key})
-        if by_key is not None:
-            rule_id = _followed(conn, int(by_key["id"]))
-    if rule_id is None:
-        rule_id = _NEW_RULE.insert(conn, {"key": key, "name": alert.title, "first_alert_id": alert_id,
-                                          "last_alert_id": alert_id, "created_at": now, "updated_at": now})
-    else:
-        _TOUCH.run(conn, {"b_id": rule_id, "name": alert.title, "last_alert_id": alert_id, "updated_at": now})
-    _FILE.run(conn, {"alert_id": alert_id, "rule_id": rule_id, "role": alert.rule_role, "source": alert.source,
-                     "subject": subject})
-    return rule_id
-
-
-def _followed(conn: Connection, rule_id: int) -> int:
-    """The rule a rule was merged into (through any chain of merges), or itself."""
-    for _ in range(100):  # merges chain rarely; a cycle in them would be a bug, not a reason to hang
-        row = _MERGED_INTO.first(conn, {"b_id": rule_id})
-        if row is None or row["merged_into"] is None:
-            return rule_id
-        rule_id = int(row["merged_into"])
-    return rule_id
-
-
-def link(conn: Connection, draft_alert_id: int, final_alert_id: int, now: str | None = None) -> int | None:
-    """A final linked to its draft (lineage): the final's rule joins the draft's, and the final's role
-    becomes "final". The draft's rule id, or None when the draft was never filed."""
-    rows = dict(conn.execute(select(_RA.c.alert_id, _RA.c.rule_id)
-                             .where(_RA.c.alert_id.in_((draft_alert_id, final_alert_id)))).all())
-    if draft_alert_id not in rows:
-        return None
-    keep = _followed(conn, int(rows[draft_alert_id]))
-    if final_alert_id in rows:
-        other = _followed(conn, int(rows[final_alert_id]))
-        if other != keep:
-            merge(conn, keep, other, now)
-        conn.execute(update(_RA).where(_RA.c.alert_id == final_alert_id).values(role="final", rule_id=keep))
-    return keep
-
-
-def merge(conn: Connection, keep: int, other: int, now: str | None = None) -> None:
-    """Rule `other` is rule `keep`: its alerts move over, and its key finds `keep` from now on."""
-    conn.execute(update(_RA).where(_RA.c.rule_id == other).values(rule_id=keep))
-    conn.execute(update(_R).where(_R.c.id == other).values(merged_into=keep, updated_at=now or utcnow()))
-    last = conn.execute(select(func.max(_RA.c.alert_id)).where(_RA.c.rule_id == keep)).scalar()
-    name = conn.execute(select(_A.c.title).where(_A.c.id == last)).scalar() if last is not None else None
-    conn.execute(update(_R).where(_R.c.id == keep).values(
-        last_alert_id=last, updated_at=now or utcnow(), **({"name": name} if name is not None else {})))
-
-
 class Rules:
-    """Reading the rules (the repository of the Rule aggregate); writing is the recorder's."""
+    """The rules and the lineage links between their drafts and finals (a repository of the Store):
+    reading them, linking a final to its draft; filing a new alert is the recorder's."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.engine = db.engine
 
     def rule_of(self, alert_ids: Sequence[int]) -> dict[int, int]:
         """The rule each of these alerts is filed under (alerts about no rule are left out)."""
         found: dict[int, int] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(alert_ids), IN_LIST_MAX):
-                chunk = list(alert_ids[start:start + IN_LIST_MAX])
+            for chunk in chunks(list(alert_ids)):
                 found.update((int(a), int(r)) for a, r in conn.execute(
                     select(_RA.c.alert_id, _RA.c.rule_id).where(_RA.c.alert_id.in_(chunk))))
         return found
@@ -170,6 +97,39 @@ class Rules:
             return [AlertHead(r[0], r[1], r[2], tuple(json.loads(r[3])), tuple(json.loads(r[4])))
                     for r in conn.execute(query)]
 
+    def alert_heads(self, ids: list[int]) -> list[AlertHead]:
+        """These alerts' heads (kind, title, severity reasons, rule ids), oldest first."""
+        found: list[AlertHead] = []
+        with self.db.engine.connect() as conn:
+            for chunk in chunks(ids):
+                found += _heads(conn, _HEAD.where(schema.alerts.c.id.in_(chunk)))
+        return sorted(found, key=lambda head: head.outbox_id)
+
+    def add_lineage(self, draft_id: int, final_id: int, score: float, method: str, reply: Alert) -> bool:
+        """Link a final to its draft and put the draft thread's reply in the outbox, in one transaction;
+        False (and nothing written) when the pair was linked before."""
+        def write(recorder: Recorder) -> bool:
+            row = {"draft_alert_id": draft_id, "final_alert_id": final_id, "score": score, "method": method,
+                   "linked_at": utcnow()}
+            added = insert_ignoring_duplicates(recorder.conn.dialect.name, schema.lineage).run(recorder.conn, row)
+            if added.rowcount != 1:
+                return False
+            link(recorder.conn, draft_id, final_id)  # the final's rule is the draft's from now on
+            recorder.add_alerts_once([reply])
+            return True
+        return self.db.write(write)
+
+    def lineage(self) -> list[dict[str, Any]]:
+        """Every link, oldest first: draft and final alert ids, score, method, when."""
+        t = schema.lineage
+        with self.db.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(t).order_by(t.c.id)).mappings()]
+
+    def file_recorded(self, filed: Iterable[tuple[int, Alert]], links: Iterable[tuple[int, int]]) -> int:
+        """File the alerts recorded before rules under their rules, with their lineage links, in one
+        transaction (state.rules.file_recorded)."""
+        return self.db.write(lambda recorder: file_recorded(recorder.conn, filed, links))
+
     def pending_tasks(self) -> set[str]:
         """The upgrade tasks left for rulewatch itself (state.schema.upgrade_tasks): one small read."""
         with self.engine.connect() as conn:
@@ -182,27 +142,9 @@ class Rules:
                        .scalar() or 0)
 
 
-FILE_RULES = "file_rules"  # the upgrade task revision 0008 leaves: file the alerts recorded before rules
+_HEAD = select(_A.c.id, _A.c.kind, _A.c.title, _A.c.severity_reasons, _A.c.rule_ids)
 
 
-def pending_tasks(conn: Connection) -> set[str]:
-    """The upgrade tasks left for rulewatch itself (state.schema.upgrade_tasks)."""
-    return {str(r[0]) for r in conn.execute(select(schema.upgrade_tasks.c.name))}
-
-
-def file_recorded(conn: Connection, filed: Iterable[tuple[int, Alert]], links: Iterable[tuple[int, int]]) -> int:
-    """The alerts recorded before rules, filed (each with the rule key and role detection gave it, in
-    the order they were recorded), then their lineage links applied, and the task done: in the caller's
-    transaction, so an interrupted upgrade files nothing and is done again. How many alerts were filed."""
-    done = {int(r[0]) for r in conn.execute(select(_RA.c.alert_id))}
-    count = 0
-    for alert_id, alert in filed:
-        if alert_id in done or not alert.rule_role:
-            continue
-        conn.execute(update(_A).where(_A.c.id == alert_id).values(rule_key=alert.rule_key, rule_role=alert.rule_role))
-        file_alert(conn, alert_id, alert)
-        count += 1
-    for draft_id, final_id in links:
-        link(conn, draft_id, final_id)
-    conn.execute(schema.upgrade_tasks.delete().where(schema.upgrade_tasks.c.name == FILE_RULES))
-    return count
+def _heads(conn: Connection, query: Any) -> list[AlertHead]:
+    return [AlertHead(r[0], r[1], r[2], tuple(json.loads(r[3])), tuple(json.loads(r[4])))
+            for r in conn.execute(query)]

@@ -115,8 +115,6 @@ _ALERT_COLUMNS: dict[str, Callable[[], Column[Any]]] = {
     "channel": lambda: Column("channel", String(200), nullable=False, server_default=""),
     "detected_at": lambda: Column("detected_at", String(32), nullable=False),
     "delivered_at": lambda: Column("delivered_at", String(32), nullable=True),
-    "delivered_channel": lambda: Column("delivered_channel", String(200), nullable=True),
-    "delivered_ts": lambda: Column("delivered_ts", String(64), nullable=True),
 }
 
 

@@ -22,11 +22,11 @@ def deliver(app: App, resend: Sequence[int] = ()) -> DeliveryReport:
     from rulewatch.alerts.deliver import deliver_pending
 
     if resend:
-        known = {alert.outbox_id for alert in app.store.alerts_by_id(list(resend))}
+        known = {alert.outbox_id for alert in app.store.outbox.by_id(list(resend))}
         missing = sorted(set(resend) - known)
         if missing:  # checked first: a typo in one id re-queues none of them
             raise UsageError(f"no alert #{', #'.join(map(str, missing))} (see `rulewatch alerts`)")
-        app.store.resend(list(resend))
+        app.store.outbox.resend(list(resend))
     return deliver_pending(app.store, app.sinks, lease_seconds=app.settings.delivery_lease)
 
 

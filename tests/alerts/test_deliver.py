@@ -55,7 +55,7 @@ def test_console_delivery_marks_alerts_delivered(store: Store) -> None:
     add_alerts(store, 2)
     out = io.StringIO()
     report = deliver_pending(store, ConsoleSink(out))
-    assert len(report.delivered) == 2 and store.alerts(pending_only=True) == []
+    assert len(report.delivered) == 2 and store.outbox.alerts(pending_only=True) == []
     assert "第0批" in out.getvalue() and "第1批" in out.getvalue()
 
 
@@ -65,8 +65,8 @@ def test_slack_delivery_in_order_with_channel_and_ts(store: Store, slack: FakeSl
     assert len(report.delivered) == 3
     posted = slack.posted()
     assert [m["text"] for m in posted] == [f"New: 关于政府采购第{i}批信息技术产品的通知" for i in range(3)]
-    for record in store.alerts():
-        assert record.delivered_channel == "C-ALERTS" and record.delivered_ts
+    for (_, sink_name), record in store.outbox.deliveries([a.outbox_id for a in store.outbox.alerts()]).items():
+        assert sink_name == "slack" and record.channel == "C-ALERTS" and record.ts and record.delivered_at
     assert all(h["Authorization"] == f"Bearer {TOKEN}" for _, _, h in slack.requests)
 
 
@@ -82,7 +82,7 @@ def test_outage_for_several_cycles_then_recovery_delivers_each_alert_once_in_ord
     report = deliver_pending(store, sink(slack))
     assert len(report.delivered) == 3
     assert [m["text"] for m in slack.posted()] == ["New: 关于政府采购第0批信息技术产品的通知"] * 3
-    assert [a.source for a in store.alerts(newest_first=False)] == ["s0", "s1", "s2"]
+    assert [a.source for a in store.outbox.alerts(newest_first=False)] == ["s0", "s1", "s2"]
     assert deliver_pending(store, sink(slack)).delivered == []  # nothing twice
 
 
@@ -101,7 +101,8 @@ def test_lost_answer_to_a_successful_post_is_not_posted_again(store: Store, slac
     report = deliver_pending(store, sink(slack))
     assert len(report.delivered) == 1
     assert len(slack.posted()) == 1  # found by its idempotency key in the channel history
-    assert store.alerts()[0].delivered_ts == slack.posted()[0]["ts"]
+    newest = store.outbox.alerts()[0].outbox_id
+    assert store.outbox.deliveries([newest])[(newest, "slack")].ts == slack.posted()[0]["ts"]
 
 
 def test_crash_between_post_and_mark_does_not_duplicate(
@@ -116,10 +117,10 @@ def test_crash_between_post_and_mark_does_not_duplicate(
         raise Killed  # the process dies right after Slack accepted the first message
 
     with monkeypatch.context() as patch:
-        patch.setattr(store, "mark_many", die)
+        patch.setattr(store.outbox, "mark_many", die)
         with pytest.raises(Killed):
             deliver_pending(store, sink(slack), lease_seconds=0.5)
-    assert len(slack.posted()) == 1 and len(store.alerts(pending_only=True)) == 2
+    assert len(slack.posted()) == 1 and len(store.outbox.alerts(pending_only=True)) == 2
     assert deliver_pending(store, sink(slack)).delivered == [2]  # the dead sender's lease still holds #1
     time.sleep(0.6)
     report = deliver_pending(store, sink(slack))
@@ -135,7 +136,7 @@ def test_permanent_errors_stop_the_channel_and_leave_alerts_pending(store: Store
     report = deliver_pending(store, target)
     assert report.delivered == [] and len(report.failed) == 1  # one attempt, not one per alert
     assert list(report.stopped_channels.values())[0].startswith(f"Slack refused: {error} (")
-    assert len(store.alerts(pending_only=True)) == 3
+    assert len(store.outbox.alerts(pending_only=True)) == 3
 
 
 def test_follow_up_on_the_same_subject_replies_in_the_thread(store: Store, slack: FakeSlack) -> None:
@@ -174,11 +175,11 @@ def test_a_storm_of_429s_leaves_alerts_pending_then_delivers_them_once(store: St
     add_alerts(store, 2)
     slack.fail(*[Fault("chat.postMessage", status=429, headers={"Retry-After": "0"})] * 8)
     first = deliver_pending(store, sink(slack), lease_seconds=0.01)
-    assert first.delivered == [] and len(store.alerts(pending_only=True)) == 2
+    assert first.delivered == [] and len(store.outbox.alerts(pending_only=True)) == 2
     while slack.faults:  # the storm passes
         deliver_pending(store, sink(slack), lease_seconds=0.01)
     deliver_pending(store, sink(slack), lease_seconds=0.01)
-    assert store.alerts(pending_only=True) == []
+    assert store.outbox.alerts(pending_only=True) == []
     assert sorted(m["text"] for m in slack.posted()) == [
         "New: 关于政府采购第0批信息技术产品的通知", "New: 关于政府采购第1批信息技术产品的通知"]
 
@@ -199,7 +200,8 @@ def test_a_channel_named_by_name_is_resolved_once_and_used_by_id(store: Store, s
     report = deliver_pending(store, target)
     assert len(report.delivered) == 2 and report.failed == {}
     assert len(slack.posted("C-ALERTS")) == 2  # the lost answer's message was found, not posted twice
-    assert {a.delivered_channel for a in store.alerts()} == {"C-ALERTS"}
+    ids = [a.outbox_id for a in store.outbox.alerts()]
+    assert {d.channel for d in store.outbox.deliveries(ids).values()} == {"C-ALERTS"}
     lookups = [m for m, _, _ in slack.requests if m == "conversations.list"]
     assert len(lookups) == 1
     assert all(b.get("channel") == "C-ALERTS" for m, b, _ in slack.requests if m == "conversations.history")
@@ -208,7 +210,7 @@ def test_a_channel_named_by_name_is_resolved_once_and_used_by_id(store: Store, s
 def test_an_unknown_channel_name_says_what_to_do(store: Store, slack: FakeSlack) -> None:
     add_alerts(store, 2)
     report = deliver_pending(store, sink(slack, channel="#compliance"))
-    assert report.delivered == [] and len(store.alerts(pending_only=True)) == 2
+    assert report.delivered == [] and len(store.outbox.alerts(pending_only=True)) == 2
     (why,) = report.stopped_channels.values()
     assert "no channel #compliance that the bot can see" in why and "/invite @rulewatch" in why
     assert len([m for m, _, _ in slack.requests if m == "conversations.list"]) == 1  # asked once per run
@@ -224,21 +226,22 @@ def test_slack_posts_ask_for_no_parsing_of_links_or_names(store: Store, slack: F
 
 
 class Counting:
-    """A Store whose claim and mark transactions are counted."""
+    """A Store whose outbox's claim and mark transactions are counted."""
 
     def __init__(self, store: Store) -> None:
         self.store, self.claims, self.marks = store, [], []
+        self.outbox = self
 
     def __getattr__(self, name: str) -> object:
-        return getattr(self.store, name)
+        return getattr(self.store.outbox if name in dir(self.store.outbox) else self.store, name)
 
     def claim_many(self, pairs: list[tuple[int, str]], lease_seconds: float) -> set[tuple[int, str]]:
         self.claims.append(len(pairs))
-        return self.store.claim_many(pairs, lease_seconds)
+        return self.store.outbox.claim_many(pairs, lease_seconds)
 
     def mark_many(self, deliveries: list[object], sinks: tuple[str, ...]) -> list[int]:
         self.marks.append(len(deliveries))
-        return self.store.mark_many(deliveries, sinks)  # type: ignore[arg-type]
+        return self.store.outbox.mark_many(deliveries, sinks)  # type: ignore[arg-type]
 
 
 class Flaky(ConsoleSink):
@@ -263,7 +266,7 @@ def test_quick_sends_go_in_growing_windows_in_order(store: Store, monkeypatch: p
     assert counting.claims == [1, 2, 4, 3] and counting.marks == [1, 2, 4, 3]
     assert report.delivered == sorted(report.delivered) and len(report.delivered) == 10
     printed = [out.getvalue().index(f"第{n}批") for n in range(10)]
-    assert printed == sorted(printed) and store.alerts(pending_only=True) == []
+    assert printed == sorted(printed) and store.outbox.alerts(pending_only=True) == []
 
 
 def test_slow_or_threaded_sinks_keep_one_alert_per_transaction(
@@ -287,7 +290,7 @@ def test_a_failure_inside_a_window_gives_back_the_unsent_alerts_uncounted(
     flaky = Flaky(5, PermanentDeliveryError("the console cannot be written to", channel="console"))
     report = deliver_pending(store, flaky)  # windows of 1, 2, 4: the fifth send fails, in the third
     assert len(report.delivered) == 4 and list(report.stopped_channels) == ["console"]
-    attempts = [a.attempts for a in store.alerts(pending_only=True, newest_first=False)]
+    attempts = [a.attempts for a in store.outbox.alerts(pending_only=True, newest_first=False)]
     assert attempts == [1, 0, 0]  # the failed send counts; the two claimed after it were never tried
     assert len(deliver_pending(store, ConsoleSink(io.StringIO())).delivered) == 3
 
@@ -303,16 +306,16 @@ def test_an_unforeseen_error_inside_a_window_still_marks_what_was_sent(
 
     with pytest.raises(Interrupted):  # Ctrl-C during the fifth send
         deliver_pending(store, Flaky(5, Interrupted()))
-    assert len(store.alerts(pending_only=True)) == 3  # the four printed are not printed again
+    assert len(store.outbox.alerts(pending_only=True)) == 3  # the four printed are not printed again
 
 
 def test_a_message_slack_refuses_is_skipped_and_the_others_go(store: Store, slack: FakeSlack) -> None:
     """One alert Slack cannot take (msg_too_long) no longer holds its channel's later alerts."""
     add_alerts(store, 3)
-    first = store.alerts(pending_only=True, newest_first=False)[0]
+    first = store.outbox.alerts(pending_only=True, newest_first=False)[0]
     slack.fail(Fault("chat.postMessage", error="msg_too_long"))
     report = deliver_pending(store, sink(slack))
     assert list(report.failed) == [first.id] and report.failed[first.id].startswith("Slack refused this message")
     assert report.stopped_channels == {} and len(report.delivered) == 2
-    assert [a.id for a in store.alerts(pending_only=True)] == [first.id]
+    assert [a.id for a in store.outbox.alerts(pending_only=True)] == [first.id]
     assert deliver_pending(store, sink(slack)).delivered == [first.id]  # taken when Slack takes it

@@ -62,7 +62,7 @@ def test_control_characters_never_break_the_feed_and_an_empty_feed_is_valid() ->
 def test_the_feed_holds_rule_alerts_newest_first(store: Store) -> None:
     record_alerts(store, [alert(source=f"s{n}", title=f"规则{n}", idempotency_key="") for n in range(3)])
     store.record_failure(name="pboc", url="http://pboc/", error="timeout", health=SourceHealth(notify_after=1))
-    store.add_alerts_once([alert(kind="deadline_reminder", idempotency_key="reminder:x:1d", source="s0")])
-    assert {a.kind for a in store.alerts()} == {"changed_text", "source_failing", "deadline_reminder"}
+    store.outbox.add_once([alert(kind="deadline_reminder", idempotency_key="reminder:x:1d", source="s0")])
+    assert {a.kind for a in store.outbox.alerts()} == {"changed_text", "source_failing", "deadline_reminder"}
     assert [a.title for a in feed_alerts(store, 2)] == ["规则2", "规则1"]
     assert [a.title for a in feed_alerts(store)] == ["规则2", "规则1", "规则0"]

@@ -35,21 +35,21 @@ def slack() -> Iterator[FakeSlack]:
 def test_one_failing_notice_after_three_failures_and_one_recovery(store: Store) -> None:
     for _ in range(6):
         store.record_failure(name="pboc", url="http://x/", error="challenge: JavaScript wall", health=HEALTH)
-    notices = store.alerts(newest_first=False)
+    notices = store.outbox.alerts(newest_first=False)
     assert [a.kind for a in notices] == ["source_failing"]
     assert "3 consecutive checks failed" in notices[0].added and "challenge" in notices[0].added
     store.record_not_modified(name="pboc", url="http://x/", etag="", last_modified="", health=HEALTH)
     store.record_not_modified(name="pboc", url="http://x/", etag="", last_modified="", health=HEALTH)
-    kinds = [a.kind for a in store.alerts(newest_first=False)]
+    kinds = [a.kind for a in store.outbox.alerts(newest_first=False)]
     assert kinds == ["source_failing", "source_recovered"]
-    assert store.alerts()[0].subject == store.alerts()[1].subject  # the recovery threads under the notice
+    assert store.outbox.alerts()[0].subject == store.outbox.alerts()[1].subject  # the recovery threads under the notice
 
 
 def test_a_blip_shorter_than_the_threshold_says_nothing(store: Store) -> None:
     store.record_failure(name="s", url="u", error="timeout", health=HEALTH)
     store.record_failure(name="s", url="u", error="timeout", health=HEALTH)
     store.record_not_modified(name="s", url="u", etag="", last_modified="", health=HEALTH)
-    assert store.alerts() == []
+    assert store.outbox.alerts() == []
 
 
 def lst(*titles: str) -> Document:
@@ -109,7 +109,7 @@ def record_amendment(store: Store, source: str) -> None:
 def test_alerts_at_a_severity_floor_go_to_its_channel(store: Store, slack: FakeSlack) -> None:
     record_amendment(store, "rule")
     record_change(store, "list", "关于网络安全等级保护的通知")
-    assert [a.severity for a in store.alerts(newest_first=False)] == ["high", "medium"]
+    assert [a.severity for a in store.outbox.alerts(newest_first=False)] == ["high", "medium"]
     sink = SlackSink(make_web_client(TOKEN, slack.base_url), "C-ALERTS", {"cybersecurity": "C-SEC"},
                      severity_routes=(("high", "C-URGENT"),))
     assert len(deliver_pending(store, sink).delivered) == 2
@@ -159,14 +159,14 @@ def test_a_run_of_304s_written_together_still_announces_a_recovery_and_adds_a_ne
     monkeypatch.setattr(Recorder, "record_not_modified", counted)
     store.write(lambda recorder: recorder.record_not_modified_many(answers), HEALTH)
     assert one_by_one == ["a", "b", "c", "new"]  # not all healthy: each source its own way
-    assert [(a.kind, a.source) for a in store.alerts(newest_first=False)] == [
+    assert [(a.kind, a.source) for a in store.outbox.alerts(newest_first=False)] == [
         ("source_failing", "b"), ("source_recovered", "b")]
-    states = {s.name: s for s in store.all_source_states()}
+    states = {s.name: s for s in store.sources.all()}
     assert {n: (s.etag, s.consecutive_failures) for n, s in states.items()} == {
         "a": ('"a2"', 0), "b": ('"b2"', 0), "c": ('"c2"', 0), "new": ('"new2"', 0)}
     # all healthy now: one statement for the four, and nothing more to announce
     store.write(lambda recorder: recorder.record_not_modified_many(answers), HEALTH)
-    assert one_by_one == ["a", "b", "c", "new"] and len(store.alerts()) == 2
+    assert one_by_one == ["a", "b", "c", "new"] and len(store.outbox.alerts()) == 2
 
 
 def test_severity_levels_read_in_any_case_and_a_malformed_route_says_level_channel() -> None:

@@ -57,7 +57,7 @@ def test_a_run_killed_between_writing_and_posting_posts_once_on_the_next_run(sto
     deliver_pending(store, sink(slack))
     today = DEADLINE - timedelta(days=7)
     # The first run wrote its reminder to the outbox, then died before posting it.
-    assert store.add_alerts_once(reminders_due(rule_deadlines(store), today)) == 1
+    assert store.outbox.add_once(reminders_due(rule_deadlines(store), today)) == 1
     sent = send_reminders(store, sink(slack), today)
     assert (sent.due, sent.added, len(sent.delivery.delivered)) == (1, 0, 1)
     assert send_reminders(store, sink(slack), today).delivery.delivered == []

@@ -14,7 +14,7 @@ def alert(**kw: object) -> Alert:
                 topics=("cybersecurity", "procurement"), matched_terms=("网络安全", "源代码"),
                 added="第八条 应当在两小时内报告。", removed="第八条 应当在二十四小时内报告。", article="第八条",
                 subject="https://x.example/rule", channel="", detected_at="2026-11-27T16:41:03.000000Z",
-                delivered_at=None, delivered_channel=None, delivered_ts=None, attempts=0, last_error="")
+                delivered_at=None, attempts=0, last_error="")
     base.update(kw)
     return Alert(**base)  # type: ignore[arg-type]
 

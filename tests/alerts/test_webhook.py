@@ -67,7 +67,7 @@ def test_rulewatch_format_carries_the_alert_and_a_verifiable_signature(store: St
     add_alert(store)
     sink = JsonWebhookSink(receiver.url, "rulewatch", Secret("s3cret"), clock=lambda: NOW)
     report = deliver_pending(store, sink)
-    assert len(report.delivered) == 1 and store.alerts(pending_only=True) == []
+    assert len(report.delivered) == 1 and store.outbox.alerts(pending_only=True) == []
     (request,) = receiver.requests
     body = json.loads(request.get_data())
     assert body["event"] == "rulewatch_alert" and body["key"].startswith("src:change:")
@@ -125,7 +125,7 @@ def test_http_errors_keep_the_alert(store: Store, receiver: Receiver, status: in
     add_alert(store)
     receiver.answers.append(Response("no", status=status))
     report = deliver_pending(store, JsonWebhookSink(receiver.url))
-    assert report.delivered == [] and len(store.alerts(pending_only=True)) == 1
+    assert report.delivered == [] and len(store.outbox.alerts(pending_only=True)) == 1
     assert ("refused" in report.failed[1]) is permanent
 
 
@@ -136,13 +136,14 @@ def test_fan_out_records_each_sink_and_never_posts_twice(store: Store, receiver:
         receiver.answers.append(Response("down", status=502))
         first = deliver_pending(store, sinks)
         assert first.delivered == [] and first.sent == {"slack": 1, "webhook": 0}
-        assert len(slack.posted()) == 1 and len(store.alerts(pending_only=True)) == 1  # the webhook still owes it
+        assert len(slack.posted()) == 1 and len(store.outbox.alerts(pending_only=True)) == 1  # the webhook still owes it
         second = deliver_pending(store, sinks)
         assert second.delivered == [1] and second.sent == {"slack": 0, "webhook": 1}
         assert len(slack.posted()) == 1 and len(receiver.requests) == 2
-        (alert,) = store.alerts()
-        assert alert.delivered_channel == "C-ALERTS" and alert.delivered_ts == slack.posted()[0]["ts"]
-        assert set(store.deliveries([1])) == {(1, "slack"), (1, "webhook")}
+        (alert,) = store.outbox.alerts()
+        slack_delivery = store.outbox.deliveries([1])[(1, "slack")]
+        assert alert.delivered_at and (slack_delivery.channel, slack_delivery.ts) == ("C-ALERTS", slack.posted()[0]["ts"])
+        assert set(store.outbox.deliveries([1])) == {(1, "slack"), (1, "webhook")}
         assert deliver_pending(store, sinks).sent == {"slack": 0, "webhook": 0}
 
 
@@ -201,7 +202,7 @@ def test_a_half_configuration_is_an_error_naming_the_variable(env: dict[str, str
 def test_no_sink_leaves_alerts_pending_and_says_so(store: Store) -> None:
     add_alert(store)
     report = deliver_pending(store, [])
-    assert report.unsent == 1 and not report.ok and len(store.alerts(pending_only=True)) == 1
+    assert report.unsent == 1 and not report.ok and len(store.outbox.alerts(pending_only=True)) == 1
 
 
 @pytest.mark.parametrize("answer", [b'{"code":200,"msg":"success"}', b'{"code":"200","msg":"ok"}',
@@ -219,14 +220,14 @@ def test_one_alert_the_webhook_refuses_does_not_hold_the_others(store: Store, re
     add_alert(store, "关于政府采购信息技术产品的通知")
     add_alert(store, "关于网络安全审查的公告")
     add_alert(store, "关于数据出境安全评估的通知")
-    first, *others = store.alerts(pending_only=True, newest_first=False)
+    first, *others = store.outbox.alerts(pending_only=True, newest_first=False)
     assert others
     for _run in range(2):
         receiver.answers.append(Response("payload too large", status=413))  # the oldest, each run
         report = deliver_pending(store, JsonWebhookSink(receiver.url))
         assert list(report.failed) == [first.id] and "refused this alert: HTTP 413" in report.failed[first.id]
         assert report.stopped_channels == {}
-    assert [a.id for a in store.alerts(pending_only=True)] == [first.id]  # the others went on the first run
+    assert [a.id for a in store.outbox.alerts(pending_only=True)] == [first.id]  # the others went on the first run
     assert len(receiver.requests) == 1 + len(others) + 1  # the refused one tried on each run, the rest once
 
 

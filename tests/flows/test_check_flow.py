@@ -55,7 +55,7 @@ def test_check_sources_flow_records_alerts_and_delivers(
 
     store = Store(f"sqlite:///{Path(rw_env['RULEWATCH_HOME']).absolute() / 'rulewatch.db'}")
     try:
-        (pending,) = store.alerts(pending_only=True)
+        (pending,) = store.outbox.alerts(pending_only=True)
         assert pending.kind == "changed_text" and "2027年1月1日" in pending.added
         assert deliver_alerts() == {"delivered": [pending.id], "failed": []}
         assert deliver_alerts() == {"delivered": [], "failed": []}  # idempotent
@@ -95,7 +95,7 @@ def test_failures_end_the_runs_failed_with_their_result(
     assert state.is_failed() and "1 alert(s): no sink is configured, so they stay pending" in str(state.message)
     store = Store(f"sqlite:///{Path(rw_env['RULEWATCH_HOME']).absolute() / 'rulewatch.db'}")
     try:
-        assert len(store.alerts(pending_only=True)) == 1
+        assert len(store.outbox.alerts(pending_only=True)) == 1
     finally:
         store.close()
 

@@ -203,6 +203,6 @@ def test_one_group_spread_over_two_workers_by_partition(httpserver: HTTPServer, 
     store = Store(f"sqlite:///{tmp_path / 'home' / 'rulewatch.db'}")
     try:
         for n in range(count):
-            assert len(store.snapshots(f"rule-{n}")) == 1, f"rule-{n} checked {len(store.snapshots(f'rule-{n}'))} times"
+            assert len(store.snapshots.of(f"rule-{n}")) == 1, f"rule-{n} checked {len(store.snapshots.of(f'rule-{n}'))} times"
     finally:
         store.close()

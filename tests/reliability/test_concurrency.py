@@ -56,12 +56,12 @@ def test_two_runs_at_once_neither_duplicate_nor_lose(database_url: str, tmp_path
     site.stop()
     store = Store(database_url)
     try:
-        alerts = store.alerts()
+        alerts = store.outbox.alerts()
         assert sorted(a.source for a in alerts) == [f"r{n}" for n in range(N)]  # one each, none twice
         assert all(a.delivered_at for a in alerts)
         for n in range(N):
-            snaps = store.snapshots(f"r{n}")
-            assert len(snaps) == 2 and len(store.changes(f"r{n}")) == 1
+            snaps = store.snapshots.of(f"r{n}")
+            assert len(snaps) == 2 and len(store.snapshots.changes(f"r{n}")) == 1
     finally:
         store.close()
     assert sorted(m["text"] for m in slack.posted()) == sorted(f"Amended: 网络安全管理办法（第{n}号）" for n in range(N))

@@ -89,7 +89,7 @@ def test_fault_is_a_failure_not_a_change(fault: str, kind: str, victim: FaultSer
     assert outcomes["victim"].status == "failed"
     assert outcomes["victim"].error.startswith(reason), outcomes["victim"].error
     assert outcomes["other"].status == "changed" and len(outcomes["other"].alert_ids) == 1
-    assert len(store.snapshots("victim")) == 1
+    assert len(store.snapshots.of("victim")) == 1
 
     # The good page returns: nothing to report.
     if behaviour is None:
@@ -97,8 +97,8 @@ def test_fault_is_a_failure_not_a_change(fault: str, kind: str, victim: FaultSer
     victim.routes["/victim"] = respond(good)
     outcomes = cycle(store, sources)
     assert outcomes["victim"].status in ("unchanged", "not_modified")
-    assert [a.source for a in store.alerts()] == ["other"]
-    assert len(store.snapshots("victim")) == 1
+    assert [a.source for a in store.outbox.alerts()] == ["other"]
+    assert len(store.snapshots.of("victim")) == 1
 
 
 def test_a_flapping_source_alerts_on_nothing(victim: FaultServer, store: Store) -> None:
@@ -107,7 +107,7 @@ def test_a_flapping_source_alerts_on_nothing(victim: FaultServer, store: Store) 
         victim.routes["/victim"] = respond(GOOD) if n % 2 == 0 else respond(b"busy", status=503)
         outcome = cycle(store, sources)["victim"]
         assert outcome.status == ("failed" if n % 2 else ("baseline" if n == 0 else "unchanged"))
-    assert store.alerts() == [] and len(store.snapshots("victim")) == 1
+    assert store.outbox.alerts() == [] and len(store.snapshots.of("victim")) == 1
 
 
 def test_a_source_down_for_good_gets_one_notice_and_one_recovery(victim: FaultServer, store: Store) -> None:
@@ -120,7 +120,7 @@ def test_a_source_down_for_good_gets_one_notice_and_one_recovery(victim: FaultSe
     victim.routes["/victim"] = respond(GOOD)
     cycle(store, sources)
     cycle(store, sources)
-    assert [a.kind for a in store.alerts(newest_first=False)] == ["source_failing", "source_recovered"]
+    assert [a.kind for a in store.outbox.alerts(newest_first=False)] == ["source_failing", "source_recovered"]
 
 
 HALF = GOOD.replace(ARTICLES.encode(), "".join(ARTICLES.split("</p>")[:2]).encode() + b"</p>")
@@ -137,10 +137,10 @@ def test_a_partial_render_is_suspected_then_cleared_or_confirmed(victim: FaultSe
     assert outcome.status == "failed" and outcome.error.startswith("partial:"), outcome.error
     victim.routes["/victim"] = respond(GOOD)
     assert cycle(store, sources)["victim"].status in ("unchanged", "not_modified")
-    assert store.alerts() == [] and len(store.snapshots("victim")) == 1
+    assert store.outbox.alerts() == [] and len(store.snapshots.of("victim")) == 1
 
     victim.routes["/victim"] = respond(HALF)
     assert cycle(store, sources)["victim"].status == "failed"
     confirmed = cycle(store, sources)["victim"]
     assert confirmed.status == "changed" and len(confirmed.alert_ids) == 1
-    assert len(store.snapshots("victim")) == 2
+    assert len(store.snapshots.of("victim")) == 2

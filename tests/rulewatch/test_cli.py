@@ -429,7 +429,7 @@ def test_ctrl_c_stops_promptly_and_keeps_what_was_checked(tmp_path: Path, rw_env
         assert fetched < len(names)  # the rest of the cycle was not fetched
         store = Store(f"sqlite:///{Path(rw_env['RULEWATCH_HOME']) / 'rulewatch.db'}")
         try:
-            recorded = [s for s in store.all_source_states() if s.last_snapshot_id is not None]
+            recorded = [s for s in store.sources.all() if s.last_snapshot_id is not None]
         finally:
             store.close()
         ok_lines = [line for line in printed if line.startswith("ok   ")]
@@ -621,7 +621,7 @@ def test_deliver_counts_what_is_left_in_the_outbox(tmp_path: Path, rw_env: dict[
             change = compare(old, lst(titles))
             store.record_success(name="s", url="http://x/l", document=lst(titles), etag="", last_modified="",
                                  change=change, verdict=judge(change, old, lst(titles), Taxonomy.load()))
-        waiting = len(store.alerts(pending_only=True))
+        waiting = len(store.outbox.alerts(pending_only=True))
     finally:
         store.close()
     assert waiting >= 3

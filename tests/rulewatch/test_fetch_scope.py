@@ -90,7 +90,7 @@ def test_a_public_source_never_follows_a_link_to_an_internal_address(
         bait = (metadata.url("/latest/meta-data"), "关于网络安全检查的最新通知")
         site.routes["/list"] = respond(_list([bait, *items]))
         assert [o.status for o in run_cycle(app, [source]).outcomes] == ["changed"]
-        alerts = store.alerts()
+        alerts = store.outbox.alerts()
         assert [a.title for a in alerts] == ["关于网络安全检查的最新通知"]  # the item is still alerted...
         assert SECRET not in json.dumps([a.to_json() for a in alerts], ensure_ascii=False)  # ...never its page
         assert metadata.hits.get("/latest/meta-data", 0) == 0

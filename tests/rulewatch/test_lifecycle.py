@@ -177,27 +177,28 @@ def test_linking_reads_stored_texts_only_for_a_final_that_matches_an_earlier_dra
     snapshot); with a draft, only the linked pair's two texts are read."""
     from rulewatch.core.model import Alert
     from rulewatch.lineage import link_finals
+    from rulewatch.state.snapshots import Snapshots
 
     reads: list[str] = []
-    read = Store.alert_document
+    read = Snapshots.alert_document
 
-    def counted(self: Store, alert: Alert) -> object:
+    def counted(self: Snapshots, alert: Alert) -> object:
         reads.append(alert.title)
         return read(self, alert)
 
-    monkeypatch.setattr(Store, "alert_document", counted)
+    monkeypatch.setattr(Snapshots, "alert_document", counted)
     record_alerts(store, [Alert(kind="changed_text", title=f"银行业金融机构规则{n}号", url=f"http://x/{n}")
                           for n in range(5)])
-    assert link_finals(store, [a.outbox_id for a in store.alerts()]) == [] and reads == []
+    assert link_finals(store, [a.outbox_id for a in store.outbox.alerts()]) == [] and reads == []
 
     record_alerts(store, [Alert(kind="new_item", title="银行保险机构数据安全管理办法（征求意见稿）", url="http://x/d",
                                 source="nfra-draft")])
-    draft_id = max(a.outbox_id for a in store.alerts())
+    draft_id = max(a.outbox_id for a in store.outbox.alerts())
     record_alerts(store, [Alert(kind="changed_text", title="银行保险机构数据安全管理办法", url="http://x/f",
                                 source="nfra-final"),
                           Alert(kind="changed_text", title="银行保险机构操作风险管理办法", url="http://x/o",
                                 source="nfra-other")])
-    new = [a.outbox_id for a in store.alerts() if a.source in ("nfra-final", "nfra-other")]
+    new = [a.outbox_id for a in store.outbox.alerts() if a.source in ("nfra-final", "nfra-other")]
     assert link_finals(store, new) == [draft_id]
     assert sorted(reads) == sorted(["银行保险机构数据安全管理办法（征求意见稿）", "银行保险机构数据安全管理办法"])
 

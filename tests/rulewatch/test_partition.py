@@ -100,8 +100,8 @@ def test_partitioned_runs_at_once_check_each_source_once(database_url: str, tmp_
     site.stop()
     store = Store(database_url)
     try:
-        assert sorted(a.source for a in store.alerts()) == sorted(f"r{n}" for n in range(count))  # one each
+        assert sorted(a.source for a in store.outbox.alerts()) == sorted(f"r{n}" for n in range(count))  # one each
         for n in range(count):
-            assert len(store.snapshots(f"r{n}")) == 2 and len(store.changes(f"r{n}")) == 1
+            assert len(store.snapshots.of(f"r{n}")) == 2 and len(store.snapshots.changes(f"r{n}")) == 1
     finally:
         store.close()

@@ -67,11 +67,11 @@ def test_health_notices_count_among_the_cycles_alerts(tmp_path: Path) -> None:
         first = runner.run_cycle(app, sources)
         assert first.alert_ids == []  # one failure: no notice yet
         second = runner.run_cycle(app, sources)
-        (notice,) = store.alerts_by_id(second.alert_ids)
+        (notice,) = store.outbox.by_id(second.alert_ids)
         assert notice.kind == "source_failing" and second.outcomes[0].status == "failed"
         server.routes["/rule"] = respond(PAGE.format(n=1).encode())
         third = runner.run_cycle(app, sources)
-        assert [a.kind for a in store.alerts_by_id(third.alert_ids)] == ["source_recovered"]
+        assert [a.kind for a in store.outbox.by_id(third.alert_ids)] == ["source_recovered"]
     finally:
         fetcher.close()
         store.close()
@@ -105,7 +105,7 @@ def test_ctrl_c_records_the_checks_under_way_and_starts_no_other(tmp_path: Path,
         monkeypatch.setattr(runner, "RECORD_BATCH", 1)
         with pytest.raises(KeyboardInterrupt):
             runner.run_cycle(app, sources, on_outcome=interrupt)
-        recorded = {s.name for s in store.all_source_states()}
+        recorded = {s.name for s in store.sources.all()}
         fetched = {path.strip("/") for path, hits in server.hits.items() if hits and path != "/robots.txt"}
         assert fetched <= recorded | {"fast"}, fetched - recorded  # every page fetched was recorded
         assert {"slow0", "slow1", "slow2"} <= recorded  # the checks under way at the interrupt

@@ -187,7 +187,7 @@ def _page(n: int, version: int) -> bytes:
 
 def _alerts(exe: Path, env: dict[str, str]) -> list[dict[str, object]]:
     shown = subprocess.run([str(exe), "alerts", "--json"], check=True, capture_output=True, env=env)
-    volatile = ("id", "ts", "detected_at", "delivered_at", "change_id", "idempotency_key", "attempts", "links")
+    volatile = ("id", "ts", "detected_at", "delivered_at", "change_id", "idempotency_key", "attempts", "links", "deliveries")
     return sorted(({k: v for k, v in a.items() if k not in volatile and not k.endswith("_at")}
                    for a in json.loads(shown.stdout)), key=lambda a: json.dumps(a, sort_keys=True))
 

@@ -65,7 +65,7 @@ def test_nul_characters_are_stored_as_replacement_characters(site: FaultServer, 
     outcomes = _cycle(store, _sources(site))
     assert outcomes["api"].status == "changed" and outcomes["page"].status == "changed"
     assert outcomes["busy"].status == "failed"
-    titles = [a.title for a in store.alerts(pending_only=True)]
+    titles = [a.title for a in store.outbox.alerts(pending_only=True)]
     assert "数据\ufffd出境评估办法" in titles or "数据出境评估办法" in titles
     assert all("\x00" not in t for t in titles)
 
@@ -90,6 +90,6 @@ def test_a_result_the_database_refuses_fails_only_its_source(site: FaultServer, 
         assert outcomes["api"].status == "failed"
         assert outcomes["api"].error.startswith("not_recorded: ")
         assert outcomes["page"].status == "changed" and outcomes["busy"].status == "changed"
-        assert sorted(a.source for a in store.alerts(pending_only=True)) == ["busy", "page"]
+        assert sorted(a.source for a in store.outbox.alerts(pending_only=True)) == ["busy", "page"]
     finally:
         store.close()

@@ -69,15 +69,15 @@ def test_a_database_from_before_migrations_is_adopted_and_upgraded_with_every_ro
     try:
         assert store.schema_before.legacy and store.schema_action == "upgraded"
         assert counts(database_url) == before
-        pending = store.alerts(pending_only=True, newest_first=False)
+        pending = store.outbox.alerts(pending_only=True, newest_first=False)
         assert [a.title for a in pending] == ["Rule B", "Rule C"]
         # The delivered alert became the Slack bot's delivery: a follow-up still finds its thread.
-        assert store.thread_of("cac", "http://x/", 2, "slack") == ("C-ALERTS", "1700000000.000100")
+        assert store.outbox.thread_of("cac", "http://x/", 2, "slack") == ("C-ALERTS", "1700000000.000100")
         out = io.StringIO()
         assert deliver_pending(store, ConsoleSink(out)).delivered == [2, 3]
         assert out.getvalue().count("=== Amended: Rule") == 2
         assert deliver_pending(store, ConsoleSink(out)).delivered == []  # exactly once
-        assert store.alerts(pending_only=True) == []
+        assert store.outbox.alerts(pending_only=True) == []
     finally:
         store.close()
     reopened = Store(database_url)  # at the head now: nothing to do
@@ -94,7 +94,7 @@ def test_a_database_older_than_revision_0001_gains_its_columns(database_url: str
     engine.dispose()
     store = Store(database_url)
     try:
-        state = store.source_state("cac")
+        state = store.sources.get("cac")
         assert state is not None and state.compares == 0 and state.last_snapshot_id == 2
     finally:
         store.close()
@@ -135,7 +135,7 @@ def test_revision_0007_gives_earlier_list_item_alerts_their_rulemaking_ids(datab
     store = Store(database_url)
     try:
         assert store.schema_action == "upgraded"
-        assert [a.rule_ids for a in store.alerts(newest_first=False)] == [
+        assert [a.rule_ids for a in store.outbox.alerts(newest_first=False)] == [
             ("rin:1670-AZ99", "docket:CISA-2026-0001"), (), ()]
     finally:
         store.close()

@@ -103,11 +103,11 @@ def test_the_last_release_database_moves_to_rules_with_nothing_lost(database_url
         assert draft_rule.name == FINAL
         (bare,) = store.rules.get([rule_of[9]])
         assert bare.key == "subject:cac:n1"
-        alerts = {a.outbox_id: a for a in store.alerts()}
+        alerts = {a.outbox_id: a for a in store.outbox.alerts()}
         assert (alerts[8].rule_key, alerts[8].rule_role) == ("rin:1670-AZ99", "published")
         assert alerts[6].rule_key == alerts[6].rule_role == ""
         # Delivery state is untouched: the delivered stay delivered, the pending pending.
-        assert sorted(a.outbox_id for a in store.alerts(pending_only=True)) == [3, 4, 6, 8, 9]
+        assert sorted(a.outbox_id for a in store.outbox.alerts(pending_only=True)) == [3, 4, 6, 8, 9]
         # The calendar reads rules: the draft's deadline and the final's effective date, once each.
         coming = [(d.day, d.role, d.alert_id) for d in rule_deadlines(store)]
         assert coming == [("2026-12-20", "comment_deadline", 1), ("2027-03-01", "effective", 3)]
@@ -132,6 +132,6 @@ def test_alerts_recorded_after_the_upgrade_join_the_rules_filed_before(database_
         store = app.store
         record_alerts(store, [Alert(kind="new_item", title="Cyber Incident Reporting Requirements; Final Rule",
                                     url="http://fr/3", subject="2026-3", source="fr", rule_ids=("rin:1670-AZ99",))])
-        newest = store.alerts(limit=1)[0]
+        newest = store.outbox.alerts(limit=1)[0]
         rule_of = store.rules.rule_of([7, newest.outbox_id])
         assert rule_of[newest.outbox_id] == rule_of[7]

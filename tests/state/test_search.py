@@ -30,30 +30,30 @@ def amended(store: Store) -> None:
 
 def test_a_replaced_sentence_says_when_it_appeared_and_when_it_went(store: Store) -> None:
     amended(store)
-    (old,) = store.search("二十四小时")
+    (old,) = store.history.search("二十四小时")
     assert (old.source, old.first_seen, old.gone_at) == ("rule", "2026-11-01T00:00:00Z", "2026-11-20T00:00:00Z")
-    (new,) = store.search("两小时内报告")
+    (new,) = store.history.search("两小时内报告")
     assert (new.first_seen, new.gone_at) == ("2026-11-20T00:00:00Z", None)
     assert new.context("两小时", 4) == "…，应当在两小时内报告。"
 
 
 def test_two_character_chinese_terms_and_english_in_any_case(store: Store) -> None:
     amended(store)
-    hits = store.search("外包")  # two CJK characters: below a trigram, found by a scan
+    hits = store.history.search("外包")  # two CJK characters: below a trigram, found by a scan
     assert {h.text for h in hits} == {V1[0], "信息科技外包管理办法"}
-    assert [h.text for h in store.search("source code")] == [V1[2]]
-    assert store.search("网络安全事件") and store.search("数据出境") == []
+    assert [h.text for h in store.history.search("source code")] == [V1[2]]
+    assert store.history.search("网络安全事件") and store.history.search("数据出境") == []
 
 
 def test_filters_by_source_and_by_time_and_treats_wildcards_as_text(store: Store) -> None:
     amended(store)
     record(store, "other", None, page("第二条 外包服务提供商应当报告 100% 的事件_记录。", title="其他"), "2026-11-05T00:00:00Z")
-    assert {h.source for h in store.search("外包")} == {"rule", "other"}
-    assert {h.source for h in store.search("外包", source="other")} == {"other"}
-    assert [h.gone_at for h in store.search("二十四小时", since="2026-11-25")] == []
-    assert [h.gone_at for h in store.search("二十四小时", since="2026-11-10")] == ["2026-11-20T00:00:00Z"]
-    assert [h.source for h in store.search("100%")] == ["other"] and store.search("1_0") == []
-    assert store.search("   ") == []
+    assert {h.source for h in store.history.search("外包")} == {"rule", "other"}
+    assert {h.source for h in store.history.search("外包", source="other")} == {"other"}
+    assert [h.gone_at for h in store.history.search("二十四小时", since="2026-11-25")] == []
+    assert [h.gone_at for h in store.history.search("二十四小时", since="2026-11-10")] == ["2026-11-20T00:00:00Z"]
+    assert [h.source for h in store.history.search("100%")] == ["other"] and store.history.search("1_0") == []
+    assert store.history.search("   ") == []
 
 
 def test_list_items_appear_and_a_withdrawn_item_goes(store: Store) -> None:
@@ -62,7 +62,7 @@ def test_list_items_appear_and_a_withdrawn_item_goes(store: Store) -> None:
     record(store, "list", None, first, "2026-11-01T00:00:00Z")
     second = Document(kind="list", url="http://x/list", items=[items[0], items[2]])
     record(store, "list", first, second, "2026-11-02T00:00:00Z")
-    gone = {h.text: h.gone_at for h in store.search("数据安全管理")}
+    gone = {h.text: h.gone_at for h in store.history.search("数据安全管理")}
     assert gone == {items[0].title: None, items[1].title: "2026-11-02T00:00:00Z", items[2].title: None}
 
 
@@ -70,7 +70,7 @@ def test_a_text_that_comes_back_has_a_second_life(store: Store) -> None:
     amended(store)
     v2 = [V1[0], V1[1].replace("二十四小时", "两小时"), V1[2]]
     record(store, "rule", page(*v2), page(*V1), "2026-11-25T00:00:00Z")
-    lives = sorted((h.first_seen, h.gone_at) for h in store.search("二十四小时"))
+    lives = sorted((h.first_seen, h.gone_at) for h in store.history.search("二十四小时"))
     assert lives == [("2026-11-01T00:00:00Z", "2026-11-20T00:00:00Z"), ("2026-11-25T00:00:00Z", None)]
 
 
@@ -86,8 +86,8 @@ def test_a_database_upgraded_from_the_previous_revision_searches_too(database_ur
     store = Store(database_url)  # upgrades to the head on opening
     try:
         amended(store)
-        assert [h.gone_at for h in store.search("二十四小时")] == ["2026-11-20T00:00:00Z"]
-        assert len(store.search("外包")) == 2
+        assert [h.gone_at for h in store.history.search("二十四小时")] == ["2026-11-20T00:00:00Z"]
+        assert len(store.history.search("外包")) == 2
     finally:
         store.close()
 
@@ -106,14 +106,14 @@ def _forget_search(store: Store, source: str) -> None:
 def test_versions_stored_before_search_existed_are_found_after_reindexing(store: Store) -> None:
     amended(store)
     record(store, "blank", None, Document(kind="page", url="http://x/blank"), "2026-11-02T00:00:00Z")
-    before = [(h.source, h.text, h.first_seen, h.gone_at) for h in store.search("报告")]
-    assert store.unindexed_sources() == []  # a version with no text at all is nothing to index
+    before = [(h.source, h.text, h.first_seen, h.gone_at) for h in store.history.search("报告")]
+    assert store.history.unindexed_sources() == []  # a version with no text at all is nothing to index
     _forget_search(store, "rule")
-    assert store.unindexed_sources() == ["rule"] and store.search("二十四小时") == []
-    assert store.unindexed_sources("rule") == ["rule"] and store.unindexed_sources("blank") == []
+    assert store.history.unindexed_sources() == ["rule"] and store.history.search("二十四小时") == []
+    assert store.history.unindexed_sources("rule") == ["rule"] and store.history.unindexed_sources("blank") == []
 
-    assert store.reindex_search() == (2, 3)  # rule's two versions and blank's one
-    assert [(h.source, h.text, h.first_seen, h.gone_at) for h in store.search("报告")] == before
-    assert store.unindexed_sources() == []
-    assert store.reindex_search(["rule"]) == (1, 2)  # again: the same rows, none doubled
-    assert [(h.source, h.text, h.first_seen, h.gone_at) for h in store.search("报告")] == before
+    assert store.history.reindex() == (2, 3)  # rule's two versions and blank's one
+    assert [(h.source, h.text, h.first_seen, h.gone_at) for h in store.history.search("报告")] == before
+    assert store.history.unindexed_sources() == []
+    assert store.history.reindex(["rule"]) == (1, 2)  # again: the same rows, none doubled
+    assert [(h.source, h.text, h.first_seen, h.gone_at) for h in store.history.search("报告")] == before

@@ -36,8 +36,8 @@ def record(store: Store, old: Document | None, new: Document, **kw: object):  # 
 def test_first_sight_is_a_baseline_without_alerts(store: Store) -> None:
     rec = record(store, None, doc("关于政府采购的通知"))
     assert rec.outcome == "baseline" and rec.alert_ids == ()
-    assert store.latest_document("src") == doc("关于政府采购的通知")
-    assert store.source_state("src").etag == '"e"'  # type: ignore[union-attr]
+    assert store.snapshots.latest("src") == doc("关于政府采购的通知")
+    assert store.sources.get("src").etag == '"e"'  # type: ignore[union-attr]
 
 
 def test_change_snapshot_and_alert_are_written_together(store: Store) -> None:
@@ -46,10 +46,10 @@ def test_change_snapshot_and_alert_are_written_together(store: Store) -> None:
     new = doc("关于政府采购信息技术产品的通知", "a 通知", "b 通知")
     rec = record(store, old, new)
     assert rec.outcome == "changed" and len(rec.alert_ids) == 1
-    (alert,) = store.alerts(pending_only=True)
+    (alert,) = store.outbox.alerts(pending_only=True)
     assert alert.kind == "new_item" and alert.topics == ("procurement",) and alert.delivered_at is None
-    assert [s.id for s in store.snapshots("src")][-1] == rec.snapshot_id
-    assert store.changes("src")[0].relevant
+    assert [s.id for s in store.snapshots.of("src")][-1] == rec.snapshot_id
+    assert store.snapshots.changes("src")[0].relevant
 
 
 def test_a_failure_inside_the_transaction_writes_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,7 +64,7 @@ def test_a_failure_inside_the_transaction_writes_nothing(store: Store, monkeypat
     with pytest.raises(RuntimeError):
         record(store, old, doc("关于政府采购的通知", "a 通知"))
     assert store.count_rows() == before  # no snapshot without its alert
-    assert store.latest_document("src") == old
+    assert store.snapshots.latest("src") == old
 
 
 def test_noise_only_keeps_the_last_snapshot(store: Store) -> None:
@@ -72,76 +72,78 @@ def test_noise_only_keeps_the_last_snapshot(store: Store) -> None:
     record(store, None, page)
     noisy = Document(kind="page", url="u", title="t", blocks=[Block("Views: 2"), Block("第一条 内容。")])
     rec = record(store, page, noisy)
-    assert rec.outcome == "unchanged" and len(store.snapshots("src")) == 1
+    assert rec.outcome == "unchanged" and len(store.snapshots.of("src")) == 1
 
 
 def test_failures_never_become_snapshots_and_are_counted(store: Store) -> None:
     record(store, None, doc("a 通知"))
     assert store.record_failure(name="src", url="http://x/list", error="timeout: no answer") == 1
     assert store.record_failure(name="src", url="http://x/list", error="timeout: no answer") == 2
-    assert len(store.snapshots("src")) == 1
-    state = store.source_state("src")
+    assert len(store.snapshots.of("src")) == 1
+    state = store.sources.get("src")
     assert state is not None and state.consecutive_failures == 2 and state.last_error.startswith("timeout")
     store.record_not_modified(name="src", url="http://x/list", etag='"e2"', last_modified="")
-    assert store.source_state("src").consecutive_failures == 0  # type: ignore[union-attr]
+    assert store.sources.get("src").consecutive_failures == 0  # type: ignore[union-attr]
 
 
 def test_identical_content_is_stored_once(store: Store) -> None:
     a = doc("a 通知")
     record(store, None, a)
     record(store, None, a, baseline=True)
-    assert store.count_rows()["blobs"] == 1 and len(store.snapshots("src")) == 2
+    assert store.count_rows()["blobs"] == 1 and len(store.snapshots.of("src")) == 2
 
 
 def test_delivery_marks_and_attempts(store: Store) -> None:
     old = doc("a 通知")
     record(store, None, old)
     record(store, old, doc("关于政府采购的通知", "a 通知"))
-    (alert,) = store.alerts(pending_only=True)
-    assert store.claim(alert.outbox_id, lease_seconds=60, sink="slack")
-    assert not store.claim(alert.outbox_id, lease_seconds=60, sink="slack")  # one sender at a time
-    store.release(alert.outbox_id, "Slack error: ratelimited", sink="slack")
-    pending = store.alerts(pending_only=True)[0]
+    (alert,) = store.outbox.alerts(pending_only=True)
+    assert store.outbox.claim(alert.outbox_id, lease_seconds=60, sink="slack")
+    assert not store.outbox.claim(alert.outbox_id, lease_seconds=60, sink="slack")  # one sender at a time
+    store.outbox.release(alert.outbox_id, "Slack error: ratelimited", sink="slack")
+    pending = store.outbox.alerts(pending_only=True)[0]
     assert pending.attempts == 1 and pending.last_error == "Slack error: ratelimited"
-    assert store.claim(alert.outbox_id, lease_seconds=0.01, sink="slack")  # released: claimable again
+    assert store.outbox.claim(alert.outbox_id, lease_seconds=0.01, sink="slack")  # released: claimable again
     time.sleep(0.05)
-    assert store.claim(alert.outbox_id, lease_seconds=60, sink="slack")  # an expired lease (a dead sender) is taken over
+    assert store.outbox.claim(alert.outbox_id, lease_seconds=60, sink="slack")  # an expired lease (a dead sender) is taken over
     both = ("slack", "webhook")
-    assert not store.mark_delivered(alert.outbox_id, sink="slack", channel="C1", ts="1700000000.000100", sinks=both)
-    assert store.deliveries([alert.outbox_id])[(alert.outbox_id, "slack")].attempts == 3
-    assert len(store.alerts(pending_only=True)) == 1  # pending until every sink has it
-    assert store.claim(alert.outbox_id, lease_seconds=60, sink="webhook")
-    assert store.mark_delivered(alert.outbox_id, sink="webhook", channel="json-webhook", ts="", sinks=both)
-    assert store.alerts(pending_only=True) == []
-    assert not store.claim(alert.outbox_id, lease_seconds=60, sink="webhook")  # delivered: no more sending
-    done = store.alerts()[0]
-    assert done.delivered_channel == "C1" and done.delivered_ts == "1700000000.000100" and done.last_error == ""
-    json_fields = done.to_json()
+    assert not store.outbox.mark_delivered(alert.outbox_id, sink="slack", channel="C1", ts="1700000000.000100", sinks=both)
+    assert store.outbox.deliveries([alert.outbox_id])[(alert.outbox_id, "slack")].attempts == 3
+    assert len(store.outbox.alerts(pending_only=True)) == 1  # pending until every sink has it
+    assert store.outbox.claim(alert.outbox_id, lease_seconds=60, sink="webhook")
+    assert store.outbox.mark_delivered(alert.outbox_id, sink="webhook", channel="json-webhook", ts="", sinks=both)
+    assert store.outbox.alerts(pending_only=True) == []
+    assert not store.outbox.claim(alert.outbox_id, lease_seconds=60, sink="webhook")  # delivered: no more sending
+    done = store.outbox.alerts()[0]
+    delivery = store.outbox.deliveries([alert.outbox_id])[(alert.outbox_id, "slack")]
+    assert (delivery.channel, delivery.ts, done.last_error) == ("C1", "1700000000.000100", "")
+    json_fields = done.to_json([delivery.to_json()])
     for key in ("id", "source", "url", "kind", "title", "topics", "matched_terms", "added", "removed",
-                "detected_at", "delivered_at"):
+                "detected_at", "delivered_at", "deliveries"):
         assert key in json_fields
+    assert json_fields["channel"] == "C1" and json_fields["deliveries"][0]["ts"] == "1700000000.000100"
 
 
 def test_a_window_of_deliveries_is_claimed_marked_and_given_back_in_one_transaction_each(store: Store) -> None:
     old = doc("a 通知")
     record(store, None, old)
     record(store, old, doc("关于政府采购的通知", "关于安全可控的通知", "a 通知"))
-    first, second = sorted(a.outbox_id for a in store.alerts(pending_only=True))
-    assert store.claim(first, lease_seconds=60, sink="slack")
+    first, second = sorted(a.outbox_id for a in store.outbox.alerts(pending_only=True))
+    assert store.outbox.claim(first, lease_seconds=60, sink="slack")
     # one pair already held by another sender: the others are claimed all the same
-    assert store.claim_many([(first, "slack"), (second, "slack"), (second, "webhook")], 60) == {
+    assert store.outbox.claim_many([(first, "slack"), (second, "slack"), (second, "webhook")], 60) == {
         (second, "slack"), (second, "webhook")}
-    store.release_unattempted([(second, "webhook")])  # its channel stopped before its turn
-    records = store.deliveries([first, second])
+    store.outbox.release_unattempted([(second, "webhook")])  # its channel stopped before its turn
+    records = store.outbox.deliveries([first, second])
     assert records[(second, "webhook")].attempts == 0 and records[(second, "slack")].attempts == 1
-    assert store.alerts(pending_only=True)[-1].attempts == 1  # the claim that was sent still counts
-    assert store.claim(second, lease_seconds=60, sink="webhook")  # given back: claimable at once
+    assert store.outbox.alerts(pending_only=True)[-1].attempts == 1  # the claim that was sent still counts
+    assert store.outbox.claim(second, lease_seconds=60, sink="webhook")  # given back: claimable at once
     both = ("slack", "webhook")
-    left = store.mark_many([SinkDelivery(second, "slack", "C1", "1.1"), SinkDelivery(second, "webhook", "hook", ""),
+    left = store.outbox.mark_many([SinkDelivery(second, "slack", "C1", "1.1"), SinkDelivery(second, "webhook", "hook", ""),
                             SinkDelivery(first, "slack", "C1", "1.2")], both)
     assert left == [second]  # the first still owes its webhook
-    assert [a.outbox_id for a in store.alerts(pending_only=True)] == [first]
-    assert store.alerts()[0].delivered_ts == "1.1"  # shown where the first sink put it
+    assert [a.outbox_id for a in store.outbox.alerts(pending_only=True)] == [first]
+    assert store.outbox.deliveries([second])[(second, "slack")].ts == "1.1"
 
 
 def test_a_database_from_an_older_version_gains_the_new_columns(database_url: str) -> None:
@@ -160,8 +162,8 @@ def test_a_database_from_an_older_version_gains_the_new_columns(database_url: st
     engine.dispose()
     upgraded = Store(database_url)
     try:
-        assert upgraded.source_state("src") is not None
-        state = upgraded.source_state("src")
+        assert upgraded.sources.get("src") is not None
+        state = upgraded.sources.get("src")
         assert state is not None and learned_volatile(state.shape_history, state.compares) == frozenset()
     finally:
         upgraded.close()
@@ -175,12 +177,12 @@ def test_a_block_that_changes_on_every_check_is_learned_as_volatile(store: Store
     record(store, None, page(0))
     alerts_before_learning = 0
     for n in range(1, 8):
-        state = store.source_state("src")
+        state = store.sources.get("src")
         assert state is not None
         learned = learned_volatile(state.shape_history, state.compares)
         # A cycle reads what every source learned in one query at its start: the same answer.
-        assert {s.name: s for s in store.all_source_states()}["src"] == state
-        old = store.latest_document("src")
+        assert {s.name: s for s in store.sources.all()}["src"] == state
+        old = store.snapshots.latest("src")
         assert old is not None
         change = compare(old, page(n), learned)
         verdict = judge(change, old, page(n), TAX)
@@ -208,7 +210,7 @@ def test_a_write_aborted_for_a_deadlock_is_run_again_whole(store: Store) -> None
         return "written"
 
     assert store.write(records) == "written" and len(attempts) == 3
-    state = store.source_state("src")
+    state = store.sources.get("src")
     assert state is not None and state.consecutive_failures == 1  # the aborted attempts left nothing
 
     def other_error(recorder: Any) -> None:
@@ -237,8 +239,8 @@ def test_a_full_disk_is_one_clear_error_and_keeps_what_was_written(tmp_path: Pat
         with pytest.raises(StateError, match="database or disk is full; nothing of this batch was recorded"):
             store.write(lambda recorder: [recorder.record_failure(name=f"s{n}", url="u", error="x" * 5000)
                                           for n in range(200)])
-        state = store.source_state("src")
-        assert state is not None and state.last_error == "first" and store.source_state("s0") is None
+        state = store.sources.get("src")
+        assert state is not None and state.last_error == "first" and store.sources.get("s0") is None
     finally:
         store.close()
 
@@ -260,8 +262,8 @@ def test_alert_heads_carry_what_lineage_matches_on_and_drafts_are_the_alerts_fil
               severity_reasons=("a draft for comment (+2)",)),
         Alert(kind="changed_text", title="数据安全管理办法", url="http://x/3", rule_ids=("财金〔2026〕1号",)),
     ])
-    ids = sorted(a.outbox_id for a in store.alerts())
-    heads = store.alert_heads(list(reversed(ids)))
+    ids = sorted(a.outbox_id for a in store.outbox.alerts())
+    heads = store.rules.alert_heads(list(reversed(ids)))
     assert [h.outbox_id for h in heads] == ids  # oldest first
     assert heads[1].rule_ids == ("RIN 1234-AB56",) and heads[1].severity_reasons == ("a draft for comment (+2)",)
     assert heads[2].kind == "changed_text" and heads[2].title == "数据安全管理办法"

@@ -43,7 +43,7 @@ class Db(Command):
             return EXIT_OK
         if args.action == "reindex-search":
             with App(settings) as app:
-                sources, versions = app.store.reindex_search([args.source] if args.source else None)
+                sources, versions = app.store.history.reindex([args.source] if args.source else None)
             print(f"{where}: search rebuilt from {versions} stored version(s) of {sources} source(s)")
             return EXIT_OK
         with App(settings) as app:

@@ -23,6 +23,7 @@ from rulewatch.cli.base import (
     text,
 )
 from rulewatch.core.errors import UsageError
+from rulewatch.state.records import DeliveryRecord
 
 
 class Alerts(Command):
@@ -39,17 +40,23 @@ class Alerts(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         with open_app() as app:
-            records = app.store.alerts(pending_only=args.pending, limit=args.limit, source=args.source)
+            records = app.store.outbox.alerts(pending_only=args.pending, limit=args.limit, source=args.source)
+            done = app.store.outbox.deliveries([r.outbox_id for r in records])
             tz = app.settings.timezone
+        # Each alert's deliveries, first delivered first (its channel is the one an alert is shown in).
+        deliveries: dict[int, list[DeliveryRecord]] = {r.outbox_id: [] for r in records}
+        for (alert_id, _), record in sorted(done.items(), key=lambda pair: (pair[1].delivered_at or "~", pair[0])):
+            deliveries[alert_id].append(record)
         if args.json:
-            print_json([r.to_json() for r in records])
+            print_json([r.to_json([d.to_json() for d in deliveries[r.outbox_id]]) for r in records])
             return EXIT_OK
         from rulewatch.alerts.render import render_console
 
         if not records:
             print("no pending alerts" if args.pending else "no alerts recorded")
         for r in records:
-            state = f"delivered {r.delivered_at} to {r.delivered_channel}" if r.delivered_at else "PENDING"
+            where = ", ".join(f"{d.sink} {d.channel}".strip() for d in deliveries[r.outbox_id] if d.delivered_at)
+            state = f"delivered {r.delivered_at} to {where}" if r.delivered_at else "PENDING"
             if not r.delivered_at and r.last_error:
                 state += f" after {r.attempts} attempt(s): {r.last_error}"
             print(f"#{r.id} [{state}]")
@@ -142,8 +149,8 @@ class Search(Command):
         """Every stored version's text that holds QUERY, with when it appeared and when it went."""
         with open_app() as app:
             since = args.since.isoformat() if args.since else ""
-            hits = app.store.search(args.query, source=args.source or "", since=since, limit=args.limit)
-            behind = app.store.unindexed_sources(args.source or "")
+            hits = app.store.history.search(args.query, source=args.source or "", since=since, limit=args.limit)
+            behind = app.store.history.unindexed_sources(args.source or "")
         if behind:  # on stderr: --json output stays the hits alone
             shown = ", ".join(behind[:3]) + (f" and {len(behind) - 3} more" if len(behind) > 3 else "")
             print(f"note: early versions of {shown} were stored before search existed and are not searched yet; "
@@ -216,16 +223,16 @@ class History(Command):
     def run(self, args: argparse.Namespace) -> int:
         with open_app() as app:
             store = app.store
-            state = store.source_state(args.name)
+            state = store.sources.get(args.name)
             if state is None:
                 raise UsageError(f"no history for {args.name!r}: it has not been checked yet")
             if args.json:
                 print_json({
                     "source": {k: v for k, v in asdict(state).items() if k != "shape_history"},
-                    "snapshots": [asdict(s) for s in store.snapshots(args.name)],
-                    "changes": [asdict(c) for c in store.changes(args.name)],
+                    "snapshots": [asdict(s) for s in store.snapshots.of(args.name)],
+                    "changes": [asdict(c) for c in store.snapshots.changes(args.name)],
                     "checks": [{"checked_at": at, "outcome": outcome, "detail": detail}
-                               for at, outcome, detail in store.recent_checks(args.name, 20)],
+                               for at, outcome, detail in store.sources.recent_checks(args.name, 20)],
                 })
                 return EXIT_OK
             tz = app.settings.timezone
@@ -235,10 +242,10 @@ class History(Command):
                   f"last success {local_time(state.last_success_at, tz)}"
                   + (f", {failing} consecutive failure(s): {state.last_error}" if failing else ""))
             print("snapshots:")
-            for s in store.snapshots(args.name):
+            for s in store.snapshots.of(args.name):
                 print(f"  #{s.id}  {local_time(s.taken_at, tz)}  {s.kind:<5} {s.blocks:>4} blocks {s.items:>4} items"
                       f"  {s.size:>7} B  {s.title[:60]}")
-            changes = store.changes(args.name)
+            changes = store.snapshots.changes(args.name)
             if changes:
                 print("changes:")
             for c in changes:
@@ -246,7 +253,7 @@ class History(Command):
                 print(f"  #{c.old_snapshot_id} -> #{c.new_snapshot_id}  {local_time(c.detected_at, tz)}  {flag}: "
                       f"{c.summary}")
             print("recent checks:")
-            for at, outcome, detail in store.recent_checks(args.name, 10):
+            for at, outcome, detail in store.sources.recent_checks(args.name, 10):
                 print(f"  {local_time(at, tz)}  {outcome:<12} {detail[:100]}")
         return EXIT_OK
 
@@ -272,8 +279,8 @@ class Diff(Command):
 
         with open_app() as app:
             store = app.store
-            snaps = store.snapshots(args.name)
-            if not snaps and store.source_state(args.name) is None:
+            snaps = store.snapshots.of(args.name)
+            if not snaps and store.sources.get(args.name) is None:
                 raise UsageError(f"no source {args.name!r} has been checked (see `rulewatch sources`)")
             if args.old is None:
                 if len(snaps) < 2:
@@ -287,7 +294,7 @@ class Diff(Command):
                         raise UsageError(
                             f"snapshot #{sid} is not one of {args.name!r}'s (see `rulewatch history {args.name}`)"
                         )
-            old, new = store.document(old_id), store.document(new_id)
+            old, new = store.snapshots.document(old_id), store.snapshots.document(new_id)
         change = compare(old, new)
         if args.json:
             print_json({"source": args.name, "old_snapshot": old_id, "new_snapshot": new_id,

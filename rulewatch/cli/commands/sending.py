@@ -27,7 +27,7 @@ class Deliver(Command):
             if args.resend:
                 print(f"alert(s) #{', #'.join(map(str, args.resend))} queued to be sent again")
             # Counted in the outbox: a channel that stopped leaves more pending than the alerts tried.
-            pending = app.store.pending_count()
+            pending = app.store.outbox.pending_count()
         print(f"{len(report.delivered)} alert(s) delivered, {pending} left pending")
         return EXIT_OK if report_delivery(report) else EXIT_SOURCE_FAILED
 

@@ -82,8 +82,8 @@ def test_a_resend_with_one_unknown_id_requeues_none(app: App) -> None:
 
     with app:
         record_alerts(app.store, [Alert(kind="new_item", title="关于网络安全审查的公告", url="http://x/a")])
-        (alert,) = app.store.alerts()
-        app.store.complete(alert.outbox_id, channel="console", ts="")
+        (alert,) = app.store.outbox.alerts()
+        app.store.outbox.complete(alert.outbox_id)
         with pytest.raises(UsageError, match="no alert #999"):
             deliver(app, [alert.outbox_id, 999])
-        assert app.store.alerts(pending_only=True) == []  # the known one was not queued again either
+        assert app.store.outbox.alerts(pending_only=True) == []  # the known one was not queued again either
