@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from rulewatch.core.model import Alert
 from rulewatch.state import schema
+from rulewatch.state.decisions import reopen
 from rulewatch.state.prepared import Prepared
 from rulewatch.state.records import utcnow
 
@@ -50,6 +51,7 @@ def file_alert(conn: Connection, alert_id: int, alert: Alert, now: str | None = 
                                           "last_alert_id": alert_id, "created_at": now, "updated_at": now})
     else:
         _TOUCH.run(conn, {"b_id": rule_id, "name": alert.title, "last_alert_id": alert_id, "updated_at": now})
+        reopen(conn, rule_id, alert_id, alert.rule_role, now)  # a decided rule has news: decide again
     _FILE.run(conn, {"alert_id": alert_id, "rule_id": rule_id, "role": alert.rule_role, "source": alert.source,
                      "subject": subject})
     return rule_id
@@ -78,6 +80,7 @@ def link(conn: Connection, draft_alert_id: int, final_alert_id: int, now: str | 
         if other != keep:
             merge(conn, keep, other, now)
         conn.execute(update(_RA).where(_RA.c.alert_id == final_alert_id).values(role="final", rule_id=keep))
+        reopen(conn, keep, final_alert_id, "final", now or utcnow())
     return keep
 
 

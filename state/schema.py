@@ -293,3 +293,61 @@ upgrade_tasks = Table(
     metadata,
     Column("name", String(40), primary_key=True),
 )
+
+# Triage: what the team decided about each rule (state.triage). One row per rule with its current state,
+# and every decision as an event that is never updated or deleted (triggers refuse both: the audit trail).
+triage = Table(
+    "triage",
+    metadata,
+    Column("rule_id", Integer, ForeignKey("rules.id"), primary_key=True),
+    Column("state", String(20), nullable=False),
+    Column("owner", String(200), nullable=False, server_default=""),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("snoozed_until", String(10), nullable=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id"), nullable=True),
+    Column("updated_by", String(200), nullable=False, server_default=""),
+    Column("updated_via", String(20), nullable=False, server_default=""),
+    Column("updated_at", String(32), nullable=False),
+)
+
+triage_events = Table(
+    "triage_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule_id", Integer, ForeignKey("rules.id"), nullable=False),
+    Column("alert_id", Integer, ForeignKey("alerts.id"), nullable=True),
+    Column("actor", String(200), nullable=False),
+    Column("via", String(20), nullable=False),
+    Column("from_state", String(20), nullable=False),
+    Column("to_state", String(20), nullable=False),
+    Column("owner", String(200), nullable=False, server_default=""),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("snoozed_until", String(10), nullable=True),
+    Column("at", String(32), nullable=False),
+    Index("ix_triage_events_at", "at", "id"),
+)
+
+APPEND_ONLY = ("triage_events",)
+
+
+def append_only_ddl(dialect: str) -> list[str]:
+    """Triggers that refuse UPDATE and DELETE on the audit tables (APPEND_ONLY)."""
+    statements = []
+    for table in APPEND_ONLY:
+        if dialect == "postgresql":
+            statements += [
+                "CREATE OR REPLACE FUNCTION rulewatch_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || "
+                "' is append-only: its rows are never changed or removed'; END $$",
+                f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION rulewatch_append_only()",
+            ]
+        else:
+            for action in ("UPDATE", "DELETE"):
+                statements.append(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: its rows are never changed or removed'); END")
+    return statements

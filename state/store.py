@@ -3,7 +3,7 @@
 Store opens the database (engines, schema upgrades) and owns the transaction: `write` (retried whole
 when PostgreSQL breaks a deadlock) and `batch`. What is read and written goes through its repositories,
 each owning its statements: `sources`, `snapshots`, `outbox` (alerts and deliveries), `rules` (and
-lineage), `history` (search)."""
+lineage), `history` (search), `triage` (decisions and their audit trail)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from rulewatch.state.records import Recorded
 from rulewatch.state.rules import Rules
 from rulewatch.state.snapshots import Snapshots
 from rulewatch.state.sources import Sources
+from rulewatch.state.triage import Triage
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Connections kept open: a cycle's threads (RULEWATCH_WORKERS, 16 by default) each read their source's
@@ -137,6 +138,7 @@ class Store:
         self.outbox = Outbox(self)
         self.rules = Rules(self)
         self.history = History(self)
+        self.triage = Triage(self)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -5,9 +5,12 @@ database, a linked draft and final one rule, and the calendar, reminders and dos
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from rulewatch.alerts.calendar import rule_deadlines
 from rulewatch.app import App
@@ -117,6 +120,12 @@ def test_the_last_release_database_moves_to_rules_with_nothing_lost(database_url
     try:
         assert reopened.schema_action == "current" and reopened.rules.pending_tasks() == set()
         assert reopened.rules.count() == 3
+        # Revision 0010's audit trail is append-only on an upgraded database too.
+        from rulewatch.services.triage import Asked, decide
+
+        decide(reopened, Asked(1, "applicable", "Li Wei"), date(2026, 12, 7))
+        with pytest.raises(DBAPIError, match="append-only"), reopened.writer.begin() as conn:
+            conn.execute(text("DELETE FROM triage_events"))
     finally:
         reopened.close()
 
