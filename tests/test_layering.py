@@ -12,6 +12,7 @@ and the import that breaks a rule.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,27 @@ def test_nothing_imports_a_stage_by_its_bare_name() -> None:
             broken += [f"{path.relative_to(ROOT)}:{node.lineno} imports {n}" for n in names
                        if n.split(".")[0] in STAGES]
     assert not broken, "import rulewatch.<stage>, not the bare folder:\n" + "\n".join(broken)
+
+
+DETECTION_WORDS = re.compile(r"[\u4e00-\u9fff]|proposed rule|nprm|request for comment|draft for comment", re.IGNORECASE)
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    return {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+
+
+def test_storage_knows_no_detection_vocabulary() -> None:
+    """state/ stores what detection decided (rule keys, roles) and never decides it again: no title words
+    in any language in its code (docstrings and migrations, which describe data, aside)."""
+    found = []
+    for path in sorted((ROOT / "state").rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = _docstrings(tree)
+        found += [f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:60]!r}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs
+                  and DETECTION_WORDS.search(node.value)]
+    assert not found, "detection's words in storage:\n" + "\n".join(found)
