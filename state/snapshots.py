@@ -3,7 +3,9 @@ raised on (a repository of the Store)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -65,3 +67,30 @@ class Snapshots:
         with self.db.engine.connect() as conn:
             snapshot_id = conn.execute(select(c.c.new_snapshot_id).where(c.c.id == alert.change_id)).scalar()
         return self.document(snapshot_id) if snapshot_id is not None else None
+
+    def change_record(self, change_id: int) -> dict[str, Any] | None:
+        """A change as stored (its detail JSON included), or None."""
+        c = schema.changes
+        with self.db.engine.connect() as conn:
+            row = conn.execute(select(c).where(c.c.id == change_id)).mappings().first()
+        return dict(row) if row is not None else None
+
+    def stored(self, snapshot_id: int) -> StoredSnapshot:
+        """A snapshot exactly as stored: when it was taken, its content hash, and its canonical bytes
+        (whose SHA-256 is that hash)."""
+        s, b = schema.snapshots, schema.blobs
+        with self.db.engine.connect() as conn:
+            row = conn.execute(select(s.c.id, s.c.source, s.c.taken_at, s.c.blob_hash, b.c.data)
+                               .join(b, b.c.hash == s.c.blob_hash).where(s.c.id == snapshot_id)).first()
+        if row is None:
+            raise KeyError(f"no snapshot {snapshot_id}")
+        return StoredSnapshot(row[0], row[1], row[2], row[3], zlib.decompress(row[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSnapshot:
+    id: int
+    source: str
+    taken_at: str
+    content_hash: str  # SHA-256 of `canonical`
+    canonical: bytes  # the document as canonical JSON

@@ -6,7 +6,7 @@ import argparse
 import csv
 import sys
 
-from rulewatch.cli.base import EXIT_OK, Command, iso_day, open_app, print_json, text
+from rulewatch.cli.base import EXIT_OK, EXIT_SOURCE_FAILED, Command, iso_day, open_app, print_json, text
 from rulewatch.services.triage import STATES, Asked, audit, decide, standing
 
 
@@ -93,4 +93,42 @@ class Audit(Command):
             owner = f" [{e.owner}]" if e.owner else ""
             print(f"{e.at[:19]}  {e.actor} ({e.via})  rule {e.rule_id} alert #{e.alert_id}: "
                   f"{e.from_state} -> {e.to_state}{owner}" + (f": {said}" if said else ""))
+        return EXIT_OK
+
+
+class Evidence(Command):
+    """Evidence a reviewer can check: write a bundle for an alert's rule, or verify one."""
+
+    name = "evidence"
+    help = "write an evidence bundle (snapshots, change, deliveries, decisions, SHA-256 manifest) or verify one"
+
+    def declare(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("alert", nargs="?", type=int, help="an alert id: its rule's alerts are included")
+        parser.add_argument("--out", metavar="DIR", help="the new folder to write the bundle into")
+        parser.add_argument("--alert-only", action="store_true", help="only this alert, not its rule's others")
+        parser.add_argument("--verify", metavar="DIR", help="check a bundle against its manifest (exit 1 if not)")
+
+    def check(self, parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+        if args.verify and (args.alert is not None or args.out):
+            parser.error("--verify DIR takes no alert and no --out")
+        if not args.verify and (args.alert is None or not args.out):
+            parser.error("give an alert id and --out DIR (or --verify DIR)")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pathlib import Path
+
+        from rulewatch.services.evidence import verify_bundle, write_bundle
+
+        if args.verify:
+            result = verify_bundle(Path(args.verify))
+            for label, names in (("changed", result.changed), ("missing", result.missing), ("added", result.added)):
+                for name in names:
+                    print(f"{label}: {name}", file=sys.stderr)
+            print(f"{args.verify}: {'intact' if result.ok else 'NOT intact'} (manifest sha256 {result.digest})")
+            return EXIT_OK if result.ok else EXIT_SOURCE_FAILED
+        with open_app() as app:
+            bundle = write_bundle(app.store, args.alert, Path(args.out), whole_rule=not args.alert_only)
+        alerts = ", ".join(f"#{i}" for i in bundle.alert_ids)
+        print(f"{args.out}: {len(bundle.files)} files for alert(s) {alerts}; manifest sha256 {bundle.digest} "
+              f"(note it down: `rulewatch evidence --verify {args.out}` checks the rest)")
         return EXIT_OK
