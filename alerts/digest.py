@@ -74,10 +74,10 @@ def build_digests(store: Store, sink: Sink, now: datetime | None = None) -> dict
             digests[channel].changes.append(alert)
     digests[sink.default_channel]  # noqa: B018 - the default channel always gets one: "all quiet" is news too
     dated: dict[str, list[Alert]] = defaultdict(list)
-    rules = store.rules.dated_alerts()
-    for _, alert in rules:
+    filed = store.rules.dated_alerts()
+    for _, alert in filed:
         dated[sink.channel_for(alert)].append(alert)
-    rule_of = {alert.id or 0: rule for rule, alert in rules}
+    rule_of = {alert.id or 0: rule for rule, alert in filed}
     for channel, alerts in dated.items():
         coming = upcoming(deadlines(alerts, rule_of), now.date(), DIGEST_HORIZON_DAYS)
         if coming:

@@ -62,12 +62,6 @@ def record(conn: Connection, decision: Decision) -> int:
     return event_id
 
 
-def with_id(decision: Decision, event_id: int) -> Decision:
-    return Decision(decision.rule_id, decision.alert_id, decision.actor, decision.via, decision.from_state,
-                    decision.to_state, decision.owner, decision.reason, decision.note, decision.snoozed_until,
-                    decision.at, event_id)
-
-
 def reopen(conn: Connection, rule_id: int, alert_id: int, role: str, now: str) -> bool:
     """A new alert about a rule someone decided about reopens the decision (state "new"), as an event
     by rulewatch itself that says which alert did it. False when there was nothing to reopen."""

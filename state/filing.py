@@ -39,8 +39,10 @@ def file_alert(conn: Connection, alert_id: int, alert: Alert, now: str | None = 
     now = now or utcnow()
     # Indexed: PostgreSQL takes a few KB per index row, and one hostile page's subject could be more.
     subject = (alert.subject or alert.url)[:MAX_INDEXED_CHARS]
+    # A merge moves its rule's filed alerts along, so the subject's last rule is never a merged one;
+    # a merged rule's key still names it, through merged_into.
     found = _BY_SUBJECT.first(conn, {"b_source": alert.source, "b_subject": subject})
-    rule_id = _followed(conn, int(found["rule_id"])) if found else None
+    rule_id = int(found["rule_id"]) if found else None
     key = (alert.rule_key or f"{SUBJECT_KEY}{alert.source}:{subject}")[:MAX_INDEXED_CHARS]
     if rule_id is None:
         by_key = _BY_KEY.first(conn, {"b_key": key})
@@ -86,12 +88,13 @@ def link(conn: Connection, draft_alert_id: int, final_alert_id: int, now: str | 
 
 def merge(conn: Connection, keep: int, other: int, now: str | None = None) -> None:
     """Rule `other` is rule `keep`: its alerts move over, and its key finds `keep` from now on."""
+    now = now or utcnow()
     conn.execute(update(_RA).where(_RA.c.rule_id == other).values(rule_id=keep))
-    conn.execute(update(_R).where(_R.c.id == other).values(merged_into=keep, updated_at=now or utcnow()))
+    conn.execute(update(_R).where(_R.c.id == other).values(merged_into=keep, updated_at=now))
     last = conn.execute(select(func.max(_RA.c.alert_id)).where(_RA.c.rule_id == keep)).scalar()
     name = conn.execute(select(_A.c.title).where(_A.c.id == last)).scalar() if last is not None else None
     conn.execute(update(_R).where(_R.c.id == keep).values(
-        last_alert_id=last, updated_at=now or utcnow(), **({"name": name} if name is not None else {})))
+        last_alert_id=last, updated_at=now, **({"name": name} if name is not None else {})))
 
 
 FILE_RULES = "file_rules"  # the upgrade task revision 0008 leaves: file the alerts recorded before rules

@@ -178,6 +178,14 @@ class Outbox:
                         r["last_error"])
         return found
 
+    def deliveries_by_alert(self, alert_ids: list[int]) -> dict[int, list[DeliveryRecord]]:
+        """Each of these alerts' deliveries, the first delivered first (its channel is the one an alert
+        is shown in: Alert.to_json), then those still owed, by sink."""
+        grouped: dict[int, list[DeliveryRecord]] = {alert_id: [] for alert_id in alert_ids}
+        for record in sorted(self.deliveries(alert_ids).values(), key=lambda d: (d.delivered_at or "~", d.sink)):
+            grouped[record.alert_id].append(record)
+        return grouped
+
     def digest_posted(self, channel: str, day: str) -> bool:
         d = schema.digests
         with self.db.engine.connect() as conn:

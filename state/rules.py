@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from rulewatch.state.recorder import Recorder
 
 _R, _RA, _A = schema.rules, schema.rule_alerts, schema.alerts
-
+_HEAD = select(_A.c.id, _A.c.kind, _A.c.title, _A.c.severity_reasons, _A.c.rule_ids)
+_FILED = select(_RA.c.rule_id, _A).join(_A, _A.c.id == _RA.c.alert_id)  # alerts with the rule each is filed under
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +49,11 @@ class Rules:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.engine = db.engine
 
     def rule_of(self, alert_ids: Sequence[int]) -> dict[int, int]:
         """The rule each of these alerts is filed under (alerts about no rule are left out)."""
         found: dict[int, int] = {}
-        with self.engine.connect() as conn:
+        with self.db.engine.connect() as conn:
             for chunk in chunks(list(alert_ids)):
                 found.update((int(a), int(r)) for a, r in conn.execute(
                     select(_RA.c.alert_id, _RA.c.rule_id).where(_RA.c.alert_id.in_(chunk))))
@@ -64,7 +64,7 @@ class Rules:
         wanted = sorted(set(rule_ids))
         if not wanted:
             return []
-        with self.engine.connect() as conn:
+        with self.db.engine.connect() as conn:
             rows = conn.execute(select(_R).where(_R.c.id.in_(wanted)).order_by(_R.c.id)).mappings().all()
             members: dict[int, list[tuple[int, str]]] = {}
             for alert_id, rule_id, role in conn.execute(
@@ -76,33 +76,30 @@ class Rules:
 
     def filed_alerts(self) -> list[tuple[int, Alert]]:
         """Every alert filed under a rule, with its rule's id, oldest first."""
-        query = select(_RA.c.rule_id, _A).join(_A, _A.c.id == _RA.c.alert_id).order_by(_A.c.id)
-        with self.engine.connect() as conn:
-            return [(int(r["rule_id"]), alert_from_row(r)) for r in conn.execute(query).mappings()]
+        return self._filed(_FILED)
 
     def dated_alerts(self) -> list[tuple[int, Alert]]:
         """The alerts filed under a rule that name key dates, with their rule's id, oldest first: a
         rule's key dates are the latest its alerts state."""
-        query = (select(_RA.c.rule_id, _A).join(_A, _A.c.id == _RA.c.alert_id)
-                 .where(_A.c.key_dates != "[]").order_by(_A.c.id))
-        with self.engine.connect() as conn:
-            return [(int(r["rule_id"]), alert_from_row(r)) for r in conn.execute(query).mappings()]
+        return self._filed(_FILED.where(_A.c.key_dates != "[]"))
+
+    def _filed(self, query: Any) -> list[tuple[int, Alert]]:
+        with self.db.engine.connect() as conn:
+            return [(int(r["rule_id"]), alert_from_row(r)) for r in conn.execute(query.order_by(_A.c.id)).mappings()]
 
     def draft_heads(self) -> list[AlertHead]:
         """The heads of the alerts filed as drafts for comment (what a final may be linked to), oldest
         first."""
-        query = (select(_A.c.id, _A.c.kind, _A.c.title, _A.c.severity_reasons, _A.c.rule_ids)
-                 .join(_RA, _RA.c.alert_id == _A.c.id).where(_RA.c.role == "draft").order_by(_A.c.id))
-        with self.engine.connect() as conn:
-            return [AlertHead(r[0], r[1], r[2], tuple(json.loads(r[3])), tuple(json.loads(r[4])))
-                    for r in conn.execute(query)]
+        query = _HEAD.join(_RA, _RA.c.alert_id == _A.c.id).where(_RA.c.role == "draft").order_by(_A.c.id)
+        with self.db.engine.connect() as conn:
+            return _heads(conn, query)
 
     def alert_heads(self, ids: list[int]) -> list[AlertHead]:
         """These alerts' heads (kind, title, severity reasons, rule ids), oldest first."""
         found: list[AlertHead] = []
         with self.db.engine.connect() as conn:
             for chunk in chunks(ids):
-                found += _heads(conn, _HEAD.where(schema.alerts.c.id.in_(chunk)))
+                found += _heads(conn, _HEAD.where(_A.c.id.in_(chunk)))
         return sorted(found, key=lambda head: head.outbox_id)
 
     def add_lineage(self, draft_id: int, final_id: int, score: float, method: str, reply: Alert) -> bool:
@@ -127,22 +124,19 @@ class Rules:
 
     def file_recorded(self, filed: Iterable[tuple[int, Alert]], links: Iterable[tuple[int, int]]) -> int:
         """File the alerts recorded before rules under their rules, with their lineage links, in one
-        transaction (state.rules.file_recorded)."""
+        transaction (state.filing.file_recorded)."""
         return self.db.write(lambda recorder: file_recorded(recorder.conn, filed, links))
 
     def pending_tasks(self) -> set[str]:
         """The upgrade tasks left for rulewatch itself (state.schema.upgrade_tasks): one small read."""
-        with self.engine.connect() as conn:
+        with self.db.engine.connect() as conn:
             return pending_tasks(conn)
 
     def count(self) -> int:
         """How many rules (merged ones not counted)."""
-        with self.engine.connect() as conn:
+        with self.db.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(_R).where(_R.c.merged_into.is_(None)))
                        .scalar() or 0)
-
-
-_HEAD = select(_A.c.id, _A.c.kind, _A.c.title, _A.c.severity_reasons, _A.c.rule_ids)
 
 
 def _heads(conn: Connection, query: Any) -> list[AlertHead]:

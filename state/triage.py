@@ -9,14 +9,14 @@ Which decisions are allowed is the use case's (rulewatch.services.triage); this 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from rulewatch.state import schema
-from rulewatch.state.decisions import NEW, Decision, record, with_id
+from rulewatch.state.decisions import NEW, Decision, record
 from rulewatch.state.records import utcnow
 
 _T, _E, _R, _RA = schema.triage, schema.triage_events, schema.rules, schema.rule_alerts
@@ -52,26 +52,22 @@ class Triage:
             row = conn.execute(select(_T).where(_T.c.rule_id == rule_id)).mappings().first()
         return dict(row) if row is not None else None
 
-    def decide(self, decision: Decision, *, unless_same: bool = True) -> Decision | None:
+    def decide(self, decision: Decision) -> Decision | None:
         """Record `decision` (its from_state is read here, under the rule's lock), with the rule's new
-        current state, in one transaction. None, and nothing written, when `unless_same` and the rule is
-        already in that state with the same owner, reason, note and date (a double click)."""
+        current state, in one transaction. None, and nothing written, when the rule is already in that
+        state with the same owner, reason, note and date (a double click)."""
         def write(recorder: Any) -> Decision | None:
             conn: Connection = recorder.conn
             if conn.dialect.name == "postgresql":  # the rule's row always exists: two deciders queue on it
                 conn.execute(select(_R.c.id).where(_R.c.id == decision.rule_id).with_for_update())
             row = conn.execute(select(_T).where(_T.c.rule_id == decision.rule_id)).mappings().first()
             before = str(row["state"]) if row is not None else NEW
-            if unless_same and row is not None and (before, row["owner"], row["reason"], row["note"],
+            if row is not None and (before, row["owner"], row["reason"], row["note"],
                                                     row["snoozed_until"]) == (
                     decision.to_state, decision.owner, decision.reason, decision.note, decision.snoozed_until):
                 return None
-            now = decision.at or utcnow()
-            recorded = Decision(decision.rule_id, decision.alert_id, decision.actor, decision.via, before,
-                                decision.to_state, decision.owner, decision.reason, decision.note,
-                                decision.snoozed_until, now)
-            recorded = with_id(recorded, record(conn, recorded))
-            return recorded
+            recorded = replace(decision, from_state=before, at=decision.at or utcnow())
+            return replace(recorded, id=record(conn, recorded))
         result: Decision | None = self.db.write(write)
         return result
 

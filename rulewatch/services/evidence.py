@@ -81,12 +81,11 @@ def write_bundle(store: Store, alert_id: int, folder: Path, *, whole_rule: bool 
         raise EvidenceError(f"{folder}: not empty; evidence is written into a new folder, never over another")
     alerts = _alerts_of(store, alert_id, whole_rule)
     files: dict[str, bytes] = {}
-    deliveries = store.outbox.deliveries([a.outbox_id for a in alerts])
+    deliveries = store.outbox.deliveries_by_alert([a.outbox_id for a in alerts])
     rule_ids = set(store.rules.rule_of([a.outbox_id for a in alerts]).values())
     for alert in alerts:
-        received = sorted((d for (i, _), d in deliveries.items() if i == alert.outbox_id), key=lambda d: d.sink)
         base = f"alerts/{alert.outbox_id}"
-        files[f"{base}/alert.json"] = _json(alert.to_json([d.to_json() for d in received]))
+        files[f"{base}/alert.json"] = _json(alert.to_json([d.to_json() for d in deliveries[alert.outbox_id]]))
         files[f"{base}/message.txt"] = (render_console(alert, UTC) + "\n").encode("utf-8")
         if alert.change_id is None:
             continue

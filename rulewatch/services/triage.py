@@ -9,7 +9,7 @@ draft) reopens the decision, and the audit trail says which alert did.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from rulewatch.core.errors import UsageError
@@ -71,7 +71,7 @@ def _checked(asked: Asked, today: date) -> Asked:
             raise TriageError(f"snoozed until {asked.until.isoformat()}: that day is not after today ({today})")
     elif asked.until is not None:
         raise TriageError("--until goes with snoozed only")
-    return Asked(asked.alert_id, asked.state, by, asked.via, owner, reason, note, asked.until)
+    return replace(asked, by=by, owner=owner, reason=reason, note=note)
 
 
 def decide(store: Store, asked: Asked, today: date) -> Decision | None:

@@ -23,7 +23,6 @@ from rulewatch.cli.base import (
     text,
 )
 from rulewatch.core.errors import UsageError
-from rulewatch.state.records import DeliveryRecord
 
 
 class Alerts(Command):
@@ -41,12 +40,8 @@ class Alerts(Command):
     def run(self, args: argparse.Namespace) -> int:
         with open_app() as app:
             records = app.store.outbox.alerts(pending_only=args.pending, limit=args.limit, source=args.source)
-            done = app.store.outbox.deliveries([r.outbox_id for r in records])
+            deliveries = app.store.outbox.deliveries_by_alert([r.outbox_id for r in records])
             tz = app.settings.timezone
-        # Each alert's deliveries, first delivered first (its channel is the one an alert is shown in).
-        deliveries: dict[int, list[DeliveryRecord]] = {r.outbox_id: [] for r in records}
-        for (alert_id, _), record in sorted(done.items(), key=lambda pair: (pair[1].delivered_at or "~", pair[0])):
-            deliveries[alert_id].append(record)
         if args.json:
             print_json([r.to_json([d.to_json() for d in deliveries[r.outbox_id]]) for r in records])
             return EXIT_OK
