@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from rulewatch.core.model import Alert, KeyDate
+from rulewatch.core.model import Alert, Finding, KeyDate
 from rulewatch.state import Store
 
 DEFAULT_HORIZON_DAYS = 90
@@ -139,7 +139,7 @@ def to_ics(items: Iterable[Deadline], now: datetime) -> bytes:
 
 
 def reminders_due(items: Iterable[Deadline], today: date) -> list[Alert]:
-    """Reminder drafts for deadlines REMINDER_DAYS away or nearer: the nearest reminder only (a run
+    """Reminders, addressed for the outbox, for deadlines REMINDER_DAYS away or nearer: the nearest reminder only (a run
     missed at 7 days sends the 1-day reminder, not both). Each carries an idempotency key of its
     deadline, day and reminder, so the outbox takes it once however often this runs."""
     drafts = []
@@ -151,11 +151,11 @@ def reminders_due(items: Iterable[Deadline], today: date) -> list[Alert]:
         if not due:
             continue
         when = _when(left)
-        drafts.append(Alert(
-            kind="deadline_reminder", title=d.title, url=d.url, topics=d.topics, source=d.source,
-            subject=d.subject, channel=d.channel, publisher=d.publisher,
-            added=f"{d.label} {when}: {d.day}\n{d.evidence}",
+        reminder = Finding(
+            kind="deadline_reminder", title=d.title, url=d.url, topics=d.topics, subject=d.subject,
+            publisher=d.publisher, added=f"{d.label} {when}: {d.day}\n{d.evidence}",
             key_dates=(KeyDate(d.role, d.day, d.evidence, d.article),),  # type: ignore[arg-type]
-            idempotency_key=f"reminder:{d.uid}:{d.day}:{due[0]}d",
-        ))
+        )
+        drafts.append(Alert.entered(reminder, source=d.source, channel=d.channel,
+                                    idempotency_key=f"reminder:{d.uid}:{d.day}:{due[0]}d"))
     return drafts

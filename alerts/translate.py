@@ -24,7 +24,7 @@ import urllib3
 from rulewatch.alerts.limits import AnswerCut, post, run_command
 from rulewatch.core.env import number
 from rulewatch.core.errors import SettingsError, TranslationError
-from rulewatch.core.model import Alert
+from rulewatch.core.model import Finding
 from rulewatch.core.reference import NO_DEFAULT, Variable
 from rulewatch.core.secret import Secret
 from rulewatch.core.text import CJK_CHARACTER, without_controls
@@ -123,8 +123,8 @@ class Translator:
     def resting(self) -> bool:
         return self._failures >= MAX_FAILURES or self._spent >= self._budget
 
-    def explain(self, alert: Alert) -> Alert:
-        """The alert with its machine translation, or as it was when there is nothing to translate or
+    def explain(self, alert: Finding) -> Finding:
+        """The finding with its machine translation, or as it was when there is nothing to translate or
         the service fails (logged, never raised)."""
         text = source_text(alert)
         if not text or self.resting():
@@ -136,7 +136,7 @@ class Translator:
             with self._lock:
                 self._failures += 1
                 self._spent += time.monotonic() - started
-            log.warning("%s: no machine translation: %s", alert.source or alert.title, exc)
+            log.warning("%s: no machine translation: %s", alert.url or alert.title, exc)
             return alert
         with self._lock:
             self._spent += time.monotonic() - started
@@ -150,7 +150,7 @@ class Translator:
         return replace(alert, machine_translation=english) if english else alert
 
 
-def source_text(alert: Alert) -> str:
+def source_text(alert: Finding) -> str:
     """What to translate: the changed sentences as they read now (or the new item's text), if Chinese."""
     if alert.change_inline:
         text = "".join(r.text for r in alert.change_inline if r.op != "removed")

@@ -75,7 +75,7 @@ def main() -> None:
 
     new_doc = extract(b, "text/html; charset=utf-8", "http://x/1")
     change = compare(old_doc, new_doc)
-    alerts = judge(change, old_doc, new_doc, taxonomy).alerts
+    alerts = judge(change, old_doc, new_doc, taxonomy).findings
     context = ExplainContext.default()
     if alerts:
         seconds = cpu(lambda: [explain_text(alerts[0], change.text, new_doc, context) for _ in range(n)], 3)

@@ -59,7 +59,7 @@ def fill(store: Store, sources: int, days: int, per_hour: int, start: datetime) 
             alert = Alert(kind="changed_text", title=new.title, url=new.url, added=new.blocks[0].text,
                           removed=old.blocks[0].text, subject=new.url, topics=("cybersecurity",), key_dates=dated)
             store.record_success(name=f"s{s}", url=new.url, document=new, etag="", last_modified="", change=change,
-                                 verdict=Verdict(True, True, alerts=[alert]), channel="C-REG", now=now)
+                                 verdict=Verdict(True, True, findings=[alert]), channel="C-REG", now=now)
             recorded += 1
     with store.writer.begin() as conn:  # a year of deliveries, all but the last 20
         conn.execute(text("INSERT INTO deliveries (alert_id, sink, channel, ts, delivered_at, attempts) "

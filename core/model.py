@@ -1,15 +1,17 @@
 """rulewatch's one model, shared by every stage and importing none of them.
 
-    scrapers ──► Document ──► detection ──► Change, Verdict, Alert (a draft) ──► state ──► Alert ──► alerts
+    scrapers ──► Document ──► detection ──► Change, Verdict, Finding ──► state ──► Alert ──► alerts
 
 - Document (Block, Item): what a page says, without the page's furniture. It serialises to a canonical
   JSON form; that form is what state/ stores and hashes, so two fetches that say the same thing
   produce the same bytes.
 - Change (TextChange, ItemChange, Ignored): what differs between two Documents of one source.
-- Verdict: what a Change means, with the alerts it raises.
+- Verdict: what a Change means, with the findings it raises.
 - HostPolicy: how politely one host is treated (scrapers enforce it; state shares it across processes).
-- Alert: one type from detection to delivery. A draft is an Alert without an id or delivery; state/
-  gives it its identity, and its storage and JSON follow from its fields (see ALERT_JSON_HIDDEN).
+- Finding: what detection (or lineage, or the calendar) found: frozen, without identity.
+- Alert: a Finding in the outbox, with the envelope state/ gives it (id, source, change, time) and its
+  delivery summary; each sink's delivery is state's own record. Its storage and JSON follow from its
+  fields (see ALERT_JSON_HIDDEN).
 """
 
 from __future__ import annotations
@@ -295,13 +297,14 @@ HEALTH_KINDS = frozenset({"source_failing", "source_recovered"})
 
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
-class Alert:
-    """An alert, self-explaining, with only substantive text: from detection (a draft, without id or
-    delivery) through the outbox to a sink.
+class Finding:
+    """What detection found, self-explaining, with only substantive text: made by detection (judge,
+    health), by lineage (a final matched to its draft) and by the calendar (a reminder). It has no
+    identity yet; the recorder puts it in the outbox, where it becomes an Alert.
 
     Adding a field here adds it to storage (state/schema.py builds the alerts table's columns from
-    these fields), to `rulewatch alerts --json` and to every sink's Message; an older database gains
-    the column on upgrade. Tuples are stored as JSON lists.
+    Alert's fields, these included), to `rulewatch alerts --json` and to every sink's Message; an older
+    database gains the column on upgrade. Tuples are stored as JSON lists.
     """
 
     kind: AlertKind
@@ -327,7 +330,23 @@ class Alert:
     publisher: str = ""
     published: str = ""  # ISO 8601 day the rule or item was published, when known
     machine_translation: str = ""  # the optional translation hook's English (alerts.translate), labelled so
-    # ---- set by state/ when the draft enters the outbox
+
+    @property
+    def is_health(self) -> bool:
+        """A notice about the source itself (failing, recovered), not about a rule."""
+        return self.kind in HEALTH_KINDS
+
+
+@pickled_by_fields
+@dataclass(frozen=True, slots=True)
+class Alert(Finding):
+    """A finding in the outbox: the finding's fields, with the envelope state/ gives it when it enters
+    (its id, idempotency key, source, change, channel, time) and the delivery's summary (when every
+    sink had it, attempts, the last error). Each sink's own delivery is a row of state's deliveries
+    (Outbox.deliveries_by_alert), not a field here.
+    """
+
+    # ---- set by state/ when the finding enters the outbox
     id: int | None = None
     idempotency_key: str = ""
     source: str = ""
@@ -339,17 +358,18 @@ class Alert:
     attempts: int = 0
     last_error: str = ""
 
+    @classmethod
+    def entered(cls, finding: Finding, **envelope: Any) -> Alert:
+        """The outbox entry carrying a finding (an Alert passed here keeps only its finding's fields)."""
+        values = {name: getattr(finding, name) for name in FINDING_FIELDS}
+        return cls(**values, **envelope)
+
     @property
     def outbox_id(self) -> int:
         """The id of an alert read from the outbox (a draft has none yet)."""
         if self.id is None:
             raise ValueError(f"alert {self.idempotency_key or self.title!r} is a draft: it has no outbox id")
         return self.id
-
-    @property
-    def is_health(self) -> bool:
-        """A notice about the source itself (failing, recovered), not about a rule."""
-        return self.kind in HEALTH_KINDS
 
     def to_json(self, deliveries: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
         """The alert as `rulewatch alerts --json` prints it: every field but the bookkeeping ones, with
@@ -367,6 +387,8 @@ class Alert:
         out["severity"] = {"level": self.severity, "reasons": list(self.severity_reasons)} if self.severity else None
         return out
 
+
+FINDING_FIELDS = tuple(f.name for f in fields(Finding))
 
 # Fields of Alert that `alerts --json` leaves out: internal keys and delivery details it summarises.
 ALERT_JSON_HIDDEN = frozenset({"idempotency_key", "subject", "change_id", "severity_reasons"})
@@ -390,11 +412,11 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 @dataclass(slots=True)
 class Verdict:
-    """What a Change means: substantive or not, relevant or not, and the alerts it raises."""
+    """What a Change means: substantive or not, relevant or not, and the findings it raises."""
 
     substantive: bool
     relevant: bool
     topics: tuple[str, ...] = ()
     matched_terms: tuple[str, ...] = ()
-    alerts: list[Alert] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
-from rulewatch.core.model import Alert, Document, InlineRun, Item, ItemChange, KeyDate, TextChange
+from rulewatch.core.model import Document, Finding, InlineRun, Item, ItemChange, KeyDate, TextChange
 from rulewatch.core.text import find_date
 from rulewatch.detection.dates import field_key_dates, find_key_dates
 from rulewatch.detection.gloss import ROLE_EN, BlockFacts, Glossary, block_facts, gloss_text_changes, gloss_title
@@ -135,7 +135,7 @@ def _merge(*groups: Sequence[KeyDate]) -> tuple[KeyDate, ...]:
 # ---- alerts ----------------------------------------------------------------------------------------
 
 
-def explain_text(alert: Alert, changes: Sequence[TextChange], doc: Document, context: ExplainContext) -> Alert:
+def explain_text(alert: Finding, changes: Sequence[TextChange], doc: Document, context: ExplainContext) -> Finding:
     """A text alert with its runs, dates, English line, severity and publication."""
     published = document_published(doc)
     changed_blocks = [(c.key, c.new or c.old) for c in changes if c.kind != "removed"]
@@ -160,7 +160,7 @@ _ITEM_WHAT = {"added": "new entry", "removed": "withdrawn", "changed": "entry ch
 _STAGE_WHAT: dict[Stage, str] = {"draft": "draft for comment", "final": "", "news": ""}
 
 
-def explain_item(alert: Alert, change: ItemChange, context: ExplainContext) -> Alert:
+def explain_item(alert: Finding, change: ItemChange, context: ExplainContext) -> Finding:
     """A list item's alert with its dates (from its detail page and fields), English line and severity."""
     item: Item = change.item
     field_text = " ".join(v for _, v in item.fields)

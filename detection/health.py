@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from rulewatch.core.errors import ContentCollapsed
-from rulewatch.core.model import Alert, Document
+from rulewatch.core.model import Document, Finding
 
 COLLAPSE_RATIO = 0.1  # a page that shrinks below this share of its last good size is an error page
 COLLAPSE_MIN_SIZE = 30  # ...when the last good one had at least this much content (a short notice too)
@@ -111,16 +111,16 @@ class SourceHealth:
 
     notify_after: int = DEFAULT_FAILING_AFTER
 
-    def failing(self, source: str, url: str, failures: int, error: str, notified: bool) -> Alert | None:
+    def failing(self, source: str, url: str, failures: int, error: str, notified: bool) -> Finding | None:
         """The notice due after `failures` consecutive failures (`notified`: one went out already)."""
         if failures < self.notify_after or notified:
             return None
-        return Alert(kind="source_failing", title=source, url=url, subject=f"health:{source}",
+        return Finding(kind="source_failing", title=source, url=url, subject=f"health:{source}",
                      added=f"{failures} consecutive checks failed; the last error: {error[:ERROR_SHOWN]}")
 
-    def recovered(self, source: str, url: str, failures: int, notified: bool) -> Alert | None:
+    def recovered(self, source: str, url: str, failures: int, notified: bool) -> Finding | None:
         """The notice due when a check works again after `failures` failures."""
         if not notified:
             return None
-        return Alert(kind="source_recovered", title=source, url=url, subject=f"health:{source}",
+        return Finding(kind="source_recovered", title=source, url=url, subject=f"health:{source}",
                      added=f"checks work again after {failures} failures")

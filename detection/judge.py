@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from rulewatch.core.model import WINDOW, Alert, Change, Document, Item, ItemChange, Verdict
+from rulewatch.core.model import WINDOW, Change, Document, Finding, Item, ItemChange, Verdict
 from rulewatch.detection.explain import ExplainContext, explain_item, explain_text
 from rulewatch.detection.lineage import rule_ids
 from rulewatch.detection.relevance import Matches, Taxonomy
@@ -38,19 +38,19 @@ def judge(
     policy: RelevancePolicy | None = None,
     context: ExplainContext | None = None,
 ) -> Verdict:
-    """The verdict on a change, with each alert explained (detection.explain) for `context`: the
+    """The verdict on a change, with each finding explained (detection.explain) for `context`: the
     source's publisher and today's date (by default, the bundled tables and the local date)."""
     policy = policy or RelevancePolicy()
     context = context or ExplainContext.default()
     if not change.substantive:
         noise = [f"ignored {i.what}: {i.why}" for i in change.ignored] or ["no change"]
         return Verdict(substantive=False, relevant=False, reasons=noise)
-    alerts: list[Alert] = []
+    findings: list[Finding] = []
     reasons: list[str] = []
     if change.text or change.title:
-        draft = _text_alert(change, new, taxonomy, policy)
+        draft = _text_finding(change, new, taxonomy, policy)
         if draft:
-            alerts.append(explain_text(draft, change.text, new, context))
+            findings.append(explain_text(draft, change.text, new, context))
         else:
             reasons.append("text changed, but neither the change nor the document names a watched topic")
     templates = _template_values(new) if change.items else frozenset()
@@ -62,15 +62,15 @@ def judge(
             # A feed keeps a window of recent entries: one that leaves it was not withdrawn.
             reasons.append(f"item {item_change.item.title!r} left the feed's window of recent entries")
             continue
-        draft = _item_alert(item_change, new, taxonomy, policy, templates)
+        draft = _item_finding(item_change, new, taxonomy, policy, templates)
         if draft:
-            alerts.append(explain_item(draft, item_change, context))
+            findings.append(explain_item(draft, item_change, context))
         else:
             reasons.append(f"item {item_change.kind} {item_change.item.title!r} names no watched topic")
-    alerts = [filed(a) for a in alerts]  # each names its rule and its role there: the recorder files it
-    topics = tuple(sorted({t for a in alerts for t in a.topics}))
-    terms = tuple(sorted({t for a in alerts for t in a.matched_terms}))
-    return Verdict(True, bool(alerts), topics, terms, alerts, reasons)
+    findings = [filed(f) for f in findings]  # each names its rule and its role there: the recorder files it
+    topics = tuple(sorted({t for f in findings for t in f.topics}))
+    terms = tuple(sorted({t for f in findings for t in f.matched_terms}))
+    return Verdict(True, bool(findings), topics, terms, findings, reasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +93,7 @@ def _document_context(doc: Document, taxonomy: Taxonomy) -> Matches:
     return taxonomy.match(doc.title).merge(taxonomy.match(doc.text).about())
 
 
-def _text_alert(change: Change, new: Document, taxonomy: Taxonomy, policy: RelevancePolicy) -> Alert | None:
+def _text_finding(change: Change, new: Document, taxonomy: Taxonomy, policy: RelevancePolicy) -> Finding | None:
     removed = [t.old for t in change.text if t.kind in ("removed", "changed")]
     added = [t.new for t in change.text if t.kind in ("added", "changed")]
     if change.title:
@@ -105,7 +105,7 @@ def _text_alert(change: Change, new: Document, taxonomy: Taxonomy, policy: Relev
         return None
     articles = [t.key for t in change.text if t.key]
     only_title = change.title and not change.text
-    return Alert(
+    return Finding(
         kind="title_changed" if only_title else "changed_text",
         title=new.title or new.url,
         url=new.url,
@@ -159,10 +159,10 @@ def _describe(item: Item) -> str:
     return "\n".join(lines)
 
 
-def _item_alert(
+def _item_finding(
     change: ItemChange, doc: Document, taxonomy: Taxonomy, policy: RelevancePolicy,
     templates: frozenset[str] = frozenset(),
-) -> Alert | None:
+) -> Finding | None:
     item = change.item
     own = taxonomy.match(_item_text(item, templates))
     if change.old is not None:
@@ -176,9 +176,9 @@ def _item_alert(
     base = {"title": item.title or item.id, "url": url, "topics": found.topics,
             "matched_terms": found.terms, "subject": item.id, "rule_ids": rule_ids(item.field_map(), item.id)}
     if change.kind == "added":
-        return Alert(kind="new_item", added=_describe(item), **base)  # type: ignore[arg-type]
+        return Finding(kind="new_item", added=_describe(item), **base)  # type: ignore[arg-type]
     if change.kind == "removed":
-        return Alert(kind="removed_item", removed=_describe(item), **base)  # type: ignore[arg-type]
+        return Finding(kind="removed_item", removed=_describe(item), **base)  # type: ignore[arg-type]
     removed = "\n".join(f"{name}: {old}" for name, old, _ in change.fields)
     added = "\n".join(f"{name}: {new}" for name, _, new in change.fields)
-    return Alert(kind="changed_item", added=added, removed=removed, **base)  # type: ignore[arg-type]
+    return Finding(kind="changed_item", added=added, removed=removed, **base)  # type: ignore[arg-type]

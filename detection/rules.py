@@ -15,10 +15,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TypeVar
 
-from rulewatch.core.model import Alert, RuleRole
+from rulewatch.core.model import Finding, RuleRole
 from rulewatch.detection.lineage import DOCKET, RIN, rule_name
 from rulewatch.detection.severity import reads_as_draft
+
+_F = TypeVar("_F", bound=Finding)  # a finding, or an alert carrying one (the upgrade files stored alerts)
 
 # The alerts that are about a rule: a published item, a changed text or title, a changed record. A
 # removed list item is not (lists rotate), nor are health notices, reminders and lineage's replies.
@@ -54,7 +57,7 @@ def rule_role(kind: str, title: str, severity_reasons: Sequence[str] = ()) -> Ru
     return "published" if kind == "new_item" else _CHANGE_ROLES.get(kind, "updated")
 
 
-def filed(alert: Alert) -> Alert:
+def filed(alert: _F) -> _F:
     """The alert with the rule it is about and its role there (unchanged when it is about no rule)."""
     if alert.kind not in RULE_KINDS:
         return alert

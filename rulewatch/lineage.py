@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rulewatch.core.model import Alert, Block, Document, InlineRun
+from rulewatch.core.model import Alert, Block, Document, Finding, InlineRun
 from rulewatch.core.text import article_key
 from rulewatch.detection.lineage import LineageMatch, match, rule_name
 from rulewatch.detection.rules import RULE_KINDS, filed
@@ -52,14 +52,14 @@ def reply(draft: Alert, final: Alert, found: LineageMatch, draft_doc: Document |
           final_doc: Document | None) -> Alert:
     """The message for the draft's thread: the final's arrival and what changed since the draft, or a
     question when the match is not certain."""
-    base = {"kind": "final_published", "source": draft.source, "subject": draft.subject, "channel": draft.channel,
-            "title": final.title, "url": final.url, "topics": final.topics or draft.topics,
-            "publisher": final.publisher, "published": final.published,
-            "idempotency_key": f"lineage:{draft.outbox_id}:{final.outbox_id}"}
+    base = {"kind": "final_published", "subject": draft.subject, "title": final.title, "url": final.url,
+            "topics": final.topics or draft.topics, "publisher": final.publisher, "published": final.published}
+    envelope = {"source": draft.source, "channel": draft.channel,
+                "idempotency_key": f"lineage:{draft.outbox_id}:{final.outbox_id}"}
     if not found.certain:
         question = (f"Is this the final version of {draft.title}?\n{final.title}\n{final.url}\n"
                     f"(matched by {found.method}, score {found.score:.2f})")
-        return Alert(added=question, **base)  # type: ignore[arg-type]
+        return Alert.entered(Finding(added=question, **base), **envelope)  # type: ignore[arg-type]
     lines = [f"Final version published: {final.title}", final.url]
     runs: tuple[InlineRun, ...] = ()
     if draft_doc is not None and final_doc is not None:
@@ -67,8 +67,9 @@ def reply(draft: Alert, final: Alert, found: LineageMatch, draft_doc: Document |
         lines.append(summary)
     else:
         lines.append("the draft's text was not kept, so the two cannot be compared")
-    return Alert(added="\n".join(lines), change_inline=runs, gloss_en=f"matched to the draft by {found.method}",
-                 key_dates=final.key_dates, **base)  # type: ignore[arg-type]
+    answer = Finding(added="\n".join(lines), change_inline=runs, gloss_en=f"matched to the draft by {found.method}",
+                     key_dates=final.key_dates, **base)  # type: ignore[arg-type]
+    return Alert.entered(answer, **envelope)
 
 
 def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:

@@ -208,8 +208,8 @@ def check_source(source: Source, state: SourceState | None, app: App, workers: F
         change, verdict = _cpu_bound(lambda: compare_and_judge(source, previous, document, task.volatile, app))
     assert change is not None and verdict is not None
     translator = app.translator
-    if translator is not None and verdict.alerts:  # network IO: outside the CPU turn
-        verdict = replace(verdict, alerts=[translator.explain(a) for a in verdict.alerts])
+    if translator is not None and verdict.findings:  # network IO: outside the CPU turn
+        verdict = replace(verdict, findings=[translator.explain(f) for f in verdict.findings])
     return Checked(source, document, change, verdict, resp.validators, seen_snapshot_id=seen, encoded=encoded)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from rulewatch.core.model import Alert, Change, Document, Verdict
+from rulewatch.core.model import Alert, Change, Document, Finding, Verdict
 from rulewatch.state import schema
 from rulewatch.state.filing import file_alert
 from rulewatch.state.prepared import Prepared, insert_ignoring_duplicates
@@ -44,18 +44,18 @@ _WRITE = {name: Prepared(statement) for name, statement in _INSERT.items()}
 class HealthRules(Protocol):
     """Which health notices a source earns (detection.health.SourceHealth); None: no notice."""
 
-    def failing(self, source: str, url: str, failures: int, error: str, notified: bool) -> Alert | None: ...
+    def failing(self, source: str, url: str, failures: int, error: str, notified: bool) -> Finding | None: ...
 
-    def recovered(self, source: str, url: str, failures: int, notified: bool) -> Alert | None: ...
+    def recovered(self, source: str, url: str, failures: int, notified: bool) -> Finding | None: ...
 
 
 class _Silent:
     """No health notices: for callers that record without a policy (tools, tests)."""
 
-    def failing(self, source: str, url: str, failures: int, error: str, notified: bool) -> Alert | None:
+    def failing(self, source: str, url: str, failures: int, error: str, notified: bool) -> Finding | None:
         return None
 
-    def recovered(self, source: str, url: str, failures: int, notified: bool) -> Alert | None:
+    def recovered(self, source: str, url: str, failures: int, notified: bool) -> Finding | None:
         return None
 
 
@@ -135,7 +135,7 @@ class Recorder:
             ))
             alert_ids = tuple(
                 _insert_alert(self.conn, name, draft, f"{name}:change:{change_id}:{n}", change_id, channel, now)
-                for n, draft in enumerate(verdict.alerts)
+                for n, draft in enumerate(verdict.findings)
             )
         _UPDATE_SOURCE.run(self.conn, dict(
             b_name=name, url=url, kind=document.kind, etag=etag, last_modified=last_modified,
@@ -196,8 +196,9 @@ class Recorder:
     # ---- the outbox ---------------------------------------------------------------------------
 
     def add_alerts_once(self, drafts: list[Alert], now: str | None = None) -> int:
-        """Put alerts that carry their own idempotency keys (reminders) into the outbox, each once:
-        a key already there is skipped. Returns how many were new."""
+        """Put alerts addressed by their makers (reminders, lineage's replies: Alert.entered with their
+        own idempotency keys) into the outbox, each once: a key already there is skipped. Returns how
+        many were new."""
         now = now or utcnow()
         table = insert_ignoring_duplicates(self.conn.dialect.name, schema.alerts)
         added = 0
@@ -263,10 +264,11 @@ def _insert_snapshot(conn: Connection, name: str, document: Document, now: str,
     ))
 
 
-def _insert_alert(conn: Connection, name: str, draft: Alert, key: str, change_id: int | None,
+def _insert_alert(conn: Connection, name: str, finding: Finding, key: str, change_id: int | None,
                   channel: str, now: str) -> int:
-    """Put a draft into the outbox, under its idempotency key."""
-    alert = replace(draft, idempotency_key=key, source=name, change_id=change_id, channel=channel, detected_at=now)
+    """Put a finding into the outbox, under its idempotency key."""
+    alert = Alert.entered(finding, idempotency_key=key, source=name, change_id=change_id, channel=channel,
+                          detected_at=now)
     alert_id = _WRITE["alerts"].insert(conn, alert_row(alert))
     file_alert(conn, alert_id, alert, now)  # the rule it is about knows it in the same transaction
     return alert_id

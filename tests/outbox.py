@@ -21,4 +21,4 @@ def record_alerts(store: Store, alerts: list[Alert]) -> None:
         second = Document(kind="page", url=first.url, blocks=[Block(f"b{n}")])
         store.record_success(name=name, url=first.url, document=second, etag="", last_modified="",
                              change=Change(text=[TextChange("added", "", new=f"b{n}")]),
-                             verdict=Verdict(True, True, alerts=[filed(replace(alert, id=None, source=name))]))
+                             verdict=Verdict(True, True, findings=[filed(replace(alert, id=None, source=name))]))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -57,7 +56,7 @@ def sample_alert(app: App) -> Alert:
     """A sample alert made as a real one is (compared, judged, explained: severity, English line, key
     dates), from an amendment of a made-up rule taking effect in 30 days: what `slack-test` posts."""
     from rulewatch.config import Source
-    from rulewatch.core.model import Block, Document
+    from rulewatch.core.model import Alert, Block, Document
     from rulewatch.detection.compare import compare
     from rulewatch.detection.judge import judge
     from rulewatch.state import utcnow
@@ -76,8 +75,8 @@ def sample_alert(app: App) -> Alert:
                                          publisher="rulewatch (a test post)"))
     verdict = judge(compare(old, new), old, new, app.taxonomy, context=context)
     now = utcnow()
-    return replace(verdict.alerts[0], source="rulewatch-slack-test", idempotency_key=f"slack-test:{now}",
-                   detected_at=now)
+    return Alert.entered(verdict.findings[0], source="rulewatch-slack-test", idempotency_key=f"slack-test:{now}",
+                         detected_at=now)
 
 
 def not_posted(results: dict[str, str]) -> dict[str, str]:

@@ -167,8 +167,8 @@ def test_an_explained_alert_from_judge_renders_end_to_end() -> None:
     new = Document(kind="page", url="http://x/r", title=old.title,
                    blocks=[Block(t.replace("二十四", "两")) for t in v1])
     context = ExplainContext.default(date(2026, 12, 20), publisher="NFRA")
-    (judged,) = judge(compare(old, new), old, new, Taxonomy.load(), context=context).alerts
-    text = render_console(judged)
+    (judged,) = judge(compare(old, new), old, new, Taxonomy.load(), context=context).findings
+    text = render_console(Alert.entered(judged, source="nfra", detected_at="2026-12-20T08:00:00Z"))
     assert "应当在[-二十四-]{+两+}小时内" in text and "Takes effect: 2027-01-01" in text
     assert "takes effect 2027-01-01, in 12 days" in text and text.startswith("=== HIGH · Amended")
 

@@ -197,12 +197,12 @@ def test_an_entry_that_leaves_a_feed_was_not_withdrawn() -> None:
 
     old = items("1", "2", "3", "4", "5", t3="关于对示例公司产品启动网络安全审查的公告")
     new = items("1", "2", "4", "5", "6", t3="关于对示例公司产品启动网络安全审查的公告")
-    assert [a.kind for a in judge(compare(old, new), old, new, Taxonomy.load()).alerts] == ["removed_item"]
+    assert [a.kind for a in judge(compare(old, new), old, new, Taxonomy.load()).findings] == ["removed_item"]
     old.metadata[WINDOW] = new.metadata[WINDOW] = "feed"
     change = compare(old, new)
     assert sorted(c.kind for c in change.items) == ["added", "removed"] and change.substantive
     verdict = judge(change, old, new, Taxonomy.load())
-    assert verdict.alerts == [] and any("left the feed's window" in r for r in verdict.reasons)
+    assert verdict.findings == [] and any("left the feed's window" in r for r in verdict.reasons)
 
 
 def test_an_item_read_better_by_a_newer_release_is_not_amended() -> None:

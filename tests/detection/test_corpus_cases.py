@@ -40,8 +40,8 @@ def test_case(case: dict, taxonomy: Taxonomy) -> None:
         body = path.read_bytes().replace(b"http://HOST", BASE.encode())
         docs.append(extract(body, TYPES[path.suffix], f"{BASE}/{case['case']}/{case['entry']}"))
     verdict = judge(compare(*docs), *docs, taxonomy)
-    text = canon("\n".join(f"{a.title}\n{a.added}\n{a.removed}\n{a.url}" for a in verdict.alerts))
-    assert bool(verdict.alerts) == case["expect_alert"], verdict.reasons
+    text = canon("\n".join(f"{a.title}\n{a.added}\n{a.removed}\n{a.url}" for a in verdict.findings))
+    assert bool(verdict.findings) == case["expect_alert"], verdict.reasons
     for evidence in case["evidence"]:
         assert canon(evidence) in text
     for banned in case["must_not_mention"]:

@@ -55,7 +55,7 @@ def test_a_text_alert_resolves_publication_to_the_pages_date() -> None:
     old = Document(kind="page", url="http://x/r", title="网络安全事件报告管理办法", blocks=[Block(b) for b in blocks])
     new = Document(kind="page", url="http://x/r", title=old.title,
                    blocks=[Block(b.replace("二十四", "两")) for b in blocks])
-    (alert,) = judge(compare(old, new), old, new, Taxonomy.load(), context=CONTEXT).alerts
+    (alert,) = judge(compare(old, new), old, new, Taxonomy.load(), context=CONTEXT).findings
     assert alert.published == "2026-11-20" and alert.publisher == "NFRA"
     assert [(d.role, d.date) for d in alert.key_dates] == [("effective", "2026-11-20")]
     assert alert.gloss_en.startswith("Art. 4 · reporting deadline 24 hours → 2 hours")

@@ -21,7 +21,7 @@ def test_a_rule_that_shrinks_into_a_repeal_notice_is_a_change(notice: str) -> No
     assert collapsed(RULE, repealed) is None
     change = compare(RULE, repealed)
     verdict = judge(change, RULE, repealed, Taxonomy.load())
-    assert change.substantive and verdict.relevant and verdict.alerts
+    assert change.substantive and verdict.relevant and verdict.findings
 
 
 @pytest.mark.parametrize("stub", ["系统维护中，请稍后访问。", "Service temporarily unavailable", "页面不存在"])

@@ -27,14 +27,14 @@ def test_amendment_of_a_cybersecurity_rule_is_relevant_without_a_keyword(taxonom
     old, new = page("网络安全事件报告办法", *CYBER), page("网络安全事件报告办法", *CYBER[:2], "第三条 发生事件的，应当在两小时内报告。")
     verdict = judge(compare(old, new), old, new, taxonomy)
     assert verdict.relevant and verdict.topics == ("cybersecurity",)
-    (alert,) = verdict.alerts
+    (alert,) = verdict.findings
     assert alert.kind == "changed_text" and "两小时内" in alert.added and "二十四小时内" in alert.removed
 
 
 def test_amendment_of_an_unrelated_rule_is_substantive_but_not_relevant(taxonomy: Taxonomy) -> None:
     old, new = page("农业保险办法", *FARM), page("农业保险办法", FARM[0], "第二条 保险机构应当在七日内支付赔款。")
     verdict = judge(compare(old, new), old, new, taxonomy)
-    assert verdict.substantive and not verdict.relevant and not verdict.alerts and verdict.reasons
+    assert verdict.substantive and not verdict.relevant and not verdict.findings and verdict.reasons
 
 
 def test_relevant_sentence_added_to_an_unrelated_page(taxonomy: Taxonomy) -> None:
@@ -42,13 +42,13 @@ def test_relevant_sentence_added_to_an_unrelated_page(taxonomy: Taxonomy) -> Non
     new = page("农业保险办法", *FARM, "第三条 保险机构采购信息系统应当优先采购安全可控产品。")
     verdict = judge(compare(old, new), old, new, taxonomy)
     assert verdict.topics == ("procurement",)
-    assert verdict.alerts[0].matched_terms[0] in ("安全可控", "采购")
+    assert verdict.findings[0].matched_terms[0] in ("安全可控", "采购")
 
 
 def test_noise_only_is_not_substantive(taxonomy: Taxonomy) -> None:
     old, new = page("网络安全办法", "Views: 1", *CYBER), page("网络安全办法", "Views: 2", *CYBER)
     verdict = judge(compare(old, new), old, new, taxonomy)
-    assert not verdict.substantive and not verdict.alerts
+    assert not verdict.substantive and not verdict.findings
 
 
 def lst(*pairs: tuple[str, str]) -> Document:
@@ -63,7 +63,7 @@ def test_new_item_alert_carries_title_url_and_detail_opening(taxonomy: Taxonomy)
         *old.items,
     ])
     verdict = judge(compare(old, new), old, new, taxonomy)
-    (alert,) = verdict.alerts
+    (alert,) = verdict.findings
     assert alert.kind == "new_item" and alert.subject == "3"
     assert "http://x/3" in alert.added and "2026-11-27" in alert.added and "第一条" in alert.added
 
@@ -71,13 +71,13 @@ def test_new_item_alert_carries_title_url_and_detail_opening(taxonomy: Taxonomy)
 def test_new_irrelevant_item_does_not_alert(taxonomy: Taxonomy) -> None:
     old = lst(("1", "关于统计制度的通知"))
     new = lst(("2", "关于做好冬季安全生产和消防工作的通知"), ("1", "关于统计制度的通知"))
-    assert not judge(compare(old, new), old, new, taxonomy).alerts
+    assert not judge(compare(old, new), old, new, taxonomy).findings
 
 
 def test_withdrawn_item(taxonomy: Taxonomy) -> None:
     old = lst(("3", "a"), ("2", "关于银行业金融机构集中采购信息技术设备有关事项的通知"), ("1", "c"))
     new = lst(("3", "a"), ("1", "c"))
-    (alert,) = judge(compare(old, new), old, new, taxonomy).alerts
+    (alert,) = judge(compare(old, new), old, new, taxonomy).findings
     assert alert.kind == "removed_item" and "集中采购" in alert.removed and alert.topics == ("procurement",)
 
 
@@ -85,13 +85,13 @@ def test_policy_narrows_topics(taxonomy: Taxonomy) -> None:
     old = lst(("1", "x"))
     new = lst(("2", "关于加强政府采购管理的通知"), ("1", "x"))
     narrowed = judge(compare(old, new), old, new, taxonomy, RelevancePolicy(topics=("cybersecurity",)))
-    assert not narrowed.alerts
+    assert not narrowed.findings
 
 
 def test_policy_any_alerts_on_every_substantive_change(taxonomy: Taxonomy) -> None:
     old, new = page("农业保险办法", *FARM), page("农业保险办法", FARM[0], "第二条 保险机构应当在七日内支付赔款。")
     verdict = judge(compare(old, new), old, new, taxonomy, RelevancePolicy(alert_on="any"))
-    assert verdict.alerts and verdict.alerts[0].topics == ()
+    assert verdict.findings and verdict.findings[0].topics == ()
 
 
 BOILERPLATE = ("本项工作涉及信息技术外包服务的，按照有关规定执行。", "本项资金按照预算管理有关规定拨付使用，并接受审计监督。")
@@ -109,7 +109,7 @@ def test_a_field_repeated_across_items_is_not_topic_evidence(taxonomy: Taxonomy)
     old = _notices(*range(8))
     new = _notices(8, *range(8))
     verdict = judge(compare(old, new), old, new, taxonomy)
-    assert verdict.substantive and not verdict.alerts, verdict.reasons
+    assert verdict.substantive and not verdict.findings, verdict.reasons
 
 
 def test_a_vulnerability_catalogue_entry_is_cybersecurity_and_names_its_cve(taxonomy: Taxonomy) -> None:
@@ -119,6 +119,6 @@ def test_a_vulnerability_catalogue_entry_is_cybersecurity_and_names_its_cve(taxo
                for i in range(6)]
     old = Document(kind="list", url="http://x/kev.json", items=entries[1:])
     new = Document(kind="list", url="http://x/kev.json", items=entries)
-    (alert,) = judge(compare(old, new), old, new, taxonomy).alerts
+    (alert,) = judge(compare(old, new), old, new, taxonomy).findings
     assert alert.topics == ("cybersecurity",) and "vulnerability" in alert.matched_terms
     assert alert.rule_ids == ("ref:CVE-2026-1000",)

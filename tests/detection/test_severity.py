@@ -142,7 +142,7 @@ def corpus_alerts() -> list:
                 for phase in ("phase1", "phase2")]
         issuer = "press" if case["template"].startswith("news") else "regulator"
         context = ExplainContext.default(TODAY, issuer=issuer)
-        alerts += [(case["change"], a) for a in judge(compare(*docs), *docs, taxonomy, context=context).alerts]
+        alerts += [(case["change"], a) for a in judge(compare(*docs), *docs, taxonomy, context=context).findings]
     return alerts
 
 
