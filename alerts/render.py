@@ -7,6 +7,7 @@ Scraped text is data: it is escaped for mrkdwn (& < >), so a page can never ping
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -105,7 +106,7 @@ def _rich_text(section: Section) -> tuple[dict[str, Any], bool]:
     return {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": elements}]}, cut
 
 
-def slack_message(message: Message) -> SlackMessage:
+def slack_message(message: Message, controls: Sequence[dict[str, Any]] = ()) -> SlackMessage:
     """The Block Kit message for a Message. Pure: the same message always renders the same blocks."""
     head = message.headline
     header_text = shortened(head, HEADER_MAX)
@@ -131,16 +132,16 @@ def slack_message(message: Message) -> SlackMessage:
     fallback = shortened(fallback, FALLBACK_MAX)
     return SlackMessage(
         text=escape_mrkdwn(fallback),
-        blocks=blocks[:MAX_BLOCKS],
+        blocks=blocks[:MAX_BLOCKS - len(controls)] + list(controls),  # controls last, never cut
         metadata={"event_type": message.event, "event_payload": {HISTORY_KEY_FIELD: message.key}},
         full_diff=message.attachment,
         truncated=truncated,
     )
 
 
-def render_slack(alert: Alert, tz: tzinfo | None = None) -> SlackMessage:
-    """The Block Kit message for an alert."""
-    return slack_message(alert_message(alert, tz))
+def render_slack(alert: Alert, tz: tzinfo | None = None, controls: Sequence[dict[str, Any]] = ()) -> SlackMessage:
+    """The Block Kit message for an alert, ending with `controls` (triage's, alerts.triage_blocks)."""
+    return slack_message(alert_message(alert, tz), controls)
 
 
 # The exact change in plain text: wdiff's markers, or colour (red struck, green bold) on a terminal.

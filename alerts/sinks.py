@@ -55,7 +55,9 @@ SINKS: tuple[SinkKind, ...] = (
                  Variable("SLACK_BOT_TOKEN_BLOCK", NO_DEFAULT,
                           "name of a Prefect Secret block holding the bot token (instead of `SLACK_BOT_TOKEN`)"),
                  _SLACK_API,
-                 Variable("RULEWATCH_TOPIC_CHANNELS", NO_DEFAULT, "`topic=channel,...`: route alerts by topic"))),
+                 Variable("RULEWATCH_TOPIC_CHANNELS", NO_DEFAULT, "`topic=channel,...`: route alerts by topic"),
+                 Variable("SLACK_TRIAGE_BUTTONS", "`false`", "`true`: rule alerts carry triage buttons (run "
+                          "`rulewatch slack-app` to receive the clicks; see [Triage in Slack](#triage-in-slack))"))),
     SinkKind("slack-webhook", "rulewatch.alerts.slack", "SlackWebhookSink", ("SLACK_WEBHOOK_URL",),
              "`SLACK_WEBHOOK_URL` (not together with a bot token)", "Block Kit messages through an incoming webhook", (
                  Variable("SLACK_WEBHOOK_URL", NO_DEFAULT,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 from urllib.error import URLError
 
@@ -17,7 +17,8 @@ from slack_sdk.webhook import WebhookClient
 from rulewatch.alerts.deliver import PERMANENT_SLACK_ERRORS, Delivered
 from rulewatch.alerts.message import ALERT_EVENT, Message
 from rulewatch.alerts.render import HISTORY_KEY_FIELD, SlackMessage, render_slack, slack_message
-from rulewatch.core.env import TIMEZONE_VARIABLE, Env, routes, secret_url, severity_channels, timezone
+from rulewatch.alerts.triage_blocks import TriageShown, triage_blocks
+from rulewatch.core.env import TIMEZONE_VARIABLE, Env, flag, routes, secret_url, severity_channels, timezone
 from rulewatch.core.errors import AlertRefused, DeliveryError, PermanentDeliveryError, SecretBlockError, SettingsError
 from rulewatch.core.model import SEVERITY_ORDER, Alert
 from rulewatch.core.secret import Secret
@@ -30,6 +31,7 @@ SERVER_ERROR_RETRIES = 2
 CONNECTION_RETRIES = 2
 CONNECTION_BACKOFF = 0.5  # seconds, times the attempt number
 HISTORY_LOOKBACK = 200
+TRIAGE_BUTTONS = "SLACK_TRIAGE_BUTTONS"
 
 
 def make_web_client(token: str, base_url: str = "") -> WebClient:
@@ -137,11 +139,14 @@ class SlackSink:
             raise SettingsError("SLACK_BOT_TOKEN_BLOCK names a Secret block that holds no token")
         client = make_web_client(token.reveal(), env.get("SLACK_API_BASE_URL", "").strip())
         return cls(client, channel, dict(routes("RULEWATCH_TOPIC_CHANNELS", env.get("RULEWATCH_TOPIC_CHANNELS", ""))),
-                   severity_channels(env), timezone(env, TIMEZONE_VARIABLE))
+                   severity_channels(env), timezone(env, TIMEZONE_VARIABLE),
+                   triage_buttons=flag(env, TRIAGE_BUTTONS, False))
 
     def __init__(self, client: WebClient, default_channel: str, topic_channels: dict[str, str] | None = None,
-                 severity_routes: tuple[tuple[str, str], ...] = (), tz: tzinfo | None = None) -> None:
+                 severity_routes: tuple[tuple[str, str], ...] = (), tz: tzinfo | None = None,
+                 triage_buttons: bool = False) -> None:
         self.client = client
+        self.triage_buttons = triage_buttons
         self.severity_routes = severity_routes  # (level, channel): alerts at that level or above go there
         self.tz = tz
         self.configured_channel = default_channel
@@ -228,7 +233,7 @@ class SlackSink:
 
     def send(self, alert: Alert, thread_ts: str | None, retry: bool) -> Delivered:
         channel = self.channel_for(alert)
-        message = render_slack(alert, self.tz)
+        message = render_slack(alert, self.tz, self._controls(alert))
         attempt = 0
         while True:
             try:
@@ -255,6 +260,13 @@ class SlackSink:
         if message.truncated:
             self._attach_diff(posted_channel, ts, alert, message.full_diff)
         return Delivered(posted_channel, ts)
+
+    def _controls(self, alert: Alert) -> list[dict[str, Any]]:
+        """Triage's controls for a rule alert (one with a role in a rule's life), when switched on: a new
+        alert's rule is undecided, or reopened by this very alert."""
+        if not self.triage_buttons or not alert.rule_role or alert.id is None:
+            return []
+        return triage_blocks(alert.id, TriageShown(), datetime.now(self.tz).date(), self.tz)
 
     def post(self, channel: str, message: Message) -> Delivered:
         """Post a message that is not an alert (the digest)."""

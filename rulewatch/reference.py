@@ -16,16 +16,17 @@ from rulewatch.config import EXTRACT_FIELDS, REQUEST_FIELDS, Source, fetcher_opt
 from rulewatch.core.reference import Variable, markdown_table, with_section
 from rulewatch.scrapers import browser
 from rulewatch.scrapers.extract import EXTRACTORS
+from rulewatch.services import slack_triage
 from rulewatch.settings import VARIABLES as SETTINGS_VARIABLES
 
 
 def variables() -> tuple[Variable, ...]:
     """Every environment variable rulewatch reads, in the README's order: the runner's settings, the
-    sinks', translation's, the browser's."""
+    sinks', translation's, the browser's, the Slack app's."""
     found = [*SETTINGS_VARIABLES, *sinks.VARIABLES]
     for kind in sinks.SINKS:
         found += [v for v in kind.variables if v.name not in {seen.name for seen in found}]
-    return (*found, *translate.VARIABLES, *browser.VARIABLES)
+    return (*found, *translate.VARIABLES, *browser.VARIABLES, *slack_triage.VARIABLES)
 
 
 def _read_by(field: str) -> str:

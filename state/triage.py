@@ -39,6 +39,7 @@ class TriageRow:
     snoozed_until: str | None
     updated_by: str
     updated_at: str
+    updated_via: str = ""
 
 
 class Triage:
@@ -47,43 +48,47 @@ class Triage:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def current(self, rule_id: int) -> dict[str, Any] | None:
-        with self.db.engine.connect() as conn:
-            row = conn.execute(select(_T).where(_T.c.rule_id == rule_id)).mappings().first()
-        return dict(row) if row is not None else None
-
-    def decide(self, decision: Decision) -> Decision | None:
-        """Record `decision` (its from_state is read here, under the rule's lock), with the rule's new
-        current state, in one transaction. None, and nothing written, when the rule is already in that
-        state with the same owner, reason, note and date (a double click)."""
+    def decide(self, decision: Decision, keep_owner: bool = False) -> Decision | None:
+        """Record `decision` (its from_state, and with `keep_owner` the current owner when it names
+        none, are read here, under the rule's lock), with the rule's new current state, in one
+        transaction. None, and nothing written, when the rule is already in that state with the same
+        owner, reason, note and date (a double click)."""
         def write(recorder: Any) -> Decision | None:
             conn: Connection = recorder.conn
             if conn.dialect.name == "postgresql":  # the rule's row always exists: two deciders queue on it
                 conn.execute(select(_R.c.id).where(_R.c.id == decision.rule_id).with_for_update())
             row = conn.execute(select(_T).where(_T.c.rule_id == decision.rule_id)).mappings().first()
             before = str(row["state"]) if row is not None else NEW
-            if row is not None and (before, row["owner"], row["reason"], row["note"],
-                                                    row["snoozed_until"]) == (
-                    decision.to_state, decision.owner, decision.reason, decision.note, decision.snoozed_until):
+            owner = str(row["owner"] or "") if keep_owner and row is not None and not decision.owner else decision.owner
+            if row is not None and (before, row["owner"], row["reason"], row["note"], row["snoozed_until"]) == (
+                    decision.to_state, owner, decision.reason, decision.note, decision.snoozed_until):
                 return None
-            recorded = replace(decision, from_state=before, at=decision.at or utcnow())
+            recorded = replace(decision, owner=owner, from_state=before, at=decision.at or utcnow())
             return replace(recorded, id=record(conn, recorded))
         result: Decision | None = self.db.write(write)
         return result
 
     def rows(self) -> list[TriageRow]:
         """Every rule (merged ones aside) with its current decision, the most recently active first."""
+        return self._rows(_R.c.merged_into.is_(None))
+
+    def row(self, rule_id: int) -> TriageRow | None:
+        """One rule with its current decision."""
+        found = self._rows(_R.c.id == rule_id)
+        return found[0] if found else None
+
+    def _rows(self, where: Any) -> list[TriageRow]:
         latest = (select(_RA.c.rule_id, func.max(_RA.c.alert_id).label("alert_id"))
                   .group_by(_RA.c.rule_id).subquery())
         query = (select(_R.c.id, _R.c.name, latest.c.alert_id, _T.c.state, _T.c.owner, _T.c.reason, _T.c.note,
-                        _T.c.snoozed_until, _T.c.updated_by, _T.c.updated_at)
+                        _T.c.snoozed_until, _T.c.updated_by, _T.c.updated_at, _T.c.updated_via)
                  .join(latest, latest.c.rule_id == _R.c.id)
                  .outerjoin(_T, _T.c.rule_id == _R.c.id)
-                 .where(_R.c.merged_into.is_(None))
+                 .where(where)
                  .order_by(latest.c.alert_id.desc()))
         with self.db.engine.connect() as conn:
             return [TriageRow(r[0], r[1], int(r[2]), r[3] or NEW, r[4] or "", r[5] or "", r[6] or "", r[7],
-                              r[8] or "", r[9] or "") for r in conn.execute(query)]
+                              r[8] or "", r[9] or "", r[10] or "") for r in conn.execute(query)]
 
     def events(self, since: str = "") -> list[Decision]:
         """Every decision recorded (since `since`, an ISO time or day), oldest first."""

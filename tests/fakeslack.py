@@ -40,6 +40,12 @@ class FakeSlack:
         self.uploads: list[dict[str, Any]] = []
         self.requests: list[tuple[str, dict[str, Any], dict[str, str]]] = []
         self.faults: list[Fault] = []
+        self.views: dict[str, dict[str, Any]] = {}  # view id -> the view opened (views.open, views.update)
+        self.ephemeral: list[dict[str, Any]] = []  # chat.postEphemeral: channel, user, text
+        self.users: dict[str, dict[str, Any]] = {}  # users.info answers, by id
+        self.groups: dict[str, list[str]] = {}  # usergroups.users.list answers, by group id
+        self.socket_url = ""  # what apps.connections.open hands a Socket Mode client
+        self.app_token = ""
         self._ts = 1_700_000_000.0
         self._lock = threading.Lock()
         handler = _make_handler(self)
@@ -65,6 +71,14 @@ class FakeSlack:
     def posted(self, channel: str = "C-ALERTS") -> list[dict[str, Any]]:
         return list(self.messages.get(channel, []))
 
+    def add_user(self, user_id: str, real_name: str) -> None:
+        self.users[user_id] = {"id": user_id, "name": real_name.lower().replace(" ", "."), "real_name": real_name,
+                               "profile": {"real_name": real_name, "display_name": real_name.split()[0]}}
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        with self._lock:
+            return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+
     # ---- the API -------------------------------------------------------------------------------------
 
     def next_fault(self, method: str) -> Fault | None:
@@ -86,6 +100,23 @@ class FakeSlack:
     def api(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "chat.postMessage":
             return self._post(dict(body, channel=self.channel_id(body.get("channel", ""))))
+        if method == "chat.update":
+            return self._update(body)
+        if method == "views.open":
+            return self._open_view(body, body.get("trigger_id", ""))
+        if method == "views.update":
+            return self._update_view(body)
+        if method == "chat.postEphemeral":
+            return self._ephemeral(body)
+        if method == "users.info":
+            user = self.users.get(body.get("user", ""))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "usergroups.users.list":
+            group = body.get("usergroup", "")
+            return {"ok": True, "users": self.groups[group]} if group in self.groups else \
+                {"ok": False, "error": "no_such_subteam"}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
         if method == "auth.test":
             return {"ok": True, "user": "rulewatch", "user_id": "U-BOT", "team": "Compliance", "team_id": "T1"}
         if method == "conversations.list":
@@ -112,10 +143,67 @@ class FakeSlack:
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         return {"ok": False, "error": "unknown_method"}
 
-    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
-        channel = body.get("channel", "")
+    def _update(self, body: dict[str, Any]) -> dict[str, Any]:
+        """chat.update as Slack answers it: message_not_found for a ts the channel does not hold; blocks
+        within the limits chat.postMessage checks."""
+        channel, ts = body.get("channel", ""), body.get("ts", "")
         if channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
+        checked = self._checked_blocks(body)
+        if isinstance(checked, dict):
+            return checked
+        with self._lock:
+            message = next((m for m in self.messages[channel] if m["ts"] == ts), None)
+            if message is None:
+                return {"ok": False, "error": "message_not_found"}
+            message.update(text=body.get("text", message["text"]), blocks=checked,
+                           edits=message.get("edits", 0) + 1)
+            if body.get("metadata"):
+                metadata = body["metadata"]
+                message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+        return {"ok": True, "channel": channel, "ts": ts, "text": message["text"], "message": dict(message)}
+
+    def _open_view(self, body: dict[str, Any], trigger: str) -> dict[str, Any]:
+        if not trigger:
+            return {"ok": False, "error": "invalid_arguments"}
+        if trigger.startswith("expired"):
+            return {"ok": False, "error": "expired_trigger_id"}
+        view = body.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        if not isinstance(view, dict) or view.get("type") != "modal" or not view.get("title"):
+            return {"ok": False, "error": "invalid_arguments"}
+        if len(view.get("blocks") or []) > 100:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            view_id = f"V{len(self.views) + 1:04d}"
+            stored = dict(view, id=view_id, hash=f"h{view_id}")
+            self.views[view_id] = stored
+        return {"ok": True, "view": stored}
+
+    def _update_view(self, body: dict[str, Any]) -> dict[str, Any]:
+        view_id = body.get("view_id", "")
+        if view_id not in self.views:
+            return {"ok": False, "error": "not_found"}
+        view = body.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        with self._lock:
+            self.views[view_id] = dict(view, id=view_id, hash=f"h{view_id}u")
+        return {"ok": True, "view": self.views[view_id]}
+
+    def _ephemeral(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel, user = body.get("channel", ""), body.get("user", "")
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if not user:
+            return {"ok": False, "error": "user_not_in_channel"}
+        if not body.get("text") and not body.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        with self._lock:
+            self.ephemeral.append({"channel": channel, "user": user, "text": body.get("text", "")})
+        return {"ok": True, "message_ts": self.new_ts()}
+
+    def _checked_blocks(self, body: dict[str, Any]) -> list[dict[str, Any]] | dict[str, Any]:
+        """The message's blocks, or Slack's refusal of them."""
         blocks = body.get("blocks") or []
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
@@ -131,6 +219,19 @@ class FakeSlack:
                 problem = rich_text_problem(block)
                 if problem:
                     return {"ok": False, "error": "invalid_blocks", "detail": problem}
+            if block["type"] == "actions":
+                problem = actions_problem(block)
+                if problem:
+                    return {"ok": False, "error": "invalid_blocks", "detail": problem}
+        return list(blocks)
+
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel = body.get("channel", "")
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        blocks = self._checked_blocks(body)
+        if isinstance(blocks, dict):
+            return blocks
         if not body.get("text") and not blocks:
             return {"ok": False, "error": "no_text"}
         metadata = body.get("metadata")
@@ -189,7 +290,8 @@ def _make_handler(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 self.connection.shutdown(2)
                 return
-            if auth != f"Bearer {slack.token}":
+            expected = slack.app_token if method == "apps.connections.open" else slack.token
+            if auth != f"Bearer {expected}":
                 self._send(200, {"ok": False, "error": "invalid_auth" if auth else "not_authed"})
                 return
             if fault and fault.status != 200:
@@ -237,3 +339,28 @@ def rich_text_problem(block: dict[str, Any]) -> str:
                 return f"bad style {style!r}"
             total += len(text)
     return f"rich_text over {RICH_TEXT_LIMIT} characters" if total > RICH_TEXT_LIMIT else ""
+
+
+ACTION_ELEMENTS = {"button", "users_select", "datepicker", "static_select", "overflow"}
+
+
+def actions_problem(block: dict[str, Any]) -> str:
+    """What Slack would refuse in an actions block: more than 25 elements, an unknown element, a
+    missing or repeated action_id, a button without text or with a value over 2000 characters."""
+    elements = block.get("elements") or []
+    if not elements or len(elements) > 25:
+        return "actions needs 1 to 25 elements"
+    if len(block.get("block_id", "")) > 255:
+        return "block_id over 255 characters"
+    seen: set[str] = set()
+    for element in elements:
+        if element.get("type") not in ACTION_ELEMENTS:
+            return f"unexpected action element {element.get('type')!r}"
+        action = element.get("action_id", "")
+        if not action or len(action) > 255 or action in seen:
+            return f"bad or repeated action_id {action!r}"
+        seen.add(action)
+        if element["type"] == "button" and (not (element.get("text") or {}).get("text")
+                                            or len(element.get("value", "")) > 2000):
+            return "a button without text, or with a value over 2000 characters"
+    return ""

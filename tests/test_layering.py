@@ -2,7 +2,7 @@
 included, of packages as well as modules):
 
     core  <-  scrapers, detection, state  <-  alerts  <-  rulewatch (app, runner)  <-  rulewatch.services
-          <-  front ends: rulewatch.cli, rulewatch.demo, flows (and later the Slack app and the web)
+          <-  front ends: rulewatch.cli, rulewatch.demo, flows, rulewatch.slackapp (and later the web)
 
 Front ends call the use cases and never each other (the CLI reaches the flows through an entry point,
 rulewatch/cli/plugins.py); nothing under rulewatch/ imports flows/. A failure names the file, the line
@@ -34,7 +34,8 @@ ALLOWED: dict[str, frozenset[str]] = {
 COMPOSITION = ("rulewatch.runner", "rulewatch.cli", "rulewatch.app", "rulewatch.flows")
 # The front ends, each with its modules: each may import the use cases and what is below them, never
 # another front end. (The demo is a use case: a scripted run on a bundled replay, which the CLI shows.)
-FRONT_ENDS = {"cli": ("rulewatch.cli", "rulewatch.command", "rulewatch.__main__"), "flows": ("rulewatch.flows",)}
+FRONT_ENDS = {"cli": ("rulewatch.cli", "rulewatch.command", "rulewatch.__main__"), "flows": ("rulewatch.flows",),
+              "slack": ("rulewatch.slackapp",)}
 SERVICES = ("rulewatch.services", "rulewatch.demo")
 
 

@@ -84,15 +84,12 @@ def decide(store: Store, asked: Asked, today: date) -> Decision | None:
         if not known:
             raise TriageError(f"there is no alert #{asked.alert_id}")
         raise TriageError(f"alert #{asked.alert_id} ({known[0].kind}) is about no rule: there is nothing to triage")
-    rule_id = rule_of[asked.alert_id]
     # An owner stays with the rule while it is worked on (closing it keeps who owned it); a rule sent
-    # back to new, or found not applicable, has none.
-    current = store.triage.current(rule_id)
-    kept = str(current["owner"]) if current and asked.state in KEEPS_OWNER else ""
-    owner = asked.owner or kept
+    # back to new, or found not applicable, has none. The owner kept is read under the rule's lock.
     return store.triage.decide(Decision(
-        rule_id, asked.alert_id, asked.by, asked.via, "", asked.state, owner, asked.reason, asked.note,
-        asked.until.isoformat() if asked.until else None))
+        rule_of[asked.alert_id], asked.alert_id, asked.by, asked.via, "", asked.state, asked.owner, asked.reason,
+        asked.note, asked.until.isoformat() if asked.until else None),
+        keep_owner=not asked.owner and asked.state in KEEPS_OWNER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +106,27 @@ class Standing:
                 "reason": r.reason or None, "note": r.note or None, "snoozed_until": r.snoozed_until}
 
 
+def _today(row: TriageRow, today: date) -> str:
+    """A rule's state today: a snooze that ended shows as new again."""
+    return NEW if row.state == "snoozed" and (row.snoozed_until or "") <= today.isoformat() else row.state
+
+
+def standing_of(store: Store, alert_id: int, today: date) -> Standing | None:
+    """Where the rule an alert is about stands today; None when the alert is about no rule."""
+    rule_of = store.rules.rule_of([alert_id])
+    if alert_id not in rule_of:
+        return None
+    row = store.triage.row(rule_of[alert_id])
+    return Standing(row, _today(row, today)) if row is not None else None
+
+
 def standing(store: Store, today: date, state: str = "", owner: str = "") -> list[Standing]:
     """Every rule's decision today, most recently active first; only `state` and `owner`'s when given."""
     if state and state not in STATES:
         raise TriageError(f"{state!r} is not a triage state (one of: {', '.join(STATES)})")
     found = []
     for row in store.triage.rows():
-        now = NEW if row.state == "snoozed" and (row.snoozed_until or "") <= today.isoformat() else row.state
+        now = _today(row, today)
         if (not state or now == state) and (not owner or row.owner == owner):
             found.append(Standing(row, now))
     return found

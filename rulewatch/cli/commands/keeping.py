@@ -12,6 +12,8 @@ from rulewatch.cli.plugins import plugin
 from rulewatch.core.errors import UsageError
 from rulewatch.settings import Settings
 
+DEFAULT_SLACK_APP_PORT = 3000  # Slack's examples use it; any free port will do
+
 
 class Db(Command):
     """The database schema: its revision, an upgrade now, the search index rebuilt."""
@@ -74,6 +76,29 @@ class Serve(Command):
                 "`prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api, or use Prefect Cloud"
             )
         prefect.serve_all(sources_file=str(Path(args.sources).absolute()), timezone=args.timezone)
+        return EXIT_OK
+
+
+class SlackApp(Command):
+    """The Slack app that takes triage clicks (through the `slack-app` plugin)."""
+
+    name = "slack-app"
+    help = "receive triage clicks from Slack: HTTP (POST /slack/events) or Socket Mode (--socket)"
+
+    def declare(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--port", type=int, default=DEFAULT_SLACK_APP_PORT,
+                            help=f"HTTP port for Slack's Request URL (default {DEFAULT_SLACK_APP_PORT})")
+        parser.add_argument("--host", default="127.0.0.1",
+                            help="address to listen on (default 127.0.0.1: put a TLS proxy in front; 0.0.0.0 for all)")
+        parser.add_argument("--socket", action="store_true",
+                            help="Socket Mode instead of HTTP: no inbound requests (needs SLACK_APP_TOKEN)")
+
+    def check(self, parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+        if not 0 < args.port < 65536:
+            parser.error(f"--port {args.port}: not a TCP port")
+
+    def run(self, args: argparse.Namespace) -> int:
+        plugin("slack-app", "slack-app").run(args.host, args.port, args.socket)
         return EXIT_OK
 
 

@@ -72,7 +72,8 @@ def test_the_cli_reaches_the_flows_by_entry_point_only() -> None:
 
     prefect = plugin("prefect", "run --prefect")
     assert callable(prefect.run_check) and callable(prefect.serve_all)
-    with pytest.raises(UsageError, match="needs Prefect"):
+    assert callable(plugin("slack-app", "slack-app").run)
+    with pytest.raises(UsageError, match="needs no-such-plugin: pip install 'rulewatch\\[no-such-plugin\\]'"):
         plugin("no-such-plugin", "serve")
 
 
