@@ -108,7 +108,8 @@ def feed_alerts(store: Store, limit: int = DEFAULT_FEED_ENTRIES) -> list[Alert]:
     batch = limit * 2
     while True:
         alerts = store.outbox.alerts(limit=batch)
-        found = [a for a in alerts if not a.is_health and a.kind != "deadline_reminder"][:limit]
+        found = [a for a in alerts if not a.is_health and a.kind not in ("deadline_reminder", "triage_nudge")
+                 and a.muted_by is None][:limit]
         if len(found) >= limit or len(alerts) < batch:
             return found
         batch *= 4

@@ -6,6 +6,7 @@ no sink un-escapes another's markup, and a new alert field reaches every sink by
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 
@@ -22,7 +23,9 @@ HEADLINES = {
     "source_recovered": "Source recovered",
     "deadline_reminder": "Reminder",
     "final_published": "Final version",
+    "triage_nudge": "Not done yet",
 }
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")  # only these become mentions: never page text
 ALERT_EVENT = "rulewatch_alert"
 DIGEST_EVENT = "rulewatch_digest"
 CATALOG_EVENT = "rulewatch_catalog_check"  # the weekly report of sources that broke
@@ -82,6 +85,7 @@ class Message:
     summary: str = ""  # one line for notifications; the headline when empty
     attachment: str = ""  # the whole change as a diff, for sinks that can attach a file
     elided: bool = False  # the sections show part of the change: sinks that can should attach the whole
+    mentions: tuple[str, ...] = ()  # Slack user ids to mention (a nudge's owner); sinks without users ignore them
 
     @property
     def notification(self) -> str:
@@ -198,7 +202,7 @@ def alert_message(alert: Alert, tz: tzinfo | None = None) -> Message:
         title = strip_invisible(alert.title) or "open page"
         facts.append(Fact("link", shortened(title, LINK_LABEL_MAX), alert.url))
     # A health notice's text is its explanation, not page text that was added.
-    if alert.is_health:
+    if alert.is_health or alert.kind == "triage_nudge":
         sections = [_text_section("Details", alert.added)]
     elif alert.change_inline and alert.kind == "changed_text":
         sections = [change_section(alert.change_inline)]
@@ -221,5 +225,6 @@ def alert_message(alert: Alert, tz: tzinfo | None = None) -> Message:
         headline=f"{alert.severity.upper()} · {title}" if alert.severity else title,
         facts=tuple(facts), sections=tuple(s for s in sections if s.plain.strip()),
         event=ALERT_EVENT, key=alert.idempotency_key, summary=title, attachment=diff_text(alert),
+        mentions=tuple(user for user in alert.notify if SLACK_USER_ID.match(user)),
         elided=bool(alert.change_inline) and alert.kind == "changed_text" and _elided(alert),
     )

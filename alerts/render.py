@@ -125,6 +125,8 @@ def slack_message(message: Message, controls: Sequence[dict[str, Any]] = ()) -> 
         text, cut = _slack_section(section)
         truncated = truncated or cut
         blocks.append({"type": "section", "text": _verbatim(text)})
+    if message.mentions:  # ids checked by the Message (SLACK_USER_ID): nothing scraped becomes a ping
+        blocks.append({"type": "context", "elements": [_verbatim(" ".join(f"<@{u}>" for u in message.mentions))]})
     if truncated:
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": "The full diff is attached in the thread."}]})

@@ -11,6 +11,7 @@ name given (escaped: a name typed at the command line cannot ping a channel).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -23,6 +24,7 @@ APPLICABLE, NOT_APPLICABLE, ASSIGN, SNOOZE, DONE = (f"{PREFIX}{what}" for what i
 ACTIONS = (APPLICABLE, NOT_APPLICABLE, ASSIGN, SNOOZE, DONE)
 MODAL_CALLBACK = "triage:why"  # the modal asking for a not-applicable reason or a closing note
 REASON_INPUT = "reason"
+MUTE_INPUT = "mute"  # the not-applicable form's optional "mute similar" choice
 MAX_MODAL_TEXT = 2000  # characters, as the triage use case accepts
 DEFAULT_SNOOZE_DAYS = 14
 
@@ -135,8 +137,10 @@ def alert_id_of(block_id: str, value: str = "") -> int | None:
     return None
 
 
-def reason_modal(state: str, alert_id: int, title: str, private_metadata: str) -> dict[str, Any]:
-    """The modal that asks why a rule is not applicable, or how it was closed."""
+def reason_modal(state: str, alert_id: int, title: str, private_metadata: str,
+                 mute_choices: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """The modal that asks why a rule is not applicable, or how it was closed; a not-applicable one
+    also offers to mute similar alerts (`mute_choices`: value and words of each way to)."""
     asking = "Why does this rule not apply to us?" if state == "not_applicable" else "How was it closed?"
     return {
         "type": "modal", "callback_id": MODAL_CALLBACK, "private_metadata": private_metadata,
@@ -148,8 +152,24 @@ def reason_modal(state: str, alert_id: int, title: str, private_metadata: str) -
             {"type": "input", "block_id": REASON_INPUT, "label": {"type": "plain_text", "text": asking},
              "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "multiline": True,
                          "max_length": MAX_MODAL_TEXT}},
+            *([_mute_block(mute_choices)] if state == "not_applicable" and mute_choices else []),
         ],
     }
+
+
+def _mute_block(choices: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    options = [{"text": {"type": "plain_text", "text": words[:75]}, "value": value} for value, words in choices]
+    return {"type": "input", "block_id": MUTE_INPUT, "optional": True,
+            "label": {"type": "plain_text", "text": "Mute similar alerts?"},
+            "hint": {"type": "plain_text", "text": "Muted alerts are still recorded (rulewatch mutes, rulewatch "
+                                                   "alerts); alerts rated high are never muted."},
+            "element": {"type": "radio_buttons", "action_id": MUTE_INPUT, "options": options}}
+
+
+def modal_mute(values: dict[str, Any]) -> str:
+    """The "mute similar" choice made in the form ("" for none)."""
+    chosen = ((values.get(MUTE_INPUT) or {}).get(MUTE_INPUT) or {}).get("selected_option") or {}
+    return str(chosen.get("value") or "")
 
 
 def modal_reason(values: dict[str, Any]) -> str:

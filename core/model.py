@@ -290,7 +290,7 @@ RULE_ROLES: tuple[RuleRole, ...] = ("draft", "final", "published", "amended", "r
 
 AlertKind = Literal[
     "new_item", "removed_item", "changed_item", "changed_text", "title_changed", "source_failing", "source_recovered",
-    "deadline_reminder", "final_published",
+    "deadline_reminder", "final_published", "triage_nudge",
 ]
 HEALTH_KINDS = frozenset({"source_failing", "source_recovered"})
 
@@ -330,6 +330,7 @@ class Finding:
     publisher: str = ""
     published: str = ""  # ISO 8601 day the rule or item was published, when known
     machine_translation: str = ""  # the optional translation hook's English (alerts.translate), labelled so
+    notify: tuple[str, ...] = ()  # Slack user ids the message mentions (a nudge's owner); never scraped text
 
     @property
     def is_health(self) -> bool:
@@ -357,6 +358,8 @@ class Alert(Finding):
     delivered_at: str | None = None  # when every sink had it (each sink's delivery: state's deliveries)
     attempts: int = 0
     last_error: str = ""
+    # ---- set by state/ when a mute the team set catches it (core.mute): recorded, never posted
+    muted_by: int | None = None
 
     @classmethod
     def entered(cls, finding: Finding, **envelope: Any) -> Alert:

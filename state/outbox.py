@@ -30,7 +30,7 @@ _CLAIM = Prepared(
     update(_D)
     .where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None),
            or_(_D.c.claimed_until.is_(None), _D.c.claimed_until < bindparam("b_now")),
-           exists().where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None)))
+           exists().where(_A.c.id == bindparam("b_id"), _A.c.delivered_at.is_(None), _A.c.muted_by.is_(None)))
     .values(attempts=_D.c.attempts + 1, claimed_until=bindparam("b_until")))
 _COUNT_ATTEMPT = Prepared(update(_A).where(_A.c.id == bindparam("b_id")).values(attempts=_A.c.attempts + 1))
 _UNCLAIM = Prepared(update(_D).where(*_ONE_DELIVERY, _D.c.delivered_at.is_(None), _D.c.attempts > 0)
@@ -56,8 +56,8 @@ class Outbox:
                source: str | None = None) -> list[Alert]:
         a = schema.alerts
         query = select(a)
-        if pending_only:
-            query = query.where(a.c.delivered_at.is_(None))
+        if pending_only:  # a muted alert is recorded, not owed to anyone
+            query = query.where(a.c.delivered_at.is_(None), a.c.muted_by.is_(None))
         if source:
             query = query.where(a.c.source == source)
         query = query.order_by(a.c.id.desc() if newest_first else a.c.id)
@@ -70,8 +70,8 @@ class Outbox:
         """How many alerts wait in the outbox (not yet taken by every sink)."""
         a = schema.alerts
         with self.db.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(a).where(a.c.delivered_at.is_(None))).scalar()
-                       or 0)
+            return int(conn.execute(select(func.count()).select_from(a)
+                                    .where(a.c.delivered_at.is_(None), a.c.muted_by.is_(None))).scalar() or 0)
 
     def by_id(self, ids: list[int]) -> list[Alert]:
         """These alerts, oldest first (a cycle's new ones, without reading the whole outbox)."""
@@ -163,8 +163,8 @@ class Outbox:
         with self.db.writer.begin() as conn:
             found = sorted(r[0] for r in conn.execute(select(a.c.id).where(a.c.id.in_(alert_ids))))
             conn.execute(delete(_D).where(_D.c.alert_id.in_(found)))
-            conn.execute(update(a).where(a.c.id.in_(found)).values(
-                delivered_at=None, attempts=0, last_error=""))
+            conn.execute(update(a).where(a.c.id.in_(found)).values(  # asked for by name: a muted one too
+                delivered_at=None, attempts=0, last_error="", muted_by=None))
         return found
 
     def deliveries(self, alert_ids: list[int]) -> dict[tuple[int, str], DeliveryRecord]:

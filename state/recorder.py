@@ -18,8 +18,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from rulewatch.core.model import Alert, Change, Document, Finding, Verdict
+from rulewatch.core.mute import MUTABLE_KINDS, catching
 from rulewatch.state import schema
 from rulewatch.state.filing import file_alert
+from rulewatch.state.muting import active_mutes
 from rulewatch.state.prepared import Prepared, insert_ignoring_duplicates
 from rulewatch.state.records import ANY_SNAPSHOT, EncodedDocument, Recorded, alert_row, encode_document, utcnow
 from rulewatch.state.search import change_texts, document_texts, record_texts
@@ -266,9 +268,11 @@ def _insert_snapshot(conn: Connection, name: str, document: Document, now: str,
 
 def _insert_alert(conn: Connection, name: str, finding: Finding, key: str, change_id: int | None,
                   channel: str, now: str) -> int:
-    """Put a finding into the outbox, under its idempotency key."""
+    """Put a finding into the outbox, under its idempotency key: muted (recorded, never posted) when a
+    mute the team set for the source catches it."""
+    caught = catching(active_mutes(conn, name), name, finding) if finding.kind in MUTABLE_KINDS else None
     alert = Alert.entered(finding, idempotency_key=key, source=name, change_id=change_id, channel=channel,
-                          detected_at=now)
+                          detected_at=now, muted_by=caught.id if caught else None)
     alert_id = _WRITE["alerts"].insert(conn, alert_row(alert))
     file_alert(conn, alert_id, alert, now)  # the rule it is about knows it in the same transaction
     return alert_id

@@ -81,7 +81,7 @@ class Rules:
     def dated_alerts(self) -> list[tuple[int, Alert]]:
         """The alerts filed under a rule that name key dates, with their rule's id, oldest first: a
         rule's key dates are the latest its alerts state."""
-        return self._filed(_FILED.where(_A.c.key_dates != "[]"))
+        return self._filed(_FILED.where(_A.c.key_dates != "[]", _A.c.muted_by.is_(None)))
 
     def _filed(self, query: Any) -> list[tuple[int, Alert]]:
         with self.db.engine.connect() as conn:

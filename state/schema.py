@@ -145,6 +145,25 @@ alerts = Table(
     Index("ix_alerts_detected_at", "detected_at"),  # the digest's last day
 )
 
+# Mutes the team set (state.mutes, core.mute): removed by marking, never deleted, so the alerts a mute
+# caught (alerts.muted_by) keep naming it.
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False),
+    Column("terms", Text, nullable=False, server_default="[]"),  # a JSON list
+    Column("title_pattern", Text, nullable=False, server_default=""),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("created_by", String(200), nullable=False),
+    Column("created_via", String(20), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("from_alert_id", Integer, nullable=True),
+    Column("removed_at", String(32), nullable=True),
+    Column("removed_by", String(200), nullable=False, server_default=""),
+    Index("ix_mutes_source", "source", "id"),
+)
+
 # Delivery per alert and sink (alerts fan out to every configured sink): a lease for one sender at a
 # time, the attempts, and where it went. The alert row's delivered_at is set once every sink has it.
 deliveries = Table(

@@ -24,6 +24,7 @@ from sqlalchemy.exc import (
 from rulewatch.core.errors import StateError, WriteRefused
 from rulewatch.state import migrate, schema
 from rulewatch.state.history import History
+from rulewatch.state.mutes import Mutes
 from rulewatch.state.outbox import Outbox
 from rulewatch.state.prepared import storable_params
 from rulewatch.state.recorder import HealthRules, Recorder
@@ -139,6 +140,7 @@ class Store:
         self.rules = Rules(self)
         self.history = History(self)
         self.triage = Triage(self)
+        self.mutes = Mutes(self)
 
     def close(self) -> None:
         self.engine.dispose()

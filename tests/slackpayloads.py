@@ -31,9 +31,12 @@ def click(alert_id: int, action: str, user: str, channel: str, ts: str, **extra:
     }
 
 
-def submission(view: dict[str, Any], user: str, reason: str) -> dict[str, Any]:
-    """A view_submission payload: `user` typed `reason` into the modal `view` (as views.open returned it)."""
-    values = {"reason": {"reason": {"type": "plain_text_input", "value": reason}}}
+def submission(view: dict[str, Any], user: str, reason: str, mute: str = "") -> dict[str, Any]:
+    """A view_submission payload: `user` typed `reason` into the modal `view` (as views.open returned it),
+    and chose to mute similar alerts `mute` ("terms", "title") or not ("")."""
+    values: dict[str, Any] = {"reason": {"reason": {"type": "plain_text_input", "value": reason}}}
+    if mute:
+        values["mute"] = {"mute": {"type": "radio_buttons", "selected_option": {"value": mute}}}
     return {
         "type": "view_submission", "team": {"id": "T1", "domain": "compliance"}, "api_app_id": "A1",
         "user": {"id": user, "username": user.lower(), "team_id": "T1"}, "token": "legacy-verification",

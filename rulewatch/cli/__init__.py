@@ -19,6 +19,7 @@ from rulewatch.cli.base import EXIT_CONFIG, EXIT_OK, EXIT_SOURCE_FAILED, Command
 from rulewatch.cli.commands.checking import Run, Sources
 from rulewatch.cli.commands.deciding import Audit, Evidence, Triage
 from rulewatch.cli.commands.keeping import Db, Demo, Reference, Serve, SlackApp
+from rulewatch.cli.commands.muting import Mutes
 from rulewatch.cli.commands.reading import Alerts, Calendar, Diff, Dossier, Feed, History, Search
 from rulewatch.cli.commands.sending import Deliver, Digest, Remind, SlackTest
 from rulewatch.core.errors import ConfigError, SettingsError, StateError, TaxonomyError, UsageError
@@ -27,8 +28,8 @@ __all__ = ["COMMANDS", "EXIT_CONFIG", "EXIT_OK", "EXIT_SOURCE_FAILED", "build_pa
 
 # Every command, in the order `rulewatch --help` lists them. Adding one is a class and a line here.
 COMMANDS: tuple[type[Command], ...] = (
-    Run, Alerts, Calendar, Feed, Search, Dossier, History, Diff, Triage, Audit, Evidence, Sources, Deliver, Digest,
-    Remind, Serve, SlackTest, SlackApp, Db, Demo, Reference,
+    Run, Alerts, Calendar, Feed, Search, Dossier, History, Diff, Triage, Audit, Mutes, Evidence, Sources, Deliver,
+    Digest, Remind, Serve, SlackTest, SlackApp, Db, Demo, Reference,
 )
 
 

@@ -21,16 +21,20 @@ from rulewatch.alerts.triage_blocks import (
     ACTIONS,
     ASSIGN,
     MODAL_CALLBACK,
+    NOT_APPLICABLE,
     REASON_INPUT,
     SNOOZE,
     alert_id_of,
     mention,
+    modal_mute,
     modal_reason,
     reason_modal,
     slack_person,
 )
 from rulewatch.app import App
+from rulewatch.core.errors import UsageError
 from rulewatch.core.model import Alert
+from rulewatch.services.mutes import MUTE_BY, mute_choices, mute_like
 from rulewatch.services.slack_triage import (
     ASKS_WHY,
     Click,
@@ -90,12 +94,13 @@ class TriageDesk:
         where = json.dumps({"alert": alert.outbox_id, "action": action["action_id"], "channel": channel, "ts": ts})
         try:
             client.views_open(trigger_id=body.get("trigger_id", ""),
-                              view=reason_modal(state, alert.outbox_id, alert.title, where))
+                              view=reason_modal(state, alert.outbox_id, alert.title, where, mute_choices(alert)))
         except (SlackApiError, SlackClientError) as exc:
             self._tell(client, channel, user, f"the form could not open ({_error(exc)}): click again")
 
     def on_why(self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        words = " ".join(modal_reason((view.get("state") or {}).get("values") or {}).split())
+        values = (view.get("state") or {}).get("values") or {}
+        words = " ".join(modal_reason(values).split())
         if not words:
             ack(response_action="errors", errors={REASON_INPUT: "Say why: the audit trail keeps it."})
             return
@@ -112,11 +117,17 @@ class TriageDesk:
         try:
             alert = self._checked(client, user, {"action_id": action, "value": str(alert_id)}, channel, ts)
             click = Click(action, alert.outbox_id, self._person(client, user), channel, ts, words=words)
-            record_click(self.store, click, self._today())
-        except TriageError as exc:
+            decision = record_click(self.store, click, self._today())
+            how = modal_mute(values) if action == NOT_APPLICABLE else ""
+            muted = mute_like(self.store, alert.outbox_id, how, click.actor, "slack", words) \
+                if how in MUTE_BY and decision is not None else None  # a form submitted twice mutes once
+        except UsageError as exc:  # refused, or a decision or mute that cannot be made as asked
             self._tell(client, channel, user, str(exc))
             return
         self._refresh(client, alert, channel, ts)
+        if muted is not None:
+            self._tell(client, channel, user, f"Muted (mute #{muted.mute.id}): {muted.mute.what}. Such alerts are "
+                                              "recorded, not posted; `rulewatch mutes remove` undoes it.")
 
     # ---- checks and answers ---------------------------------------------------------------------
 

@@ -178,3 +178,20 @@ def test_two_people_clicking_at_once_each_get_one_event_in_a_consistent_chain(de
     assert all(later.from_state == earlier.to_state for earlier, later in zip(recorded, recorded[1:], strict=False))
     (row,) = [r for r in standing(desk.app.store, desk.app.settings.today()) if r.row.alert_id == alert_id]
     assert row.row.state == recorded[-1].to_state  # the rule's state is the trail's last word
+
+
+def test_not_applicable_can_mute_similar_alerts_once(desk: Desk) -> None:
+    from rulewatch.services.mutes import mutes
+
+    alert_id, ts = desk.posted[1]
+    view = _modal(desk, alert_id, ts, NOT_APPLICABLE)
+    options = [o["value"] for o in view["blocks"][-1]["element"]["options"]]
+    assert view["blocks"][-1]["block_id"] == "mute" and options == ["terms", "title"]
+    for _ in range(2):
+        send(desk.url, submission(view, "U0JANE", "we buy no such products", mute="title"))
+    told = wait_for(lambda: [e for e in desk.slack.ephemeral if "Muted (mute #1)" in e["text"]])
+    assert told[0]["user"] == "U0JANE" and "items titled like" in told[0]["text"]
+    time.sleep(0.3)
+    (row,) = mutes(desk.app.store)
+    assert (row.created_by, row.created_via, row.reason, row.from_alert_id) == (
+        "Jane Doe (U0JANE)", "slack", "we buy no such products", alert_id)
