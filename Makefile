@@ -9,7 +9,7 @@ PIP := -m pip install --quiet --disable-pip-version-check -c constraints.txt
 # The local PostgreSQL the suite uses when one answers (as in CI); set RULEWATCH_TEST_POSTGRES_URL to choose.
 TEST_POSTGRES := postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint typecheck unit demo eval bench clean lock docs
+.PHONY: run test lint typecheck unit demo eval bench clean lock docs screenshots
 
 define python_ok
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "rulewatch needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -53,6 +53,10 @@ test: $(STAMP) lint typecheck
 # The README's tables of source fields, variables and sinks, from the registries (a test checks them).
 docs: $(RUN_STAMP)
 	$(BIN)/rulewatch reference --update README.md
+
+# The README's screenshots of the web workspace, from its browser test (needs Chromium, and a CJK font).
+screenshots: $(STAMP)
+	RULEWATCH_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -p no:randomly tests/rulewatch/web/test_browser.py -k sqlite
 
 eval: $(STAMP)
 	$(PYTHON) ../shared/tools/eval_corpus.py --project $(CURDIR)

@@ -16,7 +16,7 @@ from rulewatch.config import EXTRACT_FIELDS, REQUEST_FIELDS, Source, fetcher_opt
 from rulewatch.core.reference import Variable, markdown_table, with_section
 from rulewatch.scrapers import browser
 from rulewatch.scrapers.extract import EXTRACTORS
-from rulewatch.services import slack_triage
+from rulewatch.services import slack_triage, users
 from rulewatch.settings import VARIABLES as SETTINGS_VARIABLES
 
 
@@ -26,7 +26,7 @@ def variables() -> tuple[Variable, ...]:
     found = [*SETTINGS_VARIABLES, *sinks.VARIABLES]
     for kind in sinks.SINKS:
         found += [v for v in kind.variables if v.name not in {seen.name for seen in found}]
-    return (*found, *translate.VARIABLES, *browser.VARIABLES, *slack_triage.VARIABLES)
+    return (*found, *translate.VARIABLES, *browser.VARIABLES, *slack_triage.VARIABLES, *users.VARIABLES)
 
 
 def _read_by(field: str) -> str:

@@ -348,6 +348,32 @@ triage_events = Table(
     Index("ix_triage_events_at", "at", "id"),
 )
 
+# The web workspace's accounts (state.users): removed by marking, never deleted, so names are not reused
+# and what a removed account decided keeps its name. Logins are recorded to slow and stop guessing.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("removed_at", String(32), nullable=True),
+)
+
+logins = Table(
+    "logins",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("address", String(100), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("at", String(32), nullable=False),
+    Index("ix_logins_name_at", "name", "at"),
+    Index("ix_logins_address_at", "address", "at"),
+)
+
 APPEND_ONLY = ("triage_events",)
 
 

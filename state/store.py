@@ -24,6 +24,7 @@ from sqlalchemy.exc import (
 from rulewatch.core.errors import StateError, WriteRefused
 from rulewatch.state import migrate, schema
 from rulewatch.state.history import History
+from rulewatch.state.inbox import InboxReader
 from rulewatch.state.mutes import Mutes
 from rulewatch.state.outbox import Outbox
 from rulewatch.state.prepared import storable_params
@@ -33,6 +34,7 @@ from rulewatch.state.rules import Rules
 from rulewatch.state.snapshots import Snapshots
 from rulewatch.state.sources import Sources
 from rulewatch.state.triage import Triage
+from rulewatch.state.users import Users
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Connections kept open: a cycle's threads (RULEWATCH_WORKERS, 16 by default) each read their source's
@@ -141,6 +143,8 @@ class Store:
         self.history = History(self)
         self.triage = Triage(self)
         self.mutes = Mutes(self)
+        self.users = Users(self)
+        self.inbox = InboxReader(self)
 
     def close(self) -> None:
         self.engine.dispose()

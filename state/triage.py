@@ -90,11 +90,13 @@ class Triage:
             return [TriageRow(r[0], r[1], int(r[2]), r[3] or NEW, r[4] or "", r[5] or "", r[6] or "", r[7],
                               r[8] or "", r[9] or "", r[10] or "") for r in conn.execute(query)]
 
-    def events(self, since: str = "") -> list[Decision]:
-        """Every decision recorded (since `since`, an ISO time or day), oldest first."""
+    def events(self, since: str = "", rule_id: int | None = None) -> list[Decision]:
+        """Every decision recorded (since `since`, an ISO time or day; about one rule), oldest first."""
         query = select(_E).order_by(_E.c.id)
         if since:
             query = query.where(_E.c.at >= since)
+        if rule_id is not None:
+            query = query.where(_E.c.rule_id == rule_id)
         with self.db.engine.connect() as conn:
             return [Decision(r["rule_id"], r["alert_id"], r["actor"], r["via"], r["from_state"], r["to_state"],
                              r["owner"], r["reason"], r["note"], r["snoozed_until"], r["at"], r["id"])

@@ -2,7 +2,7 @@
 included, of packages as well as modules):
 
     core  <-  scrapers, detection, state  <-  alerts  <-  rulewatch (app, runner)  <-  rulewatch.services
-          <-  front ends: rulewatch.cli, rulewatch.demo, flows, rulewatch.slackapp (and later the web)
+          <-  front ends: rulewatch.cli, rulewatch.demo, flows, rulewatch.slackapp, rulewatch.web
 
 Front ends call the use cases and never each other (the CLI reaches the flows through an entry point,
 rulewatch/cli/plugins.py); nothing under rulewatch/ imports flows/. A failure names the file, the line
@@ -35,7 +35,7 @@ COMPOSITION = ("rulewatch.runner", "rulewatch.cli", "rulewatch.app", "rulewatch.
 # The front ends, each with its modules: each may import the use cases and what is below them, never
 # another front end. (The demo is a use case: a scripted run on a bundled replay, which the CLI shows.)
 FRONT_ENDS = {"cli": ("rulewatch.cli", "rulewatch.command", "rulewatch.__main__"), "flows": ("rulewatch.flows",),
-              "slack": ("rulewatch.slackapp",)}
+              "slack": ("rulewatch.slackapp",), "web": ("rulewatch.web",)}
 SERVICES = ("rulewatch.services", "rulewatch.demo")
 
 

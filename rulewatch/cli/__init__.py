@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from rulewatch import __version__
 from rulewatch.cli.base import EXIT_CONFIG, EXIT_OK, EXIT_SOURCE_FAILED, Command, silence_stdout, stdout_gone
+from rulewatch.cli.commands.accounts import Users, Web
 from rulewatch.cli.commands.checking import Run, Sources
 from rulewatch.cli.commands.deciding import Audit, Evidence, Triage
 from rulewatch.cli.commands.keeping import Db, Demo, Reference, Serve, SlackApp
@@ -29,7 +30,7 @@ __all__ = ["COMMANDS", "EXIT_CONFIG", "EXIT_OK", "EXIT_SOURCE_FAILED", "build_pa
 # Every command, in the order `rulewatch --help` lists them. Adding one is a class and a line here.
 COMMANDS: tuple[type[Command], ...] = (
     Run, Alerts, Calendar, Feed, Search, Dossier, History, Diff, Triage, Audit, Mutes, Evidence, Sources, Deliver,
-    Digest, Remind, Serve, SlackTest, SlackApp, Db, Demo, Reference,
+    Digest, Remind, Serve, SlackTest, SlackApp, Web, Users, Db, Demo, Reference,
 )
 
 

@@ -14,7 +14,8 @@ GROUP = "rulewatch.plugins"
 
 
 # What each plugin needs installed, as the error says it.
-EXTRAS = {"prefect": ("Prefect", "prefect"), "slack-app": ("slack_bolt, Starlette and uvicorn", "slack-app")}
+EXTRAS = {"prefect": ("Prefect", "prefect"), "slack-app": ("slack_bolt, Starlette and uvicorn", "slack-app"),
+          "web": ("Starlette, Jinja2, uvicorn and argon2", "web")}
 
 
 def plugin(name: str, what: str) -> ModuleType:

@@ -9,6 +9,8 @@ draft) reopens the decision, and the audit trail says which alert did.
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -130,6 +132,30 @@ def standing(store: Store, today: date, state: str = "", owner: str = "") -> lis
         if (not state or now == state) and (not owner or row.owner == owner):
             found.append(Standing(row, now))
     return found
+
+
+AUDIT_COLUMNS = ("id", "at", "actor", "via", "rule_id", "alert_id", "from", "to", "owner", "reason", "note",
+                 "snoozed_until")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: a reason typed as =HYPERLINK(...) must not run there."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def audit_csv(events: list[Decision]) -> str:
+    """The audit trail as CSV, for a spreadsheet or an auditor (text that reads as a formula is quoted)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, AUDIT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for e in events:
+        writer.writerow({k: _cell(v) for k, v in e.to_json().items()})
+    return out.getvalue()
 
 
 def audit(store: Store, since: date | None = None) -> list[Decision]:

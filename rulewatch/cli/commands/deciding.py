@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 
 from rulewatch.cli.base import EXIT_OK, EXIT_SOURCE_FAILED, Command, iso_day, open_app, print_json, text
-from rulewatch.services.triage import STATES, Asked, audit, decide, standing
+from rulewatch.services.triage import STATES, Asked, audit, audit_csv, decide, standing
 
 
 class Triage(Command):
@@ -79,12 +78,7 @@ class Audit(Command):
             print_json([e.to_json() for e in events])
             return EXIT_OK
         if args.csv:
-            columns = ("id", "at", "actor", "via", "rule_id", "alert_id", "from", "to", "owner", "reason", "note",
-                       "snoozed_until")
-            writer = csv.DictWriter(sys.stdout, columns, lineterminator="\n")
-            writer.writeheader()
-            for e in events:
-                writer.writerow({k: ("" if v is None else v) for k, v in e.to_json().items()})
+            sys.stdout.write(audit_csv(events))
             return EXIT_OK
         if not events:
             print("no decision recorded")

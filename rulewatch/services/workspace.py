@@ -1,0 +1,144 @@
+"""What the web workspace shows, as plain records: the inbox (alerts with their rule's standing,
+filtered), one alert with everything about it, the sources' health. The web front end renders these
+and decides nothing; triage goes through services.triage like the CLI's and Slack's."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+from rulewatch.alerts.calendar import DEFAULT_HORIZON_DAYS, Deadline, rule_deadlines, upcoming
+from rulewatch.alerts.message import Message, alert_message
+from rulewatch.core.model import Alert
+from rulewatch.lineage import Dossier, FiledAlerts, dossier
+from rulewatch.services.triage import Standing, _today
+from rulewatch.state import SourceState, Store
+from rulewatch.state.decisions import NEW, Decision
+from rulewatch.state.records import DeliveryRecord
+from rulewatch.state.triage import TriageRow
+
+INBOX_PAGE = 100  # rows per page
+CALENDAR_TTL = 60.0  # seconds the calendar is kept while nothing it reads has changed
+
+
+@dataclass(frozen=True, slots=True)
+class InboxFilter:
+    severity: str = ""
+    state: str = ""
+    owner: str = ""
+    topic: str = ""
+    source: str = ""
+    since: str = ""  # ISO day
+    text: str = ""  # words of the title
+    page: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    alert: Alert
+    rule_id: int | None
+    state: str  # the rule's triage state today ("" for an alert about no rule)
+    owner: str
+
+    @property
+    def line(self) -> str:
+        """What changed, in one line: the English line, else the start of the added text."""
+        text = self.alert.gloss_en.split("\n", 1)[0] or self.alert.added.split("\n", 1)[0]
+        return text[:200]
+
+
+@dataclass(slots=True)
+class Inbox:
+    rows: list[InboxRow]
+    more: bool
+    sources: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    owners: list[str] = field(default_factory=list)
+
+
+def inbox(store: Store, wanted: InboxFilter, today: date) -> Inbox:
+    """Alerts newest first, as filtered, a page at a time (muted ones and notices about sources too:
+    the inbox hides nothing, it says what each is). Filtered in the database: a page costs the same
+    after a year of history."""
+    day = today.isoformat()
+    entries = store.inbox.page(today=day, severity=wanted.severity, state=wanted.state, owner=wanted.owner,
+                               topic=wanted.topic, source=wanted.source, since=wanted.since, text=wanted.text,
+                               offset=max(0, wanted.page) * INBOX_PAGE, limit=INBOX_PAGE + 1)
+    rows = [InboxRow(e.alert, e.rule_id, NEW if e.state == "snoozed" and (e.snoozed_until or "") <= day else e.state,
+                     e.owner) for e in entries]
+    sources, topics, owners = store.inbox.choices()
+    return Inbox(rows[:INBOX_PAGE], len(rows) > INBOX_PAGE, sources, topics, owners)
+
+
+def _standings(store: Store, alerts: list[Alert], today: date) -> dict[int, tuple[int, Standing | None]]:
+    rule_of = store.rules.rule_of([a.outbox_id for a in alerts])
+    out: dict[int, tuple[int, Standing | None]] = {}
+    for alert_id, rule_id in rule_of.items():
+        row = store.triage.row(rule_id)
+        out[alert_id] = (rule_id, Standing(row, _today(row, today)) if row is not None else None)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    alert: Alert
+    message: Message
+    deliveries: list[DeliveryRecord]
+    rule_id: int | None
+    standing: Standing | None
+    state: str
+    events: list[Decision]  # the rule's decisions, oldest first
+
+
+def alert_view(store: Store, alert_id: int, today: date) -> AlertView | None:
+    found = store.outbox.by_id([alert_id])
+    if not found:
+        return None
+    alert = found[0]
+    rule_id, standing = _standings(store, [alert], today).get(alert_id, (None, None))
+    events = store.triage.events(rule_id=rule_id) if rule_id is not None else []
+    state = standing.state if standing else (NEW if rule_id is not None else "")
+    return AlertView(alert, alert_message(alert), store.outbox.deliveries_by_alert([alert_id])[alert_id], rule_id,
+                     standing, state, events)
+
+
+def rule_dossier(store: Store, rule_id: int) -> tuple[TriageRow, Dossier | None, list[Alert]] | None:
+    """A rule's standing, its life (rulewatch.lineage's dossier, read from this rule's alerts only) and
+    its alerts, oldest first; None when there is no such rule."""
+    row = store.triage.row(rule_id)
+    records = store.rules.get([rule_id])
+    if row is None or not records:
+        return None
+    alerts = store.outbox.by_id(records[0].alert_ids())
+    life = dossier(store, str(row.alert_id), FiledAlerts(alerts, {a.outbox_id: rule_id for a in alerts}))
+    return row, life, alerts
+
+
+class Calendar:
+    """The coming deadlines, read again only when an alert or a rule changed (or CALENDAR_TTL passed):
+    a year of dated alerts takes most of a second to read, a page should take a fifth of one."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._kept: tuple[tuple[int, str], float, list[Deadline]] | None = None
+        self._lock = threading.Lock()
+
+    def deadlines(self) -> list[Deadline]:
+        versions = self.store.inbox.versions()
+        with self._lock:
+            kept = self._kept
+            if kept is not None and kept[0] == versions and time.monotonic() - kept[1] < CALENDAR_TTL:
+                return kept[2]
+        found = rule_deadlines(self.store)
+        with self._lock:
+            self._kept = (versions, time.monotonic(), found)
+        return found
+
+    def upcoming(self, today: date, days: int = DEFAULT_HORIZON_DAYS) -> list[Deadline]:
+        return upcoming(self.deadlines(), today, days)
+
+
+def sources_health(store: Store) -> list[SourceState]:
+    return sorted(store.sources.all(), key=lambda s: (-s.consecutive_failures, s.name))
