@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from rulewatch.state import schema
 from rulewatch.state.records import SourceState
@@ -40,6 +40,13 @@ class Sources:
                     select(v.c.source, v.c.shape, v.c.changes, v.c.first_compare)):
                 shapes.setdefault(source, []).append((shape, changes, first))
         return [_source_state(row, shapes.get(row["name"], ())) for row in rows]
+
+    def last_changes(self) -> dict[str, str]:
+        """Each source's last relevant change (when it was detected), in one query."""
+        c = schema.changes
+        query = select(c.c.source, func.max(c.c.detected_at)).where(c.c.relevant.is_(True)).group_by(c.c.source)
+        with self.db.engine.connect() as conn:
+            return {str(name): str(at) for name, at in conn.execute(query)}
 
     def recent_checks(self, name: str, limit: int = 20) -> list[tuple[str, str, str]]:
         c = schema.checks

@@ -4,13 +4,16 @@ and decides nothing; triage goes through services.triage like the CLI's and Slac
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from rulewatch.alerts.calendar import DEFAULT_HORIZON_DAYS, Deadline, rule_deadlines, upcoming
 from rulewatch.alerts.message import Message, alert_message
+from rulewatch.core.errors import RulewatchError
 from rulewatch.core.model import Alert
 from rulewatch.lineage import Dossier, FiledAlerts, dossier
 from rulewatch.services.triage import Standing, _today
@@ -19,6 +22,7 @@ from rulewatch.state.decisions import NEW, Decision
 from rulewatch.state.records import DeliveryRecord
 from rulewatch.state.triage import TriageRow
 
+log = logging.getLogger("rulewatch.web")
 INBOX_PAGE = 100  # rows per page
 CALENDAR_TTL = 60.0  # seconds the calendar is kept while nothing it reads has changed
 
@@ -140,5 +144,27 @@ class Calendar:
         return upcoming(self.deadlines(), today, days)
 
 
-def sources_health(store: Store) -> list[SourceState]:
-    return sorted(store.sources.all(), key=lambda s: (-s.consecutive_failures, s.name))
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    state: SourceState
+    last_change: str  # when its last relevant change was detected ("" for none)
+    schedule: str  # what schedules its checks (prefect.yaml), "" when unknown
+
+
+def sources_health(store: Store, sources_file: str = "", prefect_yaml: str = "") -> list[SourceHealth]:
+    """Every source checked so far, failing ones first, with its last change and, when the sources file
+    and prefect.yaml are at hand, what schedules it (a source no deployment schedules says so)."""
+    changed = store.sources.last_changes()
+    schedules: dict[str, str] = {}
+    if sources_file and prefect_yaml and Path(sources_file).is_file() and Path(prefect_yaml).is_file():
+        from rulewatch.config import load_sources
+        from rulewatch.schedules import coverage, describe, load_deployments
+
+        try:
+            covered = coverage(load_sources(sources_file), load_deployments(prefect_yaml))
+        except RulewatchError as exc:  # the page still shows the health; the schedule says why it is missing
+            log.warning("sources page: schedules unknown: %s", exc)
+        else:
+            schedules = {name: describe(found) or "not scheduled" for name, found in covered.items()}
+    return [SourceHealth(s, changed.get(s.name, ""), schedules.get(s.name, ""))
+            for s in sorted(store.sources.all(), key=lambda s: (-s.consecutive_failures, s.name))]

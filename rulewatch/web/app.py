@@ -27,9 +27,22 @@ from rulewatch.alerts.message import alert_message
 from rulewatch.app import App
 from rulewatch.core.env import Env, flag, number
 from rulewatch.core.errors import SettingsError, UsageError
+from rulewatch.schedules import DEFAULT_PREFECT_YAML
 from rulewatch.services.triage import STATES, Asked, audit, audit_csv, decide
-from rulewatch.services.users import MAX_DELAY, SLOW_STEP, log_in, may
+from rulewatch.services.users import (
+    MAX_DELAY,
+    ROLES,
+    SLOW_STEP,
+    AccountError,
+    add_user,
+    log_in,
+    may,
+    remove_user,
+    set_role,
+    users,
+)
 from rulewatch.services.workspace import Calendar, InboxFilter, alert_view, inbox, rule_dossier, sources_health
+from rulewatch.settings import DEFAULT_SOURCES
 from rulewatch.web.access import (
     SESSION_STAMP,
     SESSION_USER,
@@ -85,6 +98,8 @@ class Workspace:
         self.app = app
         self.store = app.store
         self.calendar = Calendar(app.store)
+        self.sources_file = env.get("RULEWATCH_SOURCES", DEFAULT_SOURCES)
+        self.prefect_yaml = DEFAULT_PREFECT_YAML
         mode = env.get("RULEWATCH_WEB_AUTH", "password").strip().lower() or "password"
         if mode not in ("password", "header"):
             raise SettingsError(f"RULEWATCH_WEB_AUTH={mode!r}: use password (accounts of `rulewatch users`) or header")
@@ -128,6 +143,8 @@ class Workspace:
             Route("/calendar", page(self.calendar_page)), Route("/calendar.ics", page(self.calendar_ics)),
             Route("/search", page(self.search_page)), Route("/sources", page(self.sources_page)),
             Route("/audit", page(self.audit_page)), Route("/audit.csv", page(self.audit_download)),
+            Route("/users", page(self.users_page, "admin")),
+            Route("/users", page(self.users_change, "admin"), methods=["POST"]),
             Route("/healthz", self.health),
             Mount("/static", StaticFiles(packages=[("rulewatch.web", "static")]), name="static"),
         ]
@@ -258,8 +275,33 @@ class Workspace:
         return self._render(request, "search.html", request.state.person, query_text=query, hits=hits)
 
     async def sources_page(self, request: Request) -> Response:
-        found = await run_in_threadpool(sources_health, self.store)
+        found = await run_in_threadpool(sources_health, self.store, self.sources_file, self.prefect_yaml)
         return self._render(request, "sources.html", request.state.person, sources=found)
+
+    async def users_page(self, request: Request, error: str = "", status: int = 200) -> Response:
+        accounts = await run_in_threadpool(users, self.store)
+        return self._render(request, "users.html", request.state.person, status, accounts=accounts, roles=ROLES,
+                            error=error, header_mode=self.header is not None)
+
+    async def users_change(self, request: Request) -> Response:
+        """An admin adds an account, changes a role or removes one (never their own: no lock-out)."""
+        form, person = request.state.form, request.state.person
+        name, action = form.get("name", "").strip(), form.get("action", "")
+        try:
+            if name == person.name and action in ("remove", "role"):
+                raise AccountError("you cannot remove yourself or change your own role: ask another admin")
+            if action == "add":
+                await run_in_threadpool(add_user, self.store, name, form.get("role", ""), form.get("password", ""),
+                                        f"{person.name} (web)")
+            elif action == "role":
+                await run_in_threadpool(set_role, self.store, name, form.get("role", ""))
+            elif action == "remove":
+                await run_in_threadpool(remove_user, self.store, name)
+            else:
+                raise AccountError(f"{action!r}: add, role or remove")
+        except AccountError as exc:
+            return await self.users_page(request, str(exc), 400)
+        return RedirectResponse("/users", status_code=303)
 
     async def audit_page(self, request: Request) -> Response:
         events = await run_in_threadpool(audit, self.store)

@@ -29,6 +29,9 @@ WORDS: dict[str, dict[str, str]] = {
     "first seen": {"zh": "首次出现"}, "gone": {"zh": "已消失"}, "still there": {"zh": "仍在"},
     "You may read, not change: ask an admin for the triager role.":
         {"zh": "您只能查看，不能修改：请管理员授予处理人角色。"},
+    "Last change": {"zh": "最近变化"}, "Schedule": {"zh": "检查计划"}, "Accounts": {"zh": "账户"},
+    "Role": {"zh": "角色"}, "Add the account": {"zh": "添加账户"}, "Remove": {"zh": "删除"},
+    "Change the role": {"zh": "更改角色"}, "Added by": {"zh": "添加人"},
     "muted": {"zh": "已屏蔽"}, "signed in as": {"zh": "当前用户"},
     "new": {"en": "New", "zh": "新"}, "applicable": {"en": "Applicable", "zh": "适用"},
     "not_applicable": {"en": "Not applicable", "zh": "不适用"}, "assigned": {"en": "Assigned", "zh": "已指派"},
