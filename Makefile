@@ -1,6 +1,8 @@
 # rulewatch: `make run` and `make test` work from a fresh clone; both create .venv when needed.
 PYTHON ?= python3
 VENV := .venv
+# The suite runs on two workers (pytest-xdist): most of its time is waiting on servers and subprocesses.
+TEST_WORKERS ?= 2
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-runtime
@@ -48,7 +50,7 @@ test: $(STAMP) lint typecheck
 	@url="$${RULEWATCH_TEST_POSTGRES_URL:-}"; \
 	if [ -z "$$url" ] && $(BIN)/python -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 1)' 2>/dev/null; then \
 	  url="$(TEST_POSTGRES)"; echo "PostgreSQL answers on 127.0.0.1:5432: its tests run there"; fi; \
-	RULEWATCH_TEST_POSTGRES_URL="$$url" NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost $(BIN)/python -m pytest -q
+	RULEWATCH_TEST_POSTGRES_URL="$$url" NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The README's tables of source fields, variables and sinks, from the registries (a test checks them).
 docs: $(RUN_STAMP)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,21 @@ from rulewatch.slackapp.serve import EVENTS_PATH, bolt_app, http_app
 
 TOKEN = "xoxb-test-token-123"
 TITLES = ["关于银行业金融机构信息科技外包风险监管的通知", "关于政府采购安全可控信息技术产品的通知"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def healthy(port: int) -> bool:
+    """Whether a server on 127.0.0.1:`port` answers its /healthz."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
 
 
 def wait_for(what: Callable[[], Any], timeout: float = 30.0) -> Any:

@@ -84,7 +84,9 @@ def test_two_processes_keep_one_hosts_limits(tmp_path: Path, database_url: str) 
     assert len(site.starts) == 8
     assert site.peak == 1
     gaps = [b - a for a, b in zip(sorted(site.starts), sorted(site.starts)[1:], strict=False)]
-    assert min(gaps) >= 0.18
+    # The site stamps each request when its handler starts, after the sender's pacing: on a busy machine
+    # a request handled late shortens the next gap a little. Unshared, the two processes overlap (~0 s).
+    assert min(gaps) >= 0.15
 
 
 @pytest.mark.slow

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import urllib.request
 from pathlib import Path
 
 import pytest
 from fakeslack import FakeSlack
-from slackdesk import delivered_app, posted_alerts, wait_for
+from slackdesk import delivered_app, free_port, healthy, posted_alerts, wait_for
 from slackpayloads import click, send
 
 from rulewatch.services.triage import audit, standing
@@ -23,24 +21,10 @@ from rulewatch.state import Store
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
-            return answer.status == 200
-    except OSError:
-        return False
-
-
 def _start(env: dict[str, str], port: int) -> subprocess.Popen[str]:
     process = subprocess.Popen([sys.executable, "-m", "rulewatch", "slack-app", "--port", str(port)],
                                env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if not wait_for(lambda: _healthy(port) or process.poll() is not None, 60) or process.poll() is not None:
+    if not wait_for(lambda: healthy(port) or process.poll() is not None, 60) or process.poll() is not None:
         out, err = process.communicate(timeout=10)
         pytest.fail(f"slack-app did not start: {out}\n{err}")
     return process
@@ -50,7 +34,7 @@ def test_the_command_serves_clicks_and_stops_on_sigterm(database_url: str, slack
     app, env = delivered_app(database_url, slack, tmp_path / "home")
     (alert_id, ts), _ = posted_alerts(app)
     app.close()
-    port = _free_port()
+    port = free_port()
     process = _start(env, port)
     try:
         status, _ = send(f"http://127.0.0.1:{port}/slack/events", click(alert_id, "triage:applicable", "U0JANE",
@@ -73,7 +57,7 @@ def test_without_its_signing_secret_the_command_says_what_to_set(database_url: s
     app, env = delivered_app(database_url, slack, tmp_path / "home")
     app.close()
     env.pop("SLACK_SIGNING_SECRET")
-    done = subprocess.run([sys.executable, "-m", "rulewatch", "slack-app", "--port", str(_free_port())],
+    done = subprocess.run([sys.executable, "-m", "rulewatch", "slack-app", "--port", str(free_port())],
                           env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "SLACK_SIGNING_SECRET" in done.stderr and "--socket" in done.stderr
 
@@ -83,7 +67,7 @@ def test_killed_mid_click_the_state_and_the_audit_trail_agree(database_url: str,
     app, env = delivered_app(database_url, slack, tmp_path / "home")
     posted = posted_alerts(app)
     app.close()
-    port = _free_port()
+    port = free_port()
     process = _start(env, port)
     url = f"http://127.0.0.1:{port}/slack/events"
     states = [("triage:applicable", {}), ("triage:assign", {"type": "users_select", "selected_user": "U0BOB"}),

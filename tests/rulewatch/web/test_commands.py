@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
-from slackdesk import wait_for
+from slackdesk import free_port, healthy, wait_for
 
 from rulewatch.cli import main
 
@@ -58,28 +57,14 @@ def test_without_a_terminal_the_password_must_come_on_stdin(home: Path, monkeypa
     assert "--password-stdin" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
-            return answer.status == 200
-    except OSError:
-        return False
-
-
 @pytest.mark.slow
 def test_the_web_command_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     env = {**os.environ, "RULEWATCH_HOME": str(tmp_path / "home")}
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "rulewatch", "web", "--port", str(port)], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert wait_for(lambda: _healthy(port) or process.poll() is not None, 60) and process.poll() is None
+        assert wait_for(lambda: healthy(port) or process.poll() is not None, 60) and process.poll() is None
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
             assert answer.url.endswith("/login?next=/")  # nothing without logging in
     finally:
@@ -91,6 +76,6 @@ def test_the_web_command_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
 
 def test_header_mode_without_its_proxies_is_refused_at_start(tmp_path: Path) -> None:
     env = {**os.environ, "RULEWATCH_HOME": str(tmp_path / "home"), "RULEWATCH_WEB_AUTH": "header"}
-    done = subprocess.run([sys.executable, "-m", "rulewatch", "web", "--port", str(_free_port())], env=env,
+    done = subprocess.run([sys.executable, "-m", "rulewatch", "web", "--port", str(free_port())], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "RULEWATCH_WEB_PROXIES" in done.stderr
