@@ -114,6 +114,22 @@ def signed_in(request: Request, store: Store, header: HeaderAuth | None) -> Pers
     return Person(account.name, account.role)
 
 
+def feed_token(secret: str, name: str, password_hash: str) -> str:
+    """A person's calendar-feed token: their name and a signature of it and their password's stamp, so a
+    calendar app can subscribe without a session, and a new password (or removal) revokes it."""
+    mac = hmac.new(secret.encode(), f"calendar:{name}:{stamp(password_hash)}".encode(), hashlib.sha256)
+    return f"{name}~{mac.hexdigest()[:40]}"
+
+
+def feed_person(token: str, store: Store, secret: str) -> Person | None:
+    """Who a calendar-feed token belongs to, when it is still theirs."""
+    name, _, _ = token.rpartition("~")
+    account = store.users.get(name) if name and len(token) < 400 else None
+    if account is None or not hmac.compare_digest(token, feed_token(secret, account.name, account.password_hash)):
+        return None
+    return Person(account.name, account.role)
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get(SESSION_CSRF)
     if not isinstance(token, str):

@@ -50,6 +50,8 @@ from rulewatch.web.access import (
     Person,
     csrf_ok,
     csrf_token,
+    feed_person,
+    feed_token,
     session_secret,
     signed_in,
     stamp,
@@ -140,7 +142,7 @@ class Workspace:
             Route("/", page(self.inbox_page)), Route("/alerts/{alert_id:int}", page(self.alert_page)),
             Route("/alerts/{alert_id:int}/triage", page(self.triage, "triager"), methods=["POST"]),
             Route("/rules/{rule_id:int}", page(self.rule_page)),
-            Route("/calendar", page(self.calendar_page)), Route("/calendar.ics", page(self.calendar_ics)),
+            Route("/calendar", page(self.calendar_page)), Route("/calendar.ics", self.calendar_ics),
             Route("/search", page(self.search_page)), Route("/sources", page(self.sources_page)),
             Route("/audit", page(self.audit_page)), Route("/audit.csv", page(self.audit_download)),
             Route("/users", page(self.users_page, "admin")),
@@ -262,9 +264,22 @@ class Workspace:
 
     async def calendar_page(self, request: Request) -> Response:
         coming = await run_in_threadpool(self.calendar.upcoming, self._today())
-        return self._render(request, "calendar.html", request.state.person, deadlines=coming, today=self._today())
+        person = request.state.person
+        account = None if self.header is not None else await run_in_threadpool(self.store.users.get, person.name)
+        feed = (f"/calendar.ics?{urlencode({'token': feed_token(self.secret, account.name, account.password_hash)})}"
+                if account is not None else "/calendar.ics")
+        return self._render(request, "calendar.html", person, deadlines=coming, today=self._today(), feed=feed,
+                            personal=account is not None)
 
     async def calendar_ics(self, request: Request) -> Response:
+        """The deadlines as iCalendar: for a signed-in person, or for a calendar app holding a person's
+        feed token (?token=, from the calendar page; a new password revokes it)."""
+        token = request.query_params.get("token", "")
+        person = await run_in_threadpool(signed_in, request, self.store, self.header)
+        if person is None and token and self.header is None:
+            person = await run_in_threadpool(feed_person, token, self.store, self.secret)
+        if person is None:
+            return PlainTextResponse("sign in first, or use the calendar page's subscription link", status_code=401)
         coming = await run_in_threadpool(self.calendar.upcoming, self._today())
         return Response(to_ics(coming, datetime.now(UTC)), media_type="text/calendar; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="rulewatch-deadlines.ics"'})

@@ -21,7 +21,11 @@ WORDS: dict[str, dict[str, str]] = {
     "Closing note": {"zh": "结案说明"}, "Record": {"zh": "记录"}, "Dossier": {"zh": "规则档案"},
     "Open the page": {"zh": "打开原网页"}, "Why": {"zh": "原因"}, "In English": {"zh": "英文说明"},
     "Removed": {"zh": "删除"}, "Added": {"zh": "新增"}, "Coming deadlines": {"zh": "即将到来的期限"},
-    "Subscribe (.ics)": {"zh": "订阅（.ics）"}, "Last check": {"zh": "最近检查"}, "Last success": {"zh": "最近成功"},
+    "Subscribe (.ics)": {"zh": "订阅（.ics）"},
+    "Your own link: a calendar app subscribes with it. Whoever holds it sees these deadlines; a new password "
+    "revokes it.":
+        {"zh": "这是您个人的订阅链接，可在日历应用中订阅。持有该链接者可看到这些期限；修改密码即失效。"},
+    "Last check": {"zh": "最近检查"}, "Last success": {"zh": "最近成功"},
     "Failures in a row": {"zh": "连续失败次数"}, "Last error": {"zh": "最近错误"}, "Download CSV": {"zh": "下载 CSV"},
     "When": {"zh": "时间"}, "Who": {"zh": "操作人"}, "Through": {"zh": "途径"}, "From": {"zh": "原状态"},
     "To": {"zh": "新状态"}, "Print": {"zh": "打印"}, "Versions and dates": {"zh": "版本与日期"},

@@ -4,6 +4,8 @@ and PostgreSQL, over HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +26,20 @@ def test_nobody_sees_anything_without_logging_in(site: Site, path: str) -> None:
 @pytest.mark.parametrize("path", ["/audit.csv", "/calendar.ics"])
 def test_downloads_without_a_login_are_401(site: Site, path: str) -> None:
     assert requests.get(site.url + path, allow_redirects=False, timeout=30).status_code == 401
+
+
+def test_a_calendar_app_subscribes_with_a_personal_link_that_a_new_password_revokes(site: Site) -> None:
+    page = site.client("vera").get(site.url + "/calendar", timeout=30).text
+    link = re.search(r'href="(/calendar\.ics\?token=[^"]+)"', page)
+    assert link, page
+    feed = html.unescape(link.group(1))
+    answer = requests.get(site.url + feed, timeout=30)  # no session: a calendar app
+    assert answer.status_code == 200 and b"BEGIN:VCALENDAR" in answer.content
+    forged = feed[:-3] + ("aaa" if not feed.endswith("aaa") else "bbb")
+    assert requests.get(site.url + forged, timeout=30).status_code == 401
+    assert requests.get(site.url + "/calendar.ics?token=tom~" + "0" * 40, timeout=30).status_code == 401
+    set_password(site.app.store, "vera", "a brand new long password")
+    assert requests.get(site.url + feed, timeout=30).status_code == 401
 
 
 def test_the_session_cookie_is_httponly_and_samesite_and_every_page_forbids_script(site: Site) -> None:
