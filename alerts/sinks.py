@@ -13,7 +13,7 @@ from importlib import import_module
 from typing import Any, TextIO
 
 from rulewatch.alerts.deliver import ConsoleSink, Sink
-from rulewatch.core.env import SEVERITY_CHANNELS_VARIABLE, TIMEZONE_VARIABLE, timezone
+from rulewatch.core.env import SEVERITY_CHANNELS_VARIABLE, SEVERITY_ROUTING_VARIABLE, TIMEZONE_VARIABLE, timezone
 from rulewatch.core.errors import SettingsError
 from rulewatch.core.reference import NO_DEFAULT, Variable
 
@@ -79,7 +79,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(CHOOSE_CONSOLE, NO_DEFAULT,
              "`console`: print alerts as their delivery, also where no terminal is (cron, workers)"),
     Variable(SEVERITY_CHANNELS_VARIABLE, NO_DEFAULT,
-             "`high=#reg-urgent,...`: alerts at a level or above go to that Slack channel"),
+             "`high=#reg-urgent,...`: alerts at a level or above are also posted in that Slack channel"),
+    Variable(SEVERITY_ROUTING_VARIABLE, "`copy`", "`copy`: such alerts stay in their own channel (and its digest) "
+             "too; `move`: only in the severity's channel"),
 )
 
 

@@ -18,7 +18,16 @@ from rulewatch.alerts.deliver import PERMANENT_SLACK_ERRORS, Delivered
 from rulewatch.alerts.message import ALERT_EVENT, Message
 from rulewatch.alerts.render import HISTORY_KEY_FIELD, SlackMessage, render_slack, slack_message
 from rulewatch.alerts.triage_blocks import TriageShown, triage_blocks
-from rulewatch.core.env import TIMEZONE_VARIABLE, Env, flag, routes, secret_url, severity_channels, timezone
+from rulewatch.core.env import (
+    TIMEZONE_VARIABLE,
+    Env,
+    flag,
+    routes,
+    secret_url,
+    severity_channels,
+    severity_routing,
+    timezone,
+)
 from rulewatch.core.errors import AlertRefused, DeliveryError, PermanentDeliveryError, SecretBlockError, SettingsError
 from rulewatch.core.model import SEVERITY_ORDER, Alert
 from rulewatch.core.secret import Secret
@@ -140,13 +149,14 @@ class SlackSink:
         client = make_web_client(token.reveal(), env.get("SLACK_API_BASE_URL", "").strip())
         return cls(client, channel, dict(routes("RULEWATCH_TOPIC_CHANNELS", env.get("RULEWATCH_TOPIC_CHANNELS", ""))),
                    severity_channels(env), timezone(env, TIMEZONE_VARIABLE),
-                   triage_buttons=flag(env, TRIAGE_BUTTONS, False))
+                   triage_buttons=flag(env, TRIAGE_BUTTONS, False), severity_routing=severity_routing(env))
 
     def __init__(self, client: WebClient, default_channel: str, topic_channels: dict[str, str] | None = None,
                  severity_routes: tuple[tuple[str, str], ...] = (), tz: tzinfo | None = None,
-                 triage_buttons: bool = False) -> None:
+                 triage_buttons: bool = False, severity_routing: str = "copy") -> None:
         self.client = client
         self.triage_buttons = triage_buttons
+        self.severity_routing = severity_routing  # copy: also post in the severity's channel; move: only there
         self.severity_routes = severity_routes  # (level, channel): alerts at that level or above go there
         self.tz = tz
         self.configured_channel = default_channel
@@ -162,12 +172,25 @@ class SlackSink:
         return self.resolve(self.configured_channel)
 
     def channel_for(self, alert: Alert) -> str:
-        """A severity route's channel when the alert reaches its floor, else the source's own channel,
-        else the first routed topic's, else the default: as an ID, which Slack answers posts with, and
-        which threads and history look-ups need."""
+        """The alert's channel (its thread, its digest): a severity route's when moving and the alert
+        reaches its floor, else the source's own channel, else the first routed topic's, else the default:
+        as an ID, which Slack answers posts with, and which threads and history look-ups need."""
+        if self.severity_routing == "move" and (urgent := self._severity_channel(alert)):
+            return urgent
+        return self._home_channel(alert)
+
+    def copies_for(self, alert: Alert) -> list[str]:
+        """Where a copy of the alert goes besides its channel: its severity's, when copying."""
+        urgent = self._severity_channel(alert) if self.severity_routing == "copy" else ""
+        return [urgent] if urgent and urgent != self.channel_for(alert) else []
+
+    def _severity_channel(self, alert: Alert) -> str:
         for floor, channel in self.severity_routes:
             if alert.severity and SEVERITY_ORDER[alert.severity] <= SEVERITY_ORDER[floor]:
                 return self.resolve(channel)
+        return ""
+
+    def _home_channel(self, alert: Alert) -> str:
         if alert.channel:
             return self.resolve(alert.channel)
         for topic in alert.topics:
@@ -234,6 +257,16 @@ class SlackSink:
     def send(self, alert: Alert, thread_ts: str | None, retry: bool) -> Delivered:
         channel = self.channel_for(alert)
         message = render_slack(alert, self.tz, self._controls(alert))
+        delivered = self._post_once(channel, alert, message, thread_ts, retry)
+        # A copy in the severity's channel: after the alert's own post, so a failed copy retries without
+        # posting the original twice (the history check finds it).
+        for copy in self.copies_for(alert):
+            self._post_once(copy, alert, message, None, retry)
+        return delivered
+
+    def _post_once(self, channel: str, alert: Alert, message: SlackMessage, thread_ts: str | None,
+                   retry: bool) -> Delivered:
+        """Post the alert's message in `channel` unless a retry finds it there already."""
         attempt = 0
         while True:
             try:

@@ -51,6 +51,19 @@ def severity_channels(env: Env) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs, key=lambda pair: _LEVELS.index(pair[0])))
 
 
+SEVERITY_ROUTING_VARIABLE = "RULEWATCH_SEVERITY_ROUTING"
+SEVERITY_ROUTINGS = ("copy", "move")
+
+
+def severity_routing(env: Env) -> str:
+    """Whether alerts at a severity floor are copied to its channel (and stay in their own, with its
+    digest), or moved there."""
+    raw = env.get(SEVERITY_ROUTING_VARIABLE, "").strip().lower() or "copy"
+    if raw not in SEVERITY_ROUTINGS:
+        raise SettingsError(f"{SEVERITY_ROUTING_VARIABLE}={raw!r}: use copy (the default) or move")
+    return raw
+
+
 def timezone(env: Env, name: str) -> tzinfo:
     """An IANA time zone (Asia/Shanghai, Europe/London); the machine's own when unset."""
     raw = env.get(name, "").strip()

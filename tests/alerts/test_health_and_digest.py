@@ -106,7 +106,7 @@ def record_amendment(store: Store, source: str) -> None:
                          verdict=judge(change, old, new, Taxonomy.load()))
 
 
-def test_alerts_at_a_severity_floor_go_to_its_channel(store: Store, slack: FakeSlack) -> None:
+def test_alerts_at_a_severity_floor_are_copied_to_its_channel(store: Store, slack: FakeSlack) -> None:
     record_amendment(store, "rule")
     record_change(store, "list", "关于网络安全等级保护的通知")
     assert [a.severity for a in store.outbox.alerts(newest_first=False)] == ["high", "medium"]
@@ -116,7 +116,30 @@ def test_alerts_at_a_severity_floor_go_to_its_channel(store: Store, slack: FakeS
     (urgent,) = slack.posted("C-URGENT")
     assert urgent["blocks"][0]["text"]["text"].startswith("HIGH · Amended")
     assert any(b["type"] == "rich_text" for b in urgent["blocks"])  # the fake checked its shape
-    assert len(slack.posted("C-SEC")) == 1
+    # The high one stays in its own channel too, where its thread and its digest are.
+    assert [m["text"][:4] for m in slack.posted("C-SEC")] == ["Amen", "New:"]
+    high = store.outbox.alerts(newest_first=False)[0]
+    assert sink.channel_for(high) == "C-SEC" and sink.copies_for(high) == ["C-URGENT"]
+
+
+def test_moving_posts_them_in_the_severitys_channel_only(store: Store, slack: FakeSlack) -> None:
+    record_amendment(store, "rule")
+    sink = SlackSink(make_web_client(TOKEN, slack.base_url), "C-ALERTS", {"cybersecurity": "C-SEC"},
+                     severity_routes=(("high", "C-URGENT"),), severity_routing="move")
+    assert len(deliver_pending(store, sink).delivered) == 1
+    assert len(slack.posted("C-URGENT")) == 1 and slack.posted("C-SEC") == []
+
+
+def test_a_copy_that_fails_is_retried_without_posting_the_original_twice(store: Store, slack: FakeSlack) -> None:
+    record_amendment(store, "rule")
+    sink = SlackSink(make_web_client(TOKEN, slack.base_url), "C-ALERTS", {}, severity_routes=(("high", "C-URGENT"),))
+    slack.channels.discard("C-URGENT")  # the copy's channel cannot be posted in on the first run
+    first = deliver_pending(store, sink)
+    assert first.delivered == [] and len(slack.posted("C-ALERTS")) == 1
+    slack.channels.add("C-URGENT")
+    slack.messages.setdefault("C-URGENT", [])
+    assert len(deliver_pending(store, sink).delivered) == 1
+    assert len(slack.posted("C-ALERTS")) == 1 and len(slack.posted("C-URGENT")) == 1
 
 
 def test_the_severity_routes_setting_names_its_mistakes() -> None:
@@ -170,9 +193,12 @@ def test_a_run_of_304s_written_together_still_announces_a_recovery_and_adds_a_ne
 
 
 def test_severity_levels_read_in_any_case_and_a_malformed_route_says_level_channel() -> None:
-    from rulewatch.core.env import severity_channels
+    from rulewatch.core.env import severity_channels, severity_routing
     from rulewatch.core.errors import SettingsError
 
+    assert severity_routing({}) == "copy" and severity_routing({"RULEWATCH_SEVERITY_ROUTING": "Move"}) == "move"
+    with pytest.raises(SettingsError, match="use copy"):
+        severity_routing({"RULEWATCH_SEVERITY_ROUTING": "both"})
     assert severity_channels({"RULEWATCH_SEVERITY_CHANNELS": "HIGH=#reg-urgent, Medium=#reg"}) == (
         ("high", "#reg-urgent"), ("medium", "#reg"))
     with pytest.raises(SettingsError, match=r"'high:#x' is not level=channel \(e.g. high=#reg-urgent\)"):
