@@ -242,11 +242,13 @@ class BlockFacts:
     modality_new: tuple[Modality, str] = ("", "")
     new_prohibition: bool = False
     new_obligation: bool = False
-    terms: tuple[tuple[str, str], ...] = ()
+    terms: tuple[tuple[str, str], ...] = ()  # what the change names: an amended block's new terms
+    context: tuple[tuple[str, str], ...] = ()  # an amended block's terms that did not change: what it is about
 
 
 def block_facts(change: TextChange, glossary: Glossary) -> BlockFacts:
     old, new = change.old, change.new
+    changed = _terms_changed(change, glossary)
     dates: tuple[str, ...] = ()
     if change.kind == "changed":
         before = {(d.role, d.date) for d in find_key_dates([("", old)])}
@@ -266,8 +268,20 @@ def block_facts(change: TextChange, glossary: Glossary) -> BlockFacts:
         modality_new=modality(new),
         new_prohibition=_count(new, "shall not") > _count(old, "shall not"),
         new_obligation=_count(new, "shall") > _count(old, "shall"),
-        terms=tuple(glossary.find(new or old)[:MAX_TERMS]),
+        terms=tuple(changed[:MAX_TERMS]),
+        context=tuple(t for t in glossary.find(new) if t not in changed)[:MAX_TERMS] if not changed and
+        change.kind == "changed" else (),
     )
+
+
+def _terms_changed(change: TextChange, glossary: Glossary) -> list[tuple[str, str]]:
+    """The glossary terms a block's change is about: for an amended block, those the new text names more
+    often than the old (an unchanged sentence around the change names its terms in both, and they are
+    not news); for an added or removed block, all its terms."""
+    if change.kind != "changed":
+        return glossary.find(change.new or change.old)
+    old, new = _SPACES.sub("", nfkc(change.old)), _SPACES.sub("", nfkc(change.new))
+    return [(zh, en) for zh, en in glossary.find(change.new) if new.count(zh) > old.count(zh)]
 
 
 def gloss_line(facts: BlockFacts) -> str:
@@ -291,11 +305,13 @@ def gloss_line(facts: BlockFacts) -> str:
         parts.append(f"{new_modal} ({new_words})")
     if facts.terms:
         parts.append(_terms(facts.terms))
+    elif facts.context:  # the change names no term of its own: say what the article is about, as such
+        parts.append(_terms(facts.context, "about"))
     return " · ".join(parts)
 
 
-def _terms(terms: Sequence[tuple[str, str]]) -> str:
-    return "terms: " + ", ".join(f"{en} ({zh})" for zh, en in terms)
+def _terms(terms: Sequence[tuple[str, str]], label: str = "terms") -> str:
+    return f"{label}: " + ", ".join(f"{en} ({zh})" for zh, en in terms)
 
 
 def gloss_text_changes(facts: list[BlockFacts]) -> str:
