@@ -156,7 +156,12 @@ DATABASE_SCHEMES = ("sqlite:", "sqlite+", "postgresql+psycopg://")
 def _database_url(env: Mapping[str, str]) -> str:
     """RULEWATCH_DATABASE_URL, with postgres:// and postgresql:// (what Heroku, RDS, Supabase and
     libpq print) read as PostgreSQL through psycopg; any other scheme refused by name."""
-    raw = env.get("RULEWATCH_DATABASE_URL", "").strip()
+    return database_url(env.get("RULEWATCH_DATABASE_URL", ""))
+
+
+def database_url(raw: str, what: str = "RULEWATCH_DATABASE_URL") -> str:
+    """A database URL as rulewatch reads one (`what` names where it came from in an error)."""
+    raw = raw.strip()
     if not raw:
         return ""
     for scheme in _POSTGRES_SCHEMES:
@@ -164,7 +169,7 @@ def _database_url(env: Mapping[str, str]) -> str:
             return "postgresql+psycopg://" + raw[len(scheme):]
     if not raw.startswith(DATABASE_SCHEMES):
         shown = raw.split("://", 1)[0] if "://" in raw else raw[:20]
-        raise SettingsError(f"RULEWATCH_DATABASE_URL: {shown!r} is not a database rulewatch speaks: rulewatch "
+        raise SettingsError(f"{what}: {shown!r} is not a database rulewatch speaks: rulewatch "
                             "keeps its state in SQLite or PostgreSQL (postgresql://user@host/db, postgres://… "
                             "or sqlite:///path/to/rulewatch.db)")
     return raw

@@ -19,12 +19,21 @@ class Db(Command):
     """The database schema: its revision, an upgrade now, the search index rebuilt."""
 
     name = "db"
-    help = ("the database schema: `current` shows its revision, `upgrade` upgrades it, "
-            "`reindex-search` indexes every stored version for search again")
+    help = ("the database: `current` shows its schema revision, `upgrade` upgrades it, `reindex-search` "
+            "indexes every stored version for search again, `copy` carries everything into another database")
 
     def declare(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("action", choices=("current", "upgrade", "reindex-search"))
+        parser.add_argument("action", choices=("current", "upgrade", "reindex-search", "copy"))
         parser.add_argument("--source", help="reindex-search: only this source")
+        parser.add_argument("--from", dest="from_url", metavar="URL",
+                            help="copy: the database to read (default: the configured one)")
+        parser.add_argument("--to", dest="to_url", metavar="URL", help="copy: an empty database to fill")
+
+    def check(self, parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+        if args.action == "copy" and not args.to_url:
+            parser.error("copy needs --to URL (for example postgresql://user@host/rulewatch)")
+        if args.action != "copy" and (args.from_url or args.to_url):
+            parser.error("--from and --to go with copy only")
 
     def run(self, args: argparse.Namespace) -> int:
         from sqlalchemy.engine import make_url
@@ -43,6 +52,8 @@ class Db(Command):
             finally:
                 engine.dispose()
             return EXIT_OK
+        if args.action == "copy":
+            return _copy(settings.database_url if not args.from_url else args.from_url, args.to_url)
         if args.action == "reindex-search":
             with App(settings) as app:
                 sources, versions = app.store.history.reindex([args.source] if args.source else None)
@@ -53,6 +64,34 @@ class Db(Command):
             done = {"current": "nothing to do", "created": "created", "upgraded": "upgraded"}[store.schema_action]
             print(f"{where}: was {store.schema_before.describe()}; {done}: now at revision {migrate.SCHEMA_HEAD}")
         return EXIT_OK
+
+
+def _copy(from_url: str, to_url: str) -> int:
+    from sqlalchemy.engine import make_url
+
+    from rulewatch.settings import database_url
+    from rulewatch.state import Store
+    from rulewatch.state.copying import copy_database
+
+    source_url, target_url = database_url(from_url, "--from"), database_url(to_url, "--to")
+    if make_url(source_url) == make_url(target_url):
+        raise UsageError("--from and --to name the same database")
+    shown = [make_url(u).render_as_string(hide_password=True) for u in (source_url, target_url)]
+    source, target = Store(source_url), Store(target_url)
+    try:
+        report = copy_database(source, target)
+    finally:
+        source.close()
+        target.close()
+    if report.already:
+        print(f"{shown[1]} already holds exactly what {shown[0]} holds ({report.rows} rows): nothing to do")
+        return EXIT_OK
+    for table in report.tables:
+        if table.rows:
+            print(f"  {table.name}: {table.rows} rows, sha256 {table.digest[:16]}")
+    print(f"copied {report.rows} rows from {shown[0]} to {shown[1]}, each table checked by count and digest; "
+          f"point RULEWATCH_DATABASE_URL at the new one")
+    return EXIT_OK
 
 
 class Serve(Command):
