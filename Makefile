@@ -54,7 +54,7 @@ test: $(STAMP) lint typecheck
 
 # The README's tables of source fields, variables and sinks, from the registries (a test checks them).
 docs: $(RUN_STAMP)
-	$(BIN)/rulewatch reference --update README.md
+	$(BIN)/rulewatch reference --update docs/reference.md
 
 # The README's screenshots of the web workspace, from its browser test (needs Chromium, and a CJK font).
 screenshots: $(STAMP)

@@ -57,7 +57,8 @@ SINKS: tuple[SinkKind, ...] = (
                  _SLACK_API,
                  Variable("RULEWATCH_TOPIC_CHANNELS", NO_DEFAULT, "`topic=channel,...`: route alerts by topic"),
                  Variable("SLACK_TRIAGE_BUTTONS", "`false`", "`true`: rule alerts carry triage buttons (run "
-                          "`rulewatch slack-app` to receive the clicks; see [Triage in Slack](#triage-in-slack))"))),
+                          "`rulewatch slack-app` to receive the clicks; see "
+                          "[Triage in Slack](../README.md#triage-in-slack))"))),
     SinkKind("slack-webhook", "rulewatch.alerts.slack", "SlackWebhookSink", ("SLACK_WEBHOOK_URL",),
              "`SLACK_WEBHOOK_URL` (not together with a bot token)", "Block Kit messages through an incoming webhook", (
                  Variable("SLACK_WEBHOOK_URL", NO_DEFAULT,

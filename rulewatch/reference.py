@@ -2,8 +2,8 @@
 extraction options come from scrapers.extract.options), the environment variables (declared where they
 are read: rulewatch.settings, the sinks, translation, the browser) and the sinks (alerts.sinks.SINKS).
 
-`rulewatch reference` prints them, and `make docs` (`rulewatch reference --update README.md`) writes them
-into the README's generated sections; tests/rulewatch/test_reference.py fails when the two disagree, or
+`rulewatch reference` prints them, and `make docs` (`rulewatch reference --update docs/reference.md`)
+writes them into the reference's generated sections; tests/rulewatch/test_reference.py fails when the two disagree, or
 when the code reads a variable no registry declares.
 """
 
@@ -21,7 +21,7 @@ from rulewatch.settings import VARIABLES as SETTINGS_VARIABLES
 
 
 def variables() -> tuple[Variable, ...]:
-    """Every environment variable rulewatch reads, in the README's order: the runner's settings, the
+    """Every environment variable rulewatch reads, in the reference's order: the runner's settings, the
     sinks', translation's, the browser's, the Slack app's."""
     found = [*SETTINGS_VARIABLES, *sinks.VARIABLES]
     for kind in sinks.SINKS:
@@ -56,7 +56,7 @@ def sinks_table() -> str:
     return markdown_table(("sink", "configured by", "what it does"), rows)
 
 
-# The README's generated sections, by the name its markers give them.
+# The reference's generated sections (docs/reference.md), by the name its markers give them.
 SECTIONS: dict[str, Callable[[], str]] = {
     "source-fields": source_fields_table,
     "variables": variables_table,
@@ -65,7 +65,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
 
 
 def updated(text: str) -> str:
-    """A document (the README) with every generated section rewritten from the registries."""
+    """A document (docs/reference.md) with every generated section rewritten from the registries."""
     for name, render in SECTIONS.items():
         text = with_section(text, name, render())
     return text

@@ -50,7 +50,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("RULEWATCH_TOPICS", NO_DEFAULT, "your extra topics file"),
     Variable("RULEWATCH_GLOSSARY", NO_DEFAULT, "your extra Chinese-English glossary for alerts' English line"),
     Variable("RULEWATCH_SEVERITY", NO_DEFAULT,
-             "your severity weights and thresholds (see [What an alert says](#what-an-alert-says))"),
+             "your severity weights and thresholds (see [What an alert says](../README.md#what-an-alert-says))"),
     Variable("RULEWATCH_FEED_FILE", NO_DEFAULT,
              "an Atom feed of the newest alerts, rewritten after each cycle that records alerts"),
     Variable(TIMEZONE_VARIABLE, "the machine's",

@@ -168,13 +168,14 @@ def test_bad_webhook_settings_name_the_variable(env: dict[str, str], variable: s
 def test_the_readme_documents_every_sink() -> None:
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    readme = "\n".join((root / name).read_text(encoding="utf-8") for name in ("README.md", "docs/reference.md"))
     for kind in SINKS:
         sink_class = kind.load()
         assert sink_class.name == kind.name and sink_class.__doc__, f"sink {kind.name!r}: name or docstring"
-        assert f"`{kind.name}`" in readme, f"README.md does not document the sink {kind.name!r}"
+        assert f"`{kind.name}`" in readme, f"the docs do not document the sink {kind.name!r}"
         for variable in kind.variables:
-            assert f"`{variable.name}`" in readme, f"README.md does not document {variable.name}"
+            assert f"`{variable.name}`" in readme, f"the docs do not document {variable.name}"
 
 
 def test_the_console_is_a_sink_only_when_chosen(monkeypatch: pytest.MonkeyPatch) -> None:

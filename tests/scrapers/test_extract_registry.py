@@ -14,7 +14,9 @@ from rulewatch.scrapers.extract import EXTRACTORS, SHAPES, extract, extractor_fo
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "extractors"
 CASES = json.loads((DATA / "sniffing.json").read_text(encoding="utf-8"))
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[2]
+# The docs: the README and the reference it points to.
+README = "\n".join((ROOT / name).read_text(encoding="utf-8") for name in ("README.md", "docs/reference.md"))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["case"] for c in CASES])
@@ -25,7 +27,7 @@ def test_the_right_extractor_reads_the_response(case: dict[str, str]) -> None:
 def test_every_extractor_is_documented_and_sniffed_by_a_case() -> None:
     for name, extractor in EXTRACTORS.items():
         assert type(extractor).__doc__, f"extractor {name!r} has no docstring"
-        assert f"`{name}`" in README, f"README.md does not document the kind {name!r}"
+        assert f"`{name}`" in README, f"neither README.md nor docs/reference.md documents the kind {name!r}"
         assert any(c["reader"] == name and c["kind"] == "auto" for c in CASES), f"no sniffing case for {name!r}"
     for shape in SHAPES:
         assert f"`{shape}`" in README

@@ -158,7 +158,7 @@ class Demo(Command):
 
 class Reference(Command):
     """The reference tables, from the registries: sources.yaml's fields, the environment variables, the
-    sinks; `--update FILE` writes them into a document's generated sections (`make docs`: the README)."""
+    sinks; `--update FILE` writes them into a document's generated sections (`make docs`: docs/reference.md)."""
 
     name = "reference"
     help = "what sources.yaml's fields, the environment variables and the sinks mean (from the registries)"
@@ -167,7 +167,8 @@ class Reference(Command):
         from rulewatch.reference import SECTIONS
 
         parser.add_argument("table", nargs="?", choices=sorted(SHORT_NAMES), help="one table (default: all)")
-        parser.add_argument("--markdown", action="store_true", help="print Markdown tables, as the README has them")
+        parser.add_argument("--markdown", action="store_true",
+                            help="print Markdown tables, as docs/reference.md has them")
         parser.add_argument("--update", metavar="FILE",
                             help=f"rewrite FILE's generated sections ({', '.join(SECTIONS)}) and print nothing")
 
