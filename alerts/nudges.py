@@ -7,18 +7,17 @@ so running this twice adds nothing twice, and a moved deadline earns a new nudge
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from rulewatch.alerts.calendar import Deadline
+from rulewatch.alerts.triage_blocks import slack_id
 from rulewatch.core.model import Alert, Finding, KeyDate
 
 NUDGE_DAYS = 7
 NUDGED_ROLES = ("effective", "comment_deadline", "compliance_deadline")
 OPEN_STATES = ("assigned", "applicable")  # decided to matter, with an owner, and not closed
-_SLACK_ID = re.compile(r"\(([UW][A-Z0-9]{2,30})\)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +31,7 @@ class OpenRule:
 
 def owner_mentions(owner: str) -> tuple[str, ...]:
     """The Slack user id an owner recorded from Slack carries, to mention them; none for a typed name."""
-    found = _SLACK_ID.search(owner)
-    return (found.group(1),) if found else ()
+    return (user,) if (user := slack_id(owner)) else ()
 
 
 def nudges_due(deadlines: Iterable[Deadline], open_rules: Mapping[int, OpenRule], rule_of: Mapping[int, int],

@@ -39,7 +39,7 @@ NEXT: dict[str, tuple[str, ...]] = {
 }
 STATE_WORDS = {"new": "New: nobody has decided yet", "applicable": "Applicable", "not_applicable": "Not applicable",
                "assigned": "Assigned", "done": "Done", "snoozed": "Snoozed"}
-_SLACK_PERSON = re.compile(r"\((?P<id>[UW][A-Z0-9]{2,})\)$")
+_SLACK_PERSON = re.compile(r"\((?P<id>[UW][A-Z0-9]{2,30})\)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +62,16 @@ def slack_person(name: str, user_id: str) -> str:
     return f"{name} ({user_id})"
 
 
+def slack_id(person: str) -> str:
+    """The Slack user id of a person recorded from Slack ("Jane Doe (U0123)"); "" for a typed name."""
+    found = _SLACK_PERSON.search(person)
+    return found["id"] if found else ""
+
+
 def mention(person: str) -> str:
     """A recorded person as Slack shows them: a mention for someone set from Slack, else their name."""
-    found = _SLACK_PERSON.search(person)
-    return f"<@{found['id']}>" if found else escape_mrkdwn(person)
+    user = slack_id(person)
+    return f"<@{user}>" if user else escape_mrkdwn(person)
 
 
 def _when(at: str, tz: tzinfo | None) -> str:
@@ -105,9 +111,8 @@ def _control(action: str, alert_id: int, shown: TriageShown, today: date) -> dic
     if action == ASSIGN:
         control: dict[str, Any] = {"type": "users_select", "action_id": ASSIGN,
                                    "placeholder": {"type": "plain_text", "text": "Assign an owner"}}
-        found = _SLACK_PERSON.search(shown.owner)
-        if found:
-            control["initial_user"] = found["id"]
+        if slack_id(shown.owner):
+            control["initial_user"] = slack_id(shown.owner)
         return control
     if action == SNOOZE:
         return {"type": "datepicker", "action_id": SNOOZE,

@@ -69,15 +69,21 @@ class Mutes:
 
     def rows(self, include_removed: bool = False) -> list[MuteRow]:
         """The mutes (in force only, unless asked), oldest first, with how many alerts each caught."""
+        return self._rows(None if include_removed else _M.c.removed_at.is_(None))
+
+    def get(self, mute_id: int) -> MuteRow | None:
+        """One mute, in force or removed."""
+        found = self._rows(_M.c.id == mute_id)
+        return found[0] if found else None
+
+    def _rows(self, where: Any) -> list[MuteRow]:
         caught = (select(_A.c.muted_by, func.count().label("n")).where(_A.c.muted_by.is_not(None))
                   .group_by(_A.c.muted_by).subquery())
         query = select(_M, caught.c.n).outerjoin(caught, caught.c.muted_by == _M.c.id).order_by(_M.c.id)
-        if not include_removed:
-            query = query.where(_M.c.removed_at.is_(None))
+        if where is not None:
+            query = query.where(where)
         with self.db.engine.connect() as conn:
             return [MuteRow(mute_of(r), r["reason"], r["created_by"], r["created_via"], r["created_at"],
                             r["from_alert_id"], r["removed_at"], r["removed_by"] or "", int(r["n"] or 0))
                     for r in conn.execute(query).mappings()]
 
-    def get(self, mute_id: int) -> MuteRow | None:
-        return next((r for r in self.rows(include_removed=True) if r.mute.id == mute_id), None)

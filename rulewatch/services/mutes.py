@@ -22,6 +22,30 @@ class MuteError(UsageError):
     """A mute that cannot be set or removed as asked (names the alert or mute, and why)."""
 
 
+LIST_ITEM_KINDS = ("new_item", "changed_item", "removed_item")
+
+
+def _refusal(alert: Alert, by: str) -> str:
+    """Why alerts like `alert` cannot be muted `by` terms or title ("" when they can): the one check
+    behind both the refusal and the choices offered."""
+    if alert.kind not in MUTABLE_KINDS:
+        return f"alert #{alert.id} is a {alert.kind.replace('_', ' ')}: only alerts about rules can be muted"
+    if alert.severity in NEVER_MUTED_SEVERITIES:
+        return f"alert #{alert.id} is rated {alert.severity}: alerts rated high are never muted"
+    if by == "terms":
+        return "" if alert.matched_terms else f"alert #{alert.id} matched no watched term: mute by title instead"
+    if by == "title":
+        return "" if alert.kind in LIST_ITEM_KINDS else \
+            f"alert #{alert.id} is about a page, not a list item: mute by terms instead"
+    return f"{by!r}: mute by one of {', '.join(MUTE_BY)}"
+
+
+def _mute(alert: Alert, by: MuteBy) -> Mute:
+    if by == "terms":
+        return Mute(0, alert.source, terms=tuple(sorted(set(alert.matched_terms))))
+    return Mute(0, alert.source, title_pattern=title_shape(alert.title))
+
+
 def mute_like(store: Store, alert_id: int, by: MuteBy, who: str, via: str, reason: str) -> MuteRow:
     """Mute alerts like `alert_id` from its source: those matching only its terms (`terms`), or list
     items titled in its shape (`title`). The mute as recorded."""
@@ -31,22 +55,10 @@ def mute_like(store: Store, alert_id: int, by: MuteBy, who: str, via: str, reaso
     found = store.outbox.by_id([alert_id])
     if not found:
         raise MuteError(f"there is no alert #{alert_id}")
-    alert = found[0]
-    if alert.kind not in MUTABLE_KINDS:
-        raise MuteError(f"alert #{alert_id} is a {alert.kind.replace('_', ' ')}: only alerts about rules can be muted")
-    if alert.severity in NEVER_MUTED_SEVERITIES:
-        raise MuteError(f"alert #{alert_id} is rated {alert.severity}: alerts rated high are never muted")
-    if by == "terms":
-        if not alert.matched_terms:
-            raise MuteError(f"alert #{alert_id} matched no watched term: mute by title instead")
-        mute = Mute(0, alert.source, terms=tuple(sorted(set(alert.matched_terms))))
-    elif by == "title":
-        if alert.kind not in ("new_item", "changed_item", "removed_item"):
-            raise MuteError(f"alert #{alert_id} is about a page, not a list item: mute by terms instead")
-        mute = Mute(0, alert.source, title_pattern=title_shape(alert.title))
-    else:
-        raise MuteError(f"{by!r}: mute by one of {', '.join(MUTE_BY)}")
-    mute_id = store.mutes.add(mute, reason, who, via, alert_id)
+    refused = _refusal(found[0], by)
+    if refused:
+        raise MuteError(refused)
+    mute_id = store.mutes.add(_mute(found[0], by), reason, who, via, alert_id)
     row = store.mutes.get(mute_id)
     assert row is not None
     return row
@@ -54,15 +66,9 @@ def mute_like(store: Store, alert_id: int, by: MuteBy, who: str, via: str, reaso
 
 def mute_choices(alert: Alert) -> list[tuple[MuteBy, str]]:
     """The ways alerts like this one can be muted, in words (none for what is never muted)."""
-    if alert.kind not in MUTABLE_KINDS or alert.severity in NEVER_MUTED_SEVERITIES:
-        return []
-    choices: list[tuple[MuteBy, str]] = []
-    if alert.matched_terms:
-        terms = ", ".join(sorted(set(alert.matched_terms)))
-        choices.append(("terms", f"From {alert.source}, alerts matching only: {terms}"))
-    if alert.kind in ("new_item", "changed_item", "removed_item"):
-        choices.append(("title", f"From {alert.source}, items titled like: {title_shape(alert.title)}"))
-    return choices
+    words = {"terms": f"From {alert.source}, alerts matching only: {', '.join(sorted(set(alert.matched_terms)))}",
+             "title": f"From {alert.source}, items titled like: {title_shape(alert.title)}"}
+    return [(by, words[by]) for by in MUTE_BY if not _refusal(alert, by)]
 
 
 def mutes(store: Store, include_removed: bool = False) -> list[MuteRow]:

@@ -108,18 +108,27 @@ class Standing:
                 "reason": r.reason or None, "note": r.note or None, "snoozed_until": r.snoozed_until}
 
 
+def state_today(state: str, snoozed_until: str | None, today: date) -> str:
+    """A rule's stored state as it stands today: a snooze that ended shows as new again."""
+    return NEW if state == "snoozed" and (snoozed_until or "") <= today.isoformat() else state
+
+
 def _today(row: TriageRow, today: date) -> str:
-    """A rule's state today: a snooze that ended shows as new again."""
-    return NEW if row.state == "snoozed" and (row.snoozed_until or "") <= today.isoformat() else row.state
+    return state_today(row.state, row.snoozed_until, today)
+
+
+def rule_standing(store: Store, alert_id: int, today: date) -> tuple[int | None, Standing | None]:
+    """The rule an alert is filed under (None: it is about no rule) and where that rule stands today."""
+    rule_of = store.rules.rule_of([alert_id])
+    if alert_id not in rule_of:
+        return None, None
+    row = store.triage.row(rule_of[alert_id])
+    return rule_of[alert_id], (Standing(row, _today(row, today)) if row is not None else None)
 
 
 def standing_of(store: Store, alert_id: int, today: date) -> Standing | None:
     """Where the rule an alert is about stands today; None when the alert is about no rule."""
-    rule_of = store.rules.rule_of([alert_id])
-    if alert_id not in rule_of:
-        return None
-    row = store.triage.row(rule_of[alert_id])
-    return Standing(row, _today(row, today)) if row is not None else None
+    return rule_standing(store, alert_id, today)[1]
 
 
 def standing(store: Store, today: date, state: str = "", owner: str = "") -> list[Standing]:

@@ -16,7 +16,7 @@ from rulewatch.alerts.message import Message, alert_message
 from rulewatch.core.errors import RulewatchError
 from rulewatch.core.model import Alert
 from rulewatch.lineage import Dossier, FiledAlerts, dossier
-from rulewatch.services.triage import Standing, _today
+from rulewatch.services.triage import Standing, rule_standing, state_today
 from rulewatch.state import SourceState, Store
 from rulewatch.state.decisions import NEW, Decision
 from rulewatch.state.records import DeliveryRecord
@@ -70,19 +70,9 @@ def inbox(store: Store, wanted: InboxFilter, today: date) -> Inbox:
     entries = store.inbox.page(today=day, severity=wanted.severity, state=wanted.state, owner=wanted.owner,
                                topic=wanted.topic, source=wanted.source, since=wanted.since, text=wanted.text,
                                offset=max(0, wanted.page) * INBOX_PAGE, limit=INBOX_PAGE + 1)
-    rows = [InboxRow(e.alert, e.rule_id, NEW if e.state == "snoozed" and (e.snoozed_until or "") <= day else e.state,
-                     e.owner) for e in entries]
+    rows = [InboxRow(e.alert, e.rule_id, state_today(e.state, e.snoozed_until, today), e.owner) for e in entries]
     sources, topics, owners = store.inbox.choices()
     return Inbox(rows[:INBOX_PAGE], len(rows) > INBOX_PAGE, sources, topics, owners)
-
-
-def _standings(store: Store, alerts: list[Alert], today: date) -> dict[int, tuple[int, Standing | None]]:
-    rule_of = store.rules.rule_of([a.outbox_id for a in alerts])
-    out: dict[int, tuple[int, Standing | None]] = {}
-    for alert_id, rule_id in rule_of.items():
-        row = store.triage.row(rule_id)
-        out[alert_id] = (rule_id, Standing(row, _today(row, today)) if row is not None else None)
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +91,7 @@ def alert_view(store: Store, alert_id: int, today: date) -> AlertView | None:
     if not found:
         return None
     alert = found[0]
-    rule_id, standing = _standings(store, [alert], today).get(alert_id, (None, None))
+    rule_id, standing = rule_standing(store, alert_id, today)
     events = store.triage.events(rule_id=rule_id) if rule_id is not None else []
     state = standing.state if standing else (NEW if rule_id is not None else "")
     return AlertView(alert, alert_message(alert), store.outbox.deliveries_by_alert([alert_id])[alert_id], rule_id,
