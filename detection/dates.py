@@ -77,6 +77,8 @@ _OBLIGATION_EN = re.compile(r"\b(?:must|shall|required|comply|compliance|complet
                             re.IGNORECASE)
 _REPEAL = re.compile(r"废止|停止执行|不再执行|\brepeal(?:ed|s)?\b|\brescind(?:ed|s)?\b",
                      re.IGNORECASE)
+# 本办法已于2025年6月1日废止, 自2026年1月1日起废止: the day a rule stops applying.
+_REPEAL_AFTER = re.compile(r"^\s*(?:起|开始)?\s*(?:正式|同时)?(?:废止|停止执行|不再执行|失效)")
 _REPEAL_EN_DATE = re.compile(r"(?:repeal(?:ed|s)?|rescind(?:ed|s)?)\s+(?:effective|as\s+of|on)\s*$", re.IGNORECASE)
 _PUBLISHED_CUE = re.compile(r"^\s*(?:发布|印发|公布|签发|成文)|(?:published|issued|dated|signed)\s*(?:on)?\s*[:,]?\s*$",
                             re.IGNORECASE)
@@ -94,6 +96,8 @@ _CANDIDATE = re.compile(r"[年月废]|之日|停止执行|不再执行|ublicatio
 def _may_hold_a_date(text: str) -> bool:
     return _CANDIDATE.search(text) is not None
 _CLAUSE_BREAK = re.compile(r"[,，、:：]")
+_CITED_TITLE = re.compile(r"《[^《》]{0,200}》|〈[^〈〉]{0,200}〉")  # a date inside a cited title is its name
+CLAUSE_DISTANCE = 100  # how far a clause break sets a comment cue from a date, in characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +184,8 @@ def _clause_before(sentence: str, start: int) -> str:
     return parts[-1] if parts else head
 
 
-def _role(sentence: str, found: _Found) -> KeyDateRole | None:
+def _role(sentence: str, found: _Found, commented: bool) -> KeyDateRole | None:
+    """The role a date plays in its sentence; `commented` says a comment cue of the sentence is its own."""
     before = _clause_before(sentence, found.start)
     after = sentence[found.end:found.end + 30]
     wide_before = sentence[max(0, found.start - 120):found.start]
@@ -188,19 +193,45 @@ def _role(sentence: str, found: _Found) -> KeyDateRole | None:
         return None
     if _COMPLIANCE_BEFORE.search(wide_before):
         return "compliance_deadline"
+    if _REPEAL_AFTER.search(after):
+        return "repeal"
     if _EFFECTIVE_AFTER.search(after) or _EFFECTIVE_BEFORE.search(before) or _EFFECTIVE_SHALL.search(after):
         return "effective"
     if _REPEAL_EN_DATE.search(before):
         return "effective"
-    deadline = bool(_DEADLINE_AFTER.search(after) or _DEADLINE_BEFORE.search(before)
-                    or _DEADLINE_CN.search(before + after[:6]))
-    if not deadline:
+    if not _is_deadline(sentence, found):
         return None
-    if _COMMENT.search(wide_before + sentence[found.end:found.end + 40]):
+    if commented:
         return "comment_deadline"
     if CJK_CHARACTER.search(sentence) or _OBLIGATION_EN.search(sentence):
         return "compliance_deadline"
     return None
+
+
+def _is_deadline(sentence: str, found: _Found) -> bool:
+    before = _clause_before(sentence, found.start)
+    after = sentence[found.end:found.end + 30]
+    return bool(_DEADLINE_AFTER.search(after) or _DEADLINE_BEFORE.search(before)
+                or _DEADLINE_CN.search(before + after[:6]))
+
+
+def _comment_owners(sentence: str, deadlines: list[_Found]) -> set[int]:
+    """The deadlines (by index) that the sentence's comment cues belong to: each cue to the nearest one,
+    a clause break counting as CLAUSE_DISTANCE characters. 请于1月31日前反馈意见，各机构应于6月30日前完成整改
+    gives comments the first day only; 现公开征求意见，截止日期为1月31日 gives them the one deadline there is."""
+    owners: set[int] = set()
+    if not deadlines:
+        return owners
+    for cue in _COMMENT.finditer(sentence):
+        owners.add(min(range(len(deadlines)), key=lambda i: _apart(sentence, deadlines[i], cue.start(), cue.end())))
+    return owners
+
+
+def _apart(sentence: str, found: _Found, start: int, end: int) -> int:
+    """How far a cue (start, end) sits from a date: the characters between, a clause break counting more."""
+    lo, hi = (found.end, start) if found.end <= start else (end, found.start)
+    gap = sentence[lo:hi] if lo < hi else ""
+    return len(gap) + CLAUSE_DISTANCE * len(_CLAUSE_BREAK.findall(gap))
 
 
 def _sentences(text: str) -> Iterable[str]:
@@ -232,16 +263,21 @@ def _article(block_key: str, block_text: str) -> str:
 def sentence_key_dates(sentence: str, published: date | None, article: str = "") -> list[KeyDate]:
     """The key dates one sentence sets."""
     evidence = sentence.strip()[:MAX_EVIDENCE]
+    cited = [m.span() for m in _CITED_TITLE.finditer(sentence)]
+    founds = [f for f in _dates_in(sentence, published) if not any(lo <= f.start < hi for lo, hi in cited)]
+    deadlines = [f for f in founds if _is_deadline(sentence, f)]
+    commented = {deadlines[i].start for i in _comment_owners(sentence, deadlines)}
     out: list[KeyDate] = []
     effective = ""
-    for found in _dates_in(sentence, published):
-        role = _role(sentence, found)
+    for found in founds:
+        role = _role(sentence, found, found.start in commented)
         if role is None:
             continue
         if role == "effective":
             effective = effective or found.day
         out.append(KeyDate(role, found.day, evidence, article))
-    if _REPEAL.search(sentence) and not re.search(r"意见|comment", sentence, re.IGNORECASE):
+    dated_repeal = any(kd.role == "repeal" for kd in out)
+    if not dated_repeal and _REPEAL.search(sentence) and not re.search(r"意见|comment", sentence, re.IGNORECASE):
         out.append(KeyDate("repeal", effective, evidence, article))
     return out
 
