@@ -6,7 +6,10 @@ Chinese titles are matched on the rule's own name: the draft wrapper is stripped
 swapped word order (规范和促进 / 促进和规范) still matches. A look-alike rule with a different subject
 (数据安全管理办法 / 操作风险管理办法, 信息科技风险管理指引 / 信息科技外包风险管理指引) never links: any
 character that differs, other than the words that name a document's form (办法, 规定, 暂行, 试行...),
-rules the pair out. US documents match by their Regulation Identifier Number, then by docket id.
+rules the pair out, and so does the same characters in another order (数据安全 / 安全数据) unless two
+words swap places around 和, 与 or "and". Names alone never assert a link between two publishers (NFRA's
+and CAC's 数据安全管理办法 are two rules): such a pair is at most asked about. US documents match by
+their Regulation Identifier Number, then by docket id, whoever publishes them.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ _BOOK_TITLE = re.compile(r"《([^》]+)》")
 _ENGLISH_SUFFIX = re.compile(r"[;:,]?\s*(?:interim\s+)?(?:proposed|final|direct\s+final)\s+rules?\b.*$"
                              r"|[;:,]?\s*notice\s+of\s+proposed\s+rulemaking.*$", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
+_CONJUNCTIONS = ("和", "与", "及", "、", "and", "&")
+MAX_SWAP_CHARS = 200  # names longer than this are not tried for swapped words
 
 
 def is_draft(title: str, text: str = "") -> bool:
@@ -79,7 +84,42 @@ def name_score(draft_title: str, final_title: str) -> float:
         return 0.0
     if any(ch.isascii() and ch.isalnum() for ch in differing) and (a - b) and (b - a):
         return 0.0  # English names that differ in words, not just in a suffix
+    if not _in_the_same_order(rule_name(draft_title), rule_name(final_title)):
+        return 0.0  # 数据安全管理办法 / 安全数据管理办法: the same characters, another subject
     return 2 * sum((a & b).values()) / (sum(a.values()) + sum(b.values()))
+
+
+def _subject_sequence(name: str) -> str:
+    """A name without the characters of a document's form, conjunctions kept (they mark swappable words)."""
+    return "".join(ch for ch in name if ch not in _FORM_CHARACTERS or ch in _CONJUNCTIONS)
+
+
+def _in_the_same_order(a: str, b: str) -> bool:
+    """Whether two names (which differ only in form characters or a suffix) say their subject in one order:
+    the shorter's subject is a subsequence of the longer's, or two words swap around a conjunction
+    (促进和规范 / 规范和促进)."""
+    x, y = _subject_sequence(a), _subject_sequence(b)
+    short, long = (x, y) if len(x) <= len(y) else (y, x)
+    rest = iter(long)
+    if all(ch in rest for ch in short):
+        return True
+    return len(x) == len(y) and _swapped_around_a_conjunction(x, y)
+
+
+def _swapped_around_a_conjunction(x: str, y: str) -> bool:
+    """y is x with the words on either side of one conjunction swapped: P + A + c + B + S -> P + B + c + A + S."""
+    if len(x) > MAX_SWAP_CHARS:
+        return False
+    for conjunction in _CONJUNCTIONS:
+        at = x.find(conjunction)
+        while at != -1:
+            end = at + len(conjunction)
+            for start in range(at):
+                for stop in range(end + 1, len(x) + 1):
+                    if x[:start] + x[end:stop] + conjunction + x[start:at] + x[stop:] == y:
+                        return True
+            at = x.find(conjunction, at + 1)
+    return False
 
 
 def _ids(fields: dict[str, str], name: str) -> set[str]:
@@ -125,9 +165,10 @@ def references(fields: dict[str, str], item_id: str = "") -> tuple[str, ...]:
 
 
 def match(draft_title: str, draft_ids: Iterable[str], final_title: str,
-          final_ids: Iterable[str]) -> LineageMatch | None:
+          final_ids: Iterable[str], same_publisher: bool = True) -> LineageMatch | None:
     """Whether the final names the draft's rule: by RIN, then docket id (rule_ids), then the name.
-    None: no link (below ASK_SCORE, or each has RINs and none is shared)."""
+    None: no link (below ASK_SCORE, or each has RINs and none is shared). A name match between two
+    publishers is at most asked about (ASK_SCORE), never asserted."""
     draft, final = set(draft_ids), set(final_ids)
     draft_rins, final_rins = {i for i in draft if i.startswith(RIN)}, {i for i in final if i.startswith(RIN)}
     if draft_rins & final_rins:
@@ -137,4 +178,6 @@ def match(draft_title: str, draft_ids: Iterable[str], final_title: str,
     if {i for i in draft & final if i.startswith(DOCKET)}:
         return LineageMatch(0.97, "docket")
     score = name_score(draft_title, final_title)
+    if not same_publisher:
+        score = min(score, ASK_SCORE)
     return LineageMatch(round(score, 3), "name") if score >= ASK_SCORE else None

@@ -3,7 +3,8 @@ makes (`filed`), and an upgrade files the alerts recorded before rules existed t
 
 A rule's identity is the id that names its rulemaking for its whole life (a Regulation Identifier
 Number, else a docket id), else its normalised name (detection.lineage.rule_name: the draft wrapper and
-《》 stripped, so a draft and its final name one rule when their names agree). A name too short to
+《》 stripped, so a draft and its final name one rule when their names agree) and its publisher (NFRA's
+and CAC's 数据安全管理办法 are two rules; lineage may still ask whether one is the other's final). A name too short to
 tell one rule from another (通知, 公告) identifies nothing. The recorder files an alert under the rule
 its subject (the list item, the page) was filed under before, else the rule of its key, else a new
 rule (keyed by its subject when it has no key). Storage (state.rules) keeps the
@@ -33,9 +34,12 @@ _CHANGE_ROLES: dict[str, RuleRole] = {"changed_text": "amended", "title_changed"
                                       "changed_item": "updated"}
 
 
-def rule_key(title: str, ids: Sequence[str]) -> str:
-    """The key of the rule an alert is about: rin:…, else docket:…, else name:…; "" when its name is too
-    short to tell (the recorder then files it by its subject)."""
+MAX_KEY_PUBLISHER_CHARS = 100
+
+
+def rule_key(title: str, ids: Sequence[str], publisher: str = "") -> str:
+    """The key of the rule an alert is about: rin:…, else docket:…, else name:…[@publisher]; "" when its
+    name is too short to tell (the recorder then files it by its subject)."""
     for prefix in (RIN, DOCKET):
         found = sorted(i for i in ids if i.startswith(prefix))
         if found:
@@ -45,7 +49,8 @@ def rule_key(title: str, ids: Sequence[str]) -> str:
         return ""
     if len(name) > MAX_KEY_NAME_CHARS:  # a key is indexed, and indexes take a few KB a row at most
         name = f"{name[:MAX_KEY_NAME_CHARS]}#{hashlib.sha1(name.encode()).hexdigest()[:12]}"
-    return NAME + name
+    issuer = "".join(publisher.split()).casefold()[:MAX_KEY_PUBLISHER_CHARS]
+    return NAME + name + (f"@{issuer}" if issuer else "")
 
 
 def rule_role(kind: str, title: str, severity_reasons: Sequence[str] = ()) -> RuleRole:
@@ -61,5 +66,5 @@ def filed(alert: _F) -> _F:
     """The alert with the rule it is about and its role there (unchanged when it is about no rule)."""
     if alert.kind not in RULE_KINDS:
         return alert
-    return replace(alert, rule_key=rule_key(alert.title, alert.rule_ids),
+    return replace(alert, rule_key=rule_key(alert.title, alert.rule_ids, alert.publisher),
                    rule_role=rule_role(alert.kind, alert.title, alert.severity_reasons))

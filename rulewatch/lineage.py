@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rulewatch.core.model import Alert, Block, Document, Finding, InlineRun
 from rulewatch.core.text import article_key
-from rulewatch.detection.lineage import LineageMatch, match, rule_name
+from rulewatch.detection.lineage import CERTAIN_SCORE, LineageMatch, match, rule_name
 from rulewatch.detection.rules import RULE_KINDS, filed
 from rulewatch.detection.severity import reads_as_draft
 from rulewatch.state import Store
@@ -85,7 +86,8 @@ def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:
     for final in finals:
         best: tuple[LineageMatch, AlertHead] | None = None
         for draft in (d for d in drafts if d.outbox_id < final.outbox_id):
-            found = match(draft.title, draft.rule_ids, final.title, final.rule_ids)
+            found = match(draft.title, draft.rule_ids, final.title, final.rule_ids,
+                          same_publisher=_same_publisher(draft, final))
             if found is not None and (best is None or found.score > best[0].score):
                 best = (found, draft)
         if best is None:
@@ -93,9 +95,16 @@ def link_finals(store: Store, alert_ids: Iterable[int]) -> list[int]:
         found, head = best
         draft_alert, final_alert = store.outbox.by_id([head.outbox_id, final.outbox_id])  # oldest first
         message = reply(draft_alert, final_alert, found, rule_text(store, draft_alert), rule_text(store, final_alert))
-        if store.rules.add_lineage(draft_alert.outbox_id, final_alert.outbox_id, found.score, found.method, message):
+        if store.rules.add_lineage(draft_alert.outbox_id, final_alert.outbox_id, found.score, found.method, message,
+                                   certain=found.certain):
             linked.append(draft_alert.outbox_id)
     return linked
+
+
+def _same_publisher(draft: AlertHead, final: AlertHead) -> bool:
+    """Whether one publisher issued both (unknown on either side counts as the same: older alerts)."""
+    a, b = draft.publisher.strip().casefold(), final.publisher.strip().casefold()
+    return not a or not b or a == b
 
 
 def file_recorded(store: Store) -> int:
@@ -107,7 +116,8 @@ def file_recorded(store: Store) -> int:
     if FILE_RULES not in store.rules.pending_tasks():
         return 0
     alerts = [(a.outbox_id, filed(a)) for a in store.outbox.alerts(newest_first=False)]
-    links = [(int(link["draft_alert_id"]), int(link["final_alert_id"])) for link in store.rules.lineage()]
+    links = [(int(link["draft_alert_id"]), int(link["final_alert_id"])) for link in store.rules.lineage()
+             if float(link["score"]) >= CERTAIN_SCORE]
     return store.rules.file_recorded(alerts, links)
 
 
@@ -132,7 +142,7 @@ class LifeEvent:
 class Dossier:
     name: str
     events: tuple[LifeEvent, ...]
-    links: tuple[dict[str, object], ...]  # lineage rows between the rule's alerts
+    links: tuple[dict[str, Any], ...]  # lineage rows between the rule's alerts, each with "certain"
     draft_vs_final: tuple[InlineRun, ...] = ()
     summary: str = ""  # "3 articles changed since the draft, 0 added, 1 removed"
     closest: str = ""  # the rule's name, when the query named it only loosely (closest_rules)
@@ -193,21 +203,58 @@ def closest_rules(rules: FiledAlerts, query: str, limit: int = 5) -> list[str]:
     return [name for _, name in sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:limit]]
 
 
+MAX_CHOICES = 10  # rules a query that fits several lists to choose from
+
+
+@dataclass(frozen=True, slots=True)
+class RuleChoice:
+    """One of the rules a query fits: its name as its latest alert titles it, who published it, and an
+    alert id that names it alone."""
+
+    name: str
+    source: str
+    publisher: str
+    alert_id: int
+    alerts: int
+
+
+class SeveralRules(LookupError):
+    """A query fits more than one rule (two publishers' 数据安全管理办法, or 管理办法 itself): a dossier
+    never merges rules, so the caller offers the choices."""
+
+    def __init__(self, query: str, count: int, choices: tuple[RuleChoice, ...]) -> None:
+        super().__init__(f"{count} rules fit {query!r}")
+        self.query, self.count, self.choices = query, count, choices
+
+
 def find_rule(rules: FiledAlerts, query: str) -> list[Alert]:
     """The alerts about the rule `query` names (an alert id, or words of its name: the draft wrapper and
-    《》 do not matter): every alert of each rule one of whose alerts it names."""
+    《》 do not matter), oldest first. When the words fit several rules, the one whose name they are
+    exactly; else SeveralRules."""
     if query.isdigit():
         seed = [a for a in rules.alerts if a.outbox_id == int(query)]
     else:
         wanted = rule_name(query)
         seed = [a for a in rules.alerts if wanted and wanted in rule_name(a.title)]
-    wanted_rules = {rules.rule_of[a.outbox_id] for a in seed}
-    return [a for a in rules.alerts if rules.rule_of[a.outbox_id] in wanted_rules]
+        if len({rules.rule_of[a.outbox_id] for a in seed}) > 1:
+            exact = [a for a in seed if rule_name(a.title) == wanted]
+            if len({rules.rule_of[a.outbox_id] for a in exact}) == 1:
+                seed = exact
+    by_rule: dict[int, list[Alert]] = {}
+    for a in rules.alerts:
+        by_rule.setdefault(rules.rule_of[a.outbox_id], []).append(a)
+    wanted_rules = list(dict.fromkeys(rules.rule_of[a.outbox_id] for a in seed))
+    if len(wanted_rules) > 1:
+        groups = sorted((by_rule[r] for r in wanted_rules), key=lambda g: -g[-1].outbox_id)  # newest first
+        choices = tuple(RuleChoice(rule_name(g[-1].title) or g[-1].title, g[-1].source, g[-1].publisher,
+                                   g[-1].outbox_id, len(g)) for g in groups[:MAX_CHOICES])
+        raise SeveralRules(query, len(wanted_rules), choices)
+    return by_rule.get(wanted_rules[0], []) if wanted_rules else []
 
 
 def dossier(store: Store, query: str, rules: FiledAlerts | None = None) -> Dossier | None:
-    """The life of the rule `query` names, or None when no alert is about it. `rules`: rule_alerts(store),
-    when the caller has read them already."""
+    """The life of the rule `query` names, or None when no alert is about it; SeveralRules when it fits
+    more than one. `rules`: rule_alerts(store), when the caller has read them already."""
     rules = rule_alerts(store) if rules is None else rules
     alerts = find_rule(rules, query)
     closest = ""
@@ -219,9 +266,11 @@ def dossier(store: Store, query: str, rules: FiledAlerts | None = None) -> Dossi
     if not alerts:
         return None
     ids = {a.outbox_id for a in alerts}
-    links = tuple({k: v for k, v in link.items() if k != "id"} for link in store.rules.lineage()
-                  if link["draft_alert_id"] in ids or link["final_alert_id"] in ids)
-    finals = {int(link["final_alert_id"]) for link in links}
+    # Only a certain link makes a final; one the thread asked about stays a question.
+    links = tuple({**{k: v for k, v in link.items() if k != "id"}, "certain": float(link["score"]) >= CERTAIN_SCORE}
+                  for link in store.rules.lineage() if link["draft_alert_id"] in ids or link["final_alert_id"] in ids)
+    finals = {int(link["final_alert_id"]) for link in links if link["certain"]}
+    asked = {int(link["final_alert_id"]) for link in links} - finals
     events: list[LifeEvent] = []
     # A key date is the rule's, not each alert's: the latest alert that states a role's date says it
     # (an amendment that moves the effective date replaces the old one; ten alerts repeating a
@@ -229,7 +278,8 @@ def dossier(store: Store, query: str, rules: FiledAlerts | None = None) -> Dossi
     dated: dict[str, tuple[Alert, list[str]]] = {}
     for a in sorted(alerts, key=lambda alert: alert.outbox_id):
         what = "draft for comment" if reads_as_draft(a.title, a.severity_reasons) and a.kind == "new_item" else \
-            "final version" if a.outbox_id in finals else _EVENT.get(a.kind, a.kind)
+            "final version" if a.outbox_id in finals else \
+            "final? (unconfirmed)" if a.outbox_id in asked else _EVENT.get(a.kind, a.kind)
         events.append(LifeEvent(a.detected_at[:10], what, a.title, a.source, a.outbox_id, a.url))
         stated: dict[str, list[str]] = {}
         for kd in a.key_dates:
@@ -240,9 +290,10 @@ def dossier(store: Store, query: str, rules: FiledAlerts | None = None) -> Dossi
                for role, (a, days) in dated.items() for day in days]
     runs: tuple[InlineRun, ...] = ()
     summary = ""
-    if links:
+    certain = [link for link in links if link["certain"]]
+    if certain:
         by_id = {a.outbox_id: a for a in alerts}
-        draft, final = by_id.get(int(links[-1]["draft_alert_id"])), by_id.get(int(links[-1]["final_alert_id"]))
+        draft, final = by_id.get(int(certain[-1]["draft_alert_id"])), by_id.get(int(certain[-1]["final_alert_id"]))
         if draft is not None and final is not None:
             old, new = rule_text(store, draft), rule_text(store, final)
             if old is not None and new is not None:

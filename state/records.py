@@ -50,6 +50,7 @@ class AlertHead:
     title: str
     severity_reasons: tuple[str, ...]
     rule_ids: tuple[str, ...]
+    publisher: str = ""  # who published it (a source's publisher, else its host)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from rulewatch.state.recorder import Recorder
 
 _R, _RA, _A = schema.rules, schema.rule_alerts, schema.alerts
-_HEAD = select(_A.c.id, _A.c.kind, _A.c.title, _A.c.severity_reasons, _A.c.rule_ids)
+_HEAD = select(_A.c.id, _A.c.kind, _A.c.title, _A.c.severity_reasons, _A.c.rule_ids, _A.c.publisher)
 _FILED = select(_RA.c.rule_id, _A).join(_A, _A.c.id == _RA.c.alert_id)  # alerts with the rule each is filed under
 
 
@@ -102,16 +102,19 @@ class Rules:
                 found += _heads(conn, _HEAD.where(_A.c.id.in_(chunk)))
         return sorted(found, key=lambda head: head.outbox_id)
 
-    def add_lineage(self, draft_id: int, final_id: int, score: float, method: str, reply: Alert) -> bool:
+    def add_lineage(self, draft_id: int, final_id: int, score: float, method: str, reply: Alert,
+                    certain: bool = True) -> bool:
         """Link a final to its draft and put the draft thread's reply in the outbox, in one transaction;
-        False (and nothing written) when the pair was linked before."""
+        False (and nothing written) when the pair was linked before. Only a `certain` link files the
+        final under the draft's rule: a link the thread asks about keeps the two rules apart."""
         def write(recorder: Recorder) -> bool:
             row = {"draft_alert_id": draft_id, "final_alert_id": final_id, "score": score, "method": method,
                    "linked_at": utcnow()}
             added = insert_ignoring_duplicates(recorder.conn.dialect.name, schema.lineage).run(recorder.conn, row)
             if added.rowcount != 1:
                 return False
-            link(recorder.conn, draft_id, final_id)  # the final's rule is the draft's from now on
+            if certain:
+                link(recorder.conn, draft_id, final_id)  # the final's rule is the draft's from now on
             recorder.add_alerts_once([reply])
             return True
         return self.db.write(write)
@@ -140,5 +143,5 @@ class Rules:
 
 
 def _heads(conn: Connection, query: Any) -> list[AlertHead]:
-    return [AlertHead(r[0], r[1], r[2], tuple(json.loads(r[3])), tuple(json.loads(r[4])))
+    return [AlertHead(r[0], r[1], r[2], tuple(json.loads(r[3])), tuple(json.loads(r[4])), r[5] or "")
             for r in conn.execute(query)]

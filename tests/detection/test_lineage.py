@@ -65,9 +65,35 @@ def test_a_change_of_form_only_asks(draft: str, final: str) -> None:
     ("网络数据安全管理条例（征求意见稿）", "网络安全审查办法"),
     ("Computer-Security Incident Notification Requirements; Proposed Rule",
      "Cybersecurity Incident Notification Requirements"),
+    # the same characters in another order name another subject
+    ("数据安全管理办法（征求意见稿）", "安全数据管理办法"),
+    ("银行业信息系统安全等级保护办法（征求意见稿）", "银行业安全信息系统等级保护办法"),
+    ("Reporting Incident Cyber; Proposed Rule", "Cyber Incident Reporting"),
 ])
 def test_look_alike_rules_with_another_subject_never_link(draft: str, final: str) -> None:
     assert match(draft, (), final, ()) is None and name_score(draft, final) < ASK_SCORE
+
+
+@pytest.mark.parametrize(("draft", "final"), [
+    ("关于《促进和规范数据跨境流动规定（征求意见稿）》公开征求意见的通知", "规范和促进数据跨境流动规定"),
+    ("网络安全与信息化管理办法（征求意见稿）", "信息化与网络安全管理办法"),
+    ("Privacy and Security Requirements; Proposed Rule", "Security and Privacy Requirements; Final Rule"),
+])
+def test_words_swapped_around_a_conjunction_are_one_subject(draft: str, final: str) -> None:
+    found = match(draft, (), final, ())
+    assert found is not None and found.certain
+
+
+def test_a_name_alone_never_asserts_a_link_between_two_publishers() -> None:
+    """NFRA's draft and CAC's final of the same name are two rules: at most a question."""
+    draft, final = "数据安全管理办法（征求意见稿）", "数据安全管理办法"
+    assert match(draft, (), final, ()).certain  # type: ignore[union-attr]
+    across = match(draft, (), final, (), same_publisher=False)
+    assert across is not None and not across.certain and across.score == ASK_SCORE
+    # a look-alike across publishers is no link at all
+    assert match("数据安全管理办法（征求意见稿）", (), "操作风险管理办法", (), same_publisher=False) is None
+    # a rulemaking's own ids name it whoever publishes it
+    assert match("A; Proposed Rule", ("rin:1670-AA04",), "B", ("rin:1670-AA04",), same_publisher=False).certain  # type: ignore[union-attr]
 
 
 def test_rulemaking_ids_come_from_a_records_fields() -> None:

@@ -16,6 +16,14 @@ def test_a_draft_and_its_final_share_a_name_key() -> None:
     assert draft == rule_key("银行保险机构数据安全管理办法", ()) == "name:银行保险机构数据安全管理办法"
 
 
+def test_one_name_from_two_publishers_is_two_rules_but_a_rulemaking_id_is_one() -> None:
+    nfra = rule_key("数据安全管理办法（征求意见稿）", (), "National Financial Regulatory Administration (NFRA)")
+    assert nfra == rule_key("数据安全管理办法", (), "national financial  regulatory administration (NFRA)")
+    assert nfra != rule_key("数据安全管理办法", (), "www.cac.gov.cn") and nfra.startswith("name:数据安全管理办法@")
+    assert rule_key("A; Proposed Rule", ("rin:1670-AZ99",), "CISA") == rule_key("B", ("rin:1670-AZ99",), "FCC")
+    assert len(rule_key("数据安全管理办法", (), "x" * 10_000)) < 150
+
+
 def test_a_name_too_short_names_no_rule_and_a_long_one_is_keyed_within_bounds() -> None:
     assert rule_key("通知", ()) == ""
     long_a, long_b = "数据" * 400 + "甲", "数据" * 400 + "乙"

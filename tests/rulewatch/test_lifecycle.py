@@ -258,3 +258,56 @@ def test_a_rules_key_dates_show_once_and_a_later_alert_moves_them(tmp_path: Path
     assert found is not None
     dated = [(e.day, e.what) for e in found.events if e.what in ("takes effect", "comment deadline")]
     assert dated == [("2026-12-20", "comment deadline"), ("2027-07-01", "takes effect")]
+
+
+def test_two_publishers_rules_of_one_name_stay_two_rules(store: Store) -> None:
+    """NFRA's draft and CAC's final of one name: the thread asks, the rules stay apart, and `dossier`
+    by that name offers both instead of merging them."""
+    from rulewatch.core.model import Alert
+    from rulewatch.lineage import SeveralRules, dossier, link_finals, rule_alerts
+
+    record_alerts(store, [Alert(kind="new_item", title="数据安全管理办法（征求意见稿）", url="http://n/d",
+                                source="nfra-drafts", publisher="NFRA")])
+    record_alerts(store, [Alert(kind="new_item", title="数据安全管理办法", url="http://c/f", source="cac-rules",
+                                publisher="CAC")])
+    draft_id, final_id = sorted(a.outbox_id for a in store.outbox.alerts())
+    assert link_finals(store, [final_id]) == [draft_id]
+    (question,) = [a for a in store.outbox.alerts() if a.kind == "final_published"]
+    assert question.added.startswith("Is this the final version of 数据安全管理办法（征求意见稿）?")
+    rules = rule_alerts(store)
+    assert rules.rule_of[draft_id] != rules.rule_of[final_id]
+    with pytest.raises(SeveralRules) as several:
+        dossier(store, "数据安全管理办法", rules)
+    assert several.value.count == 2
+    assert [(c.alert_id, c.publisher) for c in several.value.choices] == [(final_id, "CAC"), (draft_id, "NFRA")]
+    final = dossier(store, str(final_id), rules)
+    assert final is not None and [e.what for e in final.events] == ["final? (unconfirmed)"]
+    assert [link["certain"] for link in final.links] == [False]
+
+
+def test_a_query_that_fits_many_rules_offers_a_bounded_choice(
+        rw_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    from rulewatch.core.model import Alert
+    from rulewatch.lineage import MAX_CHOICES, SeveralRules, dossier
+
+    home = Path(rw_env["RULEWATCH_HOME"])
+    home.mkdir(parents=True)
+    store = Store(f"sqlite:///{home / 'rulewatch.db'}")
+    subjects = ["数据安全", "操作风险", "外包风险", "业务连续性", "信息披露", "反洗钱", "消费者权益保护", "声誉风险",
+                "流动性风险", "市场风险", "资本", "关联交易", "公司治理", "内部控制"]
+    try:
+        record_alerts(store, [Alert(kind="changed_text", title=f"银行保险机构{s}管理办法", url=f"http://x/{n}",
+                                    source="nfra") for n, s in enumerate(subjects)])
+        with pytest.raises(SeveralRules) as several:
+            dossier(store, "管理办法")
+        assert several.value.count == len(subjects) and len(several.value.choices) == MAX_CHOICES
+        exact = dossier(store, "银行保险机构数据安全管理办法")  # a name that is also inside no other
+        assert exact is not None and len(exact.events) == 1
+    finally:
+        store.close()
+    capsys.readouterr()
+    assert main(["dossier", "管理办法"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{len(subjects)} rules fit '管理办法'; name one more fully, or give one of these alert ids:")
+    assert "银行保险机构内部控制管理办法  [nfra; 1 alert(s)]" in err
+    assert f"… and {len(subjects) - MAX_CHOICES} more" in err

@@ -8,6 +8,7 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rulewatch.alerts.calendar import DEFAULT_HORIZON_DAYS
 from rulewatch.alerts.feed import DEFAULT_FEED_ENTRIES
@@ -23,6 +24,9 @@ from rulewatch.cli.base import (
     text,
 )
 from rulewatch.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from rulewatch.lineage import SeveralRules
 
 
 class Alerts(Command):
@@ -176,11 +180,14 @@ class Dossier(Command):
     def run(self, args: argparse.Namespace) -> int:
         """A rule's life: draft, comment deadline, final, amendments, repeal, and the draft-vs-final diff."""
         from rulewatch.alerts.render import PLAIN_MARKS
-        from rulewatch.lineage import closest_rules, dossier, rule_alerts
+        from rulewatch.lineage import SeveralRules, closest_rules, dossier, rule_alerts
 
         with open_app() as app:
             rules = rule_alerts(app.store)
-            found = dossier(app.store, args.rule, rules)
+            try:
+                found = dossier(app.store, args.rule, rules)
+            except SeveralRules as several:
+                return self._several(several)
             loose = closest_rules(rules, args.rule) if found is None else []
         if found is None:
             hint = ("did you mean: " + "; ".join(loose)) if loose else \
@@ -196,14 +203,29 @@ class Dossier(Command):
         for event in found.events:
             print(f"{event.day}  {event.what:<18} {event.title}  [{event.source} #{event.alert_id}]")
         for link in found.links:
+            unconfirmed = "" if link["certain"] else ", unconfirmed: asked in the draft's thread"
             print(f"linked: draft #{link['draft_alert_id']} -> final #{link['final_alert_id']} "
-                  f"by {link['method']} (score {link['score']})")
+                  f"by {link['method']} (score {link['score']}{unconfirmed})")
         if found.summary:
             (rem_open, rem_close), (add_open, add_close) = PLAIN_MARKS
             print(f"draft vs final: {found.summary}")
             print("".join(f"{rem_open}{r.text}{rem_close}" if r.op == "removed" else f"{add_open}{r.text}{add_close}"
                           if r.op == "added" else r.text for r in found.draft_vs_final))
         return EXIT_OK
+
+
+    @staticmethod
+    def _several(several: SeveralRules) -> int:
+        """A query that fits several rules: each with an alert id that names it alone; none merged."""
+        print(f"{several.count:,} rules fit {several.query!r}; name one more fully, or give one of these "
+              "alert ids:", file=sys.stderr)
+        for choice in several.choices:
+            by = f", {choice.publisher}" if choice.publisher else ""
+            print(f"  #{choice.alert_id}  {choice.name}  [{choice.source}{by}; {choice.alerts} alert(s)]",
+                  file=sys.stderr)
+        if several.count > len(several.choices):
+            print(f"  … and {several.count - len(several.choices):,} more", file=sys.stderr)
+        return EXIT_SOURCE_FAILED
 
 
 class History(Command):
