@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 
 if TYPE_CHECKING:
     from rulewatch.state.recorder import HealthRules, Recorder
@@ -23,3 +24,5 @@ class Database(Protocol):
     def write(self, records: Callable[[Recorder], _T], health: HealthRules | None = None) -> _T: ...
 
     def batch(self, health: HealthRules | None = None) -> AbstractContextManager[Recorder]: ...
+
+    def begin_write(self) -> AbstractContextManager[Connection]: ...

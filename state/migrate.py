@@ -8,7 +8,9 @@
   (PostgreSQL: an advisory lock; SQLite: the writer's exclusive transaction), so two workers starting
   at once never migrate twice; the second finds the work done.
 - A database ahead of this code (a newer rulewatch migrated it) is refused before anything is
-  written: StateError says to upgrade rulewatch here.
+  written: StateError says to upgrade rulewatch here. A process that opened the database before a
+  newer rulewatch upgraded it is refused the same way at its next write (guard_write, in every write
+  transaction; on PostgreSQL under a shared advisory lock that an upgrade waits for).
 
 The common case, a database already at the head, costs one read and imports nothing of Alembic.
 There is no downgrade: restore a backup (README, Upgrades).
@@ -109,6 +111,23 @@ def prepare(reader: Engine, writer: Engine) -> tuple[SchemaStatus, str]:
                 "machine; nothing was written")
         _alembic(conn, "upgrade", "head")
         return before, "upgraded"
+
+
+def guard_write(conn: Connection) -> None:
+    """At the start of a write transaction: refuse to write when a newer rulewatch has upgraded the
+    database since this process opened it (a worker or the web workspace left running through an
+    upgrade). On PostgreSQL the check holds a shared advisory lock to the end of the transaction, so an
+    upgrade (which takes it exclusively) waits for writes in flight and every later write sees it."""
+    if conn.dialect.name == "postgresql":
+        current = conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({SCHEMA_LOCK_ID}), "
+                                       f"(SELECT version_num FROM {VERSION_TABLE})").one()[1]
+    else:
+        current = conn.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
+    if current != SCHEMA_HEAD and not _known(current):
+        raise StateError(
+            f"the database was upgraded to schema revision {current} by a newer rulewatch while this "
+            f"process ran (its newest is {SCHEMA_HEAD}): stop this process and run the new release; "
+            "nothing was written")
 
 
 def _adopt(conn: Connection) -> None:

@@ -160,7 +160,7 @@ class Outbox:
         """Put delivered alerts back in the outbox, for every sink to send again as new messages.
         Returns the ids that exist."""
         a = schema.alerts
-        with self.db.writer.begin() as conn:
+        with self.db.begin_write() as conn:
             found = sorted(r[0] for r in conn.execute(select(a.c.id).where(a.c.id.in_(alert_ids))))
             conn.execute(delete(_D).where(_D.c.alert_id.in_(found)))
             conn.execute(update(a).where(a.c.id.in_(found)).values(  # asked for by name: a muted one too
@@ -192,7 +192,7 @@ class Outbox:
             return conn.execute(select(d.c.day).where(d.c.channel == channel, d.c.day == day)).first() is not None
 
     def mark_digest(self, channel: str, day: str, ts: str) -> None:
-        with self.db.writer.begin() as conn:
+        with self.db.begin_write() as conn:
             try:
                 with conn.begin_nested():
                     conn.execute(insert(schema.digests).values(channel=channel, day=day, posted_at=utcnow(), ts=ts))

@@ -201,8 +201,16 @@ class Store:
     def batch(self, health: HealthRules | None = None) -> Iterator[Recorder]:
         """One transaction for many sources' results (a cycle writes in batches, not per page), with
         the health notices `health` calls for (none without it)."""
-        with self.writer.begin() as conn:
+        with self.begin_write() as conn:
             yield Recorder(conn, health)
+
+    @contextmanager
+    def begin_write(self) -> Iterator[Connection]:
+        """A write transaction on a database this release can still write: StateError, with nothing
+        written, once a newer rulewatch has upgraded it (migrate.guard_write)."""
+        with self.writer.begin() as conn:
+            migrate.guard_write(conn)
+            yield conn
 
 
 def _database_errors(dialect: str) -> tuple[type[BaseException], ...]:

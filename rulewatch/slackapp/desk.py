@@ -32,7 +32,7 @@ from rulewatch.alerts.triage_blocks import (
     slack_person,
 )
 from rulewatch.app import App
-from rulewatch.core.errors import UsageError
+from rulewatch.core.errors import StateError, UsageError
 from rulewatch.core.model import Alert
 from rulewatch.services.mutes import MUTE_BY, mute_choices, mute_like
 from rulewatch.services.slack_triage import (
@@ -76,6 +76,9 @@ class TriageDesk:
             decision = record_click(self.store, click, self._today())
         except TriageError as exc:
             self._tell(client, channel, user, str(exc))
+            return
+        except StateError as exc:
+            self._unwritable(client, channel, user, exc)
             return
         self._refresh(client, alert, channel, ts)
         if decision is not None and click.action == ASSIGN:
@@ -124,6 +127,9 @@ class TriageDesk:
         except UsageError as exc:  # refused, or a decision or mute that cannot be made as asked
             self._tell(client, channel, user, str(exc))
             return
+        except StateError as exc:
+            self._unwritable(client, channel, user, exc)
+            return
         self._refresh(client, alert, channel, ts)
         if muted is not None:
             self._tell(client, channel, user, f"Muted (mute #{muted.mute.id}): {muted.mute.what}. Such alerts are "
@@ -162,6 +168,13 @@ class TriageDesk:
             client.chat_postEphemeral(channel=channel, user=user, text=escape_mrkdwn(text))
         except (SlackApiError, SlackClientError) as exc:
             log.warning("a refused click could not be answered (%s): %s", _error(exc), text)
+
+    def _unwritable(self, client: WebClient, channel: str, user: str, exc: StateError) -> None:
+        """The database refused the write (a newer release upgraded it, a full disk): the person is told
+        nothing was recorded; the details, which name the database, go to the log."""
+        log.error("a triage click could not be recorded: %s", exc)
+        self._tell(client, channel, user, "Not recorded: rulewatch cannot write to its database now. An "
+                                          "administrator finds why in the Slack app's log.")
 
     def _say_in_thread(self, client: WebClient, channel: str, ts: str, text: str) -> None:
         try:

@@ -6,6 +6,7 @@ Content-Security-Policy allows no script at all: every page works without JavaSc
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -26,7 +27,7 @@ from rulewatch.alerts.calendar import to_ics
 from rulewatch.alerts.message import alert_message
 from rulewatch.app import App
 from rulewatch.core.env import Env, flag, number
-from rulewatch.core.errors import SettingsError, UsageError
+from rulewatch.core.errors import SettingsError, StateError, UsageError
 from rulewatch.schedules import DEFAULT_PREFECT_YAML
 from rulewatch.services.triage import STATES, Asked, audit, audit_csv, decide
 from rulewatch.services.users import (
@@ -65,6 +66,18 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'
 SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY", "Cache-Control": "no-store"}
 Handler = Callable[[Request], Awaitable[Response]]
+
+
+log = logging.getLogger("rulewatch.web")
+UNWRITABLE = ("rulewatch cannot write to its database now, so nothing was recorded. An administrator finds why "
+              "in this server's log (after an upgrade: restart the workspace on the new release).")
+
+
+async def _unwritable(request: Request, exc: Exception) -> Response:
+    """A write the database refused (a newer release upgraded it, a full disk, a lost server): 503 and a
+    plain answer; the details, which name the database, stay in the log."""
+    log.error("%s %s: %s", request.method, request.url.path, exc)
+    return PlainTextResponse(UNWRITABLE, status_code=503)
 
 
 class SecurityHeaders:
@@ -153,7 +166,7 @@ class Workspace:
         middleware = [Middleware(SecurityHeaders),
                       Middleware(SessionMiddleware, secret_key=self.secret, session_cookie="rulewatch_session",
                                  max_age=SESSION_HOURS * 3600, same_site="lax", https_only=self.secure)]
-        return Starlette(routes=routes, middleware=middleware)
+        return Starlette(routes=routes, middleware=middleware, exception_handlers={StateError: _unwritable})
 
     async def _form(self, request: Request) -> dict[str, str] | None:
         declared = request.headers.get("content-length", "")

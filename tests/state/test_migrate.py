@@ -193,6 +193,64 @@ def test_a_database_newer_than_this_code_is_refused_before_any_write(database_ur
     engine.dispose()
 
 
+def _upgrade_elsewhere(database_url: str, revision: str = "0099") -> None:
+    """What a newer release does to the database while an older process still has it open."""
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
+    engine.dispose()
+
+
+def test_a_process_left_running_through_an_upgrade_writes_nothing_after_it(database_url: str) -> None:
+    """A worker or the web workspace opened the database, then a newer rulewatch upgraded it: every
+    later write (a cycle's batch, delivery, a resend, a digest mark) is refused whole."""
+    from outbox import record_alerts
+
+    from rulewatch.core.model import Alert
+
+    store = Store(database_url)
+    try:
+        record_alerts(store, [Alert(kind="new_item", title="Rule A", url="http://x/a", source="cac")])
+        _upgrade_elsewhere(database_url)
+        before = store.count_rows()
+        with pytest.raises(StateError, match="upgraded to schema revision 0099 by a newer rulewatch while this process ran"):
+            record_alerts(store, [Alert(kind="new_item", title="Rule B", url="http://x/b", source="cac")])
+        with pytest.raises(StateError, match="stop this process"):
+            deliver_pending(store, ConsoleSink(io.StringIO()))
+        with pytest.raises(StateError):
+            store.outbox.resend([1])
+        with pytest.raises(StateError):
+            store.outbox.mark_digest("C1", "2026-12-07", "1.2")
+        assert store.count_rows() == before
+        _upgrade_elsewhere(database_url, migrate.SCHEMA_HEAD)  # a backup restored: writing resumes
+        record_alerts(store, [Alert(kind="new_item", title="Rule B", url="http://x/b", source="cac")])
+        assert len(store.outbox.alerts()) == 2
+    finally:
+        store.close()
+
+
+def test_an_upgrade_waits_for_writes_in_flight_on_postgresql(database_url: str) -> None:
+    """The write's check and the upgrade's lock exclude each other: no write runs half before and half
+    after an upgrade."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE; the upgrade takes the same lock")
+    from sqlalchemy.exc import OperationalError
+
+    store = Store(database_url)
+    other = create_engine(database_url)
+    try:
+        with store.batch(), other.connect() as conn:
+            conn.execute(text("SET lock_timeout = '300ms'"))
+            with pytest.raises(OperationalError, match="lock timeout"):
+                conn.execute(text(f"SELECT pg_advisory_xact_lock({migrate.SCHEMA_LOCK_ID})"))
+            conn.rollback()
+        with other.begin() as conn:  # the write is over: the upgrade takes its lock at once
+            conn.execute(text(f"SELECT pg_advisory_xact_lock({migrate.SCHEMA_LOCK_ID})"))
+    finally:
+        other.dispose()
+        store.close()
+
+
 @pytest.mark.parametrize("start", ["legacy", "empty"])
 def test_workers_starting_at_once_upgrade_once(database_url: str, start: str) -> None:
     if start == "legacy":

@@ -195,3 +195,18 @@ def test_not_applicable_can_mute_similar_alerts_once(desk: Desk) -> None:
     (row,) = mutes(desk.app.store)
     assert (row.created_by, row.created_via, row.reason, row.from_alert_id) == (
         "Jane Doe (U0JANE)", "slack", "we buy no such products", alert_id)
+
+
+def test_a_click_after_a_newer_release_upgraded_the_database_is_not_recorded_and_says_so(desk: Desk) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(desk.app.store.url)
+    with engine.begin() as conn:  # a newer rulewatch upgraded the database while this app ran
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    alert_id, ts = desk.posted[0]
+    assert send(desk.url, click(alert_id, APPLICABLE, "U0JANE", "C-ALERTS", ts))[0] == 200
+    (said,) = wait_for(lambda: desk.slack.ephemeral)
+    assert said["user"] == "U0JANE" and said["text"].startswith("Not recorded: rulewatch cannot write to its database")
+    assert "alembic" not in said["text"] and desk.app.store.url not in said["text"]
+    assert events(desk) == []

@@ -149,3 +149,18 @@ def test_header_mode_ignores_the_header_from_any_other_address(database_url: str
         answer = requests.get(site.url + "/", headers={"X-Forwarded-User": "mallory"}, allow_redirects=False,
                               timeout=30)
         assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+def test_a_decision_after_a_newer_release_upgraded_the_database_is_refused_whole(site: Site) -> None:
+    from sqlalchemy import create_engine, text
+
+    client = site.client("tom")
+    alert_id = site.alert_ids()["银行保险机构数据安全管理办法"]
+    csrf = csrf_of(client.get(f"{site.url}/alerts/{alert_id}", timeout=30).text)
+    engine = create_engine(site.app.store.url)
+    with engine.begin() as conn:  # a newer rulewatch upgraded the database while this workspace ran
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    answer = _triage(client, site, alert_id, csrf, state="applicable")
+    assert answer.status_code == 503 and answer.text.startswith("rulewatch cannot write to its database now")
+    assert "0099" not in answer.text and audit(site.app.store) == []
