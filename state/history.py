@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
-from rulewatch.state import schema
+from rulewatch.core.errors import StateError
+from rulewatch.state import migrate, schema
 from rulewatch.state.records import stored_document
 from rulewatch.state.search import (
     DEFAULT_SEARCH_LIMIT,
@@ -35,9 +37,27 @@ class History:
                ) -> list[SearchHit]:
         """Texts of every stored version that hold `query`, with when each appeared and went."""
         if self.db.writer.dialect.name == "sqlite":  # PostgreSQL's trigram index needs no catching up
-            self.db.write(lambda recorder: catch_up(recorder.conn))
+            self._catch_up_if_free()
         with self.db.engine.connect() as conn:
             return search(conn, query, source=source, since=since, limit=limit)
+
+    def _catch_up_if_free(self) -> None:
+        """Index the texts recorded since the last search, when the write lock is free at once: a search
+        never waits for a cycle's writes (nor fails on a read-only file); search() reads the rows past
+        the index's mark without it."""
+        with self.db.writer.connect() as conn:
+            driver = conn.connection.dbapi_connection  # below SQLAlchemy: a statement here begins nothing
+            assert driver is not None
+            waits = driver.execute("PRAGMA busy_timeout").fetchone()[0]
+            driver.execute("PRAGMA busy_timeout = 0")
+            try:
+                with conn.begin():
+                    migrate.guard_write(conn)
+                    catch_up(conn)
+            except (OperationalError, StateError):
+                pass  # locked, read-only or upgraded elsewhere: this search reads the tail as it is
+            finally:
+                driver.execute(f"PRAGMA busy_timeout = {int(waits)}")
 
     def unindexed_sources(self, source: str = "") -> list[str]:
         """Sources (or only `source`) whose early versions search cannot find yet (stored before schema

@@ -210,10 +210,13 @@ def search(conn: Connection, query: str, *, source: str = "", since: str = "",
         conditions.append((_H.c.gone_at.is_(None)) | (_H.c.gone_at >= since))
     pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     if conn.dialect.name == "sqlite" and len(query) >= MIN_TRIGRAM_CHARS:
+        # The index holds rows up to its mark; rows recorded since (no search could catch up: a cycle
+        # held the write lock, or the file is read-only) are read as they are.
         phrase = '"' + query.replace('"', '""') + '"'
+        upto = conn.execute(text(f"SELECT upto FROM {schema.HISTORY_FTS_MARK} WHERE one = 1")).scalar() or 0
         ids = select(text("rowid")).select_from(text(schema.HISTORY_FTS)).where(
             text(f"{schema.HISTORY_FTS} MATCH :phrase")).scalar_subquery()
-        conditions.append(_H.c.id.in_(ids))
+        conditions.append(_H.c.id.in_(ids) | ((_H.c.id > upto) & _H.c.text.ilike(pattern, escape="\\")))
         params = {"phrase": phrase}
     else:
         conditions.append(_H.c.text.ilike(pattern, escape="\\"))

@@ -117,3 +117,38 @@ def test_versions_stored_before_search_existed_are_found_after_reindexing(store:
     assert store.history.unindexed_sources() == []
     assert store.history.reindex(["rule"]) == (1, 2)  # again: the same rows, none doubled
     assert [(h.source, h.text, h.first_seen, h.gone_at) for h in store.history.search("报告")] == before
+
+
+def test_a_search_never_waits_for_the_write_lock_and_still_finds_the_newest_texts(database_url: str) -> None:
+    """A cycle holds SQLite's write lock: search answers at once, reading what the index has not caught
+    up with as it is, and catches up once the lock is free."""
+    import sqlite3
+    import time
+
+    import pytest
+    from sqlalchemy import text
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's index keeps itself: its searches never write")
+    store = Store(database_url)
+    try:
+        record(store, "rule", None, page(*V1), "2026-11-01T00:00:00Z")
+        assert store.history.search("二十四小时")  # indexed up to here
+        v2 = [V1[0], V1[1].replace("二十四小时", "两小时"), V1[2]]
+        record(store, "rule", page(*V1), page(*v2), "2026-11-20T00:00:00Z")
+        cycle = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        cycle.execute("BEGIN IMMEDIATE")  # a cycle writing
+        try:
+            started = time.monotonic()
+            (new,) = store.history.search("两小时内报告")  # recorded after the index's mark
+            assert new.gone_at is None and time.monotonic() - started < 10  # not the 30 s busy timeout
+            assert [h.gone_at for h in store.history.search("二十四小时")] == ["2026-11-20T00:00:00Z"]
+        finally:
+            cycle.execute("ROLLBACK")
+            cycle.close()
+        assert store.history.search("两小时内报告")
+        with store.engine.connect() as conn:
+            newest = conn.execute(text("SELECT max(id) FROM history_texts")).scalar()
+            assert conn.execute(text("SELECT upto FROM history_fts_indexed")).scalar() == newest
+    finally:
+        store.close()
