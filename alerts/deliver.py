@@ -100,6 +100,7 @@ class DeliveryReport:
     stopped_channels: dict[str, str] = field(default_factory=dict)
     sent: dict[str, int] = field(default_factory=dict)  # sink -> alerts it took in this run
     unsent: int = 0  # alerts left pending because no sink is configured
+    waiting: list[int] = field(default_factory=list)  # follow-ups left for their thread's first message
 
     @property
     def ok(self) -> bool:
@@ -171,6 +172,10 @@ def _deliver_window(store: Store, sinks: list[Sink], alerts: list[Alert], done: 
             if o.channel in report.stopped_channels:  # an earlier alert of this window failed there
                 unattempted.append(o.key)
                 continue
+            if _thread_in_flight(store, o):
+                unattempted.append(o.key)
+                report.waiting.append(o.alert.outbox_id)
+                continue
             delivered = _send(store, o, report)
             if delivered is not None:
                 sent.append(SinkDelivery(o.alert.outbox_id, o.sink.name, delivered.channel, delivered.ts))
@@ -220,6 +225,14 @@ def _channel(sink: Sink, alert: Alert, report: DeliveryReport) -> str | None:
         report.stopped_channels[where] = str(exc)
         return None
     return None if channel in report.stopped_channels else channel
+
+
+def _thread_in_flight(store: Store, owed: _Owed) -> bool:
+    """A follow-up (a reminder, an amendment) whose thread's first message another sender holds, or a
+    sender killed before it could say it was sent: it waits, rather than posting outside the thread."""
+    alert = owed.alert
+    return bool(owed.sink.threads and alert.subject and store.outbox.thread_in_flight(
+        alert.source, alert.subject, alert.outbox_id, owed.sink.name))
 
 
 def _send(store: Store, owed: _Owed, report: DeliveryReport) -> Delivered | None:

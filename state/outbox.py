@@ -97,6 +97,20 @@ class Outbox:
             row = conn.execute(query).first()
         return (row[0], row[1]) if row else None
 
+    def thread_in_flight(self, source: str, subject: str, before_id: int, sink: str) -> bool:
+        """Whether an earlier alert about the same subject is being sent to `sink` by another sender (or
+        by one that died holding its lease): a follow-up waits for that message to start its thread."""
+        a = schema.alerts
+        now = utcnow()
+        query = (
+            select(_D.c.alert_id).join(a, a.c.id == _D.c.alert_id)
+            .where(a.c.source == source, a.c.subject == subject, a.c.id < before_id, _D.c.sink == sink,
+                   _D.c.delivered_at.is_(None), _D.c.claimed_until.is_not(None), _D.c.claimed_until > now)
+            .limit(1)
+        )
+        with self.db.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
     def add_once(self, drafts: list[Alert]) -> int:
         """Alerts with their own idempotency keys into the outbox, each once (Recorder.add_alerts_once)."""
         return self.db.write(lambda recorder: recorder.add_alerts_once(drafts))

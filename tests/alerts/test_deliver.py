@@ -156,6 +156,32 @@ def test_follow_up_on_the_same_subject_replies_in_the_thread(store: Store, slack
     assert reply["thread_ts"] == parent["ts"] and reply["text"].startswith("Withdrawn:")
 
 
+def test_a_follow_up_waits_while_its_threads_first_message_is_held_by_a_sender_that_died(
+        store: Store, slack: FakeSlack) -> None:
+    """A reminder queued while the rule's first message was held by a killed `deliver` (claimed, maybe
+    posted, not marked) used to go out on its own; it waits for that message, then replies in its thread."""
+    from outbox import record_alerts
+    from sqlalchemy import text
+
+    from rulewatch.core.model import Alert
+
+    record_alerts(store, [Alert(kind="new_item", title="关于政府采购的通知", url="http://x/1", source="src",
+                                subject="item-1"),
+                          Alert(kind="reminder", title="Comments due in 3 days", url="http://x/1", source="src",
+                                subject="item-1")])
+    first, follow_up = sorted(a.outbox_id for a in store.outbox.alerts())
+    assert store.outbox.claim_many([(first, "slack")], lease_seconds=600)  # the sender killed mid-send
+    report = deliver_pending(store, sink(slack))
+    assert report.delivered == [] and report.waiting == [follow_up] and slack.posted() == []
+    assert len(store.outbox.alerts(pending_only=True)) == 2
+    with store.writer.begin() as conn:  # its lease runs out
+        conn.execute(text("UPDATE deliveries SET claimed_until = '2000-01-01T00:00:00.000000Z'"))
+    report = deliver_pending(store, sink(slack))
+    assert report.delivered == [first, follow_up] and report.waiting == []
+    parent, reply = slack.posted()
+    assert parent.get("thread_ts") is None and reply["thread_ts"] == parent["ts"]
+
+
 def test_long_diff_goes_to_a_file_in_the_thread(store: Store, slack: FakeSlack) -> None:
     old = Document(kind="page", url="u", title="网络安全管理办法", blocks=[])
     from rulewatch.core.model import Block

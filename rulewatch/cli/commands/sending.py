@@ -28,7 +28,9 @@ class Deliver(Command):
                 print(f"alert(s) #{', #'.join(map(str, args.resend))} queued to be sent again")
             # Counted in the outbox: a channel that stopped leaves more pending than the alerts tried.
             pending = app.store.outbox.pending_count()
-        print(f"{len(report.delivered)} alert(s) delivered, {pending} left pending")
+        waiting = f" ({len(report.waiting)} wait for the first message of their thread, still being sent)" \
+            if report.waiting else ""
+        print(f"{len(report.delivered)} alert(s) delivered, {pending} left pending{waiting}")
         return EXIT_OK if report_delivery(report) else EXIT_SOURCE_FAILED
 
 
