@@ -1,5 +1,5 @@
 """The `prefect` plugin of the CLI (registered as an entry point in pyproject.toml): what `rulewatch run
---prefect` and `rulewatch serve` run. The CLI finds it by name and never imports flows/."""
+--prefect`, `rulewatch serve` and `rulewatch worker` run. The CLI finds it by name and never imports flows/."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from rulewatch.flows.serve import serve_all
+from rulewatch.flows.worker import run_worker
 
-__all__ = ["FlowRun", "run_check", "serve_all"]
+__all__ = ["FlowRun", "run_check", "run_worker", "serve_all"]
 
 
 @dataclass(frozen=True)

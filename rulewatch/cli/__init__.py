@@ -19,7 +19,7 @@ from rulewatch.cli.base import EXIT_CONFIG, EXIT_OK, EXIT_SOURCE_FAILED, Command
 from rulewatch.cli.commands.accounts import Users, Web
 from rulewatch.cli.commands.checking import Run, Sources
 from rulewatch.cli.commands.deciding import Audit, Evidence, Triage
-from rulewatch.cli.commands.keeping import Db, Demo, Reference, Serve, SlackApp
+from rulewatch.cli.commands.keeping import Db, Demo, Reference, Serve, SlackApp, Worker
 from rulewatch.cli.commands.muting import Mutes
 from rulewatch.cli.commands.reading import Alerts, Calendar, Diff, Dossier, Feed, History, Search
 from rulewatch.cli.commands.sending import Deliver, Digest, Remind, SlackTest
@@ -30,7 +30,7 @@ __all__ = ["COMMANDS", "EXIT_CONFIG", "EXIT_OK", "EXIT_SOURCE_FAILED", "build_pa
 # Every command, in the order `rulewatch --help` lists them. Adding one is a class and a line here.
 COMMANDS: tuple[type[Command], ...] = (
     Run, Alerts, Calendar, Feed, Search, Dossier, History, Diff, Triage, Audit, Mutes, Evidence, Sources, Deliver,
-    Digest, Remind, Serve, SlackTest, SlackApp, Web, Users, Db, Demo, Reference,
+    Digest, Remind, Serve, Worker, SlackTest, SlackApp, Web, Users, Db, Demo, Reference,
 )
 
 

@@ -114,7 +114,7 @@ def test_deploy_run_by_hand_then_event_triggers_delivery(httpserver: HTTPServer,
             pause_schedules(env, api)
             automations = prefect(["automation", "ls"], env)
             assert "on-change" in automations or "deliver" in automations
-            with process([str(BIN / "prefect"), "worker", "start", "--pool", "rulewatch"], env, tmp_path / "worker.log"):
+            with process([str(BIN / "rulewatch"), "worker", "--pool", "rulewatch"], env, tmp_path / "worker.log"):
                 run = ["deployment", "run", "check-sources/hourly", "--param", f"sources_file={src}",
                        "--watch", "--watch-timeout", "180"]
                 prefect(run, env, timeout=240)
@@ -187,7 +187,7 @@ def test_one_group_spread_over_two_workers_by_partition(httpserver: HTTPServer, 
     spread_yaml.write_text(yaml.safe_dump(declared, allow_unicode=True), encoding="utf-8")
     names = ["hourly-1-of-2", "hourly-2-of-2"]
     server_cmd = [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    worker_cmd = [str(BIN / "prefect"), "worker", "start", "--pool", "rulewatch"]
+    worker_cmd = [str(BIN / "rulewatch"), "worker", "--pool", "rulewatch"]
     with process(server_cmd, env, tmp_path / "server.log"):
         wait_for(lambda: healthy(f"{api}/health"), 90, "the Prefect server")
         prefect(["work-pool", "create", "rulewatch", "--type", "process"], env)
@@ -206,3 +206,43 @@ def test_one_group_spread_over_two_workers_by_partition(httpserver: HTTPServer, 
             assert len(store.snapshots.of(f"rule-{n}")) == 1, f"rule-{n} checked {len(store.snapshots.of(f'rule-{n}'))} times"
     finally:
         store.close()
+
+
+def stopped_within(proc: subprocess.Popen[bytes], seconds: float) -> float:
+    """SIGTERM to the process alone (as systemd or Docker sends it), and how long it took to exit."""
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(seconds)
+    return time.monotonic() - started
+
+
+@pytest.mark.slow
+def test_the_worker_and_serve_stop_on_sigterm_within_seconds(tmp_path: Path) -> None:
+    """`prefect worker start` took about a minute to stop on SIGTERM and needed SIGKILL; `rulewatch
+    worker` and `rulewatch serve` stop within seconds, with exit status 0."""
+    from rulewatch.flows.worker import STOP_SECONDS
+
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "SLACK_"))}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_API_URL=api, PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_WORKER_QUERY_SECONDS="1", RULEWATCH_HOME=str(tmp_path / "home"),
+               NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+    src = tmp_path / "sources.yaml"
+    src.write_text("sources:\n  - name: local\n    url: http://127.0.0.1:9/\n    group: regulators\n", encoding="utf-8")
+    server_cmd = [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    with process(server_cmd, env, tmp_path / "server.log"):
+        wait_for(lambda: healthy(f"{api}/health"), 90, "the Prefect server")
+        prefect(["work-pool", "create", "rulewatch", "--type", "process"], env)
+        worker_log, serve_log = tmp_path / "worker.log", tmp_path / "serve.log"
+        with process([str(BIN / "rulewatch"), "worker", "--pool", "rulewatch"], env, worker_log) as worker, \
+                process([str(BIN / "rulewatch"), "serve", "--sources", str(src)], env, serve_log) as served:
+            wait_for(lambda: "started" in worker_log.read_text("utf-8", "replace"), 90, "the worker to start")
+            wait_for(lambda: "being served" in serve_log.read_text("utf-8", "replace"), 90, "serve to start")
+            took = stopped_within(worker, STOP_SECONDS + 10)
+            assert worker.returncode == 0, worker_log.read_text("utf-8", "replace")[-2000:]
+            assert "SIGTERM received: the worker stops" in worker_log.read_text("utf-8", "replace")
+            print(f"rulewatch worker stopped {took:.1f} s after SIGTERM")
+            took = stopped_within(served, STOP_SECONDS + 10)
+            assert served.returncode == 0, serve_log.read_text("utf-8", "replace")[-2000:]
+            print(f"rulewatch serve stopped {took:.1f} s after SIGTERM")

@@ -118,6 +118,30 @@ class Serve(Command):
         return EXIT_OK
 
 
+class Worker(Command):
+    """A Prefect process worker for prefect.yaml's deployments that stops on SIGTERM within seconds."""
+
+    name = "worker"
+    help = "run the work pool's flow runs (a Prefect process worker that stops on SIGTERM at once)"
+
+    def declare(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--pool", default="rulewatch", help="the work pool (default: rulewatch, as prefect.yaml)")
+        parser.add_argument("--name", help="the worker's name in the Prefect UI (default: generated)")
+        parser.add_argument("--limit", type=int, help="flow runs at once (default: no limit)")
+        parser.add_argument("--queue", action="append", dest="queues", help="only this work queue (repeatable)")
+
+    def check(self, parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+        if args.limit is not None and args.limit < 1:
+            parser.error(f"--limit {args.limit}: at least 1 flow run at once")
+
+    def run(self, args: argparse.Namespace) -> int:
+        prefect = plugin("prefect", "worker")
+        if not os.environ.get("PREFECT_API_URL"):
+            raise UsageError("worker needs a Prefect server to take flow runs from: start `prefect server start` "
+                             "and set PREFECT_API_URL=http://127.0.0.1:4200/api, or use Prefect Cloud")
+        return int(prefect.run_worker(args.pool, args.name, args.limit, args.queues))
+
+
 class SlackApp(Command):
     """The Slack app that takes triage clicks (through the `slack-app` plugin)."""
 
