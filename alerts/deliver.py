@@ -40,6 +40,7 @@ PERMANENT_SLACK_ERRORS = frozenset({
 class Delivered:
     channel: str
     ts: str
+    channel_name: str = ""  # the channel as people know it (#reg-alerts), when the sink knows it
 
 
 class Sink(Protocol):
@@ -178,7 +179,8 @@ def _deliver_window(store: Store, sinks: list[Sink], alerts: list[Alert], done: 
                 continue
             delivered = _send(store, o, report)
             if delivered is not None:
-                sent.append(SinkDelivery(o.alert.outbox_id, o.sink.name, delivered.channel, delivered.ts))
+                sent.append(SinkDelivery(o.alert.outbox_id, o.sink.name, delivered.channel, delivered.ts,
+                                         delivered.channel_name))
                 report.sent[o.sink.name] += 1
     finally:  # what a sink took is recorded even when something unforeseen stops the window
         if sent:

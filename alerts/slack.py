@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
 from urllib.error import URLError
@@ -162,6 +163,7 @@ class SlackSink:
         self.configured_channel = default_channel
         self.topic_channels = topic_channels or {}
         self._ids: dict[str, str] = {}  # channel name -> ID, resolved once
+        self._names: dict[str, str] = {}  # channel ID -> "#name" ("" when Slack would not say), asked once
         self._unresolved: dict[str, PermanentDeliveryError] = {}
 
     def __repr__(self) -> str:
@@ -262,7 +264,26 @@ class SlackSink:
         # posting the original twice (the history check finds it).
         for copy in self.copies_for(alert):
             self._post_once(copy, alert, message, None, retry)
-        return delivered
+        return replace(delivered, channel_name=self.channel_name(delivered.channel))
+
+    def channel_name(self, channel_id: str) -> str:
+        """A channel's name as people know it (#reg-alerts), for the record beside its ID: known from
+        resolving a configured name, else asked of Slack once (conversations.info); "" when Slack will
+        not say (no channels:read scope, a direct message) or cannot be reached: the ID is shown then."""
+        if channel_id in self._names:
+            return self._names[channel_id]
+        known = next((f"#{name}" for name, found in self._ids.items() if found == channel_id), None)
+        if known is None:
+            try:
+                response = self.client.conversations_info(channel=channel_id)
+                name = str((response.get("channel") or {}).get("name") or "")
+                known = f"#{name}" if name else ""
+            except (SlackApiError, SlackClientError, URLError, OSError) as exc:
+                log.info("the name of channel %s is not known (%s): its ID is recorded", channel_id,
+                         type(exc).__name__)
+                known = ""
+        self._names[channel_id] = known
+        return known
 
     def _post_once(self, channel: str, alert: Alert, message: SlackMessage, thread_ts: str | None,
                    retry: bool) -> Delivered:

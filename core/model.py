@@ -385,6 +385,7 @@ class Alert(Finding):
             out[f.name] = plain(getattr(self, f.name))
         delivered = [d for d in deliveries if d.get("delivered_at")]
         out["channel"] = (delivered[0]["channel"] if delivered else "") or self.channel or None
+        out["channel_name"] = (delivered[0].get("channel_name") if delivered else "") or None
         out["deliveries"] = [dict(d) for d in deliveries]
         out["last_error"] = self.last_error or None
         out["severity"] = {"level": self.severity, "reasons": list(self.severity_reasons)} if self.severity else None

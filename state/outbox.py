@@ -161,7 +161,7 @@ class Outbox:
         with self.db.batch() as recorder:
             now = utcnow()
             for d in deliveries:
-                mark_delivery(recorder.conn, d.alert_id, d.sink, d.channel, d.ts, now)
+                mark_delivery(recorder.conn, d.alert_id, d.sink, d.channel, d.ts, now, d.channel_name)
             ids = list(dict.fromkeys(d.alert_id for d in deliveries))
             return [alert_id for alert_id in ids if complete_if_all(recorder.conn, alert_id, sinks, now)]
 
@@ -189,7 +189,7 @@ class Outbox:
                 for r in conn.execute(select(_D).where(_D.c.alert_id.in_(chunk))).mappings():
                     found[(r["alert_id"], r["sink"])] = DeliveryRecord(
                         r["alert_id"], r["sink"], r["channel"], r["ts"], r["delivered_at"], r["attempts"],
-                        r["last_error"])
+                        r["last_error"], r["channel_name"])
         return found
 
     def deliveries_by_alert(self, alert_ids: list[int]) -> dict[int, list[DeliveryRecord]]:
@@ -240,8 +240,10 @@ def unclaim_delivery(conn: Connection, alert_id: int, sink: str) -> None:
         _UNCOUNT_ATTEMPT.run(conn, {"b_id": alert_id})
 
 
-def mark_delivery(conn: Connection, alert_id: int, sink: str, channel: str, ts: str, now: str) -> None:
+def mark_delivery(conn: Connection, alert_id: int, sink: str, channel: str, ts: str, now: str,
+                  channel_name: str = "") -> None:
     _MARK_DELIVERY.run(conn, {"b_id": alert_id, "b_sink": sink, "delivered_at": now, "channel": channel,
+                              "channel_name": channel_name,
                                    "ts": ts, "last_error": "", "claimed_until": None})
 
 

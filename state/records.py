@@ -61,6 +61,7 @@ class SinkDelivery:
     sink: str
     channel: str
     ts: str
+    channel_name: str = ""  # the channel as people know it (#reg-alerts), when the sink knew it
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +75,16 @@ class DeliveryRecord:
     delivered_at: str | None
     attempts: int
     last_error: str
+    channel_name: str = ""  # as people know it (#reg-alerts), when the sink knew it
+
+    @property
+    def where(self) -> str:
+        """The channel as a person reads it: its name, else its ID."""
+        return self.channel_name or self.channel
 
     def to_json(self) -> dict[str, Any]:
-        return {"sink": self.sink, "channel": self.channel or None, "ts": self.ts or None,
+        return {"sink": self.sink, "channel": self.channel or None, "channel_name": self.channel_name or None,
+                "ts": self.ts or None,
                 "delivered_at": self.delivered_at, "attempts": self.attempts, "last_error": self.last_error or None}
 
 

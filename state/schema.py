@@ -171,7 +171,8 @@ deliveries = Table(
     metadata,
     Column("alert_id", Integer, ForeignKey("alerts.id"), primary_key=True),
     Column("sink", String(40), primary_key=True),
-    Column("channel", String(200), nullable=False, server_default=""),
+    Column("channel", String(200), nullable=False, server_default=""),  # an ID, as threads need it
+    Column("channel_name", String(200), nullable=False, server_default=""),  # as people know it, when known
     Column("ts", String(64), nullable=False, server_default=""),
     Column("delivered_at", String(32), nullable=True),
     Column("attempts", Integer, nullable=False, server_default="0"),

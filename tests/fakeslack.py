@@ -123,6 +123,10 @@ class FakeSlack:
             listed = [{"id": c, "name": n, "is_member": True} for n, c in sorted(self.names.items())
                       if c not in self.private]
             return {"ok": True, "channels": listed, "response_metadata": {"next_cursor": ""}}
+        if method == "conversations.info":
+            wanted = body.get("channel", "")
+            named = [{"id": c, "name": n} for n, c in self.names.items() if c == wanted]
+            return {"ok": True, "channel": named[0]} if named else {"ok": False, "error": "channel_not_found"}
         if method == "conversations.history":
             channel = body.get("channel", "")
             if channel not in self.channels:

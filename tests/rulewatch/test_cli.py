@@ -656,3 +656,43 @@ def test_a_far_horizon_and_the_last_day_of_the_calendar_do_not_crash() -> None:
                     subject="办法", evidence="", article="", alert_id=1)
     assert upcoming([last], date(2026, 12, 6), 10**12) == [last]
     assert b"DTSTART;VALUE=DATE:99991231" in to_ics([last], datetime(2026, 12, 6, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("configured", ["#alerts", "C-ALERTS", "C-ALERTS no scope"])
+def test_alerts_name_the_channel_people_know_not_its_id(
+    rw_env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, configured: str,
+) -> None:
+    """`alerts` showed `slack C-ALERTS`; it shows `slack #alerts`, whether the channel was configured by
+    name or by ID (Slack asked once); without the scope to ask, the ID, and delivery goes on."""
+    from fakeslack import FakeSlack, Fault
+    from outbox import record_alerts
+
+    from rulewatch.core.model import Alert
+    from rulewatch.state import Store
+
+    home = Path(rw_env["RULEWATCH_HOME"])
+    home.mkdir(parents=True)
+    store = Store(f"sqlite:///{home / 'rulewatch.db'}")
+    record_alerts(store, [Alert(kind="new_item", title=f"关于政府采购第{n}批产品的通知", url=f"http://x/{n}", source="ccgp",
+                                subject=f"i{n}") for n in range(3)])
+    store.close()
+    with FakeSlack("xoxb-test-token-123") as slack:
+        if configured.endswith("no scope"):
+            slack.faults.append(Fault("conversations.info", error="missing_scope"))
+        for name, value in {"SLACK_API_BASE_URL": slack.base_url, "SLACK_BOT_TOKEN": "xoxb-test-token-123",
+                            "SLACK_CHANNEL": configured.split()[0]}.items():
+            monkeypatch.setenv(name, value)
+        assert main(["deliver"]) == 0
+        asked = [method for method, _, _ in slack.requests if method == "conversations.info"]
+    assert len(slack.posted("C-ALERTS")) == 3
+    assert len(asked) == (1 if configured == "C-ALERTS" or configured.endswith("no scope") else 0)
+    capsys.readouterr()
+    assert main(["alerts"]) == 0
+    shown = "slack C-ALERTS" if configured.endswith("no scope") else "slack #alerts"
+    out = capsys.readouterr().out
+    assert out.count(f" {shown}]") == 3 and "C-ALERTS" not in out.replace(shown, ""), out
+    assert main(["alerts", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    slack_deliveries = [d for a in listed for d in a["deliveries"] if d["sink"] == "slack"]
+    assert {d["channel_name"] for d in slack_deliveries} == ({None} if configured.endswith("no scope") else {"#alerts"})
+    assert {d["channel"] for d in slack_deliveries} == {"C-ALERTS"}  # the ID stays, for threads and links

@@ -54,7 +54,7 @@ class Alerts(Command):
         if not records:
             print("no pending alerts" if args.pending else "no alerts recorded")
         for r in records:
-            where = ", ".join(f"{d.sink} {d.channel}".strip() for d in deliveries[r.outbox_id] if d.delivered_at)
+            where = ", ".join(f"{d.sink} {d.where}".strip() for d in deliveries[r.outbox_id] if d.delivered_at)
             state = f"delivered {r.delivered_at} to {where}" if r.delivered_at else \
                 f"MUTED by mute #{r.muted_by}: recorded, not posted" if r.muted_by is not None else "PENDING"
             if not r.delivered_at and r.last_error:
