@@ -9,6 +9,7 @@ the flow itself.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from typing import Any
 
@@ -31,6 +32,45 @@ from rulewatch.services.checking import delivery_problems
 from rulewatch.services.selection import select_sources
 from rulewatch.services.sending import deliver as send_pending
 from rulewatch.services.sending import digest, not_posted, remind
+
+
+class RunFailed(Exception):
+    """A run that did its work and has something to report (a source failed, an alert stayed pending):
+    the flow ends Failed with this as its data, so Prefect has an exception to resolve (a plain dict made
+    it log a TypeError's traceback) and the run's result stays readable as `.result`."""
+
+    def __init__(self, message: str, result: Any = None) -> None:
+        super().__init__(message, result)  # both in args: the exception pickles whole
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+    @property
+    def result(self) -> Any:
+        return self.args[1]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _failed(message: str, result: Any = None) -> State:
+    return Failed(message=message, data=RunFailed(message, result))
+
+
+class _ReasonOnly(logging.Filter):
+    """Prefect's engine logs a failed run's end again with a traceback ("Engine execution exited with
+    unexpected exception"), after the run's own "Finished in state Failed(reason)" line: for a RunFailed
+    there is nothing more to say, so that record is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        raised = record.exc_info[1] if record.exc_info else None
+        return not isinstance(raised, RunFailed)
+
+
+_REASON_ONLY = _ReasonOnly()
+for _name in ("prefect.flow_runs", "prefect.engine"):
+    logging.getLogger(_name).addFilter(_REASON_ONLY)  # the same filter object: added once
 
 MAX_BATCHES = 4
 CHANGE_EVENT = "rulewatch.change.detected"  # one per alert, for automations that match a source or topic
@@ -141,7 +181,7 @@ def check_sources(
     result = {"checked": len(outcomes) - len(failed), "failed": failed, "alerts": new_ids}
     if failed:
         problems.insert(0, f"{len(failed)} of {len(outcomes)} source(s) failed: {', '.join(failed)}")
-    return Failed(message="; ".join(problems), data=result) if problems else result
+    return _failed("; ".join(problems), result) if problems else result
 
 
 def _delivery_problems(report: DeliveryReport, logger: Any) -> list[str]:
@@ -162,7 +202,7 @@ def deliver_alerts() -> dict[str, Any] | State:
         report = send_pending(app)
     problems = _delivery_problems(report, get_run_logger())
     result = {"delivered": report.delivered, "failed": sorted(report.failed)}
-    return Failed(message="; ".join(problems), data=result) if problems else result
+    return _failed("; ".join(problems), result) if problems else result
 
 
 @flow(name="deadline-reminders")
@@ -172,7 +212,7 @@ def deadline_reminders() -> dict[str, Any] | State:
         sent = remind(app)
     problems = _delivery_problems(sent.delivery, get_run_logger())
     result = {"due": sent.due, "added": sent.added, "delivered": sent.delivery.delivered}
-    return Failed(message="; ".join(problems), data=result) if problems else result
+    return _failed("; ".join(problems), result) if problems else result
 
 
 @flow(name="daily-digest")
@@ -182,9 +222,9 @@ def daily_digest() -> dict[str, str] | State:
         try:
             results = digest(app)
         except UsageError as exc:  # no sink configured on this worker
-            return Failed(message=str(exc))
+            return _failed(str(exc))
     refused = not_posted(results)
-    return Failed(message="; ".join(f"{c}: {r}" for c, r in refused.items()), data=results) if refused else results
+    return _failed("; ".join(f"{c}: {r}" for c, r in refused.items()), results) if refused else results
 
 
 @flow(name="catalog-check")
@@ -215,4 +255,4 @@ def catalog_check(sources_file: str = "sources.yaml", post: bool = True) -> dict
                     logger.error("the catalog report was not posted to %s: %s", sink.name, exc)
     logger.info("%s", message.headline)
     result = {"read": len(readings), "broken": broken, "doubtful": doubtful, "posted_to": posted}
-    return Failed(message=message.headline, data=result) if broken else result
+    return _failed(message.headline, result) if broken else result

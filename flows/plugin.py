@@ -24,11 +24,13 @@ class FlowRun:
 
 def run_check(sources_file: str, only: list[str], deliver: bool, partition: str | None) -> FlowRun:
     """One check cycle as a Prefect flow run (shown in the Prefect UI)."""
-    from rulewatch.flows.check import check_sources
+    from rulewatch.flows.check import RunFailed, check_sources
 
     state = check_sources(sources_file=sources_file, only=only, deliver=deliver, partition=partition,
                           return_state=True)
     result = state.result(raise_on_failure=False)
+    if isinstance(result, RunFailed):  # ended Failed with something to report: its result is kept inside
+        result = result.result
     if not isinstance(result, dict):  # the flow itself crashed: its exception is the result
         return FlowRun(None, True, str(state.message or result), state.name or "")
     return FlowRun(result, state.is_failed(), str(state.message or ""), state.name or "")

@@ -9,7 +9,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from rulewatch.config import Source
-from rulewatch.flows.check import batches, check_sources, deliver_alerts
+from rulewatch.flows.check import RunFailed, batches, check_sources, deliver_alerts
 from rulewatch.state import Store
 
 PAGE = """<html><head><meta charset="utf-8"><title>网络安全审查办法</title></head><body><div class="content">
@@ -84,7 +84,9 @@ def test_failures_end_the_runs_failed_with_their_result(
     httpserver.expect_request("/gone").respond_with_data("gone", status=404)
     state = check_sources(sources_file=str(src), return_state=True)
     assert state.is_failed() and "1 of 2 source(s) failed: gone" in str(state.message)
-    assert state.result(raise_on_failure=False) == {"checked": 1, "failed": ["gone"], "alerts": []}
+    failure = state.result(raise_on_failure=False)  # an exception Prefect can raise, the result inside
+    assert isinstance(failure, RunFailed) and str(failure) == "1 of 2 source(s) failed: gone"
+    assert failure.result == {"checked": 1, "failed": ["gone"], "alerts": []}
 
     httpserver.clear_all_handlers()  # type: ignore[no-untyped-call]
     httpserver.expect_request("/rule").respond_with_data(PAGE.format(rule="本办法自2027年1月1日起施行。"),
@@ -167,7 +169,7 @@ def test_catalog_check_posts_the_broken_entries_and_fails(
     httpserver.expect_request("/gone").respond_with_data("gone", status=404)
     state = catalog_check(sources_file=str(src), return_state=True)
     assert state.is_failed() and "1 of 3 sources read as expected, 2 broken" in str(state.message)
-    result = state.result(raise_on_failure=False)
+    result = state.result(raise_on_failure=False).result
     assert result["broken"] == ["emptied", "gone"] and result["posted_to"] == ["console"]
     posted = capsys.readouterr().out  # the console sink (RULEWATCH_SINK=console in rw_env) posts the report
     assert "Broken: fix these sources" in posted
