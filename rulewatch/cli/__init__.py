@@ -34,7 +34,9 @@ COMMANDS: tuple[type[Command], ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `only`, that command's arguments alone are declared (the others are
+    listed by name and help): a cycle does not pay for every other command's declarations."""
     parser = argparse.ArgumentParser(
         prog="rulewatch",
         description="Watch regulators and the press for changes to IT procurement and cybersecurity rules.",
@@ -50,13 +52,24 @@ def build_parser() -> argparse.ArgumentParser:
     for kind in COMMANDS:
         command = kind()
         command_parser = add(command.name, help=command.help)
-        command.declare(command_parser)
+        if only is None or command.name == only:
+            command.declare(command_parser)
         command_parser.set_defaults(command_object=command, command_parser=command_parser)
     return parser
 
 
+_NAMES = frozenset(kind.name for kind in COMMANDS)
+
+
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The command the arguments name (the first word that is not an option), when it is one."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in _NAMES else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_named(argv))
     args = parser.parse_args(argv)
     command: Command = args.command_object
     command.check(args.command_parser, args)

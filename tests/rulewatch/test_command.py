@@ -54,3 +54,21 @@ def test_the_command_exits_with_its_status_and_its_whole_output(tmp_path: Path) 
     listed = subprocess.run([str(exe), "sources", "--sources", str(ROOT / "sources.yaml")], capture_output=True,
                             text=True, timeout=60, env={"RULEWATCH_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"})
     assert listed.returncode == 0 and len(listed.stdout.splitlines()) > 3
+
+
+def test_a_command_parses_the_same_when_it_alone_is_declared() -> None:
+    """main() declares only the command it runs (a cycle does not pay for the other 24): each command's
+    own parser must be the same either way, and the listing of commands complete."""
+    import argparse
+
+    from rulewatch.cli import COMMANDS, build_parser
+
+    def helps(parser: argparse.ArgumentParser) -> dict[str, str]:
+        (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return {name: p.format_help() for name, p in sub.choices.items()}
+
+    whole = helps(build_parser())
+    assert set(whole) == {kind.name for kind in COMMANDS}
+    for kind in COMMANDS:
+        alone = helps(build_parser(kind.name))
+        assert alone[kind.name] == whole[kind.name] and set(alone) == set(whole)

@@ -188,13 +188,12 @@ class Reference(Command):
     help = "what sources.yaml's fields, the environment variables and the sinks mean (from the registries)"
 
     def declare(self, parser: argparse.ArgumentParser) -> None:
-        from rulewatch.reference import SECTIONS
-
         parser.add_argument("table", nargs="?", choices=sorted(SHORT_NAMES), help="one table (default: all)")
         parser.add_argument("--markdown", action="store_true",
                             help="print Markdown tables, as docs/reference.md has them")
         parser.add_argument("--update", metavar="FILE",
-                            help=f"rewrite FILE's generated sections ({', '.join(SECTIONS)}) and print nothing")
+                            help=f"rewrite FILE's generated sections ({', '.join(SHORT_NAMES.values())}) and "
+                                 "print nothing")
 
     def run(self, args: argparse.Namespace) -> int:
         from rulewatch.reference import SECTIONS, updated
