@@ -114,7 +114,8 @@ def test_deploy_run_by_hand_then_event_triggers_delivery(httpserver: HTTPServer,
             pause_schedules(env, api)
             automations = prefect(["automation", "ls"], env)
             assert "on-change" in automations or "deliver" in automations
-            with process([str(BIN / "rulewatch"), "worker", "--pool", "rulewatch"], env, tmp_path / "worker.log"):
+            worker_log = tmp_path / "worker.log"
+            with process([str(BIN / "rulewatch"), "worker", "--pool", "rulewatch"], env, worker_log) as worker:
                 run = ["deployment", "run", "check-sources/hourly", "--param", f"sources_file={src}",
                        "--watch", "--watch-timeout", "180"]
                 prefect(run, env, timeout=240)
@@ -130,9 +131,48 @@ def test_deploy_run_by_hand_then_event_triggers_delivery(httpserver: HTTPServer,
                 runs = deliver_runs(api)
                 print("deliver-alerts runs:", [(r["state_type"], r.get("created_by")) for r in runs])
                 assert any((r.get("created_by") or {}).get("type") == "AUTOMATION" for r in runs)
-        (message,) = slack.posted()
-        assert message["text"] == "Amended: 网络安全审查办法"
-        assert "2027年1月1日" in str(message["blocks"])
+                (message,) = slack.posted()
+                assert message["text"] == "Amended: 网络安全审查办法"
+                assert "2027年1月1日" in str(message["blocks"])
+                failing_run_logs_its_reason_and_the_processes_stop_on_sigterm(env, tmp_path, worker, worker_log)
+
+
+def stopped_within(proc: subprocess.Popen[bytes], seconds: float) -> float:
+    """SIGTERM to the process alone (as systemd or Docker sends it), and how long it took to exit."""
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(seconds)
+    return time.monotonic() - started
+
+
+def failing_run_logs_its_reason_and_the_processes_stop_on_sigterm(
+        env: dict[str, str], tmp_path: Path, worker: subprocess.Popen[bytes], worker_log: Path) -> None:
+    """A run with a failing source ends Failed with its reason and no traceback (Prefect's engine logged
+    a 40-line TypeError after it); `prefect worker start` took about a minute to stop on SIGTERM and
+    needed SIGKILL, while `rulewatch worker` and `rulewatch serve` stop within seconds, exit status 0."""
+    from rulewatch.flows.worker import STOP_SECONDS
+
+    src = tmp_path / "failing.yaml"
+    src.write_text("sources:\n  - name: local\n    url: http://127.0.0.1:9/\n    group: regulators\n", encoding="utf-8")
+    ran = subprocess.run([str(BIN / "prefect"), "deployment", "run", "check-sources/hourly", "--param",
+                          f"sources_file={src}", "--watch", "--watch-timeout", "180"], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=240)
+    assert ran.returncode != 0 and "Failed" in ran.stdout + ran.stderr
+    wait_for(lambda: "source(s) failed: local" in worker_log.read_text("utf-8", "replace"), 30,
+             "the run's reason in the worker's log")
+    logged = worker_log.read_text("utf-8", "replace")
+    assert "Finished in state Failed('1 of 1 source(s) failed: local')" in logged
+    assert "Traceback" not in logged and "TypeError" not in logged, logged[-3000:]
+    serve_log = tmp_path / "serve.log"
+    with process([str(BIN / "rulewatch"), "serve", "--sources", str(src)], env, serve_log) as served:
+        wait_for(lambda: "being served" in serve_log.read_text("utf-8", "replace"), 90, "serve to start")
+        took = stopped_within(worker, STOP_SECONDS + 10)
+        assert worker.returncode == 0, worker_log.read_text("utf-8", "replace")[-2000:]
+        assert "SIGTERM received: the worker stops" in worker_log.read_text("utf-8", "replace")
+        print(f"rulewatch worker stopped {took:.1f} s after SIGTERM")
+        took = stopped_within(served, STOP_SECONDS + 10)
+        assert served.returncode == 0, serve_log.read_text("utf-8", "replace")[-2000:]
+        print(f"rulewatch serve stopped {took:.1f} s after SIGTERM")
 
 
 def pause_schedules(env: dict[str, str], api: str) -> None:
@@ -206,56 +246,3 @@ def test_one_group_spread_over_two_workers_by_partition(httpserver: HTTPServer, 
             assert len(store.snapshots.of(f"rule-{n}")) == 1, f"rule-{n} checked {len(store.snapshots.of(f'rule-{n}'))} times"
     finally:
         store.close()
-
-
-def stopped_within(proc: subprocess.Popen[bytes], seconds: float) -> float:
-    """SIGTERM to the process alone (as systemd or Docker sends it), and how long it took to exit."""
-    started = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(seconds)
-    return time.monotonic() - started
-
-
-@pytest.mark.slow
-def test_a_failing_run_logs_its_reason_and_the_worker_and_serve_stop_on_sigterm(tmp_path: Path) -> None:
-    """A run with a failing source ends Failed with its reason and no traceback (Prefect's engine logged
-    a 40-line TypeError after it); `prefect worker start` took about a minute to stop on SIGTERM and
-    needed SIGKILL, while `rulewatch worker` and `rulewatch serve` stop within seconds, exit status 0."""
-    from rulewatch.flows.worker import STOP_SECONDS
-
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "SLACK_"))}
-    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_API_URL=api, PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="1",
-               RULEWATCH_HOME=str(tmp_path / "home"), RULEWATCH_DIR=str(ROOT), RULEWATCH_HOST_DELAY="0",
-               NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
-    src = tmp_path / "sources.yaml"
-    src.write_text("sources:\n  - name: local\n    url: http://127.0.0.1:9/\n    group: regulators\n", encoding="utf-8")
-    server_cmd = [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    with process(server_cmd, env, tmp_path / "server.log"):
-        wait_for(lambda: healthy(f"{api}/health"), 90, "the Prefect server")
-        prefect(["work-pool", "create", "rulewatch", "--type", "process"], env)
-        prefect(["--no-prompt", "deploy", "--all"], env)
-        pause_schedules(env, api)
-        worker_log, serve_log = tmp_path / "worker.log", tmp_path / "serve.log"
-        with process([str(BIN / "rulewatch"), "worker", "--pool", "rulewatch"], env, worker_log) as worker, \
-                process([str(BIN / "rulewatch"), "serve", "--sources", str(src)], env, serve_log) as served:
-            wait_for(lambda: "started" in worker_log.read_text("utf-8", "replace"), 90, "the worker to start")
-            wait_for(lambda: "being served" in serve_log.read_text("utf-8", "replace"), 90, "serve to start")
-            ran = subprocess.run([str(BIN / "prefect"), "deployment", "run", "check-sources/hourly", "--param",
-                                  f"sources_file={src}", "--watch", "--watch-timeout", "180"], env=env, cwd=ROOT,
-                                 capture_output=True, text=True, timeout=240)
-            assert ran.returncode != 0 and "Failed" in ran.stdout + ran.stderr
-            wait_for(lambda: "source(s) failed: local" in worker_log.read_text("utf-8", "replace"), 30,
-                     "the run's reason in the worker's log")
-            logged = worker_log.read_text("utf-8", "replace")
-            assert "Finished in state Failed('1 of 1 source(s) failed: local')" in logged
-            assert "Traceback" not in logged and "TypeError" not in logged, logged[-3000:]
-            took = stopped_within(worker, STOP_SECONDS + 10)
-            assert worker.returncode == 0, worker_log.read_text("utf-8", "replace")[-2000:]
-            assert "SIGTERM received: the worker stops" in worker_log.read_text("utf-8", "replace")
-            print(f"rulewatch worker stopped {took:.1f} s after SIGTERM")
-            took = stopped_within(served, STOP_SECONDS + 10)
-            assert served.returncode == 0, serve_log.read_text("utf-8", "replace")[-2000:]
-            print(f"rulewatch serve stopped {took:.1f} s after SIGTERM")
