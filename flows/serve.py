@@ -6,6 +6,8 @@ of deliver-alerts is replaced here by delivery at the end of each check and a 10
 
 from __future__ import annotations
 
+import signal
+import threading
 from typing import Any
 
 from prefect import serve
@@ -54,5 +56,13 @@ def deployments(sources_file: str, timezone: str = "",
 
 
 def serve_all(sources_file: str = "sources.yaml", timezone: str = "") -> None:
-    """Serve the schedules of prefect.yaml until interrupted."""
+    """Serve the schedules of prefect.yaml until interrupted. Prefect's runner stops gracefully on
+    SIGTERM once it has started; a SIGTERM before that (while it registers the deployments) ends the
+    process at once with status 0 instead of killing it."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_cleanly)
     serve(*deployments(sources_file, timezone))
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)

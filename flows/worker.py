@@ -59,6 +59,7 @@ def run_worker(pool: str, name: str | None = None, limit: int | None = None,
     loop = asyncio.new_event_loop()
     try:
         task = loop.create_task(_work(pool, name, limit, queues))
+        # From here a signal cancels the worker, whatever stage its start-up has reached.
         _stop_on_signals(loop, task)
         try:
             loop.run_until_complete(task)
