@@ -241,6 +241,7 @@ class SlackSink:
                 "for a private channel, /invite @rulewatch in it first)", channel)
             raise self._unresolved[name]
         self._ids[name] = found
+        self._names[found] = f"#{name}"
         return found
 
     def _find(self, name: str) -> str | None:
@@ -268,22 +269,19 @@ class SlackSink:
 
     def channel_name(self, channel_id: str) -> str:
         """A channel's name as people know it (#reg-alerts), for the record beside its ID: known from
-        resolving a configured name, else asked of Slack once (conversations.info); "" when Slack will
-        not say (no channels:read scope, a direct message) or cannot be reached: the ID is shown then."""
-        if channel_id in self._names:
-            return self._names[channel_id]
-        known = next((f"#{name}" for name, found in self._ids.items() if found == channel_id), None)
-        if known is None:
+        resolving a configured name (resolve), else asked of Slack once (conversations.info); "" when
+        Slack will not say (no channels:read scope, a direct message) or cannot be reached: the ID is
+        shown then."""
+        if channel_id not in self._names:
             try:
                 response = self.client.conversations_info(channel=channel_id)
                 name = str((response.get("channel") or {}).get("name") or "")
-                known = f"#{name}" if name else ""
+                self._names[channel_id] = f"#{name}" if name else ""
             except (SlackApiError, SlackClientError, URLError, OSError) as exc:
                 log.info("the name of channel %s is not known (%s): its ID is recorded", channel_id,
                          type(exc).__name__)
-                known = ""
-        self._names[channel_id] = known
-        return known
+                self._names[channel_id] = ""
+        return self._names[channel_id]
 
     def _post_once(self, channel: str, alert: Alert, message: SlackMessage, thread_ts: str | None,
                    retry: bool) -> Delivered:

@@ -184,8 +184,9 @@ def _clause_before(sentence: str, start: int) -> str:
     return parts[-1] if parts else head
 
 
-def _role(sentence: str, found: _Found, commented: bool) -> KeyDateRole | None:
-    """The role a date plays in its sentence; `commented` says a comment cue of the sentence is its own."""
+def _role(sentence: str, found: _Found, deadline: bool, commented: bool) -> KeyDateRole | None:
+    """The role a date plays in its sentence; `deadline`: its words make it one (_is_deadline);
+    `commented`: a comment cue of the sentence is its own (_commented)."""
     before = _clause_before(sentence, found.start)
     after = sentence[found.end:found.end + 30]
     wide_before = sentence[max(0, found.start - 120):found.start]
@@ -199,7 +200,7 @@ def _role(sentence: str, found: _Found, commented: bool) -> KeyDateRole | None:
         return "effective"
     if _REPEAL_EN_DATE.search(before):
         return "effective"
-    if not _is_deadline(sentence, found):
+    if not deadline:
         return None
     if commented:
         return "comment_deadline"
@@ -215,16 +216,14 @@ def _is_deadline(sentence: str, found: _Found) -> bool:
                 or _DEADLINE_CN.search(before + after[:6]))
 
 
-def _comment_owners(sentence: str, deadlines: list[_Found]) -> set[int]:
-    """The deadlines (by index) that the sentence's comment cues belong to: each cue to the nearest one,
-    a clause break counting as CLAUSE_DISTANCE characters. 请于1月31日前反馈意见，各机构应于6月30日前完成整改
-    gives comments the first day only; 现公开征求意见，截止日期为1月31日 gives them the one deadline there is."""
-    owners: set[int] = set()
+def _commented(sentence: str, deadlines: list[_Found]) -> set[_Found]:
+    """The deadlines that the sentence's comment cues belong to: each cue to the nearest one, a clause
+    break counting as CLAUSE_DISTANCE characters. 请于1月31日前反馈意见，各机构应于6月30日前完成整改 gives
+    comments the first day only; 现公开征求意见，截止日期为1月31日 gives them the one deadline there is."""
     if not deadlines:
-        return owners
-    for cue in _COMMENT.finditer(sentence):
-        owners.add(min(range(len(deadlines)), key=lambda i: _apart(sentence, deadlines[i], cue.start(), cue.end())))
-    return owners
+        return set()
+    return {min(deadlines, key=lambda found: _apart(sentence, found, cue.start(), cue.end()))
+            for cue in _COMMENT.finditer(sentence)}
 
 
 def _apart(sentence: str, found: _Found, start: int, end: int) -> int:
@@ -266,11 +265,11 @@ def sentence_key_dates(sentence: str, published: date | None, article: str = "")
     cited = [m.span() for m in _CITED_TITLE.finditer(sentence)]
     founds = [f for f in _dates_in(sentence, published) if not any(lo <= f.start < hi for lo, hi in cited)]
     deadlines = [f for f in founds if _is_deadline(sentence, f)]
-    commented = {deadlines[i].start for i in _comment_owners(sentence, deadlines)}
+    commented = _commented(sentence, deadlines)
     out: list[KeyDate] = []
     effective = ""
     for found in founds:
-        role = _role(sentence, found, found.start in commented)
+        role = _role(sentence, found, found in deadlines, found in commented)
         if role is None:
             continue
         if role == "effective":

@@ -76,7 +76,8 @@ class LineageMatch:
 def name_score(draft_title: str, final_title: str) -> float:
     """How surely two titles name one rule: the Dice coefficient of their names' characters, or 0 when
     a character of the subject differs (a look-alike rule)."""
-    a, b = Counter(rule_name(draft_title)), Counter(rule_name(final_title))
+    draft_name, final_name = rule_name(draft_title), rule_name(final_title)
+    a, b = Counter(draft_name), Counter(final_name)
     if not a or not b:
         return 0.0
     differing = (a - b) + (b - a)
@@ -84,7 +85,7 @@ def name_score(draft_title: str, final_title: str) -> float:
         return 0.0
     if any(ch.isascii() and ch.isalnum() for ch in differing) and (a - b) and (b - a):
         return 0.0  # English names that differ in words, not just in a suffix
-    if not _in_the_same_order(rule_name(draft_title), rule_name(final_title)):
+    if not _in_the_same_order(draft_name, final_name):
         return 0.0  # 数据安全管理办法 / 安全数据管理办法: the same characters, another subject
     return 2 * sum((a & b).values()) / (sum(a.values()) + sum(b.values()))
 
@@ -100,10 +101,13 @@ def _in_the_same_order(a: str, b: str) -> bool:
     (促进和规范 / 规范和促进)."""
     x, y = _subject_sequence(a), _subject_sequence(b)
     short, long = (x, y) if len(x) <= len(y) else (y, x)
+    return in_order(short, long) or (len(x) == len(y) and _swapped_around_a_conjunction(x, y))
+
+
+def in_order(short: str, long: str) -> bool:
+    """Every character of `short` in `long`, in order, with others between (数据安全办法 in 数据安全管理办法)."""
     rest = iter(long)
-    if all(ch in rest for ch in short):
-        return True
-    return len(x) == len(y) and _swapped_around_a_conjunction(x, y)
+    return all(ch in rest for ch in short)
 
 
 def _swapped_around_a_conjunction(x: str, y: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 from rulewatch.core.model import Alert, Block, Document, Finding, InlineRun
 from rulewatch.core.text import article_key
-from rulewatch.detection.lineage import CERTAIN_SCORE, LineageMatch, match, rule_name
+from rulewatch.detection.lineage import CERTAIN_SCORE, LineageMatch, in_order, match, rule_name
 from rulewatch.detection.rules import RULE_KINDS, filed
 from rulewatch.detection.severity import reads_as_draft
 from rulewatch.state import Store
@@ -163,12 +163,6 @@ TYPO_SCORE = 85  # rapidfuzz ratio (0-100) at which a name differing by a charac
 MIN_LOOSE_CHARS = 4  # a shorter query is matched as a plain substring only
 
 
-def _in_order(short: str, long: str) -> bool:
-    """Every character of `short` in `long`, in order, with others between (数据安全办法 in 数据安全管理办法)."""
-    rest = iter(long)
-    return all(ch in rest for ch in short)
-
-
 @dataclass(frozen=True, slots=True)
 class FiledAlerts:
     """Every alert filed under a rule, oldest first, and the rule each is filed under: what find_rule
@@ -196,7 +190,7 @@ def closest_rules(rules: FiledAlerts, query: str, limit: int = 5) -> list[str]:
     names = dict.fromkeys(rule_name(a.title) for a in rules.alerts)
     scored = []
     for name in names:
-        if name and _in_order(wanted, name):
+        if name and in_order(wanted, name):
             scored.append((100.0 + len(wanted) / len(name), name))  # left-out words beat slips
         elif (score := fuzz.ratio(wanted, name)) >= TYPO_SCORE:
             scored.append((score, name))

@@ -14,6 +14,7 @@ from rulewatch.core.model import Alert
 from rulewatch.state import schema
 from rulewatch.state.decisions import NEW
 from rulewatch.state.records import alert_from_row
+from rulewatch.state.search import like_pattern
 
 if TYPE_CHECKING:
     from rulewatch.state.database import Database
@@ -28,10 +29,6 @@ class InboxEntry:
     state: str  # the stored state ("" for an alert about no rule; "new" when nobody decided)
     owner: str
     snoozed_until: str | None
-
-
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 class InboxReader:
@@ -54,9 +51,9 @@ class InboxReader:
         if since:
             where.append(_A.c.detected_at >= since)
         if text:
-            where.append(_A.c.title.like(_like(text), escape="\\"))
+            where.append(_A.c.title.like(like_pattern(text), escape="\\"))
         if topic:
-            where.append(_A.c.topics.like(_like(f'"{topic}"'), escape="\\"))
+            where.append(_A.c.topics.like(like_pattern(f'"{topic}"'), escape="\\"))
         if owner:
             where.append(_T.c.owner == owner)
         if state:

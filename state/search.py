@@ -196,6 +196,11 @@ def catch_up(conn: Connection) -> int:
     return int(newest - upto)
 
 
+def like_pattern(text: str) -> str:
+    """A LIKE pattern (escape character \\) that finds `text` as it is: its % and _ are not wildcards."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def search(conn: Connection, query: str, *, source: str = "", since: str = "",
            limit: int = DEFAULT_SEARCH_LIMIT) -> list[SearchHit]:
     """Texts holding `query` (case-insensitive), newest first; `since` (ISO) keeps texts still there
@@ -208,7 +213,7 @@ def search(conn: Connection, query: str, *, source: str = "", since: str = "",
         conditions.append(_H.c.source == source)
     if since:
         conditions.append((_H.c.gone_at.is_(None)) | (_H.c.gone_at >= since))
-    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = like_pattern(query)
     if conn.dialect.name == "sqlite" and len(query) >= MIN_TRIGRAM_CHARS:
         # The index holds rows up to its mark; rows recorded since (no search could catch up: a cycle
         # held the write lock, or the file is read-only) are read as they are.
